@@ -1,0 +1,299 @@
+"""The ``boostphase`` command line. Command names, options and JSON keys are a contract.
+
+Every command validates its input at this boundary; a bad value prints one line naming the
+field, the value and what is allowed, and exits with code 2 (never a traceback).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+
+from .errors import InputError
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="Physics-based checks of public claims about ballistic missiles and boost-phase defence.")
+
+
+def _fail(msg: str) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    sys.exit(2)
+
+
+def _emit(data: dict, as_json: bool, title: str = "") -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=_json_default))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title or None, show_header=True)
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for key, val in _flatten(data):
+        table.add_row(key, f"{val:,.3f}" if isinstance(val, float) else str(val))
+    Console().print(table)
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(type(o))
+
+
+def _flatten(d: dict, prefix: str = ""):
+    for k, v in d.items():
+        if isinstance(v, dict):
+            yield from _flatten(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v
+
+
+def parse_latlon(field: str, text: str) -> tuple[float, float]:
+    """'LAT,LON' in degrees -> floats, with range checks."""
+    from .errors import check_range
+
+    parts = [p.strip() for p in str(text).split(",")]
+    if len(parts) != 2:
+        raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7")
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7") from None
+    check_range(f"{field} latitude", lat, -90, 90, "deg")
+    check_range(f"{field} longitude", lon, -180, 360, "deg")
+    return lat, lon
+
+
+def parse_place(field: str, text: str) -> tuple[float, float]:
+    """'LAT,LON' or a city name from the offline gazetteer."""
+    try:
+        return parse_latlon(field, text)
+    except InputError:
+        if any(c.isalpha() for c in text):
+            from .geography import find_city
+
+            c = find_city(text)
+            return c.lat_deg, c.lon_deg
+        raise
+
+
+# --------------------------------------------------------------------------------------------
+
+@app.command()
+def coast(
+    lat: float = typer.Option(None, help="start latitude (deg)"),
+    lon: float = typer.Option(None, help="start longitude (deg)"),
+    alt_km: float = typer.Option(None, help="start altitude above the ellipsoid (km)"),
+    speed_km_s: float = typer.Option(None, help="speed relative to the ground (km/s)"),
+    flight_path_deg: float = typer.Option(None, help="angle above the local horizontal (deg)"),
+    azimuth_deg: float = typer.Option(None, help="heading, clockwise from north (deg)"),
+    beta_kg_m2: float = typer.Option(None, help="ballistic coefficient m/(Cd A) (kg/m^2); omit for vacuum"),
+    earth: str = typer.Option("wgs84", help="wgs84 (J2, rotating) or sphere (textbook: R=6371 km, point mass, no rotation)"),
+    no_rotation: bool = typer.Option(False, "--no-rotation", help="ignore the Earth's rotation"),
+    batch: Path = typer.Option(None, help="CSV of cases: lat, lon, alt_km, speed_km_s, flight_path_deg, azimuth_deg, beta_kg_m2"),
+    out: Path = typer.Option(None, help="output CSV for --batch"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Coast a free ballistic body from a given state to impact (altitude 0)."""
+    from .earth import earth_model
+
+    em = earth_model(earth, rotation=not no_rotation)
+    if batch is not None:
+        if out is None:
+            raise InputError("--out", None, "an output CSV path with --batch")
+        _coast_batch(batch, out, em)
+        return
+    missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--alt-km", alt_km), ("--speed-km-s", speed_km_s),
+                              ("--flight-path-deg", flight_path_deg), ("--azimuth-deg", azimuth_deg)) if v is None]
+    if missing:
+        raise InputError(missing[0], None, "a number (or use --batch IN.csv)")
+    from .flight import coast as _coast
+
+    res = _coast(lat, lon, alt_km * 1e3, speed_km_s * 1e3, flight_path_deg, azimuth_deg,
+                 beta_kg_m2, earth=em)
+    row = res.row(0)
+    row["earth"] = em.name
+    if not row["impacted"]:
+        typer.echo("warning: no impact within the time limit (orbital or escaping)", err=True)
+    _emit(row, as_json, "coast")
+
+
+_BATCH_COLS = ("lat", "lon", "alt_km", "speed_km_s", "flight_path_deg", "azimuth_deg", "beta_kg_m2")
+_BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "speed_km_s": (0, 20),
+                 "flight_path_deg": (-90, 90), "azimuth_deg": (-360, 360), "beta_kg_m2": (1e-6, 1e9)}
+
+
+def _coast_batch(inp: Path, out: Path, em) -> None:
+    import numpy as np
+
+    if not inp.is_file():
+        raise InputError("--batch", str(inp), "an existing CSV file")
+    rows, bad = [], []
+    with inp.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        cols = [c.strip() for c in (reader.fieldnames or [])]
+        missing = [c for c in _BATCH_COLS[:-1] if c not in cols]
+        if missing:
+            raise InputError("--batch columns", ",".join(cols), "columns " + ", ".join(_BATCH_COLS))
+        for i, raw in enumerate(reader, start=2):  # line numbers as a spreadsheet shows them
+            rec = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+            vals = []
+            problem = None
+            for c in _BATCH_COLS:
+                txt = rec.get(c, "")
+                if c == "beta_kg_m2" and txt == "":
+                    vals.append(math.nan)
+                    continue
+                try:
+                    x = float(txt)
+                except ValueError:
+                    problem = f"{c}={txt!r} is not a number"
+                    break
+                lo, hi = _BATCH_LIMITS[c]
+                if not (lo <= x <= hi):
+                    problem = f"{c}={x:g} outside {lo:g} to {hi:g}"
+                    break
+                vals.append(x)
+            if problem:
+                bad.append(f"row {i}: {problem}")
+            else:
+                rows.append(vals)
+    if bad:
+        shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise InputError("--batch", str(inp), "every row valid; bad rows: " + shown)
+    if not rows:
+        raise InputError("--batch", str(inp), "at least one data row")
+    a = np.array(rows, float)
+    from .flight import coast as _coast
+
+    progress, finish = _progress(len(a), "coasting")
+    try:
+        res = _coast(a[:, 0], a[:, 1], a[:, 2] * 1e3, a[:, 3] * 1e3, a[:, 4], a[:, 5], a[:, 6],
+                     earth=em, progress=progress)
+    finally:
+        finish()
+    # write to a temporary file in the same folder, then rename: never a half-written file
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".coast-", suffix=".csv", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s"])
+            for i in range(len(a)):
+                w.writerow([f"{res.impact_lat_deg[i]:.8f}", f"{res.impact_lon_deg[i]:.8f}", f"{res.range_m[i] / 1e3:.6f}",
+                            f"{res.apogee_m[i] / 1e3:.6f}", f"{res.flight_time_s[i]:.4f}",
+                            f"{res.impact_speed_m_s[i] / 1e3:.6f}"])
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    typer.echo(f"wrote {len(a)} rows to {out}", err=True)
+
+
+def _progress(total: int, what: str):
+    """A rich progress bar on a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import Progress
+
+    p = Progress(transient=True)
+    p.start()
+    task = p.add_task(what, total=total)
+    return (lambda n: p.advance(task, n)), p.stop
+
+
+@app.command()
+def flyout(
+    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`)"),
+    launch: str = typer.Option(..., help="LAT,LON of the launch point (deg)"),
+    azimuth: float = typer.Option(None, help="launch azimuth, clockwise from north (deg)"),
+    target: str = typer.Option(None, help="LAT,LON or a city name"),
+    profile: str = typer.Option("min-energy", help="min-energy | lofted | depressed | target"),
+    apogee_km: float = typer.Option(None, help="apogee for lofted/depressed (km)"),
+    earth: str = typer.Option("wgs84", help="wgs84 or sphere"),
+    no_rotation: bool = typer.Option(False, "--no-rotation", help="ignore the Earth's rotation"),
+    csv_out: Path = typer.Option(None, "--csv", help="write the time series as CSV"),
+    geojson_out: Path = typer.Option(None, "--geojson", help="write the track as GeoJSON"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Fly a catalog missile: range, apogee, flight time, burnout state and impact point."""
+    from .earth import earth_model
+    from .flight import fly
+    from .vehicles import load
+
+    m = load(missile)
+    lat, lon = parse_latlon("--launch", launch)
+    tgt = parse_place("--target", target) if target else None
+    if azimuth is None and tgt is None:
+        raise InputError("--azimuth/--target", None, "one of them")
+    if profile == "min-energy" and tgt is not None and azimuth is None:
+        pass  # fly the min-energy profile on the azimuth toward the target
+    traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
+               apogee_m=None if apogee_km is None else apogee_km * 1e3,
+               earth=earth_model(earth, rotation=not no_rotation))
+    if csv_out:
+        traj.to_csv(csv_out)
+    if geojson_out:
+        geojson_out.write_text(json.dumps(traj.to_geojson()))
+    _emit(traj.summary(), as_json, f"{m.title} flyout")
+
+
+@app.command()
+def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON")):
+    """The vehicles in the catalog, with their key figures and sources."""
+    from .vehicles import catalog as _catalog
+
+    items = []
+    for m in _catalog():
+        items.append({"name": m.name, "title": m.title, "stages": len(m.stages),
+                      "launch_mass_kg": m.launch_mass_kg, "payload_kg": m.payload_kg,
+                      "boost_time_s": m.boost_time_s, "sources": dict(m.sources), "notes": m.notes})
+    if as_json:
+        typer.echo(json.dumps(items, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="boostphase vehicle catalog")
+    for c in ("name", "title", "stages", "launch mass (t)", "payload (kg)", "boost (s)", "sources"):
+        t.add_column(c)
+    for it in items:
+        srcs = sorted(set(it["sources"].values()))
+        t.add_row(it["name"], it["title"], str(it["stages"]), f"{it['launch_mass_kg'] / 1e3:.1f}",
+                  f"{it['payload_kg']:.0f}", f"{it['boost_time_s']:.0f}", f"{len(srcs)} cited")
+    Console().print(t)
+
+
+def main() -> None:
+    """Entry point: run the app, turning input errors into one line and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except InputError as e:
+        _fail(str(e))
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as e:
+        # usage errors of the (vendored) click layer: bad option values, unknown options
+        if hasattr(e, "show") and hasattr(e, "exit_code"):
+            e.show()
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,353 @@
+"""The batched flight engine: a point mass under gravity, thrust and drag, on plain float64 arrays.
+
+It knows nothing of missiles or countries. A case is an initial Earth-fixed state plus a
+*schedule* of segments; within a segment mass falls linearly, thrust (vacuum thrust minus
+ambient pressure times nozzle exit area) points along one steering law, and drag uses a
+Cd(Mach) table and a reference area. Segment ends (staging, burnout, shroud drop, end of
+pitch-over) are landed on exactly, so the right-hand side is smooth inside every step.
+
+Frame: Earth-fixed (ECEF), with Coriolis and centrifugal terms when omega != 0, so the
+air (which co-rotates with the Earth) is at rest in it and air speed is |v|.
+
+Integrator: Dormand–Prince 5(4) with per-case adaptive steps (vmap over a
+``lax.while_loop``). Events are located by re-stepping from the last accepted point with
+a secant/Illinois search on the step length, so the impact (geodetic altitude 0) and the
+apogee (vertical speed 0) are exact to the integrator's accuracy, not to a step.
+
+Steering modes per segment: 0 vertical (local geodetic up), 1 pitch-over (thrust tilted
+from vertical towards the case's azimuth by an angle growing linearly from 0 to ``kick``
+over the segment), 2 gravity turn (thrust along the air-relative velocity), 3 fixed
+(thrust along the case's given unit vector ``u_fixed`` in the local east/north/up frame).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import os
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+
+def _enable_compilation_cache() -> None:
+    """Persist compiled kernels on disk so a fresh CLI process does not recompile (seconds each).
+
+    BOOSTPHASE_JAX_CACHE overrides the folder; set it to an empty string to disable.
+    """
+    path = os.environ.get("BOOSTPHASE_JAX_CACHE")
+    if path is None:
+        from platformdirs import user_cache_dir
+
+        path = os.path.join(user_cache_dir("boostphase"), "jax")
+    if path:
+        jax.config.update("jax_compilation_cache_dir", path)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+_enable_compilation_cache()
+
+import jax.numpy as jnp  # noqa: E402
+
+T_INF = 1.0e30
+
+# Dormand–Prince 5(4) tableau (Dormand & Prince 1980; Hairer, Nørsett & Wanner, Table 5.2).
+_C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0)
+_A = (
+    (),
+    (1 / 5,),
+    (3 / 40, 9 / 40),
+    (44 / 45, -56 / 15, 32 / 9),
+    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
+    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
+    (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84),
+)
+_B5 = (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0)
+_B4 = (5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40)
+_E = tuple(b5 - b4 for b5, b4 in zip(_B5, _B4, strict=True))
+
+
+class Case(NamedTuple):
+    """One case (or a batch, with a leading axis on every field). SI units throughout."""
+
+    y0: jnp.ndarray          # (6,) Earth-fixed position (m) and velocity (m/s)
+    t0: jnp.ndarray          # () start time (s)
+    seg_t_end: jnp.ndarray   # (S,) end time of each segment (s), ascending; last = T_INF
+    seg_m0: jnp.ndarray      # (S,) mass at segment start (kg)
+    seg_mdot: jnp.ndarray    # (S,) mass flow (kg/s, >= 0)
+    seg_thrust: jnp.ndarray  # (S,) vacuum thrust (N)
+    seg_exit_area: jnp.ndarray  # (S,) nozzle exit area (m^2) for the pressure loss
+    seg_ref_area: jnp.ndarray   # (S,) drag reference area (m^2); 0 = no drag
+    seg_mode: jnp.ndarray    # (S,) int steering mode (see module doc)
+    cd_mach: jnp.ndarray     # (S, K) Mach points of the Cd table of each segment (ascending)
+    cd_val: jnp.ndarray      # (S, K) Cd values
+    azimuth: jnp.ndarray     # () launch azimuth (rad) for the pitch-over
+    kick: jnp.ndarray        # () pitch-over angle (rad) reached at the end of a mode-1 segment
+    u_fixed: jnp.ndarray     # (3,) east/north/up thrust direction for mode 3
+    t_max: jnp.ndarray       # () give up (no impact) after this time (s)
+
+
+class Result(NamedTuple):
+    t: jnp.ndarray            # final time (s): impact time if ``impacted``
+    y: jnp.ndarray            # (6,) final state
+    impacted: jnp.ndarray     # bool
+    apogee_alt: jnp.ndarray   # highest altitude reached (m) (exact at a located apogee)
+    apogee_t: jnp.ndarray     # time of it (s)
+    seg_state: jnp.ndarray    # (S, 7) (t, r, v) at the end of each segment (NaN if not reached)
+    n_steps: jnp.ndarray      # accepted steps
+    n_rhs: jnp.ndarray        # right-hand-side evaluations (6 per trial step, FSAL not used)
+    rec: jnp.ndarray          # (NREC, 7) accepted (t, r, v) points, NaN padded (NREC=1 when off)
+    n_rec: jnp.ndarray        # number of recorded points
+
+
+class Settings(NamedTuple):
+    """Static settings: changing one recompiles."""
+
+    spherical: bool = False
+    drag: bool = True
+    rtol: float = 1e-10
+    atol_pos_m: float = 1e-4
+    atol_vel_m_s: float = 1e-7
+    h0_s: float = 0.5
+    h_max_s: float = 600.0
+    max_iter: int = 200_000
+    n_rec: int = 1
+    stop_at_impact: bool = True
+
+
+# --- geometry ----------------------------------------------------------------------------
+
+def _geodetic(r, a, e2, spherical):
+    """(sin lat, cos lat, sin lon, cos lon, alt) of Earth-fixed position r (closed form)."""
+    x, y, z = r[0], r[1], r[2]
+    p = jnp.sqrt(x * x + y * y)
+    p_safe = jnp.maximum(p, 1e-9)
+    so, co = jnp.where(p > 1e-9, y / p_safe, 0.0), jnp.where(p > 1e-9, x / p_safe, 1.0)
+    if spherical:
+        rn = jnp.sqrt(p * p + z * z)
+        return z / rn, p / rn, so, co, rn - a
+    b = a * jnp.sqrt(1.0 - e2)
+    ep2 = (a * a - b * b) / (b * b)
+    F = 54.0 * b * b * z * z
+    G = p * p + (1.0 - e2) * z * z - e2 * (a * a - b * b)
+    c = e2 * e2 * F * p * p / (G * G * G)
+    s = jnp.cbrt(1.0 + c + jnp.sqrt(c * c + 2.0 * c))
+    k = s + 1.0 + 1.0 / s
+    P = F / (3.0 * k * k * G * G)
+    Q = jnp.sqrt(1.0 + 2.0 * e2 * e2 * P)
+    r0 = -(P * e2 * p) / (1.0 + Q) + jnp.sqrt(jnp.maximum(
+        0.5 * a * a * (1.0 + 1.0 / Q) - P * (1.0 - e2) * z * z / (Q * (1.0 + Q)) - 0.5 * P * p * p, 0.0))
+    U = jnp.sqrt((p - e2 * r0) ** 2 + z * z)
+    V = jnp.sqrt((p - e2 * r0) ** 2 + (1.0 - e2) * z * z)
+    z0 = b * b * z / (a * V)
+    alt = U * (1.0 - b * b / (a * V))
+    num = z + ep2 * z0
+    hyp = jnp.sqrt(num * num + p * p)
+    return num / hyp, p / hyp, so, co, alt
+
+
+def _up(sl, cl, so, co):
+    return jnp.stack([cl * co, cl * so, sl])
+
+
+def altitude_and_vspeed(y, consts, spherical):
+    """Geodetic altitude (m) and its rate (m/s, along the ellipsoid normal)."""
+    a, e2 = consts[0], consts[1]
+    sl, cl, so, co, alt = _geodetic(y[:3], a, e2, spherical)
+    return alt, jnp.dot(y[3:], _up(sl, cl, so, co))
+
+
+# --- right-hand side -----------------------------------------------------------------------
+
+def _rhs(t, y, k, case: Case, consts, atm, settings: Settings):
+    a, e2, mu, j2, om = consts
+    r, v = y[:3], y[3:]
+    x, yy, z = r[0], r[1], r[2]
+    r2 = x * x + yy * yy + z * z
+    rn = jnp.sqrt(r2)
+    g = -mu / (r2 * rn) * r
+    if not settings.spherical:
+        # J2 zonal term (axisymmetric, so identical in the rotating frame)
+        fac = -1.5 * j2 * mu * a * a / (r2 * r2 * rn)
+        zr = 5.0 * z * z / r2
+        g = g + fac * jnp.stack([x * (1.0 - zr), yy * (1.0 - zr), z * (3.0 - zr)])
+    # Coriolis and centrifugal terms of the Earth-fixed frame (omega along +z)
+    acc = g + jnp.stack([2.0 * om * v[1] + om * om * x, -2.0 * om * v[0] + om * om * yy, 0.0 * z])
+
+    sl, cl, so, co, alt = _geodetic(r, a, e2, settings.spherical)
+    t_start = jnp.where(k > 0, case.seg_t_end[jnp.maximum(k - 1, 0)], case.t0)
+    mass = case.seg_m0[k] - case.seg_mdot[k] * (t - t_start)
+    speed = jnp.sqrt(jnp.dot(v, v))
+
+    if settings.drag:
+        from ..atmosphere import kernel_lookup
+
+        rho, pres, snd = kernel_lookup(alt, atm)
+    else:
+        rho, pres, snd = 0.0, 0.0, 340.0
+
+    # thrust
+    thrust = jnp.maximum(case.seg_thrust[k] - pres * case.seg_exit_area[k], 0.0)
+    thrust = jnp.where(case.seg_thrust[k] > 0.0, thrust, 0.0)
+    up = _up(sl, cl, so, co)
+    east = jnp.stack([-so, co, 0.0 * so])
+    north = jnp.stack([-sl * co, -sl * so, cl])
+    mode = case.seg_mode[k]
+    seg_len = jnp.maximum(case.seg_t_end[k] - t_start, 1e-9)
+    theta = case.kick * jnp.clip((t - t_start) / seg_len, 0.0, 1.0)
+    horiz = jnp.sin(case.azimuth) * east + jnp.cos(case.azimuth) * north
+    u_kick = jnp.cos(theta) * up + jnp.sin(theta) * horiz
+    u_vel = jnp.where(speed > 1e-6, v / jnp.maximum(speed, 1e-6), up)
+    uf = case.u_fixed
+    u_fix = uf[0] * east + uf[1] * north + uf[2] * up
+    u = jnp.where(mode == 0, up, jnp.where(mode == 1, u_kick, jnp.where(mode == 2, u_vel, u_fix)))
+    acc = acc + (thrust / mass) * u
+
+    if settings.drag:
+        mach = speed / snd
+        cd = jnp.interp(mach, case.cd_mach[k], case.cd_val[k])
+        acc = acc - (0.5 * rho * speed * cd * case.seg_ref_area[k] / mass) * v
+    return jnp.concatenate([v, acc])
+
+
+def _dp5_step(t, y, h, k, case, consts, atm, settings):
+    ks = []
+    for i in range(7):
+        yi = y
+        for j, aij in enumerate(_A[i]):
+            if aij != 0.0:
+                yi = yi + h * aij * ks[j]
+        if i == 6:
+            y5 = yi  # the 7th stage point is the 5th-order solution (b5 = a7)
+        ks.append(_rhs(t + _C[i] * h, yi, k, case, consts, atm, settings))
+    err = h * sum(e * kk for e, kk in zip(_E, ks, strict=True) if e != 0.0)
+    return y5, err
+
+
+def _err_norm(y0, y1, err, settings):
+    sc_pos = settings.atol_pos_m + settings.rtol * jnp.maximum(jnp.abs(y0[:3]), jnp.abs(y1[:3]))
+    sc_vel = settings.atol_vel_m_s + settings.rtol * jnp.maximum(jnp.abs(y0[3:]), jnp.abs(y1[3:]))
+    e = jnp.concatenate([err[:3] / sc_pos, err[3:] / sc_vel])
+    return jnp.sqrt(jnp.mean(e * e))
+
+
+# --- one case ------------------------------------------------------------------------------
+
+_NORMAL, _IMPACT, _APOGEE = 0, 1, 2
+
+
+def _integrate_one(case: Case, consts, atm, settings: Settings) -> Result:
+    S = case.seg_t_end.shape[0]
+    nrec = settings.n_rec
+    alt_start, vz_start = altitude_and_vspeed(case.y0, consts, settings.spherical)
+    nan7 = jnp.full((7,), jnp.nan)
+
+    state = dict(
+        t=case.t0, y=case.y0, h=jnp.asarray(settings.h0_s), k=jnp.asarray(0),
+        done=jnp.asarray(False), impacted=jnp.asarray(False), it=jnp.asarray(0),
+        n_steps=jnp.asarray(0), alt=alt_start, vz=vz_start,
+        ap_alt=alt_start, ap_t=case.t0,
+        mode=jnp.asarray(_NORMAL), lo=jnp.asarray(0.0), hi=jnp.asarray(0.0),
+        f_lo=jnp.asarray(0.0), f_hi=jnp.asarray(0.0), n_search=jnp.asarray(0),
+        seg_state=jnp.full((S, 7), jnp.nan),
+        rec=jnp.full((nrec, 7), jnp.nan).at[0].set(jnp.concatenate([case.t0[None], case.y0])),
+        n_rec=jnp.asarray(1),
+    )
+
+    def cond(s):
+        return (~s["done"]) & (s["it"] < settings.max_iter)
+
+    def body(s):
+        t, y, k, mode = s["t"], s["y"], s["k"], s["mode"]
+        t_end = jnp.minimum(case.seg_t_end[k], case.t_max)
+        h_normal = jnp.minimum(jnp.minimum(s["h"], settings.h_max_s), t_end - t)
+        clipped = s["h"] >= t_end - t
+        # secant (Illinois) guess inside the bracket while searching for an event
+        denom = s["f_hi"] - s["f_lo"]
+        h_sec = s["lo"] - s["f_lo"] * (s["hi"] - s["lo"]) / jnp.where(denom == 0.0, 1.0, denom)
+        h_sec = jnp.clip(h_sec, s["lo"] + 1e-3 * (s["hi"] - s["lo"]), s["hi"] - 1e-3 * (s["hi"] - s["lo"]))
+        searching = mode != _NORMAL
+        h_try = jnp.where(searching, h_sec, h_normal)
+
+        y1, err = _dp5_step(t, y, h_try, k, case, consts, atm, settings)
+        en = _err_norm(y, y1, err, settings)
+        alt1, vz1 = altitude_and_vspeed(y1, consts, settings.spherical)
+        ok = jnp.isfinite(en) & (en <= 1.0)
+
+        # --- normal mode decisions
+        apogee_cross = ok & (s["vz"] > 0.0) & (vz1 <= 0.0)
+        impact_cross = ok & (alt1 < 0.0) & (s["alt"] >= 0.0) & settings.stop_at_impact
+        start_apogee = (~searching) & apogee_cross
+        start_impact = (~searching) & impact_cross & ~apogee_cross
+        advance_normal = (~searching) & ok & ~apogee_cross & ~impact_cross
+
+        # --- search mode decisions
+        f1 = jnp.where(mode == _IMPACT, alt1, vz1)
+        tol = jnp.where(mode == _IMPACT, 1e-4, 1e-8)
+        converged = searching & ((jnp.abs(f1) < tol) | (s["n_search"] >= 60)
+                                 | (s["hi"] - s["lo"] < 1e-12 * jnp.maximum(1.0, jnp.abs(t))))
+        same_as_lo = jnp.sign(f1) == jnp.sign(s["f_lo"])
+        upd_lo = searching & ~converged & same_as_lo
+        upd_hi = searching & ~converged & ~same_as_lo
+
+        advance = advance_normal | converged
+        t_new = jnp.where(advance_normal & clipped & (h_try == t_end - t), t_end, t + h_try)
+        hit_seg_end = advance_normal & (t_new >= case.seg_t_end[k])
+
+        ns = dict(s)
+        ns["it"] = s["it"] + 1
+        ns["t"] = jnp.where(advance, t_new, t)
+        ns["y"] = jnp.where(advance, y1, y)
+        ns["alt"] = jnp.where(advance, alt1, s["alt"])
+        ns["vz"] = jnp.where(advance, jnp.where(converged & (mode == _APOGEE), 0.0, vz1), s["vz"])
+        ns["n_steps"] = s["n_steps"] + advance.astype(jnp.int32)
+        # step size control (only on normal trials)
+        fac = jnp.clip(0.9 * jnp.where(en > 0.0, en, 1e-10) ** -0.2, 0.2, 5.0)
+        fac = jnp.where(jnp.isfinite(en), fac, 0.2)
+        h_next = jnp.where(ok & clipped, jnp.maximum(s["h"], h_try * fac), h_try * fac)
+        ns["h"] = jnp.where(searching, s["h"], jnp.where(ok, h_next, h_try * fac))
+        # segment bookkeeping
+        ns["seg_state"] = jnp.where(hit_seg_end, s["seg_state"].at[k].set(
+            jnp.concatenate([t_new[None], y1])), s["seg_state"])
+        ns["k"] = jnp.where(hit_seg_end, jnp.minimum(k + 1, S - 1), k)
+        # apogee bookkeeping
+        new_max = advance & (alt1 > s["ap_alt"])
+        ns["ap_alt"] = jnp.where(new_max, alt1, s["ap_alt"])
+        ns["ap_t"] = jnp.where(new_max, t_new, s["ap_t"])
+        # event search state
+        start = start_apogee | start_impact
+        ns["mode"] = jnp.where(start_apogee, _APOGEE, jnp.where(start_impact, _IMPACT,
+                               jnp.where(converged, _NORMAL, mode)))
+        ns["lo"] = jnp.where(start, 0.0, jnp.where(upd_lo, h_try, s["lo"]))
+        ns["hi"] = jnp.where(start, h_try, jnp.where(upd_hi, h_try, s["hi"]))
+        f_lo0 = jnp.where(start_apogee, s["vz"], s["alt"])
+        f_hi0 = jnp.where(start_apogee, vz1, alt1)
+        ns["f_lo"] = jnp.where(start, f_lo0, jnp.where(upd_lo, f1, jnp.where(upd_hi, 0.5 * s["f_lo"], s["f_lo"])))
+        ns["f_hi"] = jnp.where(start, f_hi0, jnp.where(upd_hi, f1, jnp.where(upd_lo, 0.5 * s["f_hi"], s["f_hi"])))
+        ns["n_search"] = jnp.where(searching & ~converged, s["n_search"] + 1, 0)
+        # termination
+        impact_done = converged & (mode == _IMPACT)
+        timeout = advance_normal & (t_new >= case.t_max)
+        ns["impacted"] = s["impacted"] | impact_done
+        ns["done"] = s["done"] | impact_done | timeout
+        # recording
+        if nrec > 1:
+            idx = jnp.minimum(s["n_rec"], nrec - 1)
+            do_rec = advance & (s["n_rec"] < nrec)
+            ns["rec"] = jnp.where(do_rec, s["rec"].at[idx].set(jnp.concatenate([ns["t"][None], y1])), s["rec"])
+            ns["n_rec"] = s["n_rec"] + do_rec.astype(jnp.int32)
+        return ns
+
+    out = jax.lax.while_loop(cond, body, state)
+    return Result(t=out["t"], y=out["y"], impacted=out["impacted"], apogee_alt=out["ap_alt"],
+                  apogee_t=out["ap_t"], seg_state=out["seg_state"], n_steps=out["n_steps"],
+                  n_rhs=out["it"] * 7, rec=out["rec"], n_rec=out["n_rec"])
+
+
+@partial(jax.jit, static_argnames=("settings",))
+def integrate(case: Case, consts, atm, settings: Settings) -> Result:
+    """Integrate a batch of cases (every field of ``case`` has a leading batch axis)."""
+    return jax.vmap(lambda c: _integrate_one(c, consts, atm, settings))(case)

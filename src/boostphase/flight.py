@@ -1,0 +1,605 @@
+"""Flight: ballistic coasts and multi-stage missile flyouts over a rotating WGS84 (or spherical) Earth.
+
+Two entry points, both batched on the engine in :mod:`boostphase.engine`:
+
+* :func:`coast` — free ballistic bodies from given states, in vacuum or with drag
+  (ballistic coefficient beta = m / (Cd A), kg/m^2). Debris, payloads after thrust
+  termination and test reconstructions use it.
+* :func:`fly` — a :class:`~boostphase.vehicles.Missile` launched from a point: vertical rise,
+  a pitch-over to a kick angle, then a gravity turn through every stage; staging, shroud
+  drop, burnout, apogee and impact are events. Profiles: ``min-energy`` (the kick that
+  maximises range on the azimuth), ``lofted`` / ``depressed`` (the kick that reaches a given
+  apogee, above / below the min-energy one), ``target`` (azimuth and kick solved so the
+  impact lands on a point; lofted-side solution).
+
+SI units inside; degrees only where a name says ``_deg``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .earth import WGS84, Earth
+from .errors import InputError, check_range
+
+G0 = 9.80665
+_K_CD = 16  # Cd(Mach) table length in the engine (tables are padded to this)
+_CHUNK = 16384
+
+
+# ------------------------------------------------------------------------------------------
+# engine plumbing
+# ------------------------------------------------------------------------------------------
+
+def _settings(earth: Earth, drag: bool, n_rec: int = 1, rtol: float = 1e-10, **kw):
+    from .engine import Settings
+
+    return Settings(spherical=earth.spherical, drag=drag, n_rec=n_rec, rtol=rtol, **kw)
+
+
+def _atm_table():
+    from . import atmosphere
+
+    global _ATM
+    try:
+        return _ATM
+    except NameError:
+        _ATM = atmosphere.kernel_table()
+        return _ATM
+
+
+def _bucket(n: int) -> int:
+    """Pad batch sizes to a few shapes so the compiled kernels are reused (and cached on disk)."""
+    if n <= 1:
+        return 1
+    b = 8
+    while b < n:
+        b *= 2
+    return min(b, _CHUNK) if n <= _CHUNK else _CHUNK
+
+
+def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] | None = None):
+    """Integrate cases given as NumPy arrays with a leading batch axis; returns NumPy results."""
+    import jax.numpy as jnp
+
+    from .engine import Case, integrate
+
+    n = arrays["y0"].shape[0]
+    consts = earth.kernel_constants()
+    atm = _atm_table() if settings.drag else ()
+    outs = []
+    for s in range(0, n, _CHUNK):
+        e = min(n, s + _CHUNK)
+        m = e - s
+        b = _bucket(m)
+        chunk = {}
+        for key, val in arrays.items():
+            part = val[s:e]
+            if b > m:  # pad by repeating the last case; its results are dropped
+                part = np.concatenate([part, np.repeat(part[-1:], b - m, axis=0)], axis=0)
+            chunk[key] = jnp.asarray(part)
+        res = integrate(Case(**chunk), consts, atm, settings)
+        outs.append({k: np.asarray(v)[:m] for k, v in res._asdict().items()})
+        if progress is not None:
+            progress(m)
+    return {k: np.concatenate([o[k] for o in outs], axis=0) for k in outs[0]}
+
+
+def _cd_table(cd_mach) -> tuple[np.ndarray, np.ndarray]:
+    mach, cd = (np.asarray(cd_mach[0], float), np.asarray(cd_mach[1], float))
+    if len(mach) > _K_CD:
+        raise InputError("cd_mach", len(mach), f"at most {_K_CD} Mach points")
+    pad = _K_CD - len(mach)
+    # pad with strictly increasing Mach points far beyond the table (flat extrapolation)
+    mach = np.concatenate([mach, mach[-1] + 1e3 * np.arange(1, pad + 1)])
+    cd = np.concatenate([cd, np.full(pad, cd[-1])])
+    return mach, cd
+
+
+# ------------------------------------------------------------------------------------------
+# coast
+# ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CoastResult:
+    """Impacts of a batch of ballistic coasts (arrays, one entry per case)."""
+
+    impact_lat_deg: np.ndarray
+    impact_lon_deg: np.ndarray
+    range_m: np.ndarray          # surface geodesic from start to impact
+    apogee_m: np.ndarray         # highest geodetic altitude reached
+    flight_time_s: np.ndarray
+    impact_speed_m_s: np.ndarray  # relative to the ground
+    impacted: np.ndarray         # False where t_max ran out first (e.g. orbital)
+    n_steps: np.ndarray
+
+    def row(self, i: int = 0) -> dict:
+        """One case as the CLI's JSON contract (km, km/s)."""
+        return {
+            "range_km": float(self.range_m[i] / 1e3),
+            "apogee_km": float(self.apogee_m[i] / 1e3),
+            "flight_time_s": float(self.flight_time_s[i]),
+            "impact_speed_km_s": float(self.impact_speed_m_s[i] / 1e3),
+            "impact": {"lat": float(self.impact_lat_deg[i]), "lon": float(self.impact_lon_deg[i])},
+            "impacted": bool(self.impacted[i]),
+        }
+
+
+def coast_states(r0_m, v0_m_s, beta_kg_m2=None, earth: Earth = WGS84, t_max_s: float = 2.0e5,
+                 rtol: float = 1e-10, progress=None):
+    """Coast from Earth-fixed states r0 (N,3) m, v0 (N,3) m/s; returns the raw engine arrays."""
+    r0 = np.atleast_2d(np.asarray(r0_m, float))
+    v0 = np.atleast_2d(np.asarray(v0_m_s, float))
+    n = r0.shape[0]
+    beta = np.full(n, np.nan) if beta_kg_m2 is None else np.broadcast_to(
+        np.asarray(beta_kg_m2, float), (n,)).copy()
+    has_drag = bool(np.any(np.isfinite(beta)))
+    vac = ~np.isfinite(beta)
+    mass = np.where(vac, 1.0, beta)
+    mach, cd = _cd_table(((0.0, 1.0), (1.0, 1.0)))
+    arrays = dict(
+        y0=np.concatenate([r0, v0], axis=1), t0=np.zeros(n),
+        seg_t_end=np.full((n, 1), 1e30), seg_m0=mass[:, None], seg_mdot=np.zeros((n, 1)),
+        seg_thrust=np.zeros((n, 1)), seg_exit_area=np.zeros((n, 1)),
+        seg_ref_area=np.where(vac, 0.0, 1.0)[:, None], seg_mode=np.full((n, 1), 2, dtype=np.int32),
+        cd_mach=np.broadcast_to(mach, (n, 1, _K_CD)), cd_val=np.broadcast_to(cd, (n, 1, _K_CD)),
+        azimuth=np.zeros(n), kick=np.zeros(n), u_fixed=np.zeros((n, 3)), t_max=np.full(n, t_max_s),
+    )
+    return _run(arrays, earth, _settings(earth, has_drag, rtol=rtol), progress)
+
+
+def coast(lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg, beta_kg_m2=None,
+          earth: Earth = WGS84, t_max_s: float = 2.0e5, rtol: float = 1e-10,
+          progress=None) -> CoastResult:
+    """Fly free ballistic bodies to the ground (geodetic altitude 0).
+
+    Inputs broadcast against each other: geodetic start point (deg, m), speed relative to the
+    ground (m/s), flight-path angle above the local horizontal (deg), azimuth clockwise from
+    north (deg), and ballistic coefficient beta (kg/m^2; None or NaN = vacuum).
+    """
+    lat, lon, alt, spd, fpa, az = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float)) for x in (
+        lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg)))
+    check_array("lat", lat, -90, 90, "deg")
+    check_array("alt_m", alt, -1e4, 5e7, "m")
+    check_array("speed_m_s", spd, 0, 2e4, "m/s")
+    check_array("flight_path_deg", fpa, -90, 90, "deg")
+    if beta_kg_m2 is not None:
+        b = np.asarray(beta_kg_m2, float)
+        bad = np.isfinite(b) & (b <= 0)
+        if np.any(bad):
+            raise InputError("beta_kg_m2", float(b[bad].flat[0]), "> 0 kg/m^2 (or empty for vacuum)")
+    r0, v0 = earth.state_from_local(lat, lon, alt, spd, fpa, az)
+    out = coast_states(r0, v0, beta_kg_m2, earth, t_max_s, rtol, progress)
+    ilat, ilon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
+    rng, _ = earth.distance_azimuth(lat, lon, ilat, ilon)
+    return CoastResult(
+        impact_lat_deg=ilat, impact_lon_deg=ilon, range_m=np.asarray(rng),
+        apogee_m=out["apogee_alt"], flight_time_s=out["t"],
+        impact_speed_m_s=np.linalg.norm(out["y"][:, 3:], axis=1),
+        impacted=out["impacted"], n_steps=out["n_steps"])
+
+
+def check_array(field: str, arr, lo, hi, unit: str):
+    """InputError naming the first out-of-range value of an array field."""
+    a = np.asarray(arr, float)
+    bad = ~((a >= lo) & (a <= hi))
+    if np.any(bad):
+        check_range(field, float(a[bad].flat[0]), lo, hi, unit)
+
+
+# ------------------------------------------------------------------------------------------
+# missile flyout
+# ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Steering:
+    """Open-loop steering of a flyout: vertical rise, linear pitch-over to ``kick_deg``, gravity turn.
+
+    ``vertical_rise_s`` and ``pitchover_s`` default to values scaled on the first stage's
+    burn time (6 % and 8 %, bounded to 4–12 s and 5–15 s), as in simple flyout codes.
+    """
+
+    kick_deg: float
+    vertical_rise_s: float | None = None
+    pitchover_s: float | None = None
+
+    def resolved(self, missile) -> tuple[float, float]:
+        b1 = missile.stages[0].burn_time_s
+        tv = self.vertical_rise_s if self.vertical_rise_s is not None else min(12.0, max(4.0, 0.06 * b1))
+        tp = self.pitchover_s if self.pitchover_s is not None else min(15.0, max(5.0, 0.08 * b1))
+        return tv, tp
+
+
+def _schedule(missile, vertical_s: float, pitch_s: float):
+    """Segments for the engine: list of dicts (t_end, m0, mdot, thrust, exit_area, ref_area, mode, cd)."""
+    stages = missile.stages
+    ign, bo = [], []
+    t = 0.0
+    for st in stages:
+        t += st.coast_before_s
+        ign.append(t)
+        t += st.burn_time_s
+        bo.append(t)
+    t_bo = bo[-1]
+    sep = missile.payload_beta_kg_m2 is not None
+    ts = missile.shroud_drop_time_s if missile.shroud_mass_kg > 0 else None
+
+    def mass_after(tt: float) -> float:
+        m = missile.payload_kg
+        if ts is not None and tt < ts:
+            m += missile.shroud_mass_kg
+        for j, st in enumerate(stages):
+            last = j == len(stages) - 1
+            if tt < bo[j]:
+                m += st.dry_mass_kg + st.propellant_mass_kg - st.mass_flow_kg_s * max(0.0, tt - ign[j])
+            elif last and not sep:
+                m += st.dry_mass_kg
+        return m
+
+    cuts = {vertical_s, vertical_s + pitch_s, *ign[1:], *bo}
+    if ts is not None:
+        cuts.add(ts)
+    cuts = sorted(c for c in cuts if 0.0 < c)
+    segs = []
+    t_a = 0.0
+    for t_b in [*cuts, 1e30]:
+        if t_b <= t_a:
+            continue
+        mid = 0.5 * (t_a + min(t_b, t_a + 1.0))
+        burning = [j for j in range(len(stages)) if ign[j] <= mid < bo[j]]
+        attached = [j for j in range(len(stages)) if mid < bo[j]]
+        if burning:
+            st = stages[burning[0]]
+            mdot, thrust, exit_area = st.mass_flow_kg_s, st.thrust_vac_n, st.exit_area_m2()
+        else:
+            mdot = thrust = exit_area = 0.0
+        if attached:
+            low = stages[attached[0]]
+            ref, cd = low.reference_area_m2, low.cd_mach
+        elif sep:
+            ref, cd = missile.payload_kg / missile.payload_beta_kg_m2, ((0.0, 1.0), (1.0, 1.0))
+        else:
+            ref, cd = stages[-1].reference_area_m2, stages[-1].cd_mach
+        mode = 0 if mid < vertical_s else (1 if mid < vertical_s + pitch_s else 2)
+        segs.append(dict(t_end=t_b, m0=mass_after(t_a), mdot=mdot, thrust=thrust, exit_area=exit_area,
+                         ref_area=ref, mode=mode, cd=cd))
+        t_a = t_b
+    return segs, t_bo, ign, bo
+
+
+@dataclass
+class Trajectory:
+    """One missile flight: recorded states and its events.
+
+    ``t_s`` (n,) and ``state`` (n, 6) hold Earth-fixed position (m) and velocity (m/s) at every
+    accepted integration step; views (geodetic track, speed, Mach, dynamic pressure, flight-path
+    angle) are computed from them.
+    """
+
+    missile: object
+    earth: Earth
+    launch_lat_deg: float
+    launch_lon_deg: float
+    azimuth_deg: float
+    kick_deg: float
+    profile: str
+    t_s: np.ndarray
+    state: np.ndarray
+    burnout_time_s: float
+    burnout_state: np.ndarray
+    stage_burnout_times_s: list
+    apogee_m: float
+    apogee_time_s: float
+    impacted: bool
+    extra: dict = field(default_factory=dict)
+
+    # --- views -----------------------------------------------------------------------------
+    def geodetic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lat_deg, lon_deg, alt_m) along the track."""
+        return self.earth.ecef_to_geodetic(self.state[:, :3])
+
+    @property
+    def altitude_m(self) -> np.ndarray:
+        return self.geodetic()[2]
+
+    @property
+    def speed_m_s(self) -> np.ndarray:
+        """Speed relative to the ground (and to the co-rotating air)."""
+        return np.linalg.norm(self.state[:, 3:], axis=1)
+
+    def flight_path_deg(self) -> np.ndarray:
+        lat, lon, _ = self.geodetic()
+        _, _, up = self.earth.enu_basis(lat, lon)
+        v = self.state[:, 3:]
+        return np.degrees(np.arcsin(np.clip(np.sum(v * up, 1) / np.maximum(self.speed_m_s, 1e-9), -1, 1)))
+
+    def mach(self) -> np.ndarray:
+        from .atmosphere import mach_sound_speed_m_s
+
+        return self.speed_m_s / mach_sound_speed_m_s(self.altitude_m)
+
+    def dynamic_pressure_pa(self) -> np.ndarray:
+        from .atmosphere import us76
+
+        return 0.5 * us76(self.altitude_m).density_kg_m3 * self.speed_m_s ** 2
+
+    def ground_range_m(self) -> np.ndarray:
+        lat, lon, _ = self.geodetic()
+        d, _ = self.earth.distance_azimuth(self.launch_lat_deg, self.launch_lon_deg, lat, lon)
+        return np.asarray(d)
+
+    @property
+    def impact_lat_lon_deg(self) -> tuple[float, float]:
+        lat, lon, _ = self.earth.ecef_to_geodetic(self.state[-1, :3])
+        return float(lat), float(lon)
+
+    @property
+    def range_m(self) -> float:
+        return float(self.ground_range_m()[-1])
+
+    @property
+    def flight_time_s(self) -> float:
+        return float(self.t_s[-1])
+
+    def burnout(self) -> dict:
+        """Burnout of the last stage: time (s), altitude (m), speed (m/s), flight-path angle (deg)."""
+        r, v = self.burnout_state[:3], self.burnout_state[3:]
+        lat, lon, alt = self.earth.ecef_to_geodetic(r)
+        _, _, up = self.earth.enu_basis(lat, lon)
+        spd = float(np.linalg.norm(v))
+        return {"time_s": self.burnout_time_s, "altitude_m": float(alt), "speed_m_s": spd,
+                "flight_path_deg": float(np.degrees(np.arcsin(np.dot(v, up) / spd))),
+                "lat_deg": float(lat), "lon_deg": float(lon)}
+
+    def summary(self) -> dict:
+        """The CLI's JSON contract (km, km/s, s, deg)."""
+        b = self.burnout()
+        lat, lon = self.impact_lat_lon_deg
+        return {
+            "missile": self.missile.name,
+            "profile": self.profile,
+            "earth": self.earth.name,
+            "launch": {"lat": self.launch_lat_deg, "lon": self.launch_lon_deg},
+            "azimuth_deg": self.azimuth_deg,
+            "kick_deg": self.kick_deg,
+            "range_km": self.range_m / 1e3,
+            "apogee_km": self.apogee_m / 1e3,
+            "flight_time_s": self.flight_time_s,
+            "impacted": self.impacted,
+            "burnout": {"time_s": b["time_s"], "altitude_km": b["altitude_m"] / 1e3,
+                        "speed_km_s": b["speed_m_s"] / 1e3, "flight_path_deg": b["flight_path_deg"]},
+            "impact": {"lat": lat, "lon": lon},
+        }
+
+    def table(self, dt_s: float | None = None) -> dict[str, np.ndarray]:
+        """Columns of the time series (SI, degrees), at the integration points."""
+        lat, lon, alt = self.geodetic()
+        return {"t_s": self.t_s, "lat_deg": lat, "lon_deg": lon, "alt_m": alt,
+                "ground_range_m": self.ground_range_m(), "speed_m_s": self.speed_m_s,
+                "mach": self.mach(), "dynamic_pressure_pa": self.dynamic_pressure_pa(),
+                "flight_path_deg": self.flight_path_deg()}
+
+    def to_csv(self, path) -> None:
+        cols = self.table()
+        names = list(cols)
+        data = np.column_stack([cols[n] for n in names])
+        np.savetxt(path, data, delimiter=",", header=",".join(names), comments="", fmt="%.10g")
+
+    def to_geojson(self) -> dict:
+        """A GeoJSON FeatureCollection: the track (LineString with altitude) and event points."""
+        lat, lon, alt = self.geodetic()
+        feats = [{"type": "Feature", "properties": {"kind": "track", "missile": self.missile.name},
+                  "geometry": {"type": "LineString",
+                               "coordinates": [[float(a), float(b), float(c)] for a, b, c in zip(lon, lat, alt, strict=True)]}}]
+        b = self.burnout()
+        ilat, ilon = self.impact_lat_lon_deg
+        for kind, la, lo, al in (("launch", self.launch_lat_deg, self.launch_lon_deg, 0.0),
+                                 ("burnout", b["lat_deg"], b["lon_deg"], b["altitude_m"]),
+                                 ("impact", ilat, ilon, 0.0)):
+            feats.append({"type": "Feature", "properties": {"kind": kind},
+                          "geometry": {"type": "Point", "coordinates": [lo, la, al]}})
+        return {"type": "FeatureCollection", "features": feats}
+
+
+def _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering: Steering, t_max_s: float,
+                   earth: Earth):
+    """Engine arrays for a batch of flyouts of one missile differing in azimuth and kick."""
+    tv, tp = steering.resolved(missile)
+    segs, t_bo, _, _ = _schedule(missile, tv, tp)
+    az_deg, kicks_deg = np.broadcast_arrays(np.atleast_1d(np.asarray(az_deg, float)),
+                                            np.atleast_1d(np.asarray(kicks_deg, float)))
+    n = az_deg.shape[0]
+    r0, v0 = earth.state_from_local(np.full(n, lat), np.full(n, lon), np.full(n, alt),
+                                    np.zeros(n), np.full(n, 90.0), az_deg)
+    S = len(segs)
+    cdm = np.zeros((S, _K_CD))
+    cdv = np.zeros((S, _K_CD))
+    for i, s in enumerate(segs):
+        cdm[i], cdv[i] = _cd_table(s["cd"])
+
+    def col(key, dtype=float):
+        return np.broadcast_to(np.array([s[key] for s in segs], dtype=dtype), (n, S))
+
+    arrays = dict(
+        y0=np.concatenate([r0, v0], axis=1), t0=np.zeros(n), seg_t_end=col("t_end"),
+        seg_m0=col("m0"), seg_mdot=col("mdot"), seg_thrust=col("thrust"), seg_exit_area=col("exit_area"),
+        seg_ref_area=col("ref_area"), seg_mode=col("mode", np.int32),
+        cd_mach=np.broadcast_to(cdm, (n, S, _K_CD)), cd_val=np.broadcast_to(cdv, (n, S, _K_CD)),
+        azimuth=np.radians(az_deg), kick=np.radians(kicks_deg), u_fixed=np.zeros((n, 3)),
+        t_max=np.full(n, t_max_s))
+    bo_index = max(i for i, s in enumerate(segs) if s["thrust"] > 0)
+    return arrays, t_bo, bo_index
+
+
+class _Flyer:
+    """Batched flyouts of one missile from one site (the unit the profile searches work on)."""
+
+    def __init__(self, missile, lat, lon, alt_m, steering: Steering, earth: Earth, t_max_s=2.0e4):
+        self.missile, self.lat, self.lon, self.alt = missile, lat, lon, alt_m
+        self.steering, self.earth, self.t_max = steering, earth, t_max_s
+
+    def run(self, az_deg, kicks_deg, n_rec: int = 1):
+        arrays, t_bo, bo_index = _flyout_arrays(self.missile, self.lat, self.lon, self.alt, az_deg,
+                                                kicks_deg, self.steering, self.t_max, self.earth)
+        out = _run(arrays, self.earth, _settings(self.earth, True, n_rec=n_rec))
+        ilat, ilon, _ = self.earth.ecef_to_geodetic(out["y"][:, :3])
+        rng, az_imp = self.earth.distance_azimuth(self.lat, self.lon, ilat, ilon)
+        out["range_m"] = np.where(out["impacted"], rng, np.nan)
+        out["impact_az_deg"] = az_imp
+        out["impact_lat"], out["impact_lon"] = ilat, ilon
+        out["t_bo"], out["bo_index"] = t_bo, bo_index
+        return out
+
+    def trajectory(self, az_deg: float, kick_deg: float, profile: str, extra=None) -> Trajectory:
+        out = self.run(az_deg, kick_deg, n_rec=8192)
+        n = int(out["n_rec"][0])
+        rec = out["rec"][0, :n]
+        tv, tp = self.steering.resolved(self.missile)
+        _, t_bo, ign, bo = _schedule(self.missile, tv, tp)
+        return Trajectory(
+            missile=self.missile, earth=self.earth, launch_lat_deg=self.lat, launch_lon_deg=self.lon,
+            azimuth_deg=float(az_deg), kick_deg=float(kick_deg), profile=profile,
+            t_s=rec[:, 0], state=rec[:, 1:], burnout_time_s=t_bo,
+            burnout_state=out["seg_state"][0, out["bo_index"], 1:], stage_burnout_times_s=bo,
+            apogee_m=float(out["apogee_alt"][0]), apogee_time_s=float(out["apogee_t"][0]),
+            impacted=bool(out["impacted"][0]), extra=extra or {})
+
+    # --- profile searches (each a few batched engine calls) -------------------------------
+    def max_range_kick(self, az_deg: float) -> tuple[float, float]:
+        """(kick_deg, range_m) of the minimum-energy (maximum-range) trajectory on this azimuth."""
+        kicks = np.geomspace(0.05, 60.0, 40)
+        for _ in range(4):
+            out = self.run(az_deg, kicks)
+            r = np.nan_to_num(out["range_m"], nan=-1.0)
+            i = int(np.argmax(r))
+            lo, hi = kicks[max(i - 1, 0)], kicks[min(i + 1, len(kicks) - 1)]
+            best = (float(kicks[i]), float(r[i]))
+            kicks = np.linspace(lo, hi, 17)
+        return best
+
+    def apogee_kick(self, az_deg: float, apogee_m: float, side: str) -> float:
+        """Kick (deg) whose apogee equals ``apogee_m``, on the lofted (smaller kick) or depressed side."""
+        k_me, _ = self.max_range_kick(az_deg)
+        lo, hi = (0.01, k_me) if side == "lofted" else (k_me, 89.0)
+        kicks = np.geomspace(lo, hi, 33)
+        for _ in range(4):
+            out = self.run(az_deg, kicks)
+            f = out["apogee_alt"] - apogee_m
+            sign_change = np.nonzero(np.sign(f[:-1]) != np.sign(f[1:]))[0]
+            if len(sign_change) == 0:
+                reach = (out["apogee_alt"].min() / 1e3, out["apogee_alt"].max() / 1e3)
+                raise InputError("apogee_km", apogee_m / 1e3,
+                                 f"{reach[0]:.0f} to {reach[1]:.0f} km for a {side} flight of "
+                                 f"{self.missile.name}")
+            j = sign_change[0] if side == "lofted" else sign_change[-1]
+            k0, k1 = kicks[j], kicks[j + 1]
+            kicks = np.linspace(k0, k1, 17)
+        f0, f1 = f[j], f[j + 1]
+        return float(k0 - f0 * (k1 - k0) / (f1 - f0)) if f1 != f0 else float(k0)
+
+    def target_solution(self, tlat: float, tlon: float) -> tuple[float, float]:
+        """(azimuth_deg, kick_deg) that puts the impact on the target (lofted-side solution)."""
+        dist, az = self.earth.distance_azimuth(self.lat, self.lon, tlat, tlon)
+        dist, az = float(dist), float(az)
+        kick = None
+        for _ in range(6):
+            k_me, r_me = self.max_range_kick(az)
+            if dist > r_me:
+                raise InputError("target", f"{tlat:.3f},{tlon:.3f}",
+                                 f"within the maximum range of {self.missile.name} on this azimuth "
+                                 f"({r_me / 1e3:.0f} km; the target is {dist / 1e3:.0f} km away)")
+            kicks = np.geomspace(0.01, k_me, 33)
+            for _ in range(4):
+                out = self.run(az, kicks)
+                f = np.nan_to_num(out["range_m"], nan=0.0) - dist
+                idx = np.nonzero(np.sign(f[:-1]) != np.sign(f[1:]))[0]
+                j = idx[-1] if len(idx) else len(kicks) - 2
+                kicks = np.linspace(kicks[j], kicks[j + 1], 17)
+            f0, f1 = f[j], f[j + 1]
+            k0, k1 = kicks[0], kicks[-1]
+            kick = float(k0 - f0 * (k1 - k0) / (f1 - f0)) if f1 != f0 else float(k0)
+            out = self.run(az, kick)
+            dlat, dlon = float(out["impact_lat"][0]), float(out["impact_lon"][0])
+            miss, _ = self.earth.distance_azimuth(dlat, dlon, tlat, tlon)
+            if float(miss) < 100.0:
+                break
+            _, az_imp = self.earth.distance_azimuth(self.lat, self.lon, dlat, dlon)
+            az = az + ((az - float(az_imp) + 180.0) % 360.0 - 180.0)
+        return az, kick
+
+
+PROFILES = ("min-energy", "lofted", "depressed", "target")
+
+
+def fly(missile, launch_lat_deg: float, launch_lon_deg: float, *, azimuth_deg: float | None = None,
+        target: tuple[float, float] | None = None, profile: str = "min-energy",
+        apogee_m: float | None = None, kick_deg: float | None = None, earth: Earth = WGS84,
+        launch_alt_m: float = 0.0, steering: Steering | None = None) -> Trajectory:
+    """Fly a missile from a launch point and return its :class:`Trajectory`.
+
+    Give an azimuth (deg) or a target (lat_deg, lon_deg). ``profile``: ``min-energy``,
+    ``lofted`` / ``depressed`` (need ``apogee_m``), ``target`` (needs ``target``), or pass an
+    explicit ``kick_deg`` to fly one steering without any search.
+    """
+    check_range("launch lat", launch_lat_deg, -90, 90, "deg")
+    check_range("launch lon", launch_lon_deg, -360, 360, "deg")
+    if profile not in PROFILES:
+        raise InputError("profile", profile, ", ".join(PROFILES))
+    if azimuth_deg is None and target is None:
+        raise InputError("azimuth", None, "an azimuth in degrees or a target LAT,LON")
+    if target is not None:
+        check_range("target lat", target[0], -90, 90, "deg")
+        check_range("target lon", target[1], -360, 360, "deg")
+    flyer = _Flyer(missile, float(launch_lat_deg), float(launch_lon_deg), launch_alt_m,
+                   steering or Steering(kick_deg=kick_deg or 0.0), earth)
+    az = azimuth_deg
+    if az is None:
+        _, az = earth.distance_azimuth(launch_lat_deg, launch_lon_deg, target[0], target[1])
+        az = float(az)
+    extra: dict = {}
+    if kick_deg is not None:
+        k = float(kick_deg)
+    elif profile == "min-energy":
+        k, r = flyer.max_range_kick(az)
+    elif profile in ("lofted", "depressed"):
+        if apogee_m is None:
+            raise InputError("apogee_km", None, f"a target apogee for the {profile} profile")
+        check_range("apogee_km", apogee_m / 1e3, 1.0, 1e5, "km")
+        k = flyer.apogee_kick(az, apogee_m, profile)
+    else:  # target
+        if target is None:
+            raise InputError("target", None, "LAT,LON for the target profile")
+        az, k = flyer.target_solution(*target)
+        extra["target"] = {"lat": target[0], "lon": target[1]}
+    return flyer.trajectory(az, k, profile, extra)
+
+
+def vacuum_kepler(speed_m_s: float, flight_path_deg: float, r0_m: float, r_end_m: float | None = None,
+                  mu: float = 3.986004418e14) -> dict:
+    """Closed-form Keplerian arc from radius r0 to r_end (default r0): range angle (rad), apogee
+    radius (m), time of flight (s). The textbook reference for vacuum, non-rotating flights."""
+    r_end = r0_m if r_end_m is None else r_end_m
+    v, g = speed_m_s, math.radians(flight_path_deg)
+    h = r0_m * v * math.cos(g)
+    energy = 0.5 * v * v - mu / r0_m
+    a = -mu / (2.0 * energy)
+    p = h * h / mu
+    e = math.sqrt(max(0.0, 1.0 - p / a))
+    nu0 = math.acos(max(-1.0, min(1.0, (p / r0_m - 1.0) / e)))
+    if g < 0:
+        nu0 = 2.0 * math.pi - nu0
+    nu1 = 2.0 * math.pi - math.acos(max(-1.0, min(1.0, (p / r_end - 1.0) / e)))
+
+    def mean_anom(nu):
+        ea = 2.0 * math.atan2(math.sqrt(1.0 - e) * math.sin(nu / 2), math.sqrt(1.0 + e) * math.cos(nu / 2))
+        return ea - e * math.sin(ea)
+
+    n = math.sqrt(mu / a ** 3)
+    tof = (mean_anom(nu1) - mean_anom(nu0)) / n
+    if tof < 0:
+        tof += 2.0 * math.pi / n
+    return {"range_angle_rad": nu1 - nu0, "apogee_radius_m": a * (1.0 + e), "flight_time_s": tof}

