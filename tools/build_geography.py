@@ -49,7 +49,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from boostphase import geography as geo  # noqa: E402
 
-QUANTUM_DEG = 1e-6
+PER_DEGREE = 1_000_000  # coordinate quantum 1e-6 degree (about 0.1 m)
+CITY_PER_DEGREE = 100_000  # GeoNames gives 5 decimals
 GRID_RES_DEG = 0.1
 MIN_POPULATION = 15_000
 
@@ -213,7 +214,7 @@ def load_cities(path: Path):
 def pack_polygons(polygons: list[list[np.ndarray]]):
     """Quantised, delta-encoded coordinates plus ring and polygon offsets."""
     rings = [r for p in polygons for r in p]
-    q = np.rint(np.concatenate(rings) / QUANTUM_DEG).astype(np.int64)
+    q = np.rint(np.concatenate(rings) * PER_DEGREE).astype(np.int64)
     ring_off = np.concatenate([[0], np.cumsum([len(r) for r in rings])])
     poly_off = np.concatenate([[0], np.cumsum([len(p) for p in polygons])])
     delta = np.diff(q, axis=0, prepend=np.zeros((1, 2), np.int64))
@@ -281,7 +282,7 @@ def build(countries_zip: Path, marine_pickle: Path, cities_json: Path, out_dir: 
     country_alt = ["|".join(c["alt"]) for c in countries]
 
     # Reconstruct exactly as the runtime does, then label the grid with the exact test.
-    xy = np.cumsum(delta, axis=0, dtype=np.int64) * QUANTUM_DEG
+    xy = np.cumsum(delta, axis=0, dtype=np.int64) / PER_DEGREE
     common = dict(labels=labels, n_countries=len(countries), country_iso3=country_iso3,
                   country_alt=[a.split("|") if a else [] for a in country_alt], xy=xy,
                   ring_off=ring_off.astype(np.int64), poly_off=poly_off.astype(np.int64),
@@ -300,7 +301,7 @@ def build(countries_zip: Path, marine_pickle: Path, cities_json: Path, out_dir: 
     out_dir.mkdir(parents=True, exist_ok=True)
     terr = out_dir / "geo_territories.npz"
     np.savez_compressed(
-        terr, version=np.int32(geo.FORMAT_VERSION), quantum=np.float64(QUANTUM_DEG),
+        terr, version=np.int32(geo.FORMAT_VERSION), per_degree=np.float64(PER_DEGREE),
         xy_delta=delta, ring_off=ring_off, poly_off=poly_off, poly_label=poly_label,
         labels=blob(labels), n_countries=np.int32(len(countries)),
         country_iso3=blob(country_iso3), country_alt=blob(country_alt),
@@ -312,12 +313,12 @@ def build(countries_zip: Path, marine_pickle: Path, cities_json: Path, out_dir: 
     cities = out_dir / "cities_15000.npz"
     cc = "".join((r["countrycode"] or "??")[:2].ljust(2) for r in rows)
     np.savez_compressed(
-        cities, version=np.int32(geo.FORMAT_VERSION), quantum=np.float64(1e-5),
+        cities, version=np.int32(geo.FORMAT_VERSION), per_degree=np.float64(CITY_PER_DEGREE),
         name=blob([r["name"] for r in rows]),
         ascii=blob([to_ascii_name(r["name"]) for r in rows]),
         country=np.frombuffer(cc.encode("ascii"), np.uint8),
-        lat=np.rint(np.array([r["latitude"] for r in rows]) / 1e-5).astype(np.int32),
-        lon=np.rint(np.array([r["longitude"] for r in rows]) / 1e-5).astype(np.int32),
+        lat=np.rint(np.array([r["latitude"] for r in rows]) * CITY_PER_DEGREE).astype(np.int32),
+        lon=np.rint(np.array([r["longitude"] for r in rows]) * CITY_PER_DEGREE).astype(np.int32),
         population=np.array([r["population"] for r in rows], np.int32),
         geonameid=np.array([r["geonameid"] for r in rows], np.int32))
     print(f"{cities.name}: {cities.stat().st_size / 1e6:.2f} MB, {len(rows)} cities")

@@ -66,6 +66,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 TERRITORY_FILE = DATA_DIR / "geo_territories.npz"
 CITIES_FILE = DATA_DIR / "cities_15000.npz"
 FORMAT_VERSION = 1
+_EDGE_NUDGE_DEG = 1e-9
 
 _CITY_ALLOWED = "a city with population >= 15,000 in the GeoNames gazetteer"
 
@@ -206,6 +207,10 @@ class _Territories:
         n = lat.size
         best = np.full(n, len(self.polys), dtype=np.int64)
         if n:
+            # Natural Earth cuts polygons along lon = -180/180 and closes Antarctica along
+            # lat = -90; points exactly there would sit on a polygon edge (never "inside").
+            lat = np.clip(lat, -90.0 + _EDGE_NUDGE_DEG, 90.0 - _EDGE_NUDGE_DEG)
+            lon = np.maximum(lon, -180.0 + _EDGE_NUDGE_DEG)
             pi, gi = self.tree.query(shapely.points(lon, lat))
             hit = shapely.contains_xy(self.polys[gi], lon[pi], lat[pi])
             np.minimum.at(best, pi[hit], gi[hit])
@@ -245,7 +250,7 @@ def _load_territories(path: Path = TERRITORY_FILE) -> _Territories:
         if int(z["version"]) != FORMAT_VERSION:
             raise RuntimeError(f"{path.name}: format {int(z['version'])}, "
                                f"expected {FORMAT_VERSION}; rerun tools/build_geography.py")
-        xy = np.cumsum(z["xy_delta"], axis=0, dtype=np.int64) * float(z["quantum"])
+        xy = np.cumsum(z["xy_delta"], axis=0, dtype=np.int64) / float(z["per_degree"])
         labels = _split_blob(z["labels"])
         n_countries = int(z["n_countries"])
         return _Territories(
@@ -346,9 +351,9 @@ class _Cities:
             self.ascii = _split_blob(z["ascii"])
             cc = z["country"].tobytes().decode("ascii")
             self.country = [cc[2 * i: 2 * i + 2] for i in range(len(self.name))]
-            q = float(z["quantum"])
-            self.lat = z["lat"] * q
-            self.lon = z["lon"] * q
+            q = float(z["per_degree"])
+            self.lat = z["lat"] / q
+            self.lon = z["lon"] / q
             self.population = z["population"].astype(np.int64)
             self.geonameid = z["geonameid"].astype(np.int64)
         self.name_obj = np.array(self.name, dtype=object)
