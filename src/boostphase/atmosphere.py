@@ -12,16 +12,20 @@ Two regions, as in the document:
 * 86-1000 km: kinetic temperature in four segments of *geometric* altitude Z (isothermal
   86-91 km, elliptical 91-110 km, linear 110-120 km, exponential 120-1000 km) and number
   densities of N2, O, O2, Ar, He (from 86 km) and H (from 150 km) from the
-  diffusion/hydrostatic equations (eqs. 33-40, Tables 6, 7 and 9). Pressure is
+  diffusion/hydrostatic equations (f_i of eq. 36, flux terms of eq. 37, hydrogen with
+  tau of eq. 40; Tables 3, 6, 7 and 9). Pressure is
   P = n k T and density rho = sum(n_i M_i) / N_A.
 
 The upper-region integrals are evaluated once, at import, on a uniform 10 m grid with the
-trapezoid rule (about 10 ms). The trapezoid error there is h^2/12 times the change of the
-integrand's slope, about 1e-7 in ln(n); the one jump of an integrand (the mean molecular
-weight switch at 100 km) is integrated from each side separately. Between grid nodes
-:func:`us76` interpolates ln(rho) and ln(P) linearly, which adds < 1e-6 relative error.
-Against the printed tables of the document (4 significant digits above 86 km) the result
-agrees to within their rounding plus about 2e-4 (see ``tests/test_atmosphere.py``).
+trapezoid rule (about 20 ms). Halving the step changes ln(rho) by < 1e-7 (the trapezoid
+error is O(h^2)); the one jump of an integrand (the mean-molecular-weight switch at 100 km)
+is integrated from each side separately. Between grid nodes :func:`us76` interpolates
+ln(rho) and ln(P) linearly, which adds < 1e-6 relative error (7e-7 near 110 km).
+
+Checked in ``tests/test_atmosphere.py`` against the document's printed tables: every
+Table I density and temperature compared rounds to the printed digits; the 5-digit
+pressures above 86 km and the 4-digit Table VIII number densities agree to within rounding
+plus at most 8.1e-5, the size of differences between numerical integration schemes.
 
 Public API:
 
@@ -59,7 +63,7 @@ __all__ = [
     "us76",
 ]
 
-# --- defining constants (document, Part 1, Table 2 and sections 1.2-1.3) ------------------
+# --- defining constants (document, Part 1, Table 2) ---------------------------------------
 G0 = 9.80665  # m/s^2 (and m^2 s^-2 per geopotential metre)
 R0 = 6_356_766.0  # m, effective Earth radius used for geopotential and gravity
 R_STAR = 8_314.32  # J / (kmol K)
@@ -77,7 +81,7 @@ Z_LOWER_TOP_M = 86_000.0  # geometric top of the lower region (H = 84 852 m')
 
 
 def _layer_bases() -> tuple[np.ndarray, np.ndarray]:
-    """Molecular-scale temperature (K) and pressure (Pa) at each layer base, eqs. 23, 33a/b."""
+    """Molecular-scale temperature (K) and pressure (Pa) at each layer base (hydrostatic)."""
     tb = [T0]
     pb = [P0]
     for i in range(len(_HB) - 1):
@@ -104,7 +108,7 @@ _MRATIO = np.array([
 
 def _lower(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(rho kg/m^3, P Pa, kinetic T K, T_M K) for geometric z in [0, 86 km] (metres)."""
-    h = R0 * z / (R0 + z)  # geopotential altitude, m' (eq. 18)
+    h = R0 * z / (R0 + z)  # geopotential altitude, m'
     i = np.clip(np.searchsorted(_HB, h, side="right") - 1, 0, len(_HB) - 1)
     lb, hb, tb, pb = _LB[i], _HB[i], _TB[i], _PB[i]
     tm = tb + lb * (h - hb)
@@ -115,7 +119,7 @@ def _lower(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
         pb * (tb / tm) ** (G0 * M0 / (R_STAR * safe_lb)),
         pb * np.exp(-G0 * M0 * (h - hb) / (R_STAR * tb)),
     )
-    rho = p * M0 / (R_STAR * tm)  # eq. 42 with T_M
+    rho = p * M0 / (R_STAR * tm)  # perfect gas with T_M (M0/T_M = M/T)
     t_kin = tm * np.interp(z, _MRATIO_Z_M, _MRATIO)  # ratio is 1 below 80 km
     return rho, p, t_kin, tm
 
@@ -167,7 +171,7 @@ _FLUX = {  # Q km^-3, U km, W km^-3, q km^-3, u km, w km^-3
     "Ar": (9.434079e-5, 86.0, 8.333333e-5, 0.0, 0.0, 0.0),
     "He": (-2.457369e-4, 86.0, 6.666667e-4, 0.0, 0.0, 0.0),
 }
-K7 = 120.0  # m^2/s, eddy diffusion coefficient 86-95 km (eq. 7a-c)
+K7 = 120.0  # m^2/s, eddy diffusion coefficient 86-95 km; decays to 0 at 115 km
 N_H_500 = 8.0e10  # m^-3, hydrogen at 500 km
 PHI_H = 7.2e11  # m^-2 s^-1, hydrogen vertical flux
 Z_M_SWITCH = 100e3  # mean molecular weight in eq. 36 is M0 below, species mean above
@@ -218,7 +222,7 @@ class _Upper(NamedTuple):
 
 
 def _solve_upper() -> _Upper:
-    """Integrate eqs. 33-40 for N2, O, O2, Ar, He (86 km up) and H (150 km up)."""
+    """Integrate the number-density equations: N2, O, O2, Ar, He from 86 km, H from 150 km."""
     nz = int(round((Z12 - Z7) / _GRID_DZ_M)) + 1
     z = Z7 + _GRID_DZ_M * np.arange(nz)
     t, dt = _upper_temperature(z)
@@ -238,7 +242,7 @@ def _solve_upper() -> _Upper:
         return _cumtrapz(f_plus, f_minus, _GRID_DZ_M)
 
     n = {}
-    # N2 (eq. 33b with M = M0 below 100 km, M(N2) above): mixed, then diffusive.
+    # N2: hydrostatic with M = M0 below 100 km (mixed) and M = M(N2) above (diffusive).
     n["N2"] = _N7["N2"] * (T7 / t) * np.exp(-integrate(np.zeros_like(z), gr, M_I[0]))
 
     def diffusing(sp, background, m_mean_above):
@@ -253,7 +257,8 @@ def _solve_upper() -> _Upper:
         return _N7[sp] * (T7 / t) * np.exp(-integrate(f_base, f_m, m_mean_above))
 
     # D for O and O2 uses n(N2); for Ar and He, n(N2)+n(O)+n(O2); M above 100 km is the
-    # number-weighted mean of those same species (document section 1.3.2).
+    # number-weighted mean of those same species. (Checked against Table VIII in the
+    # tests: with M(N2) instead of M0 below 100 km, n(O) would be 2-7 % high.)
     n["O"] = diffusing("O", n["N2"], M_I[0])
     n["O2"] = diffusing("O2", n["N2"], M_I[0])
     bg = n["N2"] + n["O"] + n["O2"]
@@ -261,7 +266,7 @@ def _solve_upper() -> _Upper:
     n["Ar"] = diffusing("Ar", bg, m_bg)
     n["He"] = diffusing("He", bg, m_bg)
 
-    # H (eqs. 38-40): flux-limited 150-500 km, diffusive equilibrium above 500 km.
+    # H: flux-limited 150-500 km (tau of eq. 40), diffusive equilibrium above 500 km.
     h_idx = i_h
     i500 = int(round((Z11 - Z7) / _GRID_DZ_M))
     zh, th = z[h_idx:], t[h_idx:]
@@ -300,6 +305,21 @@ def _solve_upper() -> _Upper:
 _UPPER = _solve_upper()
 
 
+def _number_densities(alt_m) -> dict[str, np.ndarray]:
+    """Number densities (m^-3) of SPECIES at geometric altitudes in [86, 1000 km] (metres).
+
+    Diagnostic (used by the tests against the document's Table VIII); H is 0 below 150 km.
+    """
+    z = np.clip(np.asarray(alt_m, dtype=np.float64), Z7, Z12)
+    out = {}
+    for i, sp in enumerate(SPECIES):
+        ni = _UPPER.n[i]
+        pos = ni > 0.0
+        ln_n = np.interp(z, _UPPER.z[pos], np.log(ni[pos]))
+        out[sp] = np.where(z >= _UPPER.z[pos][0], np.exp(ln_n), 0.0)
+    return out
+
+
 # --- public API -------------------------------------------------------------------------
 class US76State(NamedTuple):
     """US76 state; each field is a float64 array with the shape of the altitude input."""
@@ -321,11 +341,13 @@ def us76(alt_m) -> US76State:
 
     * Below 0 m the values at 0 m are returned (clamped, not extrapolated): the flight
       kernel meets small negative altitudes only while it lands on an impact event.
-    * 0-86 km: closed-form layers (document eqs. 18-23, 33, 42, 50).
+    * 0-86 km: closed-form geopotential layers.
     * 86-1000 km: the diffusion model, integrated once at import (see module docstring).
     * Above 1000 km (outside US76): temperature stays at its 1000 km value (1000.0 K) and
       density and pressure continue exponentially with their own local scale heights at
-      1000 km, -1/(d ln rho/dZ) ~ 269 km and -1/(d ln P/dZ) ~ 269 km (He-dominated).
+      1000 km: -1/(d ln rho/dZ) = 237.1 km and -1/(d ln P/dZ) = 288.2 km (the air there is
+      mostly He by mass and number; the ~7 % of mass in faster-thinning O shortens the
+      density scale height).
     * ``sound_speed_m_s`` is NaN above 86 km: US76 defines the speed of sound only where
       the air is well mixed (its Table III stops at 86 km); the free paths above make
       "sound" meaningless. Use :func:`mach_sound_speed_m_s` for Mach numbers.
@@ -361,10 +383,12 @@ def mach_sound_speed_m_s(alt_m) -> np.ndarray:
 
     Equal to the US76 value (:func:`us76`) from 0 to 86 km, clamped to the 0 m value below
     0 m, and held at the 86 km value (274.10 m/s) above 86 km. US76 leaves the speed of
-    sound undefined there, but a kernel needs a finite Mach number for its drag table. The
-    choice cannot matter: at 86 km the dynamic pressure of a 7 km/s body is
-    0.5 * 7e-6 * 7000^2 ~ 170 Pa and falls by a factor e every ~6 km, so drag is already
-    negligible, and above ~100 km (rho < 6e-7) any Cd(Mach) error is immaterial.
+    sound undefined there, but a kernel needs a finite Mach number for its Cd(Mach) table.
+    The choice hardly matters: the dynamic pressure there is small (at 86 km even 7 km/s
+    gives 0.5 * 7e-6 * 7000^2 ~ 170 Pa, falling by a factor e every ~6 km), and anything
+    ballistic at those heights moves at >~ 1.5 km/s, Mach >~ 5 on this scale, where Cd is
+    nearly independent of Mach (hypersonic Mach independence), so a different sound speed
+    would change drag by little of little.
     """
     z = np.clip(np.asarray(alt_m, dtype=np.float64), 0.0, Z_LOWER_TOP_M)
     *_, tm = _lower(z)
@@ -427,14 +451,14 @@ def kernel_lookup(alt_m, table: KernelTable):
     continue exponentially with their log-slopes at 1000 km (as :func:`us76` does) and the
     sound speed stays at its (86 km) value.
 
-    Accuracy against :func:`us76` (measured on a 1 m sample of 0-1000 km, see
-    ``tests/test_atmosphere.py``): density max relative error 4.6e-4, at the 11 km
-    tropopause kink (Z = 11 019 m); elsewhere below 2.6e-4 (47 km kink) and below 1e-5
-    above 86 km. Pressure 2e-6, sound speed 2.3e-4 relative. The bound follows from the
-    grid: ln(rho) is linear in each cell except where dT_M/dH jumps at a layer base; a
-    slope jump s at fraction f of a cell of width h gives an error s h f (1 - f), and at
-    11 km s = 6.5e-3/216.65 = 3.0e-5 per m, h = 100 m, f = 0.19, so 4.6e-4. 86, 100, 110,
-    115, 120 and 150 km are grid nodes.
+    Accuracy against :func:`us76`, measured on a 1 m sample of 0-1000 km (and asserted in
+    ``tests/test_atmosphere.py``): density max relative error 4.60e-4, at the tropopause
+    (Z = 11 019 m); 2.6e-4 at the 47 km layer base; 2.2e-5 above 86 km. Pressure 8.9e-6,
+    sound speed 2.3e-4. Why: ln(rho) is smooth inside each 100 m cell (curvature error
+    h^2/8 |ln rho''| < 2.2e-5) except where dT_M/dH jumps at a layer base below 86 km. A
+    slope jump s at fraction f of a cell of width h gives s h f (1 - f); at 11 km' (Z =
+    11 019.05 m) s = 0.0065/216.65 = 3.0e-5 per m and f = 0.19, so 4.6e-4. ln(P) has no
+    such kinks. 86, 100, 110, 115, 120 and 150 km are grid nodes.
     """
     ln_rho_t, ln_p_t, snd_t, slope_rho, slope_p = table
     n = ln_rho_t.shape[0]

@@ -197,24 +197,34 @@ def check_array(field: str, arr, lo, hi, unit: str):
 
 @dataclass(frozen=True)
 class Steering:
-    """Open-loop steering of a flyout: vertical rise, linear pitch-over to ``kick_deg``, gravity turn.
+    """Open-loop steering of a flyout: vertical rise, pitch-over to ``kick_deg`` from vertical, then
+    either a gravity turn (``law="gravity-turn"``: thrust along the air-relative velocity) or a held
+    elevation (``law="pitch-hold"``, Forden 2007's program: pitch over at ``pitch_rate_deg_s`` and
+    hold the angle to the local horizontal until burnout).
 
-    ``vertical_rise_s`` and ``pitchover_s`` default to values scaled on the first stage's
-    burn time (6 % and 8 %, bounded to 4–12 s and 5–15 s), as in simple flyout codes.
+    Gravity turn: ``vertical_rise_s`` and ``pitchover_s`` default to values scaled on the first
+    stage's burn time (6 % and 8 %, bounded to 4-12 s and 5-15 s), as in simple flyout codes.
+    Pitch-hold: the pitch-over lasts kick / rate.
     """
 
-    kick_deg: float
+    kick_deg: float = 0.0
     vertical_rise_s: float | None = None
     pitchover_s: float | None = None
+    law: str = "gravity-turn"
+    pitch_rate_deg_s: float = 1.0
 
-    def resolved(self, missile) -> tuple[float, float]:
+    def resolved(self, missile, kick_deg: float | None = None) -> tuple[float, float]:
+        """(vertical rise, pitch-over duration) in seconds."""
         b1 = missile.stages[0].burn_time_s
         tv = self.vertical_rise_s if self.vertical_rise_s is not None else min(12.0, max(4.0, 0.06 * b1))
+        if self.law == "pitch-hold":
+            k = self.kick_deg if kick_deg is None else kick_deg
+            return tv, max(abs(k), 1e-3) / self.pitch_rate_deg_s
         tp = self.pitchover_s if self.pitchover_s is not None else min(15.0, max(5.0, 0.08 * b1))
         return tv, tp
 
 
-def _schedule(missile, vertical_s: float, pitch_s: float):
+def _schedule(missile, vertical_s: float, pitch_s: float, hold: bool = False):
     """Segments for the engine: list of dicts (t_end, m0, mdot, thrust, exit_area, ref_area, mode, cd)."""
     stages = missile.stages
     ign, bo = [], []
@@ -264,7 +274,7 @@ def _schedule(missile, vertical_s: float, pitch_s: float):
             ref, cd = missile.payload_kg / missile.payload_beta_kg_m2, ((0.0, 1.0), (1.0, 1.0))
         else:
             ref, cd = stages[-1].reference_area_m2, stages[-1].cd_mach
-        mode = 0 if mid < vertical_s else (1 if mid < vertical_s + pitch_s else 2)
+        mode = 0 if mid < vertical_s else (1 if mid < vertical_s + pitch_s else (3 if hold and burning else 2))
         segs.append(dict(t_end=t_b, m0=mass_after(t_a), mdot=mdot, thrust=thrust, exit_area=exit_area,
                          ref_area=ref, mode=mode, cd=cd))
         t_a = t_b
@@ -405,33 +415,47 @@ class Trajectory:
         return {"type": "FeatureCollection", "features": feats}
 
 
+S_MAX = 16  # segments are padded to this count so every missile shares one compiled kernel
+
+
 def _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering: Steering, t_max_s: float,
                    earth: Earth):
     """Engine arrays for a batch of flyouts of one missile differing in azimuth and kick."""
-    tv, tp = steering.resolved(missile)
-    segs, t_bo, _, _ = _schedule(missile, tv, tp)
     az_deg, kicks_deg = np.broadcast_arrays(np.atleast_1d(np.asarray(az_deg, float)),
                                             np.atleast_1d(np.asarray(kicks_deg, float)))
     n = az_deg.shape[0]
     r0, v0 = earth.state_from_local(np.full(n, lat), np.full(n, lon), np.full(n, alt),
                                     np.zeros(n), np.full(n, 90.0), az_deg)
-    S = len(segs)
-    cdm = np.zeros((S, _K_CD))
-    cdv = np.zeros((S, _K_CD))
-    for i, s in enumerate(segs):
-        cdm[i], cdv[i] = _cd_table(s["cd"])
-
-    def col(key, dtype=float):
-        return np.broadcast_to(np.array([s[key] for s in segs], dtype=dtype), (n, S))
-
+    hold = steering.law == "pitch-hold"
+    keys = ("t_end", "m0", "mdot", "thrust", "exit_area", "ref_area", "mode")
+    cols = {k: np.zeros((n, S_MAX)) for k in keys}
+    cdm = np.zeros((n, S_MAX, _K_CD))
+    cdv = np.zeros((n, S_MAX, _K_CD))
+    cache: dict = {}
+    bo_index = np.zeros(n, dtype=int)
+    for i in range(n):
+        kick = float(kicks_deg[i]) if hold else 0.0
+        if kick not in cache:
+            tv, tp = steering.resolved(missile, kick)
+            segs, t_bo, _, _ = _schedule(missile, tv, tp, hold)
+            if len(segs) > S_MAX:
+                raise InputError("stages", len(missile.stages), f"a schedule of at most {S_MAX} segments")
+            segs = segs + [segs[-1]] * (S_MAX - len(segs))  # padding: never reached (t_end = 1e30)
+            tabs = [_cd_table(sg["cd"]) for sg in segs]
+            cache[kick] = (segs, tabs, max(j for j, sg in enumerate(segs) if sg["thrust"] > 0), t_bo)
+        segs, tabs, bo_index[i], t_bo = cache[kick]
+        for k in keys:
+            cols[k][i] = [sg[k] for sg in segs]
+        cdm[i] = [t[0] for t in tabs]
+        cdv[i] = [t[1] for t in tabs]
+    kr = np.radians(kicks_deg)
+    azr = np.radians(az_deg)
+    u_fixed = np.stack([np.sin(kr) * np.sin(azr), np.sin(kr) * np.cos(azr), np.cos(kr)], axis=1)
     arrays = dict(
-        y0=np.concatenate([r0, v0], axis=1), t0=np.zeros(n), seg_t_end=col("t_end"),
-        seg_m0=col("m0"), seg_mdot=col("mdot"), seg_thrust=col("thrust"), seg_exit_area=col("exit_area"),
-        seg_ref_area=col("ref_area"), seg_mode=col("mode", np.int32),
-        cd_mach=np.broadcast_to(cdm, (n, S, _K_CD)), cd_val=np.broadcast_to(cdv, (n, S, _K_CD)),
-        azimuth=np.radians(az_deg), kick=np.radians(kicks_deg), u_fixed=np.zeros((n, 3)),
-        t_max=np.full(n, t_max_s))
-    bo_index = max(i for i, s in enumerate(segs) if s["thrust"] > 0)
+        y0=np.concatenate([r0, v0], axis=1), t0=np.zeros(n), seg_t_end=cols["t_end"],
+        seg_m0=cols["m0"], seg_mdot=cols["mdot"], seg_thrust=cols["thrust"], seg_exit_area=cols["exit_area"],
+        seg_ref_area=cols["ref_area"], seg_mode=cols["mode"].astype(np.int32),
+        cd_mach=cdm, cd_val=cdv, azimuth=azr, kick=kr, u_fixed=u_fixed, t_max=np.full(n, t_max_s))
     return arrays, t_bo, bo_index
 
 
@@ -452,83 +476,84 @@ class _Flyer:
         out["impact_az_deg"] = az_imp
         out["impact_lat"], out["impact_lon"] = ilat, ilon
         out["t_bo"], out["bo_index"] = t_bo, bo_index
+        out["burnout_state"] = out["seg_state"][np.arange(len(bo_index)), bo_index, 1:]
         return out
 
     def trajectory(self, az_deg: float, kick_deg: float, profile: str, extra=None) -> Trajectory:
         out = self.run(az_deg, kick_deg, n_rec=8192)
         n = int(out["n_rec"][0])
         rec = out["rec"][0, :n]
-        tv, tp = self.steering.resolved(self.missile)
+        tv, tp = self.steering.resolved(self.missile, kick_deg)
         _, t_bo, ign, bo = _schedule(self.missile, tv, tp)
         return Trajectory(
             missile=self.missile, earth=self.earth, launch_lat_deg=self.lat, launch_lon_deg=self.lon,
             azimuth_deg=float(az_deg), kick_deg=float(kick_deg), profile=profile,
             t_s=rec[:, 0], state=rec[:, 1:], burnout_time_s=t_bo,
-            burnout_state=out["seg_state"][0, out["bo_index"], 1:], stage_burnout_times_s=bo,
+            burnout_state=out["burnout_state"][0], stage_burnout_times_s=bo,
             apogee_m=float(out["apogee_alt"][0]), apogee_time_s=float(out["apogee_t"][0]),
             impacted=bool(out["impacted"][0]), extra=extra or {})
 
     # --- profile searches (each a few batched engine calls) -------------------------------
     def max_range_kick(self, az_deg: float) -> tuple[float, float]:
         """(kick_deg, range_m) of the minimum-energy (maximum-range) trajectory on this azimuth."""
-        kicks = np.geomspace(0.05, 60.0, 40)
+        kicks = np.geomspace(0.05, 70.0, 32)
         for _ in range(4):
             out = self.run(az_deg, kicks)
             r = np.nan_to_num(out["range_m"], nan=-1.0)
             i = int(np.argmax(r))
             lo, hi = kicks[max(i - 1, 0)], kicks[min(i + 1, len(kicks) - 1)]
             best = (float(kicks[i]), float(r[i]))
-            kicks = np.linspace(lo, hi, 17)
+            kicks = np.linspace(lo, hi, 32)
         return best
+
+    def _solve_kick(self, az_deg: float, lo: float, hi: float, key: str, value: float, pick: str):
+        """Kick (deg) in [lo, hi] where ``out[key]`` crosses ``value`` (the first or last
+        crossing), by three rounds of 32-case batched brackets and a final secant; None if none."""
+        kicks = np.geomspace(lo, hi, 32)
+        for _ in range(3):
+            out = self.run(az_deg, kicks)
+            f = np.nan_to_num(out[key], nan=-1e30) - value
+            idx = np.nonzero(np.sign(f[:-1]) != np.sign(f[1:]))[0]
+            if len(idx) == 0:
+                return None, out
+            j = idx[0] if pick == "first" else idx[-1]
+            k0, k1, f0, f1 = kicks[j], kicks[j + 1], f[j], f[j + 1]
+            kicks = np.linspace(k0, k1, 32)
+        return (float(k0 - f0 * (k1 - k0) / (f1 - f0)) if f1 != f0 else float(k0)), out
 
     def apogee_kick(self, az_deg: float, apogee_m: float, side: str) -> float:
         """Kick (deg) whose apogee equals ``apogee_m``, on the lofted (smaller kick) or depressed side."""
         k_me, _ = self.max_range_kick(az_deg)
         lo, hi = (0.01, k_me) if side == "lofted" else (k_me, 89.0)
-        kicks = np.geomspace(lo, hi, 33)
-        for _ in range(4):
-            out = self.run(az_deg, kicks)
-            f = out["apogee_alt"] - apogee_m
-            sign_change = np.nonzero(np.sign(f[:-1]) != np.sign(f[1:]))[0]
-            if len(sign_change) == 0:
-                reach = (out["apogee_alt"].min() / 1e3, out["apogee_alt"].max() / 1e3)
-                raise InputError("apogee_km", apogee_m / 1e3,
-                                 f"{reach[0]:.0f} to {reach[1]:.0f} km for a {side} flight of "
-                                 f"{self.missile.name}")
-            j = sign_change[0] if side == "lofted" else sign_change[-1]
-            k0, k1 = kicks[j], kicks[j + 1]
-            kicks = np.linspace(k0, k1, 17)
-        f0, f1 = f[j], f[j + 1]
-        return float(k0 - f0 * (k1 - k0) / (f1 - f0)) if f1 != f0 else float(k0)
+        k, out = self._solve_kick(az_deg, lo, hi, "apogee_alt", apogee_m, "last" if side == "lofted" else "first")
+        if k is None:
+            reach = (np.nanmin(out["apogee_alt"]) / 1e3, np.nanmax(out["apogee_alt"]) / 1e3)
+            raise InputError("apogee_km", apogee_m / 1e3,
+                             f"{reach[0]:.0f} to {reach[1]:.0f} km for a {side} flight of {self.missile.name}")
+        return k
 
     def target_solution(self, tlat: float, tlon: float) -> tuple[float, float]:
-        """(azimuth_deg, kick_deg) that puts the impact on the target (lofted-side solution)."""
+        """(azimuth_deg, kick_deg) that puts the impact within 100 m of the target (lofted side)."""
         dist, az = self.earth.distance_azimuth(self.lat, self.lon, tlat, tlon)
         dist, az = float(dist), float(az)
-        kick = None
-        for _ in range(6):
+        az_target = az
+        kick = 0.0
+        for _ in range(8):
             k_me, r_me = self.max_range_kick(az)
             if dist > r_me:
                 raise InputError("target", f"{tlat:.3f},{tlon:.3f}",
                                  f"within the maximum range of {self.missile.name} on this azimuth "
                                  f"({r_me / 1e3:.0f} km; the target is {dist / 1e3:.0f} km away)")
-            kicks = np.geomspace(0.01, k_me, 33)
-            for _ in range(4):
-                out = self.run(az, kicks)
-                f = np.nan_to_num(out["range_m"], nan=0.0) - dist
-                idx = np.nonzero(np.sign(f[:-1]) != np.sign(f[1:]))[0]
-                j = idx[-1] if len(idx) else len(kicks) - 2
-                kicks = np.linspace(kicks[j], kicks[j + 1], 17)
-            f0, f1 = f[j], f[j + 1]
-            k0, k1 = kicks[0], kicks[-1]
-            kick = float(k0 - f0 * (k1 - k0) / (f1 - f0)) if f1 != f0 else float(k0)
+            kick, _ = self._solve_kick(az, 0.01, k_me, "range_m", dist, "last")
             out = self.run(az, kick)
-            dlat, dlon = float(out["impact_lat"][0]), float(out["impact_lon"][0])
-            miss, _ = self.earth.distance_azimuth(dlat, dlon, tlat, tlon)
+            ilat, ilon = float(out["impact_lat"][0]), float(out["impact_lon"][0])
+            miss, _ = self.earth.distance_azimuth(ilat, ilon, tlat, tlon)
             if float(miss) < 100.0:
                 break
-            _, az_imp = self.earth.distance_azimuth(self.lat, self.lon, dlat, dlon)
-            az = az + ((az - float(az_imp) + 180.0) % 360.0 - 180.0)
+            # correct the azimuth by the bearing error seen from the launch point, and aim the
+            # range at the target distance again
+            _, az_imp = self.earth.distance_azimuth(self.lat, self.lon, ilat, ilon)
+            az = az + ((az_target - float(az_imp) + 180.0) % 360.0 - 180.0)
         return az, kick
 
 

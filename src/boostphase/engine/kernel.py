@@ -22,10 +22,9 @@ over the segment), 2 gravity turn (thrust along the air-relative velocity), 3 fi
 
 from __future__ import annotations
 
+import os
 from functools import partial
 from typing import NamedTuple
-
-import os
 
 import jax
 
@@ -243,7 +242,6 @@ def _integrate_one(case: Case, consts, atm, settings: Settings) -> Result:
     S = case.seg_t_end.shape[0]
     nrec = settings.n_rec
     alt_start, vz_start = altitude_and_vspeed(case.y0, consts, settings.spherical)
-    nan7 = jnp.full((7,), jnp.nan)
 
     state = dict(
         t=case.t0, y=case.y0, h=jnp.asarray(settings.h0_s), k=jnp.asarray(0),
