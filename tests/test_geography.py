@@ -36,6 +36,10 @@ def haversine_km(lat1, lon1, lat2, lon2):
     (36.0, 123.0, "Yellow Sea"),
     (42.0, 50.5, "Caspian Sea"),
     (-89.99, 0.0, "Antarctica"),
+    (43.0, 145.9, "North Pacific Ocean"),         # 35 km off Nemuro, Hokkaido
+    (41.5, 140.6, "Tsugaru Strait"),              # smaller sea polygon beats Sea of Japan
+    (47.7, -87.5, "United States of America"),    # Lake Superior: lakes count as land
+    (44.95, 34.1, "Russia"),                      # Simferopol: de facto borders
 ])
 def test_territory_known_points(lat, lon, expected):
     assert geo.territory(lat, lon) == expected
@@ -48,6 +52,16 @@ def test_point_off_hokkaido_is_sea_not_japan():
     assert name == "North Pacific Ocean"
     assert name != "Japan"
     assert 10.0 < geo.distance_to_territory_km(lat, lon, "Japan") < 30.0
+
+
+def test_coastal_gap_between_sea_polygon_and_coast_gets_nearest_sea():
+    # 38.75N 128.2E lies a few km off North Korea's east coast, in a strip that Natural
+    # Earth's sea polygons leave uncovered: it must get a sea's name, not "Open ocean".
+    t = geo._territories()
+    lat, lon = np.array([38.75]), np.array([128.2])
+    codes, snapped = t.exact(lat, lon, return_snapped=True)
+    assert snapped[0]
+    assert geo.territory(38.75, 128.2) in ("East Korea Bay", "Sea of Japan")
 
 
 def test_territory_vectorised_shape_and_longitude_wrap():

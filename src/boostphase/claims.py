@@ -16,16 +16,16 @@ R = 6371 km, point-mass gravity mu = 3.986004418e14 m^3/s^2):
   run from burnout (the boost, one to a few minutes for a real missile, comes on top).
 * **Re-entry drag** (``with_drag``): the same kind of arc, but the body is released at a
   burnout altitude ``h_bo`` and then coasts with drag (ballistic coefficient
-  beta = m / (C_D A)) through the US76 atmosphere, using :func:`boostphase.flight.coast`.
-  ``h_bo`` is 50 km, or half the apogee when the apogee is below 100 km (the apogee of the
-  claim, or of the vacuum minimum-energy arc when no apogee is claimed). Above 50 km lies
-  less than 0.1 % of the atmosphere's mass (US76 pressure ratio p(50 km)/p(0)), so drag on
-  the rest of the ascent is negligible; below it the missile is under power, which we do
-  not model. The ascent from the surface to ``h_bo`` is the vacuum arc (so with beta -> inf
-  the drag model gives back the vacuum one exactly); ranges and times include it.
-  Drag only removes energy, so no speed on the drag arc exceeds its *surface-equivalent*
-  speed (the speed of the same arc extrapolated back to the surface in vacuum); we report
-  both that and the burnout speed at ``h_bo``.
+  beta = m / (C_D A), C_D = 1 as in :func:`boostphase.flight.coast`) through the US76
+  atmosphere. ``h_bo`` is 50 km, or the arc's apogee if the arc peaks lower (burnout at the
+  top, horizontal). Above 50 km lies less than 0.1 % of the atmosphere's mass (US76:
+  p(50 km)/p(0) = 0.08 %), so drag on the rest of the ascent is negligible; below it the
+  missile is under power, which we do not model. The ascent from the surface to ``h_bo`` is
+  the vacuum arc (so as beta -> infinity the drag model gives back the vacuum one), and ranges
+  and times include it. Drag only removes energy, so no speed on the drag arc exceeds its
+  *surface-equivalent* speed (that of the same arc extrapolated back to the surface in
+  vacuum); we report both that and the burnout speed at ``h_bo``. The searches are a few
+  batched calls of :func:`boostphase.flight.coast` of one fixed batch shape.
 * **Glide** (``glide``): equilibrium glide of a vehicle with a constant L/D (see
   :func:`glide_range_m`).
 
@@ -211,176 +211,170 @@ def arc_for_time(psi: float, flight_time_s: float):
 
 
 def _ascent_state(v0, g0, h_m):
-    """Where the vacuum arc (v0, g0 from the surface radius) first reaches altitude ``h_m``
-    (at most its apogee): (speed m/s, flight-path angle rad, range angle rad, time s).
-
-    Speed from energy, angle from angular momentum; range angle and time from vacuum_kepler by
-    the arc's symmetry (ascent to r = whole arc minus the part up to the descending crossing).
-    """
-    v0, g0, h_m = (np.asarray(x, float) for x in (v0, g0, h_m))
-    r = R_E + h_m
-    vh = np.sqrt(v0**2 - 2.0 * MU * (1.0 / R_E - 1.0 / r))
+    """Speed (m/s) and flight-path angle (rad) where the vacuum arc (v0, g0 from the surface
+    radius) climbs through altitude ``h_m`` (energy and angular momentum); NaN above its apogee.
+    Only a starting guess for the drag searches."""
+    r = R_E + np.asarray(h_m, float)
+    vh = np.sqrt(np.asarray(v0, float) ** 2 - 2.0 * MU * (1.0 / R_E - 1.0 / r))
     gh = np.arccos(np.clip(R_E * v0 * np.cos(g0) / (r * vh), -1.0, 1.0))
-    psi_full, t_full = _kepler(v0, g0)
-    rr = np.broadcast_to(r, v0.shape)
-    down = [_kepler(v, g, float(ri)) for v, g, ri in zip(np.atleast_1d(v0), np.atleast_1d(g0),
-                                                        np.atleast_1d(rr), strict=True)]
-    psi_down = np.array([d[0][0] for d in down])
-    t_down = np.array([d[1][0] for d in down])
-    return vh, gh, psi_full - psi_down, t_full - t_down
+    return vh, gh
 
 
-def burnout_altitude_m(v0, g0):
-    """Burnout altitude of the drag model for the vacuum arc (v0, g0): ``H_BO_CAP_M``, or the
-    arc's apogee if it peaks lower (burnout at the top, horizontal)."""
-    apo = apogee_radius_m(v0, g0) - R_E
-    return np.minimum(H_BO_CAP_M, apo * (1.0 - 1e-12))
+def burnout_altitude_m(apogee_m: float) -> float:
+    """Burnout altitude of the drag model: ``H_BO_CAP_M`` (50 km), or half the apogee if lower."""
+    return min(H_BO_CAP_M, 0.5 * apogee_m)
+
+
+def surface_equivalent_speed(speed_m_s, alt_m):
+    """Speed (m/s) a body at ``alt_m`` with ``speed_m_s`` would have at the surface radius in
+    vacuum. Drag only removes energy, so no speed after burnout can exceed it."""
+    return np.sqrt(np.asarray(speed_m_s, float) ** 2 + 2.0 * MU * (1.0 / R_E - 1.0 / (R_E + alt_m)))
 
 
 # ------------------------------------------------------------------------------------------
-# re-entry drag: batched coasts from the burnout altitude
+# re-entry drag: batched coasts from a burnout state above the launch point
 # ------------------------------------------------------------------------------------------
 
-def _drag_eval(v0, g0, beta: float) -> dict:
-    """Fly vacuum-equivalent arcs (v0, g0 at the surface radius) with drag from their burnout
-    altitude (:func:`burnout_altitude_m`).
+def _drag_eval(speed_m_s, gamma_rad, h_bo_m: float, beta: float) -> dict:
+    """Coast with drag from burnout states at altitude ``h_bo_m`` (speed m/s, angle rad).
 
-    Returns arrays: total range angle, apogee altitude (m), flight time from the surface
-    burnout (s), burnout altitude, speed and angle, impact speed. One engine call of
+    Returns arrays: range angle, apogee altitude (m), flight time (s), impact speed (m/s);
+    NaN where a case did not come down (orbit) or was not a valid state. One engine call of
     ``_N_DRAG`` cases (padded), so the kernel compiles once for every search here.
     """
-    v0 = np.atleast_1d(np.asarray(v0, float))
-    g0 = np.broadcast_to(np.asarray(g0, float), v0.shape)
-    n = v0.shape[0]
+    v = np.atleast_1d(np.asarray(speed_m_s, float))
+    g = np.broadcast_to(np.asarray(gamma_rad, float), v.shape)
+    n = v.shape[0]
     if n > _N_DRAG:
         raise ValueError("internal: drag batch too large")
-    ok = np.isfinite(v0) & np.isfinite(g0)
-    v0, g0 = np.where(ok, v0, 3000.0), np.where(ok, g0, 0.7)
-    h = burnout_altitude_m(v0, g0)
-    vh, gh, dpsi, dt = _ascent_state(v0, g0, h)
-    ok &= np.isfinite(vh) & np.isfinite(gh) & (h > 0)
+    ok = np.isfinite(v) & np.isfinite(g) & (v > 0) & (np.abs(g) < math.pi / 2)
     pad = _N_DRAG - n
-    spd = np.concatenate([np.where(ok, vh, 1000.0), np.full(pad, 1000.0)])
-    fpa = np.concatenate([np.where(ok, np.degrees(gh), 10.0), np.full(pad, 10.0)])
-    alt = np.concatenate([np.where(ok, h, 1000.0), np.full(pad, 1000.0)])
-    res = coast(0.0, 0.0, alt, spd, fpa, 90.0, beta_kg_m2=beta, earth=SPHERE)
-    good = ok & res.impacted[:n]
-    nan = np.where(good, 1.0, np.nan)
-    return {
-        "psi": (dpsi + res.range_m[:n] / R_E) * nan,
-        "apogee_m": res.apogee_m[:n] * nan,
-        "time_s": (dt + res.flight_time_s[:n]) * nan,
-        "burnout_alt_m": h * nan,
-        "burnout_speed_m_s": vh * nan,
-        "burnout_gamma_rad": gh * nan,
-        "impact_speed_m_s": res.impact_speed_m_s[:n] * nan,
-    }
+    spd = np.concatenate([np.where(ok, v, 1000.0), np.full(pad, 1000.0)])
+    fpa = np.concatenate([np.where(ok, np.degrees(g), 10.0), np.full(pad, 10.0)])
+    res = coast(0.0, 0.0, h_bo_m, spd, fpa, 90.0, beta_kg_m2=beta, earth=SPHERE, t_max_s=2.0e4)
+    nan = np.where(ok & res.impacted[:n], 1.0, np.nan)
+    # eastward along the equator of a non-rotating sphere, the downrange angle is the impact
+    # longitude (0-360 deg), which unlike the geodesic distance does not fold back past pi
+    psi = np.radians(np.mod(res.impact_lon_deg[:n], 360.0))
+    return {"psi": psi * nan, "apogee_m": res.apogee_m[:n] * nan,
+            "time_s": res.flight_time_s[:n] * nan, "impact_speed_m_s": res.impact_speed_m_s[:n] * nan}
 
 
-def _drag_min_energy(psi_t: float, beta: float) -> dict | None:
-    """The least-energy arc that reaches range angle ``psi_t`` with re-entry drag.
+def _solve_speed(gamma_rad, key: str, target, h_bo_m: float, beta: float, v_start):
+    """For each burnout angle, the burnout speed at which output ``key`` ('psi' or 'apogee_m')
+    of :func:`_drag_eval` equals ``target`` (both rise with speed): a batched secant iteration
+    kept inside a bracket (bisection when a step leaves it; a case that goes into orbit counts
+    as too fast). Returns (speeds, last outputs); NaN where no speed below escape works."""
+    g = np.asarray(gamma_rad, float)
+    v_max = 0.999 * math.sqrt(2.0 * MU / (R_E + h_bo_m))
+    lo, hi = np.zeros_like(g), np.full_like(g, v_max)
+    v = np.clip(np.asarray(v_start, float) * np.ones_like(g), 1.0, v_max * 0.99)
+    v_prev = f_prev = None
+    out = None
+    for _ in range(40):
+        out = _drag_eval(v, g, h_bo_m, beta)
+        f = out[key] - target
+        f = np.where(np.isfinite(f), f, np.inf)  # no impact: too fast
+        if np.all(np.abs(f) <= 1e-10 * abs(target)):
+            break
+        lo = np.where(f < 0, v, lo)
+        hi = np.where(f > 0, v, hi)
+        v_new = 0.5 * (lo + hi)
+        if v_prev is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sec = v - f * (v - v_prev) / (f - f_prev)
+            v_new = np.where(np.isfinite(sec) & (sec > lo) & (sec < hi), sec, v_new)
+        elif np.all(np.isfinite(f)):
+            with np.errstate(invalid="ignore"):
+                first = v * np.sqrt(np.maximum(target / np.maximum(out[key], 1e-12), 0.25))
+            v_new = np.where((first > lo) & (first < hi), first, v_new)
+        v_prev, f_prev = v, f
+        v = np.where(np.abs(f) <= 1e-10 * abs(target), v, v_new)
+    good = np.abs(out[key] - target) <= 1e-6 * abs(target)
+    return np.where(good, v, np.nan), out
 
-    Search: a grid of ``_N_DRAG`` vacuum burnout angles around the vacuum optimum; for each,
-    a batched secant iteration on the vacuum-equivalent range angle psi' until the drag range
-    equals the target; keep the angle needing the least surface-equivalent speed; refine the
-    grid around it once.
+
+def _drag_min_energy(psi_t: float, h_bo_m: float, beta: float) -> dict | None:
+    """The least burnout speed (and its angle) that reaches range angle ``psi_t`` with drag.
+
+    A grid of ``_N_DRAG`` burnout angles around the vacuum optimum, the speed for the range
+    solved at each (:func:`_solve_speed`), the least kept; then the grid refined around it once.
     """
     v_me, g_me = min_energy_arc(psi_t)
-    half = math.radians(12.0)
-    lo, hi = max(math.radians(0.5), g_me - half), min(math.radians(89.0), g_me + half)
+    half = math.radians(15.0)
+    lo, hi = max(math.radians(0.5), g_me - half), min(math.radians(85.0), g_me + half)
     best = None
     for _ in range(2):
         gam = np.linspace(lo, hi, _N_DRAG)
-        x0 = np.full(_N_DRAG, psi_t)
-        y0 = _drag_eval(speed_for_angle(x0, gam), gam, beta)["psi"] - psi_t
-        x1 = x0 - y0
-        for _ in range(8):
-            out = _drag_eval(speed_for_angle(x1, gam), gam, beta)
-            y1 = out["psi"] - psi_t
-            if np.nanmax(np.abs(y1), initial=0.0) < 1e-9 * psi_t:
-                break
-            slope = np.where(np.abs(x1 - x0) > 0, (y1 - y0) / (x1 - x0), 1.0)
-            slope = np.where(np.isfinite(slope) & (slope > 0.05), slope, 1.0)
-            x0, y0 = x1, y1
-            x1 = np.clip(x1 - y1 / slope, 1e-9, 1.9 * math.pi)
-        conv = np.abs(y1) < 1e-6 * psi_t
-        vse = np.where(conv, speed_for_angle(x1, gam), np.nan)
-        if not np.any(np.isfinite(vse)):
+        v, out = _solve_speed(gam, "psi", psi_t, h_bo_m, beta, v_me)
+        if not np.any(np.isfinite(v)):
             return None
-        i = int(np.nanargmin(vse))
-        best = {k: float(v[i]) for k, v in out.items()}
-        best.update(surface_speed_m_s=float(vse[i]), surface_gamma_rad=float(gam[i]))
+        i = int(np.nanargmin(v))
+        best = {"speed_m_s": float(v[i]), "gamma_rad": float(gam[i]),
+                **{k: float(val[i]) for k, val in out.items()}}
         step = gam[1] - gam[0]
         lo, hi = max(gam[0], gam[i] - step), min(gam[-1], gam[i] + step)
     return best
 
 
-def _drag_newton(psi_t: float, second_t: float, mode: str, beta: float) -> dict | None:
-    """The drag arc through range angle ``psi_t`` and either apogee radius (mode 'apogee') or
-    flight time (mode 'time') ``second_t``: Newton's method on the vacuum-equivalent arc's
-    parameters (psi', apogee radius') or (psi', gamma'), with a finite-difference Jacobian from
-    three cases per engine call. None if it does not converge (no such arc with drag)."""
-    if mode == "apogee":
-        def to_arc(x):
-            return arc_through_apogee(x[:, 0], x[:, 1])
+def _drag_apogee_family(apogee_m: float, h_bo_m: float, beta: float):
+    """Burnout angles, speeds and drag ranges (range angle) of the arcs from ``h_bo_m`` whose
+    apogee is ``apogee_m``: one batched speed solve over ``_N_DRAG`` angles."""
+    gam = np.radians(np.linspace(1.0, 89.0, _N_DRAG))
+    v_guess = np.sqrt(2.0 * MU * (1.0 / (R_E + h_bo_m) - 1.0 / (R_E + apogee_m))) / np.sin(gam)
+    v, out = _solve_speed(gam, "apogee_m", apogee_m, h_bo_m, beta, v_guess)
+    return gam, v, out["psi"]
 
-        def second(out):
-            return out["apogee_m"] + R_E
 
-        x = np.array([psi_t, second_t])
-        scale = np.array([psi_t, second_t - R_E])
-    else:
-        def to_arc(x):
-            return speed_for_angle(x[:, 0], x[:, 1]), x[:, 1]
-
-        def second(out):
-            return out["time_s"]
-
-        arc = arc_for_time(psi_t, second_t)
-        if arc is None:
-            return None
-        x = np.array([psi_t, arc[1]])
-        scale = np.array([psi_t, 1.0])
+def _drag_newton(psi_t: float, second_t: float, mode: str, h_bo_m: float, beta: float,
+                 x0) -> dict | None:
+    """The drag arc from ``h_bo_m`` through range angle ``psi_t`` and either apogee altitude
+    (mode 'apogee') or flight time (mode 'time') ``second_t``: Newton's method on the burnout
+    (speed, angle), starting from ``x0``, with a finite-difference Jacobian from three cases
+    per engine call. None if it does not converge."""
+    key = "apogee_m" if mode == "apogee" else "time_s"
     target = np.array([psi_t, second_t])
-    tscale = np.array([psi_t, abs(second_t - R_E) if mode == "apogee" else second_t])
-    d = 1e-5 * scale
-    for _ in range(12):
+    x = np.asarray(x0, float)
+    d = np.array([1e-5 * x[0], 1e-6])
+    f = None
+    for _ in range(15):
         xs = np.stack([x, x + [d[0], 0.0], x + [0.0, d[1]]])
-        out = _drag_eval(*to_arc(xs), beta)
-        y = np.stack([out["psi"], second(out)], axis=1)
+        out = _drag_eval(xs[:, 0], xs[:, 1], h_bo_m, beta)
+        y = np.stack([out["psi"], out[key]], axis=1)
         if not np.all(np.isfinite(y)):
             return None
         f = y[0] - target
-        if np.all(np.abs(f) < 1e-8 * tscale):
+        if np.all(np.abs(f) < 1e-9 * np.abs(target)):
             break
         jac = np.stack([(y[1] - y[0]) / d[0], (y[2] - y[0]) / d[1]], axis=1)
         try:
             step = np.linalg.solve(jac, -f)
         except np.linalg.LinAlgError:
             return None
-        # keep each step within half the parameter's scale (robust far from the solution)
-        lim = 0.5 * np.abs(scale) if mode == "apogee" else np.array([0.5 * psi_t, 0.2])
-        x = x + np.clip(step, -lim, lim)
-        if mode == "apogee" and (x[1] <= R_E or not 0.0 < x[0] < 1.9 * math.pi):
+        x = x + np.clip(step, [-0.2 * x[0], -0.2], [0.2 * x[0], 0.2])
+        if not (0.0 < x[0] < math.sqrt(2.0 * MU / R_E) and -0.1 < x[1] < math.pi / 2):
             return None
-        if mode == "time" and not (0.0 < x[1] < math.pi / 2.0 and 0.0 < x[0] < 1.9 * math.pi):
-            return None
-    else:
+    if f is None or not np.all(np.abs(f) < 1e-7 * np.abs(target)):
         return None
-    if not np.all(np.abs(f) < 1e-6 * tscale):
-        return None
-    best = {k: float(v[0]) for k, v in out.items()}
-    v, g = to_arc(x[None, :])
-    best.update(surface_speed_m_s=float(v[0]), surface_gamma_rad=float(g[0]))
-    return best
+    return {"speed_m_s": float(x[0]), "gamma_rad": float(x[1]), **{k: float(v[0]) for k, v in out.items()}}
 
 
-def _drag_apogee_reach(apogee_radius: float, beta: float) -> float:
-    """Longest range (m) with re-entry drag of the arcs through ``apogee_radius``: a sweep of
-    ``_N_DRAG`` vacuum-equivalent range angles up to 1.9 pi (the drag range grows with them)."""
-    psis = np.geomspace(1e-3, 1.9 * math.pi, _N_DRAG)
-    out = _drag_eval(*arc_through_apogee(psis, apogee_radius), beta)
-    return float(np.nanmax(out["psi"], initial=0.0) * R_E)
+def _drag_through_apogee(psi_t: float, apogee_m: float, h_bo_m: float, beta: float):
+    """(solution dict or None, longest range m of any drag arc through that apogee)."""
+    gam, v, psis = _drag_apogee_family(apogee_m, h_bo_m, beta)
+    ok = np.isfinite(psis)
+    if not np.any(ok):
+        return None, 0.0
+    reach = float(np.nanmax(psis) * R_E)
+    # the family's range falls as the angle rises past its longest shot: take the crossing there
+    i_max = int(np.nanargmax(psis))
+    idx = [j for j in range(i_max, _N_DRAG - 1) if ok[j] and ok[j + 1] and psis[j] >= psi_t > psis[j + 1]]
+    if not idx:
+        return None, reach
+    j = idx[0]
+    w = (psis[j] - psi_t) / (psis[j] - psis[j + 1])
+    x0 = (v[j] + w * (v[j + 1] - v[j]), gam[j] + w * (gam[j + 1] - gam[j]))
+    return _drag_newton(psi_t, apogee_m, "apogee", h_bo_m, beta, x0), reach
 
 
 # ------------------------------------------------------------------------------------------
@@ -447,6 +441,16 @@ def _kms(v_m_s: float) -> str:
     return f"{v_m_s / 1e3:.2f}"
 
 
+def _profile(apogee_m: float, apogee_min_energy_m: float, tol: float) -> str:
+    """'depressed' / 'lofted' if the apogee is below / above the minimum-energy one by more than
+    the tolerance, else 'minimum-energy'."""
+    if apogee_m < apogee_min_energy_m * (1 - tol):
+        return "depressed"
+    if apogee_m > apogee_min_energy_m * (1 + tol):
+        return "lofted"
+    return "minimum-energy"
+
+
 def _validate(range_km, apogee_km, flight_time_s, peak_speed_km_s, peak_mach, mach_convention,
               glide_ld, tolerance, reentry_beta_kg_m2):
     out = {"range_km": check_range("range_km", range_km, 1.0, 20_000.0, "km")}
@@ -489,8 +493,6 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
     t_claim = c["flight_time_s"]
     reasons: list[str] = []
     checks: list[bool] = []
-    conv_words = ("sea-level sound speed" if conv == "sea-level"
-                  else "the local sound speed where the speed occurs")
 
     def mach_of(v_m_s: float, alt_m: float) -> float | None:
         a = A_SEA_LEVEL if conv == "sea-level" else _sound_speed(alt_m)
@@ -515,12 +517,7 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
     if apo is not None:
         v_a, g_a = (float(x) for x in arc_through_apogee(psi, R_E + apo))
         t_a = _time_of(v_a, g_a)
-        if apo < apo_me * (1 - tol):
-            arc_kind = "depressed"
-        elif apo > apo_me * (1 + tol):
-            arc_kind = "lofted"
-        else:
-            arc_kind = "minimum-energy"
+        arc_kind = _profile(apo, apo_me, tol)
         through = {"burnout_speed_km_s": v_a / 1e3, "flight_path_deg": math.degrees(g_a),
                    "flight_time_s": t_a, "apogee_km": apo / 1e3, "profile": arc_kind,
                    "solved_from": "apogee", "burnout_mach": mach_of(v_a, 0.0), "mach_convention": conv}
@@ -541,8 +538,7 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
         else:
             v_a, g_a = arc
             apo_a = float(apogee_radius_m(v_a, g_a)) - R_E
-            arc_kind = ("depressed" if g_a < g_me and abs(v_a / v_me - 1) > tol
-                        else "lofted" if g_a > g_me and abs(v_a / v_me - 1) > tol else "minimum-energy")
+            arc_kind = _profile(apo_a, apo_me, tol)
             through = {"burnout_speed_km_s": v_a / 1e3, "flight_path_deg": math.degrees(g_a),
                        "flight_time_s": _time_of(v_a, g_a), "apogee_km": apo_a / 1e3, "profile": arc_kind,
                        "solved_from": "flight_time", "burnout_mach": mach_of(v_a, 0.0),
@@ -552,50 +548,50 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
                 f"arc: {_kms(v_a)} km/s at {math.degrees(g_a):.1f} deg, apogee {_km(apo_a)} km.")
 
     # --- with re-entry drag -----------------------------------------------------------------
+    h_bo = burnout_altitude_m(apo if apo is not None else
+                              through["apogee_km"] * 1e3 if through is not None else apo_me)
+    reach = None
     if through is None:
-        dr = _drag_min_energy(psi, beta)
+        dr = _drag_min_energy(psi, h_bo, beta)
         drag_profile = "minimum-energy"
     elif through["solved_from"] == "apogee":
-        dr = _drag_newton(psi, R_E + apo, "apogee", beta)
+        dr, reach = _drag_through_apogee(psi, apo, h_bo, beta)
         drag_profile = "through-apogee"
     else:
-        dr = _drag_newton(psi, t_claim, "time", beta)
+        x0 = _ascent_state(through["burnout_speed_km_s"] * 1e3, math.radians(through["flight_path_deg"]), h_bo)
+        dr = _drag_newton(psi, t_claim, "time", h_bo, beta, [float(x0[0]), float(x0[1])])
         drag_profile = "range-and-time"
     with_drag = None
     if dr is not None:
-        h_bo = dr["burnout_alt_m"]
+        v_se = float(surface_equivalent_speed(dr["speed_m_s"], h_bo))
         with_drag = {
             "profile": drag_profile, "reentry_beta_kg_m2": beta, "burnout_altitude_km": h_bo / 1e3,
-            "burnout_speed_km_s": dr["burnout_speed_m_s"] / 1e3,
-            "flight_path_deg": math.degrees(dr["burnout_gamma_rad"]),
+            "burnout_speed_km_s": dr["speed_m_s"] / 1e3, "flight_path_deg": math.degrees(dr["gamma_rad"]),
             "apogee_km": dr["apogee_m"] / 1e3, "flight_time_s": dr["time_s"],
-            "impact_speed_km_s": dr["impact_speed_m_s"] / 1e3,
-            "surface_equivalent_speed_km_s": dr["surface_speed_m_s"] / 1e3,
-            "burnout_mach": mach_of(dr["burnout_speed_m_s"], h_bo), "mach_convention": conv}
+            "impact_speed_km_s": dr["impact_speed_m_s"] / 1e3, "surface_equivalent_speed_km_s": v_se / 1e3,
+            "burnout_mach": mach_of(dr["speed_m_s"], h_bo), "mach_convention": conv}
         reasons.append(
-            f"With re-entry drag (beta {beta:,.0f} kg/m^2) the {drag_profile} arc needs "
-            f"{_kms(dr['burnout_speed_m_s'])} km/s at a burnout {_km(h_bo)} km up "
-            f"({math.degrees(dr['burnout_gamma_rad']):.1f} deg; {_kms(dr['surface_speed_m_s'])} km/s "
-            f"extrapolated to the surface, the most it can reach anywhere) and lands at "
-            f"{_kms(dr['impact_speed_m_s'])} km/s.")
+            f"With re-entry drag (beta {beta:,.0f} kg/m^2, burnout {_km(h_bo)} km above the launch "
+            f"point) the {drag_profile} arc needs {_kms(dr['speed_m_s'])} km/s at burnout, "
+            f"{math.degrees(dr['gamma_rad']):.1f} deg, and lands at {_kms(dr['impact_speed_m_s'])} km/s; "
+            f"no speed after burnout can exceed {_kms(v_se)} km/s.")
+    elif reach is not None and reach < rng:
+        checks.append(False)
+        reasons.append(
+            f"With re-entry drag (beta {beta:,.0f} kg/m^2, burnout {_km(h_bo)} km up) no ballistic arc "
+            f"through {_km(apo)} km apogee reaches {_km(rng)} km: the longest flies {_km(reach)} km.")
     else:
-        ref_apo = apo if apo is not None else through["apogee_km"] * 1e3 if through else apo_me
-        h_bo = min(H_BO_CAP_M, ref_apo)
-        reach = _drag_apogee_reach(R_E + apo, beta) if apo is not None else None
-        if reach is not None and reach < rng:
-            checks.append(False)
-            reasons.append(
-                f"With re-entry drag (beta {beta:,.0f} kg/m^2) no ballistic arc through {_km(apo)} km "
-                f"apogee reaches {_km(rng)} km: the longest flies {_km(reach)} km.")
-        else:
-            reasons.append(f"With re-entry drag (beta {beta:,.0f} kg/m^2) the search for the "
-                           f"{drag_profile} arc did not converge; the verdict rests on the vacuum arc.")
+        reasons.append(f"With re-entry drag (beta {beta:,.0f} kg/m^2) the search for the {drag_profile} "
+                       f"arc did not converge; the verdict rests on the vacuum arc.")
 
     # --- the speed the flight needs, and the claimed speed ---------------------------------
     v_need = (through["burnout_speed_km_s"] * 1e3) if through else v_me
+    # The peak speed of the drag arc lies between the larger of its burnout and impact speeds
+    # and its surface-equivalent speed; the band spans that and the vacuum figure.
     band = [v_need, v_need]
     if with_drag is not None:
-        band = [min(v_need, dr["burnout_speed_m_s"]), max(v_need, dr["surface_speed_m_s"])]
+        band = [min(v_need, max(dr["speed_m_s"], dr["impact_speed_m_s"])),
+                max(v_need, with_drag["surface_equivalent_speed_km_s"] * 1e3)]
     if c["peak_speed_km_s"] is not None:
         v_claim = c["peak_speed_km_s"] * 1e3
         claim_alt = 0.0
@@ -620,7 +616,7 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
         if through is None:  # range only: any speed from the minimum up (below escape) will do
             ok = v_claim >= band[0] * (1 - tol) and v_claim < V_ESC
             d, lft = arcs_at_speed(psi, v_claim)
-            ballistic_arcs = {}
+            ballistic_arcs = {"depressed": None, "lofted": None}
             for name, g in (("depressed", d), ("lofted", lft)):
                 if g is not None:
                     ballistic_arcs[name] = {
@@ -639,7 +635,7 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
                 reasons.append(f"{claim_words}: consistent with a near minimum-energy ballistic flight.")
             else:
                 parts = [f"a {k} arc ({a['flight_path_deg']:.1f} deg, apogee {_km(a['apogee_km'] * 1e3)} km)"
-                         for k, a in ballistic_arcs.items()]
+                         for k, a in ballistic_arcs.items() if a is not None]
                 reasons.append(
                     f"{claim_words}: more than the {_kms(v_me)} km/s minimum, so a ballistic flight at "
                     f"that speed reaches {_km(rng)} km only on a non-minimum-energy path: "
@@ -650,8 +646,10 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
                 reasons.append(f"{claim_words}: consistent with that arc (within ±{tol:.0%}).")
             else:
                 rel = v_claim / v_need - 1
+                need = (f"{_kms(v_need)} km/s in vacuum" if with_drag is None
+                        else f"{_kms(band[0])}-{_kms(band[1])} km/s with and without drag")
                 msg = (f"{claim_words}: {abs(rel):.0%} {'more' if rel > 0 else 'less'} than that arc "
-                       f"needs ({_kms(band[0])}-{_kms(band[1])} km/s with and without drag)")
+                       f"needs ({need})")
                 if apo is not None:
                     other = range_angle_through_apogee_at_speed(v_claim, R_E + apo)
                     if other is not None:

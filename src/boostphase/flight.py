@@ -497,8 +497,12 @@ class _Flyer:
     def max_range_kick(self, az_deg: float) -> tuple[float, float]:
         """(kick_deg, range_m) of the minimum-energy (maximum-range) trajectory on this azimuth."""
         kicks = np.geomspace(0.05, 70.0, 32)
-        for _ in range(4):
+        for it in range(4):
             out = self.run(az_deg, kicks)
+            if it == 0 and not out["impacted"].all():
+                # some steering puts the payload in orbit: the reach is global
+                i = int(np.argmin(out["impacted"]))
+                return float(kicks[i]), float("inf")
             r = np.nan_to_num(out["range_m"], nan=-1.0)
             i = int(np.argmax(r))
             lo, hi = kicks[max(i - 1, 0)], kicks[min(i + 1, len(kicks) - 1)]

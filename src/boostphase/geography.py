@@ -19,7 +19,7 @@ names and ISO alpha-3 codes are accepted as input). Sea names are Natural Earth'
 country (Great Lakes, Baikal) count as that country; the Caspian Sea is a named sea. Where
 sea polygons overlap, the smaller (more specific) one wins ("Tsugaru Strait" over "Sea of
 Japan"). Natural Earth's sea polygons stop short of many coasts; a point on no country and
-in no sea polygon takes the nearest sea polygon within :data:`SEA_SNAP_DEG`, else it is
+in no sea polygon takes the nearest sea polygon within :data:`SEA_SNAP_KM`, else it is
 :data:`OPEN_OCEAN`.
 
 Distances are great-circle distances on a sphere of radius :data:`EARTH_RADIUS_KM`
@@ -62,12 +62,13 @@ EARTH_RADIUS_KM = 6371.0
 """Sphere radius (km) for every great-circle distance in this module (mean Earth radius)."""
 
 OPEN_OCEAN = "Open ocean"
-"""Label of points on no country and not in (or within SEA_SNAP_DEG of) a named sea."""
+"""Label of points on no country and not in (or within SEA_SNAP_KM of) a named sea."""
 
-SEA_SNAP_DEG = 2.0
+SEA_SNAP_KM = 200.0
 """Natural Earth's sea polygons stop short of many coasts and channels. A point on no
-country and in no sea polygon takes the nearest sea polygon (planar lon/lat distance) if it
-is within this many degrees, and is :data:`OPEN_OCEAN` only beyond."""
+country and in no sea polygon takes the sea polygon whose boundary is nearest (great
+circle, to within 2.5 km) if it is within this distance, and is :data:`OPEN_OCEAN` only
+beyond."""
 
 BORDER_STEP_KM = 1.0
 """Vertex spacing (km) of the densified borders used by :func:`distance_to_territory_km`."""
@@ -132,9 +133,16 @@ def to_ascii(text: str) -> str:
         "ascii", "ignore").decode("ascii")
 
 
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def _ascii_key(text: str) -> str:
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
 def _key(text: str) -> str:
-    """Matching key: ASCII, case-folded, punctuation to spaces, spaces collapsed."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", to_ascii(text).casefold()).split())
+    """Matching key: ASCII, lower case, runs of other characters to one space."""
+    return _ascii_key(to_ascii(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +240,7 @@ class _Territories:
         shapely.prepare(self.polys)
         self.tree = shapely.STRtree(self.polys)
         self.marine_ids = np.flatnonzero(self.poly_label >= n_countries)
-        self.marine_tree = shapely.STRtree(self.polys[self.marine_ids])
+        self._sea_tree: tuple[cKDTree, np.ndarray] | None = None
         self.label_of_hit = np.append(self.poly_label, np.int16(self.open_ocean))
         self._country_keys: dict[str, int] | None = None
         self.grid = grid
@@ -242,7 +250,7 @@ class _Territories:
     def exact(self, lat: np.ndarray, lon: np.ndarray, return_snapped: bool = False):
         """Label codes by polygon tests (STRtree bounding boxes, then prepared contains).
 
-        Points in no polygon get the nearest marine polygon within SEA_SNAP_DEG (flagged
+        Points in no polygon get the nearest marine polygon within SEA_SNAP_KM (flagged
         in the optional second result), else OPEN_OCEAN.
         """
         n = lat.size
@@ -260,11 +268,9 @@ class _Territories:
             np.minimum.at(best, pi[hit], gi[hit])
             gap = np.flatnonzero(best == none)
             if gap.size:
-                (qi, mi), _ = self.marine_tree.query_nearest(
-                    pts[gap], max_distance=SEA_SNAP_DEG, return_distance=True,
-                    all_matches=False)
-                best[gap[qi]] = self.marine_ids[mi]
-                snapped[gap[qi]] = True
+                found, poly = self.sea_snap(lat[gap], lon[gap])
+                best[gap[found]] = poly
+                snapped[gap[found]] = True
         codes = self.label_of_hit[best]
         return (codes, snapped) if return_snapped else codes
 
@@ -283,6 +289,38 @@ class _Territories:
         if mixed.size:
             out[mixed] = self.exact(lat[mixed], lon[mixed])
         return out
+
+    def boundary_points(self, polys: np.ndarray, step_km: float):
+        """Vertices of the rings of ``polys``, densified so that consecutive points are at
+        most ``step_km`` apart (linear in lon/lat), and the polygon of each point."""
+        rings = [np.arange(self.poly_off[p], self.poly_off[p + 1]) for p in polys]
+        ring_ids = np.concatenate(rings) if rings else np.zeros(0, np.int64)
+        ring_poly = np.repeat(np.asarray(polys, np.int64), [len(r) for r in rings])
+        starts, ends = self.ring_off[ring_ids], self.ring_off[ring_ids + 1] - 1  # segments
+        nseg = ends - starts
+        seg = np.repeat(starts - np.cumsum(nseg) + nseg, nseg) + np.arange(nseg.sum())
+        seg_poly = np.repeat(ring_poly, nseg)
+        a, b = self.xy[seg], self.xy[seg + 1]
+        la1, la2 = np.radians(a[:, 1]), np.radians(b[:, 1])
+        h = (np.sin((la2 - la1) / 2) ** 2
+             + np.cos(la1) * np.cos(la2) * np.sin(np.radians(b[:, 0] - a[:, 0]) / 2) ** 2)
+        seg_km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+        n = np.maximum(np.ceil(seg_km / step_km).astype(np.int64), 1)
+        k = np.repeat(np.arange(len(a)), n)
+        frac = (np.arange(k.size) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n, n)
+        return a[k] + (b[k] - a[k]) * frac[:, None], seg_poly[k]
+
+    def sea_snap(self, lat: np.ndarray, lon: np.ndarray):
+        """Nearest marine polygon (by its boundary, densified to 5 km) within SEA_SNAP_KM:
+        (found mask, polygon index)."""
+        if self._sea_tree is None:
+            pts, owner = self.boundary_points(self.marine_ids, 5.0)
+            self._sea_tree = (_kdtree(_unit_vectors(pts[:, 1], pts[:, 0])), owner)
+        tree, owner = self._sea_tree
+        chord, i = tree.query(_unit_vectors(lat, lon),
+                              distance_upper_bound=_km_to_chord(SEA_SNAP_KM))
+        found = np.isfinite(chord)
+        return found, owner[i[found]]
 
     def country_index(self, name: str) -> int:
         """Index of a country given by name, alternative name, alias or ISO alpha-3 code."""
@@ -303,8 +341,9 @@ class _Territories:
         i = self._country_keys.get(_key(name)) if isinstance(name, str) else None
         if i is not None:
             return i
-        names = self.labels[: self.n_countries]
-        close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
+        keys = self._country_keys
+        close = difflib.get_close_matches(_key(str(name)), list(keys), n=8, cutoff=0.5)
+        close = list(dict.fromkeys(self.labels[keys[k]] for k in close))[:3]
         hint = f"did you mean: {', '.join(close)}?" if close else None
         raise InputError("territory", name,
                          "a Natural Earth country name or ISO 3166 alpha-3 code", hint)
@@ -351,6 +390,12 @@ def territory(lat_deg, lon_deg) -> np.ndarray:
     Vectorised: ``lat_deg`` and ``lon_deg`` broadcast; the result (an object array of
     ``str``) has their broadcast shape. Longitudes may be in any range (they are wrapped to
     [-180, 180)); latitudes must be within [-90, 90].
+
+    The answer is that of an exact point-in-polygon test on the 1:10m polygons: a country
+    if one contains the point, else the smallest named sea polygon containing it, else the
+    sea polygon nearest within :data:`SEA_SNAP_KM` (Natural Earth's seas stop short of many
+    coasts), else :data:`OPEN_OCEAN`. A precomputed 0.1-degree grid answers points in
+    cells that no polygon edge crosses; only the others (about 5 %) are tested.
     """
     lat, lon, shape = _points(lat_deg, lon_deg)
     t = _territories()
@@ -367,22 +412,7 @@ def country_names() -> list[str]:
 def _border_tree(country: int) -> cKDTree:
     """KD-tree of unit vectors on a country's boundary rings, densified to BORDER_STEP_KM."""
     t = _territories()
-    polys = np.flatnonzero(t.poly_label == country)
-    chunks = []
-    for p in polys:
-        for r in range(t.poly_off[p], t.poly_off[p + 1]):
-            ring = t.xy[t.ring_off[r]: t.ring_off[r + 1]]
-            a, b = ring[:-1], ring[1:]
-            la1, la2 = np.radians(a[:, 1]), np.radians(b[:, 1])
-            h = (np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2)
-                 * np.sin(np.radians(b[:, 0] - a[:, 0]) / 2) ** 2)
-            seg_km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
-            n = np.maximum(np.ceil(seg_km / BORDER_STEP_KM).astype(np.int64), 1)
-            seg = np.repeat(np.arange(len(a)), n)
-            frac = (np.arange(seg.size) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n, n)
-            pts = a[seg] + (b[seg] - a[seg]) * frac[:, None]
-            chunks.append(pts)
-    pts = np.concatenate(chunks)
+    pts, _ = t.boundary_points(np.flatnonzero(t.poly_label == country), BORDER_STEP_KM)
     return _kdtree(_unit_vectors(pts[:, 1], pts[:, 0]))
 
 
@@ -435,12 +465,10 @@ class _Cities:
     def index(self) -> dict[str, list[int]]:
         """Matching key -> city rows, most populous first (built on first use)."""
         if self._index is None:
+            # _key(name) == _ascii_key(ascii name): the ASCII name is to_ascii(name).
             idx: dict[str, list[int]] = {}
-            for i in np.argsort(-self.population, kind="stable"):
-                i = int(i)
-                keys = {_key(self.name[i]), _key(self.ascii[i])}
-                for k in keys:
-                    idx.setdefault(k, []).append(i)
+            for i in np.argsort(-self.population, kind="stable").tolist():
+                idx.setdefault(_ascii_key(self.ascii[i]), []).append(i)
             self._index = idx
         return self._index
 

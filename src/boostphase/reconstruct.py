@@ -1,0 +1,254 @@
+"""Test-flight reconstruction: from a reported apogee, range (and flight time) to the reach of the
+missile on a standard (minimum-energy) trajectory, by azimuth, with the Earth's rotation.
+
+Method (after D. Wright's UCS analyses, 2017): the burnout speed of a lofted test does not carry
+over to a standard trajectory (a steep boost loses more to gravity), so we fit a *vehicle*: start
+from a catalog model, scale its payload until its lofted flight that reaches the reported apogee
+lands at the reported range; then fly the same vehicle and payload on minimum-energy trajectories.
+The fit has two free parameters (payload, pitch-over kick) for two data (apogee, range); the
+flight time is a check, reported as a residual. Sensitivity: the whole fit is repeated with the
+burn time scaled by +-20 % (a reader sees how much the answer depends on that assumption).
+
+All searches are batched on the engine: one call flies every (payload, kick) pair at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .earth import WGS84, Earth
+from .errors import InputError, check_range
+from .flight import Steering, _Flyer, _flyout_arrays, _run, _settings, fly
+
+DEFAULT_MISSILE = "hwasong-14"
+
+
+def _multi_run(missiles, lat, lon, az_deg, kicks_deg, earth: Earth):
+    """Fly several vehicles (each with its own kicks) in one batched engine call."""
+    parts, sizes = [], []
+    for m, k in zip(missiles, kicks_deg, strict=True):
+        arrays, _, bo = _flyout_arrays(m, lat, lon, 0.0, az_deg, k, Steering(), 2.0e4, earth)
+        arrays["_bo"] = bo
+        parts.append(arrays)
+        sizes.append(len(np.atleast_1d(k)))
+    merged = {key: np.concatenate([p[key] for p in parts], axis=0) for key in parts[0] if key != "_bo"}
+    bo = np.concatenate([p["_bo"] for p in parts])
+    out = _run(merged, earth, _settings(earth, True))
+    ilat, ilon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
+    rng, _ = earth.distance_azimuth(lat, lon, ilat, ilon)
+    out["range_m"] = np.where(out["impacted"], rng, np.nan)
+    out["burnout_state"] = out["seg_state"][np.arange(len(bo)), bo, 1:]
+    splits = np.cumsum(sizes)[:-1]
+    return [{k: v[s] for k, v in out.items()} for s in np.split(np.arange(len(bo)), splits)]
+
+
+def _lofted_range_at_apogee(out, kicks, apogee_m):
+    """Range (m) and kick (deg) where the lofted branch's apogee crosses apogee_m (NaN if never)."""
+    f = out["apogee_alt"] - apogee_m
+    idx = np.nonzero((f[:-1] > 0) & (f[1:] <= 0))[0]
+    if len(idx) == 0:
+        return np.nan, np.nan
+    j = idx[0]
+    w = f[j] / (f[j] - f[j + 1])
+    return out["range_m"][j] + w * (out["range_m"][j + 1] - out["range_m"][j]), kicks[j] + w * (kicks[j + 1] - kicks[j])
+
+
+@dataclass
+class Fit:
+    missile: object
+    payload_kg: float
+    kick_deg: float
+    apogee_m: float
+    range_m: float
+    flight_time_s: float
+    burnout: dict
+
+
+def fit_vehicle(base, apogee_m: float, range_m: float, lat: float, lon: float, az_deg: float,
+                earth: Earth = WGS84) -> Fit:
+    """Scale the payload of ``base`` so its lofted flight reaches ``apogee_m`` and lands at ``range_m``."""
+    kicks = np.geomspace(0.02, 40.0, 48)
+    lo, hi = 0.05 * base.payload_kg, 6.0 * base.payload_kg
+    payloads = np.geomspace(lo, hi, 10)
+    for _ in range(3):
+        outs = _multi_run([base.with_payload(p) for p in payloads], lat, lon, az_deg, [kicks] * len(payloads), earth)
+        ranges = np.array([_lofted_range_at_apogee(o, kicks, apogee_m)[0] for o in outs])
+        # the lofted range at a fixed apogee falls as the payload grows (less energy to spare)
+        ok = np.isfinite(ranges)
+        f = np.where(ok, ranges - range_m, -np.inf)
+        idx = np.nonzero((f[:-1] >= 0) & (f[1:] < 0))[0]
+        if len(idx) == 0:
+            if not ok.any() or np.nanmax(ranges) < range_m:
+                raise InputError("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
+                                 f"a lofted flight the {base.name} model can fly even with a "
+                                 f"{lo:.0f} kg payload (try another --missile)")
+            raise InputError("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
+                             f"a flight the {base.name} model cannot match with payloads up to {hi:.0f} kg")
+        j = idx[0]
+        p0, p1, f0, f1 = payloads[j], payloads[j + 1], f[j], f[j + 1]
+        payloads = np.linspace(p0, p1, 10)
+    # secant on exact evaluations (kick solved for the apogee each time), from the bracket
+    def exact(p):
+        fl = _Flyer(base.with_payload(p), lat, lon, 0.0, Steering(), earth)
+        k = fl.apogee_kick(az_deg, apogee_m, "lofted")
+        return fl, k, float(fl.run(az_deg, k)["range_m"][0]) - range_m
+
+    pa, pb = p0, p1
+    _, _, fa = exact(pa)
+    _, _, fb = exact(pb)
+    payload = float(pa + fa * (pb - pa) / (fa - fb)) if np.sign(fa) != np.sign(fb) else float(p0)
+    for _ in range(5):
+        flyer, k, fp = exact(payload)
+        if abs(fp) < 1e-3 * range_m:
+            break
+        if np.sign(fp) == np.sign(fa):
+            pa, fa = payload, fp
+        else:
+            pb, fb = payload, fp
+        payload = float(pa + fa * (pb - pa) / (fa - fb))
+    m = flyer.missile
+    tr = flyer.trajectory(az_deg, k, "lofted")
+    return Fit(missile=m, payload_kg=payload, kick_deg=k, apogee_m=tr.apogee_m, range_m=tr.range_m,
+               flight_time_s=tr.flight_time_s, burnout=tr.burnout())
+
+
+def reach_by_azimuth(missile, lat: float, lon: float, azimuths_deg, earth: Earth = WGS84):
+    """Minimum-energy reach for each launch azimuth: (range_m, impact_lat, impact_lon, impact bearing)."""
+    az = np.asarray(azimuths_deg, float)
+    kicks = np.geomspace(0.05, 60.0, 24)
+    lo = np.full(len(az), kicks[0])
+    hi = np.full(len(az), kicks[-1])
+    grid = np.array([kicks] * len(az))
+    for _ in range(4):
+        arrays_list = []
+        for i in range(len(az)):
+            a, _, _ = _flyout_arrays(missile, lat, lon, 0.0, az[i], grid[i], Steering(), 2.0e4, earth)
+            arrays_list.append(a)
+        merged = {k: np.concatenate([a[k] for a in arrays_list]) for k in arrays_list[0]}
+        out = _run(merged, earth, _settings(earth, True))
+        ilat, ilon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
+        rng, _ = earth.distance_azimuth(lat, lon, ilat, ilon)
+        _, brg = earth.distance_azimuth(lat, lon, ilat, ilon)
+        turn = np.abs((np.asarray(brg) - np.repeat(az, grid.shape[1]) + 180.0) % 360.0 - 180.0)
+        # a flight whose impact bearing is far from its launch azimuth has gone past the
+        # antipode (its endpoint distance then under-states its range): not a reach candidate
+        valid = out["impacted"] & (turn < 60.0)
+        rng = np.where(valid, rng, -1.0).reshape(len(az), -1)
+        best = np.argmax(rng, axis=1)
+        n = grid.shape[1]
+        for i in range(len(az)):
+            lo[i] = grid[i, max(best[i] - 1, 0)]
+            hi[i] = grid[i, min(best[i] + 1, n - 1)]
+        res_rng = rng[np.arange(len(az)), best]
+        res_lat = ilat.reshape(len(az), -1)[np.arange(len(az)), best]
+        res_lon = ilon.reshape(len(az), -1)[np.arange(len(az)), best]
+        grid = np.linspace(lo, hi, 12, axis=1)
+    _, bearing = earth.distance_azimuth(lat, lon, res_lat, res_lon)
+    return res_rng, res_lat, res_lon, np.asarray(bearing)
+
+
+def reach_geojson(lat, lon, impact_lat, impact_lon, props: dict) -> dict:
+    """A closed reach contour (GeoJSON Feature, Polygon of impact points of the max-range flights)."""
+    ring = [[float(b), float(a)] for a, b in zip(impact_lat, impact_lon, strict=True)]
+    ring.append(ring[0])
+    return {"type": "Feature", "properties": {"kind": "reach", "launch": [lon, lat], **props},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None = None,
+                launch: tuple[float, float] | None = None, test_azimuth_deg: float = 90.0,
+                missile: str | None = None, cities: list[str] | None = None,
+                sensitivity: bool = True, n_azimuths: int = 36) -> dict:
+    """Reconstruct a lofted test; the JSON contract of ``boostphase reconstruct``."""
+    from .vehicles import load
+
+    check_range("apogee_km", apogee_km, 50.0, 20000.0, "km")
+    check_range("range_km", range_km, 10.0, 20000.0, "km")
+    if flight_time_s is not None:
+        check_range("flight_time_s", flight_time_s, 60.0, 20000.0, "s")
+    base = load(missile or DEFAULT_MISSILE)
+    lat, lon = launch if launch is not None else (40.0, 127.0)
+    apo, rng = apogee_km * 1e3, range_km * 1e3
+
+    fit = fit_vehicle(base, apo, rng, lat, lon, test_azimuth_deg)
+    still = WGS84.without_rotation()
+    std = fly(fit.missile, lat, lon, azimuth_deg=test_azimuth_deg, profile="min-energy", earth=still)
+    result = {
+        "missile_model": base.name,
+        "method": ("payload of the catalog model fitted so its lofted flight reaches the reported apogee "
+                   "and range; then flown on a minimum-energy trajectory over a non-rotating Earth"),
+        "max_range_km": std.range_m / 1e3 if std.impacted else None,
+        "orbital": not std.impacted,
+        "burnout_speed_km_s": fit.burnout["speed_m_s"] / 1e3,
+        "fit": {"apogee_km": fit.apogee_m / 1e3, "range_km": fit.range_m / 1e3,
+                "flight_time_s": fit.flight_time_s, "payload_kg": fit.payload_kg, "kick_deg": fit.kick_deg},
+        "residuals": {"apogee_km": (fit.apogee_m - apo) / 1e3, "range_km": (fit.range_m - rng) / 1e3,
+                      "flight_time_s": None if flight_time_s is None else fit.flight_time_s - flight_time_s},
+        "test_burnout": {"time_s": fit.burnout["time_s"], "altitude_km": fit.burnout["altitude_m"] / 1e3,
+                         "speed_km_s": fit.burnout["speed_m_s"] / 1e3,
+                         "flight_path_deg": fit.burnout["flight_path_deg"]},
+        "standard_burnout": {k: v for k, v in std.summary()["burnout"].items()},
+        "standard_apogee_km": std.apogee_m / 1e3,
+        "standard_flight_time_s": std.flight_time_s,
+    }
+    if sensitivity:
+        sens = []
+        # burn time +-20 % at the same thrust (same engines, propellant scaled with the burn time),
+        # payload refitted to the test each time
+        for f in (0.8, 1.2):
+            try:
+                fb = fit_vehicle(base.scaled(propellant_factor=f, burn_time_factor=f), apo, rng, lat, lon,
+                                 test_azimuth_deg)
+                s = fly(fb.missile, lat, lon, azimuth_deg=test_azimuth_deg, profile="min-energy", earth=still)
+                sens.append({"burn_time_factor": f, "payload_kg": fb.payload_kg,
+                             "max_range_km": s.range_m / 1e3 if s.impacted else None,
+                             "orbital": not s.impacted})
+            except InputError as e:
+                sens.append({"burn_time_factor": f, "error": str(e)})
+        result["sensitivity"] = sens
+        vals = [s["max_range_km"] for s in sens if s.get("max_range_km")] + [result["max_range_km"]]
+        result["max_range_band_km"] = [min(vals), max(vals)]
+    if launch is not None:
+        az = np.linspace(0.0, 360.0, n_azimuths, endpoint=False)
+        r, ilat, ilon, bearing = reach_by_azimuth(fit.missile, lat, lon, az)
+        result["reach_geojson"] = reach_geojson(lat, lon, ilat, ilon, {"missile": base.name,
+                                                                       "payload_kg": fit.payload_kg})
+        result["reach_by_azimuth"] = [{"azimuth_deg": float(a), "range_km": float(x / 1e3), "bearing_deg": float(b)}
+                                      for a, x, b in zip(az, r, bearing, strict=True)]
+        if cities:
+            result["cities"] = _cities_in_reach(cities, lat, lon, r, bearing)
+    return result
+
+
+def _cities_in_reach(names, lat, lon, reach_m, bearing_deg, azimuths_deg=None):
+    """Range toward each city on the rotating Earth. Rotation bends the flights, so a launch on
+    azimuth A lands on bearing B(A) = A + d(A); we solve B(A) = the city's bearing on a fine,
+    periodic interpolation of d(A) and the reach r(A) from the max-range flights."""
+    from .geography import find_city
+
+    n = len(reach_m)
+    az = np.linspace(0.0, 360.0, n, endpoint=False) if azimuths_deg is None else np.asarray(azimuths_deg)
+    d = (np.asarray(bearing_deg) - az + 180.0) % 360.0 - 180.0
+    fine = np.linspace(0.0, 360.0, 3601)
+    ext_az = np.concatenate([az - 360.0, az, az + 360.0])
+    d_f = np.interp(fine, ext_az, np.concatenate([d, d, d]))
+    r_f = np.interp(fine, ext_az, np.concatenate([reach_m] * 3))
+    b_f = fine + d_f
+    rows = []
+    for name in names:
+        c = find_city(name.strip())
+        dist, caz = WGS84.distance_azimuth(lat, lon, c.lat_deg, c.lon_deg)
+        caz = float(caz) % 360.0
+        err = (b_f - caz + 180.0) % 360.0 - 180.0
+        cross = np.nonzero(np.sign(err[:-1]) != np.sign(err[1:]))[0]
+        cross = [k for k in cross if abs(err[k] - err[k + 1]) < 180.0]
+        if cross:
+            reach = max(float(r_f[k] + (r_f[k + 1] - r_f[k]) * err[k] / (err[k] - err[k + 1])) for k in cross)
+        else:
+            reach = float(r_f[int(np.argmin(np.abs(err)))])
+        rows.append({"name": c.name, "lat": c.lat_deg, "lon": c.lon_deg, "distance_km": float(dist) / 1e3,
+                     "azimuth_deg": caz, "range_km": reach / 1e3,
+                     "in_reach": bool(reach >= float(dist)), "margin_km": (reach - float(dist)) / 1e3})
+    return rows
