@@ -14,20 +14,29 @@ R = 6371 km, point-mass gravity mu = 3.986004418e14 m^3/s^2):
   is not modelled, the launch point and the burnout point coincide, so the burnout speed is
   the speed the arc has at the surface (the largest speed anywhere on it) and flight times
   run from burnout (the boost, one to a few minutes for a real missile, comes on top).
-* **Re-entry drag** (``with_drag``): the same kind of arc, but the body is released at a
-  burnout altitude ``h_bo`` and then coasts with drag (ballistic coefficient
-  beta = m / (C_D A), C_D = 1 as in :func:`boostphase.flight.coast`) through the US76
-  atmosphere. ``h_bo`` is 50 km, or the arc's apogee if the arc peaks lower (burnout at the
-  top, horizontal). Above 50 km lies less than 0.1 % of the atmosphere's mass (US76:
-  p(50 km)/p(0) = 0.08 %), so drag on the rest of the ascent is negligible; below it the
-  missile is under power, which we do not model. The ascent from the surface to ``h_bo`` is
-  the vacuum arc (so as beta -> infinity the drag model gives back the vacuum one), and ranges
-  and times include it. Drag only removes energy, so no speed on the drag arc exceeds its
-  *surface-equivalent* speed (that of the same arc extrapolated back to the surface in
-  vacuum); we report both that and the burnout speed at ``h_bo``. The searches are a few
-  batched calls of :func:`boostphase.flight.coast` of one fixed batch shape.
+* **Re-entry drag** (``with_drag``): the body starts at burnout at altitude ``h_bo`` directly
+  above the launch point (the ground covered during the boost is not counted, as in the
+  vacuum model) and coasts to impact with drag (ballistic coefficient beta = m / (C_D A),
+  C_D = 1 as in :func:`boostphase.flight.coast`) through the US76 atmosphere. ``h_bo`` is
+  50 km, or half the apogee if that is lower (the claimed apogee; the apogee of the
+  range-and-time arc; with the range alone, the flat-Earth minimum-energy apogee range/4).
+  Above 50 km lies less than 0.1 % of the atmosphere's mass (US76: p(50 km)/p(0) = 0.08 %),
+  so drag there hardly matters; below, a real missile is still under power, which we do not
+  model. The burnout speed is the speed at ``h_bo``; drag only removes energy, so no later
+  speed exceeds the *surface-equivalent* speed (the burnout state's speed extrapolated down
+  to the surface in vacuum). Searches: a few batched :func:`boostphase.flight.coast` calls of
+  one fixed batch shape (the kernel compiles once).
 * **Glide** (``glide``): equilibrium glide of a vehicle with a constant L/D (see
   :func:`glide_range_m`).
+
+Verdict (``ballistic_consistent``). The range fixes nothing by itself (any range up to 20,000
+km has ballistic arcs). A claimed peak speed must lie, within ``±tolerance``, in the band
+spanned by the vacuum arc's burnout speed and the drag arc's peak (between the larger of its
+burnout and impact speeds and its surface-equivalent speed); with the range alone, it must be
+at least the band's lower end and below escape speed (faster flights fly lofted or depressed
+arcs, which are reported). A flight time must match the arc's (with or without drag) within
+``±tolerance``, plus up to :data:`BOOST_ALLOWANCE_S` for the boost. An apogee that no drag arc
+can reach at the range makes the claim inconsistent too.
 
 Mach numbers. ``mach_convention="sea-level"`` divides by the US76 sea-level speed of sound
 (340.29 m/s), which is how South Korea's Joint Chiefs of Staff *appear* to quote Mach
@@ -176,17 +185,9 @@ def range_angle_through_apogee_at_speed(speed_m_s, apogee_radius):
     return 2.0 * (math.pi - math.acos(cos_nu0))
 
 
-def _kepler(speed_m_s, gamma_rad, r_end=None):
-    """vacuum_kepler over arrays: (range angle rad, flight time s) from the surface radius."""
-    v = np.atleast_1d(np.asarray(speed_m_s, float))
-    g = np.broadcast_to(np.asarray(gamma_rad, float), v.shape)
-    out = [vacuum_kepler(float(vi), math.degrees(float(gi)), R_E, r_end, MU) if np.isfinite(vi)
-           else {"range_angle_rad": np.nan, "flight_time_s": np.nan} for vi, gi in zip(v, g, strict=True)]
-    return (np.array([o["range_angle_rad"] for o in out]), np.array([o["flight_time_s"] for o in out]))
-
-
 def _time_of(speed_m_s, gamma_rad) -> float:
-    return float(_kepler(speed_m_s, gamma_rad)[1][0])
+    """Time of flight (s) of the vacuum arc from the surface radius back to it (vacuum_kepler)."""
+    return float(vacuum_kepler(float(speed_m_s), math.degrees(float(gamma_rad)), R_E, None, MU)["flight_time_s"])
 
 
 def arc_for_time(psi: float, flight_time_s: float):
@@ -415,10 +416,13 @@ _LN_RHO_GRID = np.log(us76(_ALT_GRID_M).density_kg_m3)
 def glide_altitude_m(speed_m_s, lift_loading_kg_m2):
     """Equilibrium-glide altitude (m): where lift balances weight less the centrifugal relief,
     1/2 rho v^2 C_L S = m g (1 - v^2/v_c^2), i.e. rho = 2 (m/(C_L S)) g (1 - v^2/v_c^2) / v^2,
-    with the US76 density (inverted on a 100 m grid, linear in ln rho)."""
+    with the US76 density (inverted on a 100 m grid, linear in ln rho; held at 0 and 300 km
+    outside it). NaN at or above circular speed, where no lift is needed."""
     v = np.asarray(speed_m_s, float)
     rho = 2.0 * lift_loading_kg_m2 * G_SURF * (1.0 - v**2 / V_CIRC**2) / v**2
-    return np.interp(-np.log(rho), -_LN_RHO_GRID, _ALT_GRID_M)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ln_rho = np.where(rho > 0, np.log(np.where(rho > 0, rho, 1.0)), np.nan)
+    return np.interp(-ln_rho, -_LN_RHO_GRID, _ALT_GRID_M)
 
 
 def _sound_speed(alt_m: float) -> float | None:
@@ -530,11 +534,15 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
     elif t_claim is not None:
         t_min = psi * math.sqrt(R_E**3 / MU)
         arc = arc_for_time(psi, max(t_claim, t_min * (1 + 1e-6)))
-        if arc is None or t_claim * (1 + tol) <= t_min:
+        if t_claim * (1 + tol) <= t_min:
             checks.append(False)
             reasons.append(
                 f"No ballistic arc covers {_km(rng)} km in {t_claim:,.0f} s: even a grazing arc at "
                 f"circular speed takes {t_min:,.0f} s.")
+        elif arc is None:
+            checks.append(False)
+            reasons.append(f"No ballistic arc below escape speed takes {t_claim:,.0f} s to cover "
+                           f"{_km(rng)} km.")
         else:
             v_a, g_a = arc
             apo_a = float(apogee_radius_m(v_a, g_a)) - R_E
@@ -548,8 +556,11 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
                 f"arc: {_kms(v_a)} km/s at {math.degrees(g_a):.1f} deg, apogee {_km(apo_a)} km.")
 
     # --- with re-entry drag -----------------------------------------------------------------
+    # burnout below the claimed apogee, or that of the range-and-time arc; with the range alone,
+    # below the flat-Earth minimum-energy apogee, range/4 (the spherical one vanishes near
+    # antipodal ranges, where the vacuum arc grazes the surface)
     h_bo = burnout_altitude_m(apo if apo is not None else
-                              through["apogee_km"] * 1e3 if through is not None else apo_me)
+                              through["apogee_km"] * 1e3 if through is not None else rng / 4.0)
     reach = None
     if through is None:
         dr = _drag_min_energy(psi, h_bo, beta)
@@ -594,7 +605,7 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
                 max(v_need, with_drag["surface_equivalent_speed_km_s"] * 1e3)]
     if c["peak_speed_km_s"] is not None:
         v_claim = c["peak_speed_km_s"] * 1e3
-        claim_alt = 0.0
+        claim_alt = 0.0 if conv == "sea-level" else h_bo
         mach_claim = None
         claim_words = f"{v_claim / 1e3:.2f} km/s"
     elif c["peak_mach"] is not None:
@@ -680,8 +691,8 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
     glide = None
     min_ld = None
     if v_claim is not None:
-        min_ld = 2.0 * rng / (R_E * math.log(1.0 / (1.0 - v_claim**2 / V_CIRC**2))) if v_claim < V_CIRC else 0.0
-        if c["glide_ld"] is None and not ballistic:
+        min_ld = 2.0 * rng / (R_E * math.log(1.0 / (1.0 - v_claim**2 / V_CIRC**2))) if v_claim < V_CIRC else None
+        if c["glide_ld"] is None and not ballistic and min_ld is not None:
             reasons.append(
                 f"A boost-glide vehicle starting an equilibrium glide at {_kms(v_claim)} km/s covers "
                 f"{_km(rng)} km if its lift-to-drag ratio is at least {min_ld:.2f} (Eggers-Allen-Neice "
@@ -730,7 +741,7 @@ def _glide_block(ld: float, rng: float, beta: float, conv: str, v_claim_fixed: f
     a_need = A_SEA_LEVEL if conv == "sea-level" else _sound_speed(h_need)
     out = {"ld": ld, "speed_km_s_needed": v_need / 1e3, "altitude_km": h_need / 1e3,
            "mach_needed": None if a_need is None else v_need / a_need, "mach_convention": conv,
-           "lift_loading_kg_m2": loading,
+           "lift_loading_kg_m2": loading, "checks": "speed and range (not apogee or flight time)",
            "method": "equilibrium glide at constant L/D (Eggers, Allen & Neice 1958); altitude where "
                      "lift at m/(C_L S) = reentry_beta_kg_m2 / L/D balances weight less centrifugal relief"}
     reasons.append(

@@ -251,6 +251,47 @@ def flyout(
 
 
 @app.command()
+def reconstruct(
+    apogee_km: float = typer.Option(..., help="reported apogee (km)"),
+    range_km: float = typer.Option(..., help="reported ground range (km)"),
+    flight_time_s: float = typer.Option(None, help="reported flight time (s); a check on the fit"),
+    launch: str = typer.Option(None, help="LAT,LON of the launch site: adds the reach contour and cities"),
+    test_azimuth: float = typer.Option(90.0, help="azimuth the test was flown on (deg)"),
+    cities: str = typer.Option(None, help='comma-separated city names, e.g. "Los Angeles,Chicago"'),
+    missile: str = typer.Option(None, help="catalog model to fit (default hwasong-14)"),
+    no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time +-20 % refits"),
+    geojson_out: Path = typer.Option(None, "--geojson", help="write the reach contour as GeoJSON"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Reconstruct a lofted test: fitted vehicle, standard-trajectory range, reach by azimuth."""
+    from .reconstruct import reconstruct as _reconstruct
+
+    site = parse_latlon("--launch", launch) if launch else None
+    names = [c for c in (cities or "").split(",") if c.strip()]
+    if names:
+        from .geography import find_city
+
+        for n in names:  # fail fast on unknown names, before the long computation
+            find_city(n.strip())
+        if site is None:
+            raise InputError("--cities", cities, "used together with --launch LAT,LON")
+    res = _reconstruct(apogee_km, range_km, flight_time_s, launch=site, test_azimuth_deg=test_azimuth,
+                       missile=missile, cities=names, sensitivity=not no_sensitivity)
+    if geojson_out and "reach_geojson" in res:
+        geojson_out.write_text(json.dumps(res["reach_geojson"]))
+    if as_json:
+        typer.echo(json.dumps(res, indent=2, default=_json_default))
+        return
+    brief = {k: res[k] for k in ("missile_model", "max_range_km", "burnout_speed_km_s", "fit", "residuals")}
+    if "max_range_band_km" in res:
+        brief["max_range_band_km"] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
+    _emit(brief, False, "reconstruction")
+    for c in res.get("cities", []):
+        typer.echo(f"{c['name']:>20}: {c['distance_km']:8,.0f} km away, reach {c['range_km']:8,.0f} km -> "
+                   f"{'IN' if c['in_reach'] else 'out of'} reach ({c['margin_km']:+,.0f} km)")
+
+
+@app.command()
 def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON")):
     """The vehicles in the catalog, with their key figures and sources."""
     from .vehicles import catalog as _catalog

@@ -92,22 +92,32 @@ def fit_vehicle(base, apogee_m: float, range_m: float, lat: float, lon: float, a
     # secant on exact evaluations (kick solved for the apogee each time), from the bracket
     def exact(p):
         fl = _Flyer(base.with_payload(p), lat, lon, 0.0, Steering(), earth)
-        k = fl.apogee_kick(az_deg, apogee_m, "lofted")
+        try:
+            k = fl.apogee_kick(az_deg, apogee_m, "lofted")
+        except InputError:  # too heavy to reach the apogee at all: "range too short"
+            return fl, None, -np.inf
         return fl, k, float(fl.run(az_deg, k)["range_m"][0]) - range_m
 
     pa, pb = p0, p1
     _, _, fa = exact(pa)
     _, _, fb = exact(pb)
-    payload = float(pa + fa * (pb - pa) / (fa - fb)) if np.sign(fa) != np.sign(fb) else float(p0)
-    for _ in range(5):
+    def guess():
+        if np.isfinite(fa) and np.isfinite(fb) and fa != fb:
+            return float(pa + fa * (pb - pa) / (fa - fb))
+        return 0.5 * (pa + pb)
+
+    payload = guess()
+    for _ in range(8):
         flyer, k, fp = exact(payload)
-        if abs(fp) < 1e-3 * range_m:
+        if k is not None and abs(fp) < 1e-3 * range_m:
             break
-        if np.sign(fp) == np.sign(fa):
+        if fp >= 0:
             pa, fa = payload, fp
         else:
             pb, fb = payload, fp
-        payload = float(pa + fa * (pb - pa) / (fa - fb))
+        payload = guess()
+    if k is None:
+        raise InputError("apogee_km", apogee_m / 1e3, f"an apogee the {base.name} model can reach")
     m = flyer.missile
     tr = flyer.trajectory(az_deg, k, "lofted")
     return Fit(missile=m, payload_kg=payload, kick_deg=k, apogee_m=tr.apogee_m, range_m=tr.range_m,
