@@ -87,7 +87,7 @@ def fit_vehicle(base, apogee_m: float, range_m: float, lat: float, lon: float, a
             raise InputError("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
                              f"a flight the {base.name} model cannot match with payloads up to {hi:.0f} kg")
         j = idx[0]
-        p0, p1, f0, f1 = payloads[j], payloads[j + 1], f[j], f[j + 1]
+        p0, p1 = payloads[j], payloads[j + 1]
         payloads = np.linspace(p0, p1, 10)
     # secant on exact evaluations (kick solved for the apogee each time), from the bracket
     def exact(p):

@@ -1,0 +1,56 @@
+"""The demo's answers to claims C1 (Hwasong-14 reach) and C3 (the 2024 'Mach 14' IRBM)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def run(con, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .reconstruct import reconstruct
+
+    con.rule("[bold]C1: did the Hwasong-14 test of 28 July 2017 show reach to most of the US?")
+    site = (40.61556, 126.46306)
+    res = reconstruct(3724.9, 998.0, 2832.0, launch=site, test_azimuth_deg=90.0,
+                      cities=["Los Angeles", "Denver", "Chicago", "Washington", "New York", "Seattle"],
+                      sensitivity=False, n_azimuths=36)
+    con.print(f"Reported: apogee 3,724.9 km, range 998 km, 47 min 12 s. Fitted model ({res['missile_model']}, "
+              f"payload {res['fit']['payload_kg']:.0f} kg) flies {res['fit']['apogee_km']:,.0f} km / "
+              f"{res['fit']['range_km']:,.0f} km / {res['fit']['flight_time_s'] / 60:.1f} min.")
+    con.print(f"On a minimum-energy trajectory over a non-rotating Earth: [bold]{res['max_range_km']:,.0f} km[/] "
+              f"(D. Wright, UCS 2017: ~10,400 km).")
+    for c in res["cities"]:
+        con.print(f"  {c['name']:>15}: {c['distance_km']:7,.0f} km away, reach that way {c['range_km']:7,.0f} km "
+                  f"-> {'IN reach' if c['in_reach'] else 'out of reach'} ({c['margin_km']:+,.0f} km, with rotation)")
+    ring = res["reach_geojson"]["geometry"]["coordinates"][0]
+    fig, ax = plt.subplots(figsize=(10, 5))
+    ax.plot([(p[0] + 360) % 360 for p in ring], [p[1] for p in ring], "-", label="reach (min-energy, rotating Earth)")
+    ax.plot((site[1] + 360) % 360, site[0], "r^", label="launch")
+    for c in res["cities"]:
+        ax.plot((c["lon"] + 360) % 360, c["lat"], "ko" if c["in_reach"] else "kx")
+        ax.annotate(c["name"], ((c["lon"] + 360) % 360, c["lat"]), fontsize=8)
+    ax.set_xlabel("longitude (deg E, 0-360)")
+    ax.set_ylabel("latitude (deg)")
+    ax.set_title("Hwasong-14 (28 Jul 2017) reconstructed reach: impact points of max-range flights")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out / "hwasong14_reach.png", dpi=120)
+    plt.close(fig)
+    con.print(f"plot: {out / 'hwasong14_reach.png'}")
+
+    try:
+        from .claims import check_claim
+    except ImportError:
+        return
+    con.rule("[bold]C3: the IRBM of 14 Jan 2024: 1,000 km, ~100 km altitude, 'Mach 14' or 'just Mach 5'?")
+    for mach in (14.0, 5.0):
+        r = check_claim(1000.0, apogee_km=100.0, peak_mach=mach)
+        verdict = "consistent" if r["ballistic_consistent"] else "NOT consistent"
+        con.print(f"Mach {mach:g} ({r.get('mach_convention', 'sea-level')} convention): ballistic flight {verdict}.")
+        for reason in r["reasons"]:
+            con.print(f"  - {reason}")
