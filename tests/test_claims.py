@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import cache
 
 import numpy as np
 import pytest
@@ -21,13 +22,13 @@ from boostphase.atmosphere import us76
 from boostphase.claims import (
     arc_for_time,
     arc_through_apogee,
-    check_claim,
     glide_altitude_m,
     glide_range_m,
     glide_speed_needed_m_s,
     min_energy_arc,
     speed_for_angle,
 )
+from boostphase.claims import check_claim as _check_claim
 from boostphase.earth import SPHERE
 from boostphase.errors import InputError
 from boostphase.flight import coast, vacuum_kepler
@@ -35,6 +36,12 @@ from boostphase.flight import coast, vacuum_kepler
 MU = 3.986004418e14
 R = 6371000.0
 A0 = 340.294  # US76 sea-level speed of sound, m/s (Table I of the document, 340.29)
+
+
+@cache
+def check_claim(*args, **kwargs):
+    """The same claim is asked by several tests: compute it once (results are only read)."""
+    return _check_claim(*args, **kwargs)
 
 
 def kepler_min_speed(range_m: float) -> tuple[float, float]:
@@ -283,5 +290,5 @@ def test_glide_altitude_balances_lift():
 ])
 def test_input_errors_name_the_field(kwargs, field):
     with pytest.raises(InputError) as exc:
-        check_claim(**kwargs)
+        _check_claim(**kwargs)
     assert exc.value.field == field

@@ -292,6 +292,33 @@ def reconstruct(
 
 
 @app.command()
+def check(
+    range_km: float = typer.Option(..., help="claimed ground range (km)"),
+    apogee_km: float = typer.Option(None, help="claimed apogee (km)"),
+    flight_time_s: float = typer.Option(None, help="claimed flight time (s)"),
+    peak_speed_km_s: float = typer.Option(None, help="claimed peak speed (km/s)"),
+    peak_mach: float = typer.Option(None, help="claimed peak Mach number"),
+    mach_convention: str = typer.Option("sea-level", help="sea-level (v/340.29 m/s) or local (US76 at that altitude)"),
+    glide_ld: float = typer.Option(None, help="lift-to-drag ratio of a boost-glide vehicle to check"),
+    tolerance: float = typer.Option(0.05, help="relative tolerance on each figure"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Check a claim (range, apogee, time, speed or Mach) against ballistic and glide physics."""
+    from .claims import check_claim
+
+    if mach_convention not in ("sea-level", "local"):
+        raise InputError("--mach-convention", mach_convention, "sea-level or local")
+    res = check_claim(range_km, apogee_km=apogee_km, flight_time_s=flight_time_s, peak_speed_km_s=peak_speed_km_s,
+                      peak_mach=peak_mach, mach_convention=mach_convention, glide_ld=glide_ld, tolerance=tolerance)
+    if as_json:
+        typer.echo(json.dumps(res, indent=2, default=_json_default))
+        return
+    typer.echo(f"ballistic_consistent: {res['ballistic_consistent']}")
+    for r in res["reasons"]:
+        typer.echo(f"- {r}")
+
+
+@app.command()
 def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON")):
     """The vehicles in the catalog, with their key figures and sources."""
     from .vehicles import catalog as _catalog
