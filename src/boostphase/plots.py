@@ -23,14 +23,7 @@ def altitude_vs_range(trajectories, path, title: str = "Flyouts") -> Path:
     ax.set_xlabel("ground range (km)")
     ax.set_ylabel("altitude (km)")
     ax.set_title(title + " (dots: burnout)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _finish(fig, ax, path)
 
 
 def ground_tracks(trajectories, path, title: str = "Ground tracks") -> Path:
@@ -44,6 +37,11 @@ def ground_tracks(trajectories, path, title: str = "Ground tracks") -> Path:
     ax.set_xlabel("longitude (deg E, 0-360)")
     ax.set_ylabel("latitude (deg)")
     ax.set_title(title)
+    return _finish(fig, ax, path)
+
+
+def _finish(fig, ax, path) -> Path:
+    """Grid, legend, layout; write the PNG (creating its folder) and free the figure."""
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
