@@ -48,18 +48,6 @@ MAX_CD = 5.0
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
-# Numeric stage fields that need a citation when present in a TOML file.
-_STAGE_NUMERIC = (
-    "propellant_mass_kg",
-    "dry_mass_kg",
-    "isp_vac_s",
-    "burn_time_s",
-    "reference_area_m2",
-    "cd_mach",
-    "isp_sl_s",
-    "nozzle_exit_area_m2",
-    "coast_before_s",
-)
 _STAGE_REQUIRED = (
     "propellant_mass_kg",
     "dry_mass_kg",
@@ -68,6 +56,8 @@ _STAGE_REQUIRED = (
     "reference_area_m2",
     "cd_mach",
 )
+# Numeric stage fields that need a citation when present in a TOML file.
+_STAGE_NUMERIC = (*_STAGE_REQUIRED, "isp_sl_s", "nozzle_exit_area_m2", "coast_before_s")
 _STAGE_KEYS = ("name", *_STAGE_NUMERIC, "source")
 _MISSILE_NUMERIC = ("payload_kg", "payload_beta_kg_m2", "shroud_mass_kg", "shroud_drop_time_s")
 _MISSILE_KEYS = ("name", "title", "stages", "sources", "notes", *_MISSILE_NUMERIC)
