@@ -344,6 +344,16 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON")):
     Console().print(t)
 
 
+# Commands of the analysis layers live beside their modules (cli_engage.py, cli_consequence.py, ...):
+# each defines register(app). A missing module is skipped; a broken one fails loudly.
+for _name in ("cli_engage", "cli_consequence", "cli_tests"):
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(f"{__package__}.{_name}") is not None:
+        importlib.import_module(f"{__package__}.{_name}").register(app)
+
+
 def main() -> None:
     """Entry point: run the app, turning input errors into one line and exit code 2."""
     try:

@@ -224,8 +224,13 @@ class Steering:
         return tv, tp
 
 
-def _schedule(missile, vertical_s: float, pitch_s: float, hold: bool = False):
-    """Segments for the engine: list of dicts (t_end, m0, mdot, thrust, exit_area, ref_area, mode, cd)."""
+def _schedule(missile, vertical_s: float, pitch_s: float, hold: bool = False,
+              cutoff_s: float | None = None, cutoff_beta_kg_m2: float | None = None):
+    """Segments for the engine: list of dicts (t_end, m0, mdot, thrust, exit_area, ref_area, mode, cd).
+
+    ``cutoff_s``: thrust stops at that time (e.g. an intercept or thrust termination) and the
+    payload flies on alone with ballistic coefficient ``cutoff_beta_kg_m2`` (None: vacuum).
+    """
     stages = missile.stages
     ign, bo = [], []
     t = 0.0
@@ -253,6 +258,10 @@ def _schedule(missile, vertical_s: float, pitch_s: float, hold: bool = False):
     cuts = {vertical_s, vertical_s + pitch_s, *ign[1:], *bo}
     if ts is not None:
         cuts.add(ts)
+    if cutoff_s is not None and cutoff_s < t_bo:
+        cuts = {c for c in cuts if c < cutoff_s} | {cutoff_s}
+    else:
+        cutoff_s = None
     cuts = sorted(c for c in cuts if 0.0 < c)
     segs = []
     t_a = 0.0
@@ -275,7 +284,15 @@ def _schedule(missile, vertical_s: float, pitch_s: float, hold: bool = False):
         else:
             ref, cd = stages[-1].reference_area_m2, stages[-1].cd_mach
         mode = 0 if mid < vertical_s else (1 if mid < vertical_s + pitch_s else (3 if hold and burning else 2))
-        segs.append(dict(t_end=t_b, m0=mass_after(t_a), mdot=mdot, thrust=thrust, exit_area=exit_area,
+        m0 = mass_after(t_a)
+        if cutoff_s is not None and t_a >= cutoff_s:  # the payload alone after thrust termination
+            mdot = thrust = exit_area = 0.0
+            m0, mode = missile.payload_kg, 2
+            if cutoff_beta_kg_m2 is None:
+                ref, cd = 0.0, ((0.0, 1.0), (1.0, 1.0))
+            else:
+                ref, cd = missile.payload_kg / cutoff_beta_kg_m2, ((0.0, 1.0), (1.0, 1.0))
+        segs.append(dict(t_end=t_b, m0=m0, mdot=mdot, thrust=thrust, exit_area=exit_area,
                          ref_area=ref, mode=mode, cd=cd))
         t_a = t_b
     return segs, t_bo, ign, bo
@@ -419,10 +436,16 @@ S_MAX = 16  # segments are padded to this count so every missile shares one comp
 
 
 def _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering: Steering, t_max_s: float,
-                   earth: Earth):
-    """Engine arrays for a batch of flyouts of one missile differing in azimuth and kick."""
-    az_deg, kicks_deg = np.broadcast_arrays(np.atleast_1d(np.asarray(az_deg, float)),
-                                            np.atleast_1d(np.asarray(kicks_deg, float)))
+                   earth: Earth, cutoffs_s=None, cutoff_beta_kg_m2: float | None = None):
+    """Engine arrays for a batch of flyouts of one missile differing in azimuth, kick and
+    (optionally) thrust cut-off time. ``bo_index`` is the segment that ends with the last thrust."""
+    if cutoffs_s is None:
+        az_deg, kicks_deg = np.broadcast_arrays(np.atleast_1d(np.asarray(az_deg, float)),
+                                                np.atleast_1d(np.asarray(kicks_deg, float)))
+    else:
+        az_deg, kicks_deg, cutoffs_s = np.broadcast_arrays(np.atleast_1d(np.asarray(az_deg, float)),
+                                                           np.atleast_1d(np.asarray(kicks_deg, float)),
+                                                           np.atleast_1d(np.asarray(cutoffs_s, float)))
     n = az_deg.shape[0]
     r0, v0 = earth.state_from_local(np.full(n, lat), np.full(n, lon), np.full(n, alt),
                                     np.zeros(n), np.full(n, 90.0), az_deg)
@@ -435,15 +458,16 @@ def _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering: Steering
     bo_index = np.zeros(n, dtype=int)
     for i in range(n):
         kick = float(kicks_deg[i]) if hold else 0.0
-        if kick not in cache:
+        cut = None if cutoffs_s is None else float(cutoffs_s[i])
+        if (kick, cut) not in cache:
             tv, tp = steering.resolved(missile, kick)
-            segs, t_bo, _, _ = _schedule(missile, tv, tp, hold)
+            segs, t_bo, _, _ = _schedule(missile, tv, tp, hold, cut, cutoff_beta_kg_m2)
             if len(segs) > S_MAX:
                 raise InputError("stages", len(missile.stages), f"a schedule of at most {S_MAX} segments")
             segs = segs + [segs[-1]] * (S_MAX - len(segs))  # padding: never reached (t_end = 1e30)
             tabs = [_cd_table(sg["cd"]) for sg in segs]
-            cache[kick] = (segs, tabs, max(j for j, sg in enumerate(segs) if sg["thrust"] > 0), t_bo)
-        segs, tabs, bo_index[i], t_bo = cache[kick]
+            cache[(kick, cut)] = (segs, tabs, max(j for j, sg in enumerate(segs) if sg["thrust"] > 0), t_bo)
+        segs, tabs, bo_index[i], t_bo = cache[(kick, cut)]
         for k in keys:
             cols[k][i] = [sg[k] for sg in segs]
         cdm[i] = [t[0] for t in tabs]
@@ -559,6 +583,40 @@ class _Flyer:
             _, az_imp = self.earth.distance_azimuth(self.lat, self.lon, ilat, ilon)
             az = az + ((az_target - float(az_imp) + 180.0) % 360.0 - 180.0)
         return az, kick
+
+
+@dataclass(frozen=True)
+class CutoffResult:
+    """Thrust terminated at each of ``cutoff_s``: the state then, and where the payload lands."""
+
+    cutoff_s: np.ndarray
+    state: np.ndarray            # (n, 6) Earth-fixed state at the cut-off
+    impact_lat_deg: np.ndarray
+    impact_lon_deg: np.ndarray
+    impact_time_s: np.ndarray    # time since launch
+    impacted: np.ndarray
+
+
+def cutoff_flights(missile, launch_lat_deg: float, launch_lon_deg: float, azimuth_deg: float, kick_deg: float,
+                   cutoff_s, beta_kg_m2: float | None = None, steering: Steering | None = None,
+                   earth: Earth = WGS84) -> CutoffResult:
+    """Fly a missile with a given steering but stop its thrust at each time in ``cutoff_s`` (s after
+    launch; one batched engine call); the payload then coasts alone with ``beta_kg_m2`` (None: vacuum).
+
+    Cut-offs at or after burnout fly the full boost (the payload then separates at burnout)."""
+    cut = np.atleast_1d(np.asarray(cutoff_s, float))
+    if np.any(~(cut > 0)):
+        raise InputError("cutoff_s", float(cut[~(cut > 0)][0]), "> 0 s after launch")
+    st = steering or Steering()
+    t_bo = missile.boost_time_s
+    cut_eff = np.minimum(cut, t_bo * (1 - 1e-12))  # a cut at burnout separates the payload then
+    arrays, _, bo = _flyout_arrays(missile, launch_lat_deg, launch_lon_deg, 0.0, azimuth_deg, kick_deg, st, 2.0e4,
+                                   earth, cut_eff, beta_kg_m2)
+    out = _run(arrays, earth, _settings(earth, True))
+    ilat, ilon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
+    return CutoffResult(cutoff_s=cut, state=out["seg_state"][np.arange(len(cut)), bo, 1:],
+                        impact_lat_deg=ilat, impact_lon_deg=ilon, impact_time_s=out["t"],
+                        impacted=out["impacted"])
 
 
 PROFILES = ("min-energy", "lofted", "depressed", "target")
