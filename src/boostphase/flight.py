@@ -195,6 +195,9 @@ def check_array(field: str, arr, lo, hi, unit: str):
 # missile flyout
 # ------------------------------------------------------------------------------------------
 
+PITCHOVER_SPEED_M_S = 50.0  # speed at the end of the default vertical rise
+
+
 @dataclass(frozen=True)
 class Steering:
     """Open-loop steering of a flyout: vertical rise, pitch-over to ``kick_deg`` from vertical, then
@@ -202,9 +205,10 @@ class Steering:
     elevation (``law="pitch-hold"``, Forden 2007's program: pitch over at ``pitch_rate_deg_s`` and
     hold the angle to the local horizontal until burnout).
 
-    Gravity turn: ``vertical_rise_s`` and ``pitchover_s`` default to values scaled on the first
-    stage's burn time (6 % and 8 %, bounded to 4-12 s and 5-15 s), as in simple flyout codes.
-    Pitch-hold: the pitch-over lasts kick / rate.
+    Defaults: the vertical rise lasts until the missile would reach ``PITCHOVER_SPEED_M_S`` under
+    its sea-level thrust-to-weight ratio (bounded to 4-30 s), so a heavy, low-thrust vehicle is not
+    tipped over while still slow (a gravity turn from a low speed collapses); the gravity-turn
+    pitch-over lasts 8 % of the first stage's burn (bounded 5-15 s). Pitch-hold: kick / rate.
     """
 
     kick_deg: float = 0.0
@@ -216,7 +220,11 @@ class Steering:
     def resolved(self, missile, kick_deg: float | None = None) -> tuple[float, float]:
         """(vertical rise, pitch-over duration) in seconds."""
         b1 = missile.stages[0].burn_time_s
-        tv = self.vertical_rise_s if self.vertical_rise_s is not None else min(12.0, max(4.0, 0.06 * b1))
+        if self.vertical_rise_s is not None:
+            tv = self.vertical_rise_s
+        else:
+            accel = G0 * (missile.stages[0].thrust_sl_n / (missile.launch_mass_kg * G0) - 1.0)
+            tv = min(30.0, max(4.0, PITCHOVER_SPEED_M_S / accel)) if accel > 0 else 30.0
         if self.law == "pitch-hold":
             k = self.kick_deg if kick_deg is None else kick_deg
             return tv, max(abs(k), 1e-3) / self.pitch_rate_deg_s
