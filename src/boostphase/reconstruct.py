@@ -255,7 +255,10 @@ def _cities_in_reach(names, lat, lon, reach_m, bearing_deg, azimuths_deg=None):
         cross = np.nonzero(np.sign(err[:-1]) != np.sign(err[1:]))[0]
         cross = [k for k in cross if abs(err[k] - err[k + 1]) < 180.0]
         if cross:
-            reach = max(float(r_f[k] + (r_f[k + 1] - r_f[k]) * err[k] / (err[k] - err[k + 1])) for k in cross)
+            # several launch azimuths may land on the city's bearing (flights near the antipode
+            # bend a lot): take the one launched closest to the city's own bearing
+            k = min(cross, key=lambda kk: abs((fine[kk] - caz + 180.0) % 360.0 - 180.0))
+            reach = float(r_f[k] + (r_f[k + 1] - r_f[k]) * err[k] / (err[k] - err[k + 1]))
         else:
             reach = float(r_f[int(np.argmin(np.abs(err)))])
         rows.append({"name": c.name, "lat": c.lat_deg, "lon": c.lon_deg, "distance_km": float(dist) / 1e3,
