@@ -436,6 +436,8 @@ class KernelTable(NamedTuple):
     sound_speed: jax.Array  # (N,) m/s
     dln_density_dz_top: jax.Array  # () 1/m, density log-slope at TABLE_MAX_ALT_M
     dln_pressure_dz_top: jax.Array  # () 1/m, pressure log-slope at TABLE_MAX_ALT_M
+    dln_density: jax.Array  # (N,) node slopes of ln(density) times TABLE_DALT_M (per cell)
+    dln_pressure: jax.Array  # (N,) node slopes of ln(pressure) times TABLE_DALT_M
 
 
 @lru_cache(maxsize=1)
@@ -451,6 +453,9 @@ def kernel_table() -> KernelTable:
         jnp.asarray(TABLE_SOUND_SPEED),
         jnp.asarray(_UPPER.dln_rho_dz_top),
         jnp.asarray(_UPPER.dln_p_dz_top),
+        # finite-difference node slopes (per cell) for the C1 cubic Hermite interpolant
+        jnp.asarray(np.gradient(TABLE_LN_DENSITY)),
+        jnp.asarray(np.gradient(TABLE_LN_PRESSURE)),
     )
 
 
@@ -475,15 +480,20 @@ def kernel_lookup(alt_m, table: KernelTable):
     11 019.05 m) s = 0.0065/216.65 = 3.0e-5 per m and f = 0.19, so 4.6e-4. ln(P) has no
     such kinks. 86, 100, 110, 115, 120 and 150 km are grid nodes.
     """
-    ln_rho_t, ln_p_t, snd_t, slope_rho, slope_p = table
+    ln_rho_t, ln_p_t, snd_t, slope_rho, slope_p, d_rho_t, d_p_t = table
     n = ln_rho_t.shape[0]
     top = TABLE_DALT_M * (n - 1)
     alt = jnp.asarray(alt_m)
     x = jnp.clip(alt, 0.0, top) / TABLE_DALT_M
     i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, n - 2)
     w = x - i
-    ln_rho = ln_rho_t[i] + w * (ln_rho_t[i + 1] - ln_rho_t[i])
-    ln_p = ln_p_t[i] + w * (ln_p_t[i + 1] - ln_p_t[i])
+    # cubic Hermite (C1) in the ln values: a piecewise-linear table has a slope jump at every
+    # node, which an adaptive integrator sees as a kink every 100 m and answers with small steps
+    w2 = w * w
+    w3 = w2 * w
+    h00, h10, h01, h11 = 2 * w3 - 3 * w2 + 1, w3 - 2 * w2 + w, -2 * w3 + 3 * w2, w3 - w2
+    ln_rho = h00 * ln_rho_t[i] + h10 * d_rho_t[i] + h01 * ln_rho_t[i + 1] + h11 * d_rho_t[i + 1]
+    ln_p = h00 * ln_p_t[i] + h10 * d_p_t[i] + h01 * ln_p_t[i + 1] + h11 * d_p_t[i + 1]
     snd = snd_t[i] + w * (snd_t[i + 1] - snd_t[i])
     above = jnp.maximum(alt - top, 0.0)
     return jnp.exp(ln_rho + slope_rho * above), jnp.exp(ln_p + slope_p * above), snd
