@@ -346,7 +346,7 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON")):
 
 # Commands of the analysis layers live beside their modules (cli_engage.py, cli_consequence.py, ...):
 # each defines register(app). A missing module is skipped; a broken one fails loudly.
-for _name in ("cli_engage", "cli_consequence", "cli_tests"):
+for _name in ("cli_engage", "cli_consequence", "cli_tests", "cli_scale", "cli_web"):
     import importlib
     import importlib.util
 

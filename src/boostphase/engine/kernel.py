@@ -97,7 +97,8 @@ class Result(NamedTuple):
     apogee_t: jnp.ndarray     # time of it (s)
     seg_state: jnp.ndarray    # (S, 7) (t, r, v) at the end of each segment (NaN if not reached)
     n_steps: jnp.ndarray      # accepted steps
-    n_rhs: jnp.ndarray        # right-hand-side evaluations (6 per trial step, FSAL not used)
+    n_rhs: jnp.ndarray        # right-hand-side evaluations (7 per trial step, FSAL not used)
+    n_reject: jnp.ndarray     # trial steps rejected by the error control
     rec: jnp.ndarray          # (NREC, 7) accepted (t, r, v) points, NaN padded (NREC=1 when off)
     n_rec: jnp.ndarray        # number of recorded points
 
@@ -246,7 +247,7 @@ def _integrate_one(case: Case, consts, atm, settings: Settings) -> Result:
     state = dict(
         t=case.t0, y=case.y0, h=jnp.asarray(settings.h0_s), k=jnp.asarray(0),
         done=jnp.asarray(False), impacted=jnp.asarray(False), it=jnp.asarray(0),
-        n_steps=jnp.asarray(0), alt=alt_start, vz=vz_start,
+        n_steps=jnp.asarray(0), n_reject=jnp.asarray(0), alt=alt_start, vz=vz_start,
         ap_alt=alt_start, ap_t=case.t0,
         mode=jnp.asarray(_NORMAL), lo=jnp.asarray(0.0), hi=jnp.asarray(0.0),
         f_lo=jnp.asarray(0.0), f_hi=jnp.asarray(0.0), n_search=jnp.asarray(0),
@@ -302,6 +303,7 @@ def _integrate_one(case: Case, consts, atm, settings: Settings) -> Result:
         ns["alt"] = jnp.where(advance, alt1, s["alt"])
         ns["vz"] = jnp.where(advance, jnp.where(converged & (mode == _APOGEE), 0.0, vz1), s["vz"])
         ns["n_steps"] = s["n_steps"] + advance.astype(jnp.int32)
+        ns["n_reject"] = s["n_reject"] + ((~searching) & ~ok).astype(jnp.int32)
         # step size control (only on normal trials)
         fac = jnp.clip(0.9 * jnp.where(en > 0.0, en, 1e-10) ** -0.2, 0.2, 5.0)
         fac = jnp.where(jnp.isfinite(en), fac, 0.2)
@@ -342,7 +344,7 @@ def _integrate_one(case: Case, consts, atm, settings: Settings) -> Result:
     out = jax.lax.while_loop(cond, body, state)
     return Result(t=out["t"], y=out["y"], impacted=out["impacted"], apogee_alt=out["ap_alt"],
                   apogee_t=out["ap_t"], seg_state=out["seg_state"], n_steps=out["n_steps"],
-                  n_rhs=out["it"] * 7, rec=out["rec"], n_rec=out["n_rec"])
+                  n_rhs=out["it"] * 7, n_reject=out["n_reject"], rec=out["rec"], n_rec=out["n_rec"])
 
 
 @partial(jax.jit, static_argnames=("settings",))
