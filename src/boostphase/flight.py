@@ -149,7 +149,7 @@ def coast_states(r0_m, v0_m_s, beta_kg_m2=None, earth: Earth = WGS84, t_max_s: f
         cd_mach=np.broadcast_to(mach, (n, 1, _K_CD)), cd_val=np.broadcast_to(cd, (n, 1, _K_CD)),
         azimuth=np.zeros(n), kick=np.zeros(n), u_fixed=np.zeros((n, 3)), t_max=np.full(n, t_max_s),
     )
-    return _run(arrays, earth, _settings(earth, has_drag, rtol=rtol), progress)
+    return _run(arrays, earth, _settings(earth, has_drag, rtol=rtol, powered=False, constant_cd=True), progress)
 
 
 def coast(lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg, beta_kg_m2=None,

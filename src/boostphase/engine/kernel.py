@@ -116,6 +116,8 @@ class Settings(NamedTuple):
     max_iter: int = 200_000
     n_rec: int = 1
     stop_at_impact: bool = True
+    powered: bool = True       # False: no thrust, steering or mass flow (pure coasts: cheaper)
+    constant_cd: bool = False  # True: Cd is the first table value (coasts given a beta)
 
 
 # --- geometry ----------------------------------------------------------------------------
@@ -149,6 +151,30 @@ def _geodetic(r, a, e2, spherical):
     return num / hyp, p / hyp, so, co, alt
 
 
+def _geodetic_fast(r, a, e2, spherical):
+    """As :func:`_geodetic` but with Bowring's one-step formula (1976): sub-millimetre near the
+    surface, centimetres at thousands of km, and half the operations of the exact closed form.
+    Used inside the right-hand side (air density, steering frame); events use the exact form."""
+    if spherical:
+        return _geodetic(r, a, e2, spherical)
+    x, y, z = r[0], r[1], r[2]
+    p = jnp.sqrt(x * x + y * y)
+    p_safe = jnp.maximum(p, 1e-9)
+    so, co = jnp.where(p > 1e-9, y / p_safe, 0.0), jnp.where(p > 1e-9, x / p_safe, 1.0)
+    b = a * jnp.sqrt(1.0 - e2)
+    ep2 = e2 / (1.0 - e2)
+    tb = a * z / (b * p_safe)  # tan of the parametric latitude's first guess
+    cb = 1.0 / jnp.sqrt(1.0 + tb * tb)
+    sb = tb * cb
+    num = z + ep2 * b * sb * sb * sb
+    den = p - e2 * a * cb * cb * cb
+    hyp = jnp.sqrt(num * num + den * den)
+    sl, cl = num / hyp, den / hyp
+    n = a / jnp.sqrt(1.0 - e2 * sl * sl)
+    alt = p * cl + z * sl - a * a / n
+    return sl, cl, so, co, alt
+
+
 def _up(sl, cl, so, co):
     return jnp.stack([cl * co, cl * so, sl])
 
@@ -177,11 +203,10 @@ def _rhs(t, y, k, case: Case, consts, atm, settings: Settings):
     # Coriolis and centrifugal terms of the Earth-fixed frame (omega along +z)
     acc = g + jnp.stack([2.0 * om * v[1] + om * om * x, -2.0 * om * v[0] + om * om * yy, 0.0 * z])
 
-    sl, cl, so, co, alt = _geodetic(r, a, e2, settings.spherical)
-    t_start = jnp.where(k > 0, case.seg_t_end[jnp.maximum(k - 1, 0)], case.t0)
-    mass = case.seg_m0[k] - case.seg_mdot[k] * (t - t_start)
+    if not (settings.powered or settings.drag):
+        return jnp.concatenate([v, acc])  # vacuum coast: gravity and frame terms only
+    sl, cl, so, co, alt = _geodetic_fast(r, a, e2, settings.spherical)
     speed = jnp.sqrt(jnp.dot(v, v))
-
     if settings.drag:
         from ..atmosphere import kernel_lookup
 
@@ -189,26 +214,32 @@ def _rhs(t, y, k, case: Case, consts, atm, settings: Settings):
     else:
         rho, pres, snd = 0.0, 0.0, 340.0
 
-    # thrust
-    thrust = jnp.maximum(case.seg_thrust[k] - pres * case.seg_exit_area[k], 0.0)
-    thrust = jnp.where(case.seg_thrust[k] > 0.0, thrust, 0.0)
-    up = _up(sl, cl, so, co)
-    east = jnp.stack([-so, co, 0.0 * so])
-    north = jnp.stack([-sl * co, -sl * so, cl])
-    mode = case.seg_mode[k]
-    seg_len = jnp.maximum(case.seg_t_end[k] - t_start, 1e-9)
-    theta = case.kick * jnp.clip((t - t_start) / seg_len, 0.0, 1.0)
-    horiz = jnp.sin(case.azimuth) * east + jnp.cos(case.azimuth) * north
-    u_kick = jnp.cos(theta) * up + jnp.sin(theta) * horiz
-    u_vel = jnp.where(speed > 1e-6, v / jnp.maximum(speed, 1e-6), up)
-    uf = case.u_fixed
-    u_fix = uf[0] * east + uf[1] * north + uf[2] * up
-    u = jnp.where(mode == 0, up, jnp.where(mode == 1, u_kick, jnp.where(mode == 2, u_vel, u_fix)))
-    acc = acc + (thrust / mass) * u
+    if settings.powered:
+        t_start = jnp.where(k > 0, case.seg_t_end[jnp.maximum(k - 1, 0)], case.t0)
+        mass = case.seg_m0[k] - case.seg_mdot[k] * (t - t_start)
+        thrust = jnp.maximum(case.seg_thrust[k] - pres * case.seg_exit_area[k], 0.0)
+        thrust = jnp.where(case.seg_thrust[k] > 0.0, thrust, 0.0)
+        up = _up(sl, cl, so, co)
+        east = jnp.stack([-so, co, 0.0 * so])
+        north = jnp.stack([-sl * co, -sl * so, cl])
+        mode = case.seg_mode[k]
+        seg_len = jnp.maximum(case.seg_t_end[k] - t_start, 1e-9)
+        theta = case.kick * jnp.clip((t - t_start) / seg_len, 0.0, 1.0)
+        horiz = jnp.sin(case.azimuth) * east + jnp.cos(case.azimuth) * north
+        u_kick = jnp.cos(theta) * up + jnp.sin(theta) * horiz
+        u_vel = jnp.where(speed > 1e-6, v / jnp.maximum(speed, 1e-6), up)
+        uf = case.u_fixed
+        u_fix = uf[0] * east + uf[1] * north + uf[2] * up
+        u = jnp.where(mode == 0, up, jnp.where(mode == 1, u_kick, jnp.where(mode == 2, u_vel, u_fix)))
+        acc = acc + (thrust / mass) * u
+    else:
+        mass = case.seg_m0[k]
 
     if settings.drag:
-        mach = speed / snd
-        cd = jnp.interp(mach, case.cd_mach[k], case.cd_val[k])
+        if settings.constant_cd:
+            cd = case.cd_val[k, 0]
+        else:
+            cd = jnp.interp(speed / snd, case.cd_mach[k], case.cd_val[k])
         acc = acc - (0.5 * rho * speed * cd * case.seg_ref_area[k] / mass) * v
     return jnp.concatenate([v, acc])
 
