@@ -52,6 +52,14 @@ def _atm_table():
         return _ATM
 
 
+# Coasts run in blocks of exactly COAST_BLOCK lanes (the last one padded). XLA's CPU code gives
+# results that depend, in the last bits, on a case's lane position and on the array size (measured:
+# up to 10 cm after a re-entry at rtol 1e-8), so bit-identical results for any split of a batch
+# need a fixed block size and fixed positions: case i of a call sits in lane i % COAST_BLOCK.
+# Parallel callers (sweeps, footprints) must split batches at multiples of COAST_BLOCK.
+COAST_BLOCK = 2048
+
+
 def _bucket(n: int) -> int:
     """Pad batch sizes to a few shapes so the compiled kernels are reused (and cached on disk)."""
     if n <= 1:
@@ -62,7 +70,8 @@ def _bucket(n: int) -> int:
     return min(b, _CHUNK) if n <= _CHUNK else _CHUNK
 
 
-def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] | None = None):
+def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] | None = None,
+         block: int | None = None):
     """Integrate cases given as NumPy arrays with a leading batch axis; returns NumPy results."""
     import jax.numpy as jnp
 
@@ -72,10 +81,11 @@ def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] |
     consts = earth.kernel_constants()
     atm = _atm_table() if settings.drag else ()
     outs = []
-    for s in range(0, n, _CHUNK):
-        e = min(n, s + _CHUNK)
+    step = block or _CHUNK
+    for s in range(0, n, step):
+        e = min(n, s + step)
         m = e - s
-        b = _bucket(m)
+        b = block if (block and n > 1) else _bucket(m)
         chunk = {}
         for key, val in arrays.items():
             part = val[s:e]
@@ -149,7 +159,8 @@ def coast_states(r0_m, v0_m_s, beta_kg_m2=None, earth: Earth = WGS84, t_max_s: f
         cd_mach=np.broadcast_to(mach, (n, 1, _K_CD)), cd_val=np.broadcast_to(cd, (n, 1, _K_CD)),
         azimuth=np.zeros(n), kick=np.zeros(n), u_fixed=np.zeros((n, 3)), t_max=np.full(n, t_max_s),
     )
-    return _run(arrays, earth, _settings(earth, has_drag, rtol=rtol, powered=False, constant_cd=True), progress)
+    return _run(arrays, earth, _settings(earth, has_drag, rtol=rtol, powered=False, constant_cd=True), progress,
+                block=COAST_BLOCK)
 
 
 def coast(lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg, beta_kg_m2=None,
