@@ -175,6 +175,16 @@ def _geodetic_fast(r, a, e2, spherical):
     return sl, cl, so, co, alt
 
 
+def _interp_table(x, xp, fp):
+    """Linear interpolation in a short ascending table, flat outside it. Loop-free (a compare and
+    a sum find the cell): jnp.interp's binary search is a nested while loop, which in the hot
+    loop cost more than the rest of the right-hand side."""
+    i = jnp.clip(jnp.sum(x >= xp[1:-1]), 0, xp.shape[0] - 2)
+    x0, x1 = xp[i], xp[i + 1]
+    w = jnp.clip((x - x0) / (x1 - x0), 0.0, 1.0)
+    return fp[i] + w * (fp[i + 1] - fp[i])
+
+
 def _up(sl, cl, so, co):
     return jnp.stack([cl * co, cl * so, sl])
 
@@ -188,7 +198,31 @@ def altitude_and_vspeed(y, consts, spherical):
 
 # --- right-hand side -----------------------------------------------------------------------
 
-def _rhs(t, y, k, case: Case, consts, atm, settings: Settings):
+class _Seg(NamedTuple):
+    """The current segment's parameters, gathered once per step (not in every stage)."""
+
+    t_start: jnp.ndarray
+    t_end: jnp.ndarray
+    m0: jnp.ndarray
+    mdot: jnp.ndarray
+    thrust: jnp.ndarray
+    exit_area: jnp.ndarray
+    ref_area: jnp.ndarray
+    mode: jnp.ndarray
+    cd_mach: jnp.ndarray
+    cd_val: jnp.ndarray
+    sin_az: jnp.ndarray
+    cos_az: jnp.ndarray
+
+
+def _segment(case: Case, k) -> _Seg:
+    t_start = jnp.where(k > 0, case.seg_t_end[jnp.maximum(k - 1, 0)], case.t0)
+    return _Seg(t_start, case.seg_t_end[k], case.seg_m0[k], case.seg_mdot[k], case.seg_thrust[k],
+                case.seg_exit_area[k], case.seg_ref_area[k], case.seg_mode[k], case.cd_mach[k], case.cd_val[k],
+                jnp.sin(case.azimuth), jnp.cos(case.azimuth))
+
+
+def _rhs(t, y, seg: _Seg, case: Case, consts, atm, settings: Settings):
     a, e2, mu, j2, om = consts
     r, v = y[:3], y[3:]
     x, yy, z = r[0], r[1], r[2]
@@ -215,36 +249,36 @@ def _rhs(t, y, k, case: Case, consts, atm, settings: Settings):
         rho, pres, snd = 0.0, 0.0, 340.0
 
     if settings.powered:
-        t_start = jnp.where(k > 0, case.seg_t_end[jnp.maximum(k - 1, 0)], case.t0)
-        mass = case.seg_m0[k] - case.seg_mdot[k] * (t - t_start)
-        thrust = jnp.maximum(case.seg_thrust[k] - pres * case.seg_exit_area[k], 0.0)
-        thrust = jnp.where(case.seg_thrust[k] > 0.0, thrust, 0.0)
+        mass = seg.m0 - seg.mdot * (t - seg.t_start)
+        thrust = jnp.maximum(seg.thrust - pres * seg.exit_area, 0.0)
+        thrust = jnp.where(seg.thrust > 0.0, thrust, 0.0)
         up = _up(sl, cl, so, co)
         east = jnp.stack([-so, co, 0.0 * so])
         north = jnp.stack([-sl * co, -sl * so, cl])
-        mode = case.seg_mode[k]
-        seg_len = jnp.maximum(case.seg_t_end[k] - t_start, 1e-9)
-        theta = case.kick * jnp.clip((t - t_start) / seg_len, 0.0, 1.0)
-        horiz = jnp.sin(case.azimuth) * east + jnp.cos(case.azimuth) * north
+        seg_len = jnp.maximum(seg.t_end - seg.t_start, 1e-9)
+        theta = case.kick * jnp.clip((t - seg.t_start) / seg_len, 0.0, 1.0)
+        horiz = seg.sin_az * east + seg.cos_az * north
         u_kick = jnp.cos(theta) * up + jnp.sin(theta) * horiz
         u_vel = jnp.where(speed > 1e-6, v / jnp.maximum(speed, 1e-6), up)
         uf = case.u_fixed
         u_fix = uf[0] * east + uf[1] * north + uf[2] * up
+        mode = seg.mode
         u = jnp.where(mode == 0, up, jnp.where(mode == 1, u_kick, jnp.where(mode == 2, u_vel, u_fix)))
         acc = acc + (thrust / mass) * u
     else:
-        mass = case.seg_m0[k]
+        mass = seg.m0
 
     if settings.drag:
         if settings.constant_cd:
-            cd = case.cd_val[k, 0]
+            cd = seg.cd_val[0]
         else:
-            cd = jnp.interp(speed / snd, case.cd_mach[k], case.cd_val[k])
-        acc = acc - (0.5 * rho * speed * cd * case.seg_ref_area[k] / mass) * v
+            cd = _interp_table(speed / snd, seg.cd_mach, seg.cd_val)
+        acc = acc - (0.5 * rho * speed * cd * seg.ref_area / mass) * v
     return jnp.concatenate([v, acc])
 
 
 def _dp5_step(t, y, h, k, case, consts, atm, settings):
+    seg = _segment(case, k)
     ks = []
     for i in range(7):
         yi = y
@@ -253,7 +287,7 @@ def _dp5_step(t, y, h, k, case, consts, atm, settings):
                 yi = yi + h * aij * ks[j]
         if i == 6:
             y5 = yi  # the 7th stage point is the 5th-order solution (b5 = a7)
-        ks.append(_rhs(t + _C[i] * h, yi, k, case, consts, atm, settings))
+        ks.append(_rhs(t + _C[i] * h, yi, seg, case, consts, atm, settings))
     err = h * sum(e * kk for e, kk in zip(_E, ks, strict=True) if e != 0.0)
     return y5, err
 
