@@ -1,0 +1,418 @@
+"""CLI commands for test flights and overflight: ``boostphase tests`` (MISSION claim C2) and
+``boostphase overflight`` (claim C6).  Registered by :mod:`boostphase.cli` through
+:func:`register`.  Bad input raises :class:`InputError`, which the CLI turns into one line on
+stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from .errors import InputError
+
+# --------------------------------------------------------------------------- vehicle models
+
+STAND_IN_NOTE = ("Hwasong-17, -18 and -19 have no catalog model of their own: the Hwasong-15 "
+                 "class model (catalog 'hwasong-15') is fitted in their place, so their implied "
+                 "reach is that of a Hwasong-15-class vehicle fitted to their reported figures.")
+
+METHOD_NOTE = ("Each test's reported apogee and range are fitted by scaling the payload of the "
+               "catalog model (boostphase.reconstruct, flown from the reference site 40N 127E on "
+               "azimuth 90 deg); implied reach is the minimum-energy range of the fitted vehicle "
+               "over a non-rotating Earth; the bar spans the refits with burn time -20 % and "
+               "+20 %.  Figures are the catalog's primary ones (data/nk_tests.toml).")
+
+
+def model_for(vehicle: str) -> tuple[str | None, str]:
+    """Catalog model used to reconstruct a test of ``vehicle``, and a note (or why none)."""
+    m = re.search(r"hwasong[-\s]?(\d+)([a-z]?)", vehicle.lower())
+    if m is None:
+        return None, f"no catalog model for the vehicle {vehicle!r}"
+    num, suffix = int(m.group(1)), m.group(2)
+    if suffix:
+        return None, (f"no catalog model for {vehicle} (a variant; the Hwasong-16B is reported "
+                      "as an IRBM with a hypersonic glide vehicle, which a ballistic fit does "
+                      "not describe)")
+    if num in (12, 14, 15):
+        return f"hwasong-{num}", ""
+    if num in (17, 18, 19):
+        return "hwasong-15", f"Hwasong-15 class model as a stand-in for the {vehicle}"
+    return None, f"no catalog model for {vehicle}"
+
+
+# --------------------------------------------------------------------------- overflight
+
+
+def overflight_cmd(
+    missile: str = typer.Option(None, help="catalog name (see `boostphase catalog`)"),
+    launch: str = typer.Option(None, help="LAT,LON of the launch point (deg)"),
+    azimuth: float = typer.Option(None, help="launch azimuth, clockwise from north (deg)"),
+    target: str = typer.Option(None, help="LAT,LON or a city name"),
+    profile: str = typer.Option("min-energy", help="min-energy | lofted | depressed | target"),
+    apogee_km: float = typer.Option(None, help="apogee for lofted/depressed (km)"),
+    earth: str = typer.Option("wgs84", help="wgs84 or sphere"),
+    no_rotation: bool = typer.Option(False, "--no-rotation", help="ignore the Earth's rotation"),
+    track: Path = typer.Option(None, help="instead of a flyout: a track CSV with columns "
+                                          "t_s, lat_deg, lon_deg, alt_m (as `flyout --csv` writes)"),
+    dt_s: float = typer.Option(1.0, help="resampling step (s); entry/exit times are within dt/2"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Territories (countries and seas) under a trajectory, with times and altitudes over each."""
+    from .cli import _json_default, parse_latlon, parse_place
+    from .earth import earth_model
+    from .overflight import overflight, overflight_track
+
+    em = earth_model(earth, rotation=not no_rotation)
+    if track is not None:
+        if missile or launch or azimuth is not None or target:
+            raise InputError("--track", str(track), "either --track or a flyout spec "
+                                                    "(--missile, --launch, ...), not both")
+        res = overflight_track(*_read_track(track), dt_s=dt_s, earth=em)
+        res["flight"] = {"track": str(track)}
+        head = f"track {track.name}"
+    else:
+        if missile is None:
+            raise InputError("--missile", None, "a catalog name (or --track FILE.csv)")
+        if launch is None:
+            raise InputError("--launch", None, "LAT,LON of the launch point")
+        from .flight import fly
+        from .vehicles import load
+
+        m = load(missile)
+        lat, lon = parse_latlon("--launch", launch)
+        tgt = parse_place("--target", target) if target else None
+        if azimuth is None and tgt is None:
+            raise InputError("--azimuth/--target", None, "one of them")
+        traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
+                   apogee_m=None if apogee_km is None else apogee_km * 1e3, earth=em)
+        res = overflight(traj, dt_s=dt_s)
+        res["flight"] = traj.summary()
+        if not traj.impacted:
+            typer.echo("warning: no impact within the time limit (orbital or escaping): the "
+                       "segments end where the integration stopped", err=True)
+        head = f"{m.name} {traj.profile} from {lat:.2f},{lon:.2f}"
+    res["countries"] = _countries(res["segments"])
+    res["summary"] = _summary(head, res)
+    if as_json:
+        typer.echo(json.dumps(res, indent=2, default=_json_default))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="overflight", show_header=True)
+    for c in ("territory", "enter (s)", "exit (s)", "altitude (km)"):
+        t.add_column(c, justify="left" if c == "territory" else "right")
+    for s in res["segments"]:
+        t.add_row(s["territory"], f"{s['enter_s']:,.1f}", f"{s['exit_s']:,.1f}",
+                  f"{s['min_altitude_km']:,.0f} to {s['max_altitude_km']:,.0f}")
+    Console().print(t)
+    typer.echo(res["summary"])
+    typer.echo(f"({res['note']})")
+
+
+def _read_track(path: Path):
+    import numpy as np
+
+    if not path.is_file():
+        raise InputError("--track", str(path), "an existing CSV file")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            header = [h.strip() for h in fh.readline().split(",")]
+        need = ("t_s", "lat_deg", "lon_deg", "alt_m")
+        if any(n not in header for n in need):
+            raise InputError("--track columns", ",".join(header), "columns " + ", ".join(need))
+        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    except (ValueError, UnicodeDecodeError) as e:
+        if isinstance(e, InputError):
+            raise
+        raise InputError("--track", str(path), f"a numeric CSV ({e})") from None
+    if data.shape[1] != len(header):
+        raise InputError("--track", str(path), f"{len(header)} values on every row")
+    return tuple(data[:, header.index(n)] for n in ("t_s", "lat_deg", "lon_deg", "alt_m"))
+
+
+def _countries(segments: list[dict]) -> list[dict]:
+    """Countries (not seas) overflown, in order of first entry, with total time and altitudes."""
+    from .geography import country_names
+
+    names = set(country_names())
+    out: dict[str, dict] = {}
+    for s in segments:
+        if s["territory"] not in names:
+            continue
+        c = out.setdefault(s["territory"], {"name": s["territory"], "time_s": 0.0,
+                                            "min_altitude_km": s["min_altitude_km"],
+                                            "max_altitude_km": s["max_altitude_km"]})
+        c["time_s"] = round(c["time_s"] + s["exit_s"] - s["enter_s"], 3)
+        c["min_altitude_km"] = min(c["min_altitude_km"], s["min_altitude_km"])
+        c["max_altitude_km"] = max(c["max_altitude_km"], s["max_altitude_km"])
+    return list(out.values())
+
+
+def _summary(head: str, res: dict) -> str:
+    segs = res["segments"]
+    parts = [f"{c['name']} for {c['time_s']:,.0f} s at {c['min_altitude_km']:,.0f}-"
+             f"{c['max_altitude_km']:,.0f} km" for c in res["countries"]]
+    over = "; ".join(parts) if parts else "no country"
+    return (f"{head}: over {over}; ends over {segs[-1]['territory']} at "
+            f"{segs[-1]['exit_s']:,.0f} s ({len(segs)} segments)")
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def tests_cmd(
+    plot: Path = typer.Option(None, help="write the implied-reach timeline plot (PNG)"),
+    events: Path = typer.Option(None, help="CSV of dated events (columns date,label) to overlay "
+                                           "and test for association with the tests"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    no_reconstruct: bool = typer.Option(False, "--no-reconstruct",
+                                        help="list the catalog only (fast)"),
+    date: list[str] = typer.Option(None, "--date", help="only the test of this date "
+                                                         "(YYYY-MM-DD; repeatable)"),
+    no_sensitivity: bool = typer.Option(False, "--no-sensitivity",
+                                        help="skip the burn-time +-20 % refits (no error bars)"),
+    window_days: int = typer.Option(30, help="association: a test counts if an event came "
+                                             "0 to this many days before it"),
+    permutations: int = typer.Option(10_000, help="association: number of random re-timings"),
+    null: str = typer.Option("circular", help="association null: circular (keeps the spacing "
+                                              "of tests) or uniform"),
+    seed: int = typer.Option(0, help="association: random seed"),
+    catalog: Path = typer.Option(None, help="a test catalog TOML (default: the packaged one)"),
+):
+    """North Korean long-range tests: implied reach per test, timeline plot, event association.
+
+    Every test in the catalog is reconstructed (implied reach with an uncertainty band), shown
+    in a table and optionally plotted; with --events, a permutation test of association.
+    """
+    from .cli import _json_default
+    from .testflights import association_test, load_tests, read_events_csv
+
+    tests = load_tests(catalog)
+    if date:
+        wanted = {}
+        for d in date:
+            try:
+                wanted[_dt.date.fromisoformat(d.strip())] = d
+            except ValueError:
+                raise InputError("--date", d, "a date as YYYY-MM-DD") from None
+        have = {t.date for t in tests}
+        missing = [v for k, v in wanted.items() if k not in have]
+        if missing:
+            raise InputError("--date", missing[0], "a test date in the catalog: "
+                             + ", ".join(sorted(t.date.isoformat() for t in tests)))
+        tests = [t for t in tests if t.date in wanted]
+    if plot is not None and no_reconstruct:
+        raise InputError("--plot", str(plot), "used without --no-reconstruct (the plot shows "
+                                              "reconstructed reach)")
+    if null not in ("circular", "uniform"):
+        raise InputError("--null", null, "circular or uniform")
+    # events, association and the plot's folder first: bad input fails before the long part
+    evs = assoc = None
+    if events is not None:
+        evs = read_events_csv(events)
+        assoc = association_test([t.date for t in tests], [d for d, _ in evs],
+                                 window_days=window_days, n_permutations=permutations,
+                                 seed=seed, null=null)
+    if plot is not None:
+        plot.parent.mkdir(parents=True, exist_ok=True)
+
+    rows = [_catalog_row(t) for t in tests]
+    if not no_reconstruct:
+        _reconstruct_all(tests, rows, sensitivity=not no_sensitivity, verbose=True)
+
+    out: dict = {"n_tests": len(rows), "tests": rows}
+    if not no_reconstruct:
+        out["n_reconstructed"] = sum(r["status"] == "reconstructed" for r in rows)
+        out["method"] = METHOD_NOTE
+        out["stand_in_note"] = STAND_IN_NOTE
+    if evs is not None:
+        out["events"] = [{"date": d.isoformat(), "label": lbl} for d, lbl in evs]
+        out["association"] = assoc
+    if plot is not None:
+        out["plot"] = str(_plot(tests, rows, plot, evs))
+
+    if as_json:
+        typer.echo(json.dumps(out, indent=2, default=_json_default))
+        return
+    _print_tests(out, no_reconstruct)
+
+
+def _catalog_row(t) -> dict:
+    model, note = model_for(t.vehicle)
+    return {
+        "date": t.date.isoformat(),
+        "vehicle": t.vehicle,
+        "site": {"name": t.site_name, "lat": t.site_lat_deg, "lon": t.site_lon_deg},
+        "apogee_km": t.apogee_km,
+        "range_km": t.range_km,
+        "flight_time_s": t.flight_time_s,
+        "qualifiers": dict(t.qualifiers),
+        "sources": dict(t.sources),
+        "published_estimates": [{"by": e.by, "max_range_km": e.max_range_km, "source": e.source}
+                                for e in t.estimates],
+        "model": model,
+        "model_note": note,
+        "status": "listed",
+    }
+
+
+def _reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
+    from .reconstruct import reconstruct
+
+    for t, row in zip(tests, rows, strict=True):
+        if row["model"] is None:
+            row.update(status="skipped", reason=row["model_note"])
+            continue
+        if t.apogee_km is None or t.range_km is None:
+            missing = "apogee" if t.apogee_km is None else "range"
+            row.update(status="skipped", reason=f"no reported {missing} to fit")
+            continue
+        if verbose:
+            typer.echo(f"reconstructing {t.date} {t.vehicle} ({row['model']}) ...", err=True)
+        t0 = time.perf_counter()
+        try:
+            res = reconstruct(t.apogee_km, t.range_km, t.flight_time_s, missile=row["model"],
+                              sensitivity=sensitivity)
+        except InputError as e:
+            row.update(status="skipped", reason=f"the {row['model']} model cannot fit the "
+                                                f"reported figures: {e}",
+                       elapsed_s=round(time.perf_counter() - t0, 2))
+            continue
+        row["elapsed_s"] = round(time.perf_counter() - t0, 2)
+        row["fit"] = res["fit"]
+        row["residuals"] = res["residuals"]
+        row["burnout_speed_km_s"] = res["burnout_speed_km_s"]
+        row["sensitivity"] = res.get("sensitivity", [])
+        bad = _misfit(t, res)
+        if bad:
+            row.update(status="fit failed", implied_max_range_km=None, band_km=None, reason=bad)
+            continue
+        rng = res["max_range_km"]
+        if rng is None:
+            row.update(status="orbital", implied_max_range_km=None, band_km=None,
+                       reason="the fitted model reaches orbit on a minimum-energy trajectory "
+                              "(reach unbounded)")
+            continue
+        band = res.get("max_range_band_km") or [rng, rng]
+        row.update(status="reconstructed", implied_max_range_km=rng,
+                   band_km=[min(band[0], rng), max(band[1], rng)])
+        if rng < t.range_km:
+            row["note"] = ("implied reach below the flown range: this test flew close to a "
+                           "standard trajectory (not lofted), eastward, where the Earth's "
+                           "rotation adds range; the implied reach is over a non-rotating Earth")
+
+
+FIT_TOLERANCE = 0.02
+"""Largest relative residual of the fitted apogee or range accepted as a reconstruction."""
+
+
+def _misfit(t, res: dict) -> str:
+    """Why a reconstruction's fit does not reproduce the test (empty if it does)."""
+    out = []
+    for key, reported in (("apogee_km", t.apogee_km), ("range_km", t.range_km)):
+        r = res["residuals"].get(key)
+        if r is None or abs(r) > FIT_TOLERANCE * reported:
+            out.append(f"{key.removesuffix('_km')} {res['fit'][key]:,.0f} km vs reported "
+                       f"{reported:,.0f} km")
+    if not out:
+        return ""
+    return (f"the {res['missile_model']} model's fit did not converge to the reported figures "
+            f"within {FIT_TOLERANCE:.0%} ({'; '.join(out)}); no implied reach is given")
+
+
+def _plot(tests, rows, path: Path, evs):
+    from .testflights import implied_reach_timeline, plot_timeline
+
+    by_date = {r["date"]: r for r in rows}
+
+    def reach(t):
+        r = by_date[t.date.isoformat()]
+        if r["status"] != "reconstructed":
+            return None
+        return r["implied_max_range_km"], r["band_km"][0], r["band_km"][1]
+
+    timeline = implied_reach_timeline(tests, reach)
+    if not timeline:
+        raise InputError("--plot", str(path), "at least one reconstructed test to plot")
+    stand_in = any(r["model"] == "hwasong-15" and "stand-in" in r["model_note"] for r in rows
+                   if r["status"] == "reconstructed")
+    caption = ("Sources: test figures from boostphase data/nk_tests.toml (KCNA, Japan MOD, ROK JCS "
+               "and others as cited there).  Reach: catalog model fitted to each test's apogee "
+               "and range, minimum-energy range over a non-rotating Earth; bars: burn time "
+               "+-20 %." + ("  Hwasong-17/18/19: Hwasong-15 class model as a stand-in."
+                            if stand_in else ""))
+    return plot_timeline(timeline, path, events=evs, source=caption)
+
+
+def _print_tests(out: dict, no_reconstruct: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    t = Table(title="North Korean long-range tests (data/nk_tests.toml)", show_header=True)
+    cols = ["date", "vehicle", "apogee (km)", "range (km)", "time (s)"]
+    if not no_reconstruct:
+        cols += ["model", "implied reach (km)", "band (km)", "status"]
+    for c in cols:
+        t.add_column(c, justify="left" if c in ("date", "vehicle", "model", "status") else "right")
+
+    def num(v, q):
+        return "-" if v is None else (f"{q} " if q else "") + f"{v:,.0f}"
+
+    for r in out["tests"]:
+        q = r["qualifiers"]
+        cells = [r["date"], r["vehicle"], num(r["apogee_km"], _q(q.get("apogee_km"))),
+                 num(r["range_km"], _q(q.get("range_km"))),
+                 num(r["flight_time_s"], _q(q.get("flight_time_s")))]
+        if not no_reconstruct:
+            rng = r.get("implied_max_range_km")
+            band = r.get("band_km")
+            cells += [r["model"] or "-", "-" if rng is None else f"{rng:,.0f}",
+                      "-" if not band else f"{band[0]:,.0f} to {band[1]:,.0f}", r["status"]]
+        t.add_row(*cells)
+    con.print(t)
+    if not no_reconstruct:
+        for r in out["tests"]:
+            if r["status"] != "reconstructed":
+                typer.echo(f"{r['date']} {r['vehicle']}: {r['status']}: {r.get('reason', '')}")
+            elif r.get("note"):
+                typer.echo(f"{r['date']} {r['vehicle']}: note: {r['note']}")
+        typer.echo(f"method: {out['method']}")
+        if any("stand-in" in r["model_note"] for r in out["tests"]):
+            typer.echo(f"note: {out['stand_in_note']}")
+    if "association" in out:
+        a = out["association"]
+        typer.echo("")
+        typer.echo(f"association of tests with your events (window {a['window_days']} days, "
+                   f"{a['null']} null): p = {a['p_value']:.4f}")
+        typer.echo(f"  {a['statistic']} of {a['n_tests']} tests had an event in the window "
+                   f"(expected under the null: {a['expected_under_null']:.2f}); "
+                   f"{a['n_events']} event{'s' if a['n_events'] != 1 else ''}, "
+                   f"{a['n_events_in_period']} in the study period "
+                   f"{a['period'][0]} to {a['period'][1]}; {a['n_permutations']:,} permutations, "
+                   f"seed {a['seed']}")
+        typer.echo(f"  method: {a['method']}")
+        typer.echo("  what it cannot show:")
+        for c in a["caveats"]:
+            typer.echo(f"  - {c}")
+    if "plot" in out:
+        typer.echo(f"wrote {out['plot']}", err=True)
+    sys.stdout.flush()
+
+
+def _q(q: str | None) -> str:
+    return {"approx": "~", "at least": ">=", "at most": "<="}.get(q or "", "")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``overflight`` and ``tests`` to the boostphase CLI."""
+    app.command("overflight")(overflight_cmd)
+    app.command("tests")(tests_cmd)
