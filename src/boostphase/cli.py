@@ -357,7 +357,9 @@ for _name in ("cli_engage", "cli_consequence", "cli_tests", "cli_scale", "cli_we
 def main() -> None:
     """Entry point: run the app, turning input errors into one line and exit code 2."""
     try:
-        app(standalone_mode=False)
+        rv = app(standalone_mode=False)  # returns the exit code of a raised typer.Exit
+        if isinstance(rv, int) and rv != 0:
+            sys.exit(rv)
     except InputError as e:
         _fail(str(e))
     except typer.Exit as e:

@@ -516,6 +516,9 @@ class _Flyer:
         ilat, ilon, _ = self.earth.ecef_to_geodetic(out["y"][:, :3])
         rng, az_imp = self.earth.distance_azimuth(self.lat, self.lon, ilat, ilon)
         out["range_m"] = np.where(out["impacted"], rng, np.nan)
+        # signed distance along the launch azimuth: a steep flight that Coriolis drifts back
+        # behind the launch point counts negative (monotonic in the kick, unlike the distance)
+        out["downrange_m"] = out["range_m"] * np.cos(np.radians(az_imp - np.asarray(az_deg, float)))
         out["impact_az_deg"] = az_imp
         out["impact_lat"], out["impact_lon"] = ilat, ilon
         out["t_bo"], out["bo_index"] = t_bo, bo_index
@@ -563,7 +566,15 @@ class _Flyer:
             idx = np.nonzero(np.sign(f[:-1]) != np.sign(f[1:]))[0]
             if len(idx) == 0:
                 return None, out
-            j = idx[0] if pick == "first" else idx[-1]
+            if pick == "lofted-branch":
+                # first downward crossing after the first apogee peak (see lofted_branch_crossing)
+                idx = idx[idx >= first_peak(out[key])]
+                if len(idx) == 0:
+                    return None, out
+                j = idx[0]
+                pick = "first"  # later rounds refine inside one monotone bracket
+            else:
+                j = idx[0] if pick == "first" else idx[-1]
             k0, k1, f0, f1 = kicks[j], kicks[j + 1], f[j], f[j + 1]
             kicks = np.linspace(k0, k1, 32)
         return (float(k0 - f0 * (k1 - k0) / (f1 - f0)) if f1 != f0 else float(k0)), out
@@ -572,7 +583,8 @@ class _Flyer:
         """Kick (deg) whose apogee equals ``apogee_m``, on the lofted (smaller kick) or depressed side."""
         k_me, _ = self.max_range_kick(az_deg)
         lo, hi = (0.01, k_me) if side == "lofted" else (k_me, 89.0)
-        k, out = self._solve_kick(az_deg, lo, hi, "apogee_alt", apogee_m, "last" if side == "lofted" else "first")
+        k, out = self._solve_kick(az_deg, lo, hi, "apogee_alt", apogee_m,
+                                  "lofted-branch" if side == "lofted" else "first")
         if k is None:
             reach = (np.nanmin(out["apogee_alt"]) / 1e3, np.nanmax(out["apogee_alt"]) / 1e3)
             raise InputError("apogee_km", apogee_m / 1e3,
@@ -636,6 +648,18 @@ def cutoff_flights(missile, launch_lat_deg: float, launch_lon_deg: float, azimut
     return CutoffResult(cutoff_s=cut, state=out["seg_state"][np.arange(len(cut)), bo, 1:],
                         impact_lat_deg=ilat, impact_lon_deg=ilon, impact_time_s=out["t"],
                         impacted=out["impacted"])
+
+
+def first_peak(values) -> int:
+    """Index of the first local maximum of a sequence (NaNs count as -inf).
+
+    Apogee against pitch-over kick on a rotating Earth first rises (a small tilt along the
+    azimuth cancels the Coriolis drift of a near-vertical flight), then falls along the lofted
+    branch; light vehicles may climb again toward near-orbital arcs at large kicks. The lofted
+    solutions lie on the falling side of the first peak."""
+    v = np.nan_to_num(np.asarray(values, float), nan=-np.inf)
+    down = np.nonzero(v[1:] < v[:-1])[0]
+    return int(down[0]) if len(down) else len(v) - 1
 
 
 PROFILES = ("min-energy", "lofted", "depressed", "target")

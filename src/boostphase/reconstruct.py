@@ -37,22 +37,29 @@ def _multi_run(missiles, lat, lon, az_deg, kicks_deg, earth: Earth):
     bo = np.concatenate([p["_bo"] for p in parts])
     out = _run(merged, earth, _settings(earth, True))
     ilat, ilon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
-    rng, _ = earth.distance_azimuth(lat, lon, ilat, ilon)
+    rng, brg = earth.distance_azimuth(lat, lon, ilat, ilon)
     out["range_m"] = np.where(out["impacted"], rng, np.nan)
+    out["downrange_m"] = out["range_m"] * np.cos(np.radians(np.asarray(brg) - az_deg))
     out["burnout_state"] = out["seg_state"][np.arange(len(bo)), bo, 1:]
     splits = np.cumsum(sizes)[:-1]
     return [{k: v[s] for k, v in out.items()} for s in np.split(np.arange(len(bo)), splits)]
 
 
-def _lofted_range_at_apogee(out, kicks, apogee_m):
-    """Range (m) and kick (deg) where the lofted branch's apogee crosses apogee_m (NaN if never)."""
-    f = out["apogee_alt"] - apogee_m
-    idx = np.nonzero((f[:-1] > 0) & (f[1:] <= 0))[0]
+def _apogee_at_downrange(out, kicks, range_m):
+    """Apogee (m) and kick (deg) of the flight that lands ``range_m`` down the azimuth (NaN if none).
+
+    Downrange grows with the kick along the lofted branch (from behind the launch point, where
+    Coriolis drift puts a near-vertical shot, through the test's range): its first upward
+    crossing of ``range_m`` is the lofted solution. The apogee there is a smooth, falling function
+    of payload, unlike the range at a fixed apogee, which folds where the lofted branch tops out."""
+    d = np.nan_to_num(out["downrange_m"], nan=-np.inf) - range_m
+    idx = np.nonzero((d[:-1] < 0) & (d[1:] >= 0))[0]
     if len(idx) == 0:
         return np.nan, np.nan
     j = idx[0]
-    w = f[j] / (f[j] - f[j + 1])
-    return out["range_m"][j] + w * (out["range_m"][j + 1] - out["range_m"][j]), kicks[j] + w * (kicks[j + 1] - kicks[j])
+    w = -d[j] / (d[j + 1] - d[j])
+    a = out["apogee_alt"]
+    return a[j] + w * (a[j + 1] - a[j]), kicks[j] + w * (kicks[j + 1] - kicks[j])
 
 
 @dataclass
@@ -64,64 +71,115 @@ class Fit:
     range_m: float
     flight_time_s: float
     burnout: dict
+    downrange_m: float = float("nan")
+
+
+PROPELLANT_FACTORS = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0)
+
+
+class _TooWeak(InputError):
+    """The vehicle cannot fly the test even with the lightest payload tried."""
 
 
 def fit_vehicle(base, apogee_m: float, range_m: float, lat: float, lon: float, az_deg: float,
                 earth: Earth = WGS84) -> Fit:
-    """Scale the payload of ``base`` so its lofted flight reaches ``apogee_m`` and lands at ``range_m``."""
+    """Fit ``base`` to a lofted test: scale its payload so its lofted flight reaching ``apogee_m``
+    lands at ``range_m``. If even a light payload cannot do it (a later, bigger missile flown with
+    an older class model), the propellant of every stage is scaled up too (same burn times, so
+    thrust grows with it), in steps of PROPELLANT_FACTORS, and the smallest factor that fits is
+    used; ``Fit.missile`` records the scaling in its notes and sources."""
+    last: InputError | None = None
+    for f in PROPELLANT_FACTORS:
+        vehicle = base if f == 1.0 else base.scaled(propellant_factor=f)
+        try:
+            fit = _fit_payload(vehicle, apogee_m, range_m, lat, lon, az_deg, earth)
+        except _TooWeak as e:
+            last = e
+            continue
+        # the fit aims the downrange along the test azimuth; Coriolis adds a cross-track part,
+        # so aim once more at the downrange that makes the distance equal the reported range
+        cross2 = max(fit.range_m ** 2 - fit.downrange_m ** 2, 0.0)
+        if cross2 > (1e-3 * range_m) ** 2 and cross2 < range_m ** 2:
+            fit = _fit_payload(vehicle, apogee_m, float(np.sqrt(range_m ** 2 - cross2)), lat, lon, az_deg, earth)
+        return fit
+    raise last
+
+
+def _fit_payload(base, apogee_m: float, range_m: float, lat: float, lon: float, az_deg: float,
+                 earth: Earth = WGS84) -> Fit:
+    """Scale the payload of ``base`` so that its lofted flight landing ``range_m`` down the test
+    azimuth peaks at ``apogee_m`` (batched grid over payload x kick, then a secant on exact fits)."""
     kicks = np.geomspace(0.02, 40.0, 48)
     lo, hi = 0.05 * base.payload_kg, 6.0 * base.payload_kg
     payloads = np.geomspace(lo, hi, 10)
     for _ in range(3):
         outs = _multi_run([base.with_payload(p) for p in payloads], lat, lon, az_deg, [kicks] * len(payloads), earth)
-        ranges = np.array([_lofted_range_at_apogee(o, kicks, apogee_m)[0] for o in outs])
-        # the lofted range at a fixed apogee falls as the payload grows (less energy to spare)
-        ok = np.isfinite(ranges)
-        f = np.where(ok, ranges - range_m, -np.inf)
+        apos = np.array([_apogee_at_downrange(o, kicks, range_m)[0] for o in outs])
+        # the apogee of the flight that lands at the test range falls as the payload grows
+        f = np.where(np.isfinite(apos), apos - apogee_m, -np.inf)
         idx = np.nonzero((f[:-1] >= 0) & (f[1:] < 0))[0]
         if len(idx) == 0:
-            if not ok.any() or np.nanmax(ranges) < range_m:
-                raise InputError("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
-                                 f"a lofted flight the {base.name} model can fly even with a "
-                                 f"{lo:.0f} kg payload (try another --missile)")
+            if not np.isfinite(apos).any() or np.nanmax(apos) < apogee_m:
+                raise _TooWeak("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
+                               f"a lofted flight the {base.name} model can fly even with a "
+                               f"{lo:.0f} kg payload (try another --missile)")
             raise InputError("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
                              f"a flight the {base.name} model cannot match with payloads up to {hi:.0f} kg")
         j = idx[0]
         p0, p1 = payloads[j], payloads[j + 1]
         payloads = np.linspace(p0, p1, 10)
-    # secant on exact evaluations (kick solved for the apogee each time), from the bracket
+
     def exact(p):
+        """(flyer, kick, apogee miss) of the exact lofted solution at payload p."""
         fl = _Flyer(base.with_payload(p), lat, lon, 0.0, Steering(), earth)
-        try:
-            k = fl.apogee_kick(az_deg, apogee_m, "lofted")
-        except InputError:  # too heavy to reach the apogee at all: "range too short"
+        k, _ = fl._solve_kick(az_deg, 0.01, 45.0, "downrange_m", range_m, "first")
+        if k is None:
             return fl, None, -np.inf
-        return fl, k, float(fl.run(az_deg, k)["range_m"][0]) - range_m
+        return fl, k, float(fl.run(az_deg, k)["apogee_alt"][0]) - apogee_m
 
     pa, pb = p0, p1
     _, _, fa = exact(pa)
     _, _, fb = exact(pb)
+
     def guess():
         if np.isfinite(fa) and np.isfinite(fb) and fa != fb:
             return float(pa + fa * (pb - pa) / (fa - fb))
         return 0.5 * (pa + pb)
 
     payload = guess()
-    for _ in range(8):
+    for _ in range(10):
         flyer, k, fp = exact(payload)
-        if k is not None and abs(fp) < 1e-3 * range_m:
+        if k is not None and abs(fp) < 1e-4 * apogee_m:
             break
         if fp >= 0:
             pa, fa = payload, fp
         else:
             pb, fb = payload, fp
         payload = guess()
-    if k is None:
-        raise InputError("apogee_km", apogee_m / 1e3, f"an apogee the {base.name} model can reach")
-    m = flyer.missile
+    if k is None or abs(fp) > 0.005 * apogee_m:  # never report a fit that did not converge
+        raise InputError("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
+                         f"a test the {base.name} model can be fitted to (best fit misses the apogee "
+                         f"by {fp / 1e3:+,.0f} km)")
     tr = flyer.trajectory(az_deg, k, "lofted")
-    return Fit(missile=m, payload_kg=payload, kick_deg=k, apogee_m=tr.apogee_m, range_m=tr.range_m,
-               flight_time_s=tr.flight_time_s, burnout=tr.burnout())
+    lat_i, lon_i = tr.impact_lat_lon_deg
+    _, brg = earth.distance_azimuth(lat, lon, lat_i, lon_i)
+    return Fit(missile=flyer.missile, payload_kg=payload, kick_deg=k, apogee_m=tr.apogee_m, range_m=tr.range_m,
+               flight_time_s=tr.flight_time_s, burnout=tr.burnout(),
+               downrange_m=tr.range_m * float(np.cos(np.radians(float(brg) - az_deg))))
+
+
+GLOBAL_RANGE_M = 18_000e3  # beyond ~90 % of half the circumference a "range" is any point on Earth
+
+
+def _is_global(trajectory) -> bool:
+    """True when the minimum-energy flight reaches orbit or (near) the antipode: the vehicle can
+    reach any point, and a single range figure would mislead."""
+    return (not trajectory.impacted) or trajectory.range_m >= GLOBAL_RANGE_M
+
+
+def _propellant_factor(base, fitted) -> float:
+    """Propellant of the fitted vehicle relative to the catalog model (1.0: unscaled)."""
+    return sum(s.propellant_mass_kg for s in fitted.stages) / sum(s.propellant_mass_kg for s in base.stages)
 
 
 def reach_by_azimuth(missile, lat: float, lon: float, azimuths_deg, earth: Earth = WGS84):
@@ -170,7 +228,7 @@ def reach_geojson(lat, lon, impact_lat, impact_lon, props: dict) -> dict:
 def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None = None,
                 launch: tuple[float, float] | None = None, test_azimuth_deg: float = 90.0,
                 missile: str | None = None, cities: list[str] | None = None,
-                sensitivity: bool = True, n_azimuths: int = 36) -> dict:
+                sensitivity: bool = True, n_azimuths: int = 36, reach: bool = True) -> dict:
     """Reconstruct a lofted test; the JSON contract of ``boostphase reconstruct``."""
     from .vehicles import load
 
@@ -189,11 +247,12 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
         "missile_model": base.name,
         "method": ("payload of the catalog model fitted so its lofted flight reaches the reported apogee "
                    "and range; then flown on a minimum-energy trajectory over a non-rotating Earth"),
-        "max_range_km": std.range_m / 1e3 if std.impacted else None,
-        "orbital": not std.impacted,
+        "max_range_km": None if _is_global(std) else std.range_m / 1e3,
+        "orbital": _is_global(std),
         "burnout_speed_km_s": fit.burnout["speed_m_s"] / 1e3,
         "fit": {"apogee_km": fit.apogee_m / 1e3, "range_km": fit.range_m / 1e3,
-                "flight_time_s": fit.flight_time_s, "payload_kg": fit.payload_kg, "kick_deg": fit.kick_deg},
+                "flight_time_s": fit.flight_time_s, "payload_kg": fit.payload_kg, "kick_deg": fit.kick_deg,
+                "propellant_factor": _propellant_factor(base, fit.missile)},
         "residuals": {"apogee_km": (fit.apogee_m - apo) / 1e3, "range_km": (fit.range_m - rng) / 1e3,
                       "flight_time_s": None if flight_time_s is None else fit.flight_time_s - flight_time_s},
         "test_burnout": {"time_s": fit.burnout["time_s"], "altitude_km": fit.burnout["altitude_m"] / 1e3,
@@ -213,14 +272,14 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
                                  test_azimuth_deg)
                 s = fly(fb.missile, lat, lon, azimuth_deg=test_azimuth_deg, profile="min-energy", earth=still)
                 sens.append({"burn_time_factor": f, "payload_kg": fb.payload_kg,
-                             "max_range_km": s.range_m / 1e3 if s.impacted else None,
-                             "orbital": not s.impacted})
+                             "max_range_km": None if _is_global(s) else s.range_m / 1e3,
+                             "orbital": _is_global(s)})
             except InputError as e:
                 sens.append({"burn_time_factor": f, "error": str(e)})
         result["sensitivity"] = sens
         vals = [s["max_range_km"] for s in sens if s.get("max_range_km")] + [result["max_range_km"]]
         result["max_range_band_km"] = [min(vals), max(vals)]
-    if launch is not None:
+    if launch is not None and reach:
         az = np.linspace(0.0, 360.0, n_azimuths, endpoint=False)
         r, ilat, ilon, bearing = reach_by_azimuth(fit.missile, lat, lon, az)
         result["reach_geojson"] = reach_geojson(lat, lon, ilat, ilon, {"missile": base.name,

@@ -31,7 +31,10 @@ def quantity(field: str, value, unit: str, lo: float | None = None, hi: float | 
     ureg = _ureg()
     try:
         q = ureg.Quantity(value.strip())
-        mag = float(q.to(unit).magnitude) if not q.dimensionless or unit in ("", "dimensionless") else float(q.magnitude)
+        if q.units == ureg.dimensionless:  # a bare number in a string: taken in the field's unit
+            mag = float(q.magnitude)
+        else:  # "1 km/parsec" is dimensionless but not a speed: to() refuses it
+            mag = float(q.to(unit).magnitude)
     except Exception:  # pint raises several error types for bad strings and incompatible units
         raise InputError(field, value, f"a quantity convertible to {unit}") from None
     return check_range(field, mag, lo, hi, unit)
