@@ -24,8 +24,8 @@ STAND_IN_NOTE = ("Hwasong-17, -18 and -19 have no catalog model of their own: th
                  "reach is that of a Hwasong-15-class vehicle fitted to their reported figures.")
 
 METHOD_NOTE = ("Each test's reported apogee and range are fitted by scaling the payload of the "
-               "catalog model (boostphase.reconstruct, flown from the reference site 40N 127E on "
-               "azimuth 90 deg); implied reach is the minimum-energy range of the fitted vehicle "
+               "catalog model (propellant scaled up too where a payload change alone cannot fit; "
+               "boostphase.reconstruct, flown from each test's site on azimuth 90 deg); implied reach is the minimum-energy range of the fitted vehicle "
                "over a non-rotating Earth; the bar spans the refits with burn time -20 % and "
                "+20 %.  Figures are the catalog's primary ones (data/nk_tests.toml).")
 
@@ -279,8 +279,11 @@ def _reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
             typer.echo(f"reconstructing {t.date} {t.vehicle} ({row['model']}) ...", err=True)
         t0 = time.perf_counter()
         try:
+            # fitted from the test's own site, flown east (toward the Sea of Japan, as the
+            # reported impact areas of these tests lie); the reach contour is not needed here
             res = reconstruct(t.apogee_km, t.range_km, t.flight_time_s, missile=row["model"],
-                              sensitivity=sensitivity)
+                              launch=(t.site_lat_deg, t.site_lon_deg), test_azimuth_deg=90.0,
+                              sensitivity=sensitivity, reach=False)
         except InputError as e:
             row.update(status="skipped", reason=f"the {row['model']} model cannot fit the "
                                                 f"reported figures: {e}",
@@ -298,8 +301,8 @@ def _reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
         rng = res["max_range_km"]
         if rng is None:
             row.update(status="orbital", implied_max_range_km=None, band_km=None,
-                       reason="the fitted model reaches orbit on a minimum-energy trajectory "
-                              "(reach unbounded)")
+                       reason="the fitted model reaches orbit or the far side of the Earth on a "
+                              "minimum-energy trajectory (any point on Earth is in reach)")
             continue
         band = res.get("max_range_band_km") or [rng, rng]
         row.update(status="reconstructed", implied_max_range_km=rng,
