@@ -1,0 +1,384 @@
+"""Command line and presentation of the boost-phase engagement analysis (claim C4).
+
+Commands (registered on the main ``boostphase`` app by :func:`register`):
+
+* ``boostphase engage SCENARIO.toml [--json]`` - every (threat, platform) engagement.
+* ``boostphase engage-map SCENARIO.toml --out map.png [--geojson map.geojson] [--json]`` - the
+  engagement map over the scenario's ``[map]`` region, greedy coverage and aircraft numbers.
+* ``boostphase engage-sensitivity SCENARIO.toml [--json]`` - maximum standoff by interceptor
+  speed x delay x threat (the scenario's ``[sensitivity]`` table).
+
+:func:`c4_answer` answers claim C4 for the example scenario in plain words, every number computed
+(``python -m boostphase.cli_engage``). Plots live here, apart from the physics in
+:mod:`boostphase.engage`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "c4_sea_of_japan.toml"
+
+
+def _scenario(path: Path):
+    from .engage import load_scenario
+
+    return load_scenario(path).build()
+
+
+def _dump(obj) -> str:
+    def default(o):
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        raise TypeError(type(o))
+
+    return json.dumps(obj, indent=2, default=default)
+
+
+def _header(sc) -> dict:
+    i = sc.interceptor
+    return {
+        "title": sc.title,
+        "interceptor": {"name": i.name, "ideal_burnout_speed_km_s": i.ideal_burnout_speed_m_s / 1e3,
+                        "burn_time_s": i.burn_time_s,
+                        "kill_vehicle": {"divert_km_s": i.kill_vehicle.divert_m_s / 1e3,
+                                         "min_closing_speed_km_s": i.kill_vehicle.min_closing_speed_m_s / 1e3}},
+        "timeline": {"detection_delay_s": sc.timeline.detection_delay_s, "decision_time_s": sc.timeline.decision_time_s,
+                     "launch_delay_s": sc.timeline.launch_delay_s,
+                     "interceptor_launch_time_s": sc.timeline.interceptor_launch_s},
+        "keep_out": sc.keep_out.describe(),
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# the map as a picture
+# ------------------------------------------------------------------------------------------
+
+def plot_engagement_map(emap, path, title: str = "", platforms=()) -> Path:
+    """PNG: share of threats interceptable in boost phase per orbit centre; keep-out cells greyed,
+    coastlines (Natural Earth, from boostphase.geography), launch sites and boost ground tracks,
+    the greedy-coverage orbits and the scenario's named orbits."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import shapely
+
+    from .geography import _territories
+
+    lat, lon = emap.lat_deg, emap.lon_deg
+    share = emap.share
+    fig, ax = plt.subplots(figsize=(11, 7.5))
+    dlat, dlon = lat[1] - lat[0], lon[1] - lon[0]
+    ext = (lon[0] - dlon / 2, lon[-1] + dlon / 2, lat[0] - dlat / 2, lat[-1] + dlat / 2)
+    im = ax.imshow(share, origin="lower", extent=ext, cmap="viridis", vmin=0, vmax=1, aspect="auto",
+                   interpolation="nearest")
+    grey = np.where(emap.allowed, np.nan, 1.0)
+    ax.imshow(grey, origin="lower", extent=ext, cmap="Greys", vmin=0, vmax=1.6, alpha=0.65, aspect="auto",
+              interpolation="nearest")
+    if np.nanmax(share) > 0:
+        cs = ax.contour(lon, lat, np.where(emap.allowed, share, np.nan), levels=[0.5, 0.999], colors=["w", "r"],
+                        linewidths=[0.8, 1.2])
+        ax.clabel(cs, fmt={0.5: "50 %", 0.999: "all"}, fontsize=7)
+    # coastlines and borders
+    t = _territories()
+    box = shapely.box(ext[0], ext[2], ext[1], ext[3])
+    for i in t.tree.query(box):
+        if t.poly_label[i] >= t.n_countries:
+            continue
+        g = shapely.clip_by_rect(t.polys[i], ext[0], ext[2], ext[1], ext[3])
+        for ring in shapely.get_rings(g) if not g.is_empty else []:
+            xy = np.asarray(ring.coords)
+            ax.plot(xy[:, 0], xy[:, 1], color="k", lw=0.5)
+    seen = set()
+    for th in emap.threats:
+        tr = th.track
+        b = tr.t_s <= tr.burnout_time_s + 1e-9
+        ax.plot(tr.lon_deg[b], tr.lat_deg[b], color="tab:red", lw=0.6, alpha=0.7)
+        if th.launch not in seen:
+            seen.add(th.launch)
+            ax.plot(th.launch[1], th.launch[0], "^", color="tab:red", ms=8, mec="k")
+    for o in emap.coverage().orbits:
+        ax.plot(o["lon"], o["lat"], "*", color="gold", ms=15, mec="k")
+    for p in platforms:
+        ax.plot(p.lon_deg, p.lat_deg, "o", color="w", ms=7, mec="k")
+        ax.annotate(p.name, (p.lon_deg, p.lat_deg), fontsize=7, xytext=(4, 4), textcoords="offset points", color="w")
+    ax.set_xlim(ext[0], ext[1])
+    ax.set_ylim(ext[2], ext[3])
+    ax.set_xlabel("longitude (deg E)")
+    ax.set_ylabel("latitude (deg N)")
+    fig.colorbar(im, ax=ax, label="share of threats interceptable before burnout")
+    ttl = title or "Boost-phase engagement map"
+    ax.set_title(f"{ttl}\n{emap.interceptor.name}, launched {emap.timeline.interceptor_launch_s:.0f} s after the "
+                 f"ICBM from {emap.platform.altitude_m / 1e3:.0f} km ({emap.platform.reference} of a "
+                 f"{emap.platform.orbit_radius_m / 1e3:.0f} km orbit)\ngrey: keep-out {emap.keep_out.describe()}; "
+                 f"red: launch sites and boost tracks; stars: greedy coverage; white: named orbits", fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+# ------------------------------------------------------------------------------------------
+# the answer to C4
+# ------------------------------------------------------------------------------------------
+
+def _is_solid(threat) -> bool:
+    """Propellant class of a threat's catalog model (by name: the catalog's solid ICBMs say so)."""
+    return threat.missile is not None and "solid" in threat.missile.name
+
+
+def c4_answer(scenario_path=None, out_dir=None, console=None) -> dict:
+    """Answer claim C4 ("a high-altitude, long-endurance UAV armed with interceptor missiles" kills
+    ICBMs in boost phase) for the example scenario: print it in plain words and return the numbers.
+
+    Everything quoted is computed here from the scenario (engagements at its named orbits, the
+    engagement map with keep-out zones, greedy coverage, the speed x delay sensitivity table)."""
+    from .engage import Engagement
+
+    path = Path(scenario_path) if scenario_path else EXAMPLE
+    sc = _scenario(path)
+    emap = sc.engagement_map()
+    liquid = np.array([not _is_solid(t) for t in sc.threats])
+    solid = ~liquid
+    allowed = emap.allowed
+    n_allowed = int(allowed.sum())
+
+    def cls_stats(mask):
+        if not mask.any():
+            return None
+        f = emap.feasible[mask]
+        share = f.mean(axis=0)
+        best = float(np.max(np.where(allowed, share, -1)))
+        cov = emap.coverage(mask)
+        m = np.where(f & allowed[None], emap.margin_s[mask], np.nan)
+        return {"n_threats": int(mask.sum()),
+                "allowed_cells_covering_all": int(np.sum(allowed & (share >= 1.0))),
+                "allowed_cells_covering_any": int(np.sum(allowed & (share > 0.0))),
+                "best_allowed_share": best,
+                "median_margin_s": None if np.all(np.isnan(m)) else float(np.nanmedian(m)),
+                "max_margin_s": None if np.all(np.isnan(m)) else float(np.nanmax(m)),
+                "coverage": cov.row()}
+
+    res = {"scenario": str(path), "allowed_cells": n_allowed, "cells": int(allowed.size),
+           "interceptor": sc.interceptor.name, "interceptor_launch_time_s": sc.timeline.interceptor_launch_s,
+           "liquid": cls_stats(liquid), "solid": cls_stats(solid)}
+    # the named orbits
+    named = []
+    for p in sc.platforms:
+        rows = [Engagement(t, p, sc.interceptor, sc.timeline).solve() for t in sc.threats]
+        ok = np.array([r.intercept_possible for r in rows])
+        mg = np.array([r.margin_before_burnout_s if r.intercept_possible else np.nan for r in rows], float)
+        named.append({"platform": p.name, "lat": p.lat_deg, "lon": p.lon_deg,
+                      "liquid_interceptable": int((ok & liquid).sum()), "solid_interceptable": int((ok & solid).sum()),
+                      "liquid_min_margin_s": None if not (ok & liquid).any() else float(np.nanmin(mg[liquid])),
+                      "solid_min_margin_s": None if not (ok & solid).any() else float(np.nanmin(mg[solid]))})
+    res["named_orbits"] = named
+    sens = sc.sensitivity()
+    res["sensitivity"] = sens
+    if out_dir is not None:
+        out = Path(out_dir)
+        plot_engagement_map(emap, out / "c4_engagement_map.png", sc.title, sc.platforms)
+        (out / "c4_engagement_map.geojson").write_text(_dump(emap.to_geojson()))
+        res["files"] = [str(out / "c4_engagement_map.png"), str(out / "c4_engagement_map.geojson")]
+    text = _c4_words(res, sc)
+    res["answer"] = text
+    if console is None:
+        print(text)
+    else:
+        console.print(text)
+    return res
+
+
+def _fmt_km(x):
+    return "none" if x is None else f"{x:,.0f} km"
+
+
+def _c4_words(res: dict, sc) -> str:
+    L, S = res["liquid"], res["solid"]
+    tl = res["interceptor_launch_time_s"]
+    lines = [f"Claim C4 - a UAV armed with interceptors kills North Korean ICBMs in boost phase - checked "
+             f"kinematically for {len(sc.threats)} launches ({sc.title}).",
+             f"Assumptions: {sc.interceptor.name} (ideal burnout speed "
+             f"{sc.interceptor.ideal_burnout_speed_m_s / 1e3:.1f} km/s), fired {tl:.0f} s after the ICBM's launch "
+             f"from a {sc.platform_template.altitude_m / 1e3:.0f} km orbit of {sc.platform_template.orbit_radius_m / 1e3:.0f} km "
+             f"radius (worst point of the orbit); orbits must stay {sc.keep_out.describe()[1:-1]}."]
+    for label, st in (("liquid-fuel", L), ("solid-fuel", S)):
+        if st is None:
+            continue
+        cov = st["coverage"]
+        s = (f"{label.capitalize()} ICBMs ({st['n_threats']} launches): from the best allowed orbit "
+             f"{st['best_allowed_share'] * 100:.0f} % can be hit before burnout; "
+             f"{st['allowed_cells_covering_all']} of {res['allowed_cells']} allowed orbit cells cover all of them")
+        if st["median_margin_s"] is not None:
+            s += f" (median margin before burnout {st['median_margin_s']:.0f} s, best {st['max_margin_s']:.0f} s)"
+        s += "."
+        if cov["n_orbits"]:
+            s += (f" Greedy set cover: {cov['n_orbits']} orbit(s) cover {sum(o['n_threats'] for o in cov['orbits'])} "
+                  f"of them, needing {cov['aircraft_for_24_7']} aircraft for 24/7 presence")
+            o = cov["orbits"][0]
+            s += (f" (first orbit at {o['lat']:.1f}N {o['lon']:.1f}E: {o['transit_h']:.1f} h transit, "
+                  f"{o['time_on_station_h']:.1f} h on station per sortie).")
+        if cov["uncovered_threats"]:
+            s += f" No allowed orbit reaches {len(cov['uncovered_threats'])} launch(es) in time."
+        lines.append(s)
+    for n in res["named_orbits"]:
+        lines.append(f"  - {n['platform']}: {n['liquid_interceptable']} of {int(L['n_threats']) if L else 0} liquid, "
+                     f"{n['solid_interceptable']} of {int(S['n_threats']) if S else 0} solid launches interceptable"
+                     + (f" (worst liquid margin {n['liquid_min_margin_s']:.0f} s)" if n["liquid_min_margin_s"] is not None else "")
+                     + (f" (worst solid margin {n['solid_min_margin_s']:.0f} s)" if n["solid_min_margin_s"] is not None else ""))
+    # sensitivity in one sentence per threat: at the scenario's speed, over the delays
+    v0 = sc.interceptor.ideal_burnout_speed_m_s / 1e3
+    by = {}
+    for r in res["sensitivity"]:
+        by.setdefault(r["threat"], []).append(r)
+    for name, rows in by.items():
+        near = min(rows, key=lambda r: (abs(r["interceptor_burnout_speed_km_s"] - v0), 0))["interceptor_burnout_speed_km_s"]
+        sel = [r for r in rows if r["interceptor_burnout_speed_km_s"] == near]
+        part = ", ".join(f"{_fmt_km(r['standoff_best_km'])} at {r['total_delay_s']:.0f} s" for r in sel)
+        fast = max(rows, key=lambda r: (r["interceptor_burnout_speed_km_s"], -r["total_delay_s"]))
+        lines.append(f"Maximum standoff from the launch site ({name}, boost {sel[0]['burnout_time_s']:.0f} s), "
+                     f"{near:.0f} km/s interceptor: {part} of delay; with {fast['interceptor_burnout_speed_km_s']:.0f} km/s "
+                     f"and {fast['total_delay_s']:.0f} s: {_fmt_km(fast['standoff_best_km'])}.")
+    verdict = []
+    if L is not None:
+        verdict.append("possible for liquid-fuel ICBMs from orbits near North Korea's coasts"
+                       if L["best_allowed_share"] >= 0.999 else
+                       ("partly possible for liquid-fuel ICBMs" if L["best_allowed_share"] > 0 else
+                        "not possible for liquid-fuel ICBMs"))
+    if S is not None:
+        harder = L is not None and (S["allowed_cells_covering_all"] < L["allowed_cells_covering_all"]
+                                    or S["best_allowed_share"] < L["best_allowed_share"])
+        verdict.append(("much harder for solid-fuel ICBMs" if harder else "as feasible for solid-fuel ICBMs")
+                       + f" (cells covering all: {S['allowed_cells_covering_all']} vs "
+                       f"{L['allowed_cells_covering_all'] if L else 0})")
+    lines.append("Verdict (kinematics only - no sensor, discrimination, reliability or countermeasure effects): "
+                 + "; ".join(verdict) + ".")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------
+# CLI
+# ------------------------------------------------------------------------------------------
+
+def register(app) -> None:
+    import typer
+
+    @app.command("engage")
+    def engage(scenario: Path = typer.Argument(..., help="scenario TOML (see examples/c4_*.toml)"),
+               as_json: bool = typer.Option(False, "--json", help="print JSON")):
+        """Boost-phase engagements: every (threat, platform) pair of a scenario."""
+        sc = _scenario(scenario)
+        if not sc.threats or not sc.platforms:
+            raise InputError("scenario", str(scenario), "at least one threat and one [[platforms]] orbit")
+        rows = [r.row() for r in sc.engagements()]
+        if as_json:
+            typer.echo(_dump({**_header(sc), "engagements": rows}))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title=f"{sc.title}\ninterceptor launched {sc.timeline.interceptor_launch_s:.0f} s after the ICBM")
+        for c in ("threat", "platform", "intercept", "time (s)", "margin (s)", "fly-out (s)", "alt (km)",
+                  "closing (km/s)"):
+            t.add_column(c)
+        def f(x, fmt="{:.0f}"):
+            return "" if x is None else fmt.format(x)
+
+        for r in rows:
+            t.add_row(r["threat"], r["platform"], "yes" if r["intercept_possible"] else "no",
+                      f(r["intercept_time_s"]), f(r["margin_before_burnout_s"]), f(r["interceptor_flyout_s"]),
+                      f(r["intercept"]["alt_km"]), f(r["closing_speed_km_s"], "{:.1f}"))
+        Console(width=200).print(t)
+
+    @app.command("engage-map")
+    def engage_map(scenario: Path = typer.Argument(..., help="scenario TOML with a [map] table"),
+                   out: Path = typer.Option(..., "--out", help="PNG to write"),
+                   geojson: Path = typer.Option(None, "--geojson", help="GeoJSON contours to write"),
+                   as_json: bool = typer.Option(False, "--json", help="print JSON")):
+        """Engagement map: share of threats interceptable in boost phase per orbit centre."""
+        if out.suffix.lower() != ".png":
+            raise InputError("--out", str(out), "a .png path")
+        sc = _scenario(scenario)
+        emap = sc.engagement_map()
+        plot_engagement_map(emap, out, sc.title, sc.platforms)
+        if geojson is not None:
+            geojson.parent.mkdir(parents=True, exist_ok=True)
+            geojson.write_text(_dump(emap.to_geojson()))
+        summ = {**emap.summary(), **_header(sc), "png": str(out), "geojson": None if geojson is None else str(geojson)}
+        if as_json:
+            typer.echo(_dump(summ))
+            return
+        cov = summ["coverage"]
+        typer.echo(f"{summ['allowed_cells']} of {emap.allowed.size} orbit cells allowed; best allowed share "
+                   f"{(summ['max_share_allowed'] or 0) * 100:.0f} %; {summ['cells_covering_all_allowed']} allowed cells "
+                   f"cover all {len(emap.threats)} threats; greedy cover: {cov['n_orbits']} orbits, "
+                   f"{cov['aircraft_for_24_7']} aircraft for 24/7; map computed in {emap.compute_s:.2f} s -> {out}")
+
+    @app.command("engage-sensitivity")
+    def engage_sensitivity(scenario: Path = typer.Argument(..., help="scenario TOML ([sensitivity] optional)"),
+                           as_json: bool = typer.Option(False, "--json", help="print JSON")):
+        """Maximum standoff for boost-phase intercept: interceptor speed x delay x threat."""
+        sc = _scenario(scenario)
+        rows = sc.sensitivity()
+        if as_json:
+            typer.echo(_dump({**_header(sc), "rows": rows}))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title="Maximum standoff (km) from the launch site for a boost-phase intercept "
+                        "(best bearing / every bearing)")
+        delays = sorted({r["total_delay_s"] for r in rows})
+        t.add_column("threat")
+        t.add_column("speed (km/s)")
+        for d in delays:
+            t.add_column(f"{d:.0f} s")
+        keys = sorted({(r["threat"], r["interceptor_burnout_speed_km_s"]) for r in rows})
+        for th, v in keys:
+            cells = []
+            for d in delays:
+                r = next(x for x in rows if x["threat"] == th and x["interceptor_burnout_speed_km_s"] == v
+                         and x["total_delay_s"] == d)
+                best = r["standoff_best_km"]
+                cells.append("-" if best is None else f"{best:.0f} / {r['standoff_any_bearing_km']:.0f}")
+            t.add_row(th, f"{v:.1f}", *cells)
+        Console(width=160).print(t)
+
+
+def run(console, out) -> dict:
+    """Hook for ``make demo`` (boostphase.demo calls ``run(console, out)`` of its extras): the C4
+    answer for the example scenario, with the map PNG and GeoJSON written to ``out``."""
+    console.rule("[bold]Claim C4: boost-phase intercept from UAV orbits")
+    return c4_answer(None, out, console)
+
+
+def main(argv=None) -> None:
+    """``python -m boostphase.cli_engage [SCENARIO] [--out DIR]``: print the answer to C4."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="the answer to claim C4")
+    ap.add_argument("scenario", nargs="?", default=None)
+    ap.add_argument("--out", default=None, help="folder for the map PNG and GeoJSON")
+    a = ap.parse_args(argv)
+    try:
+        c4_answer(a.scenario, a.out)
+    except InputError as e:
+        import sys
+
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
+
