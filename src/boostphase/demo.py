@@ -49,12 +49,13 @@ def main(argv=None) -> None:
     p1 = altitude_vs_range(trajs, out / "flyouts_altitude_range.png", "Minimum-energy flyouts")
     p2 = ground_tracks(trajs, out / "flyouts_ground_tracks.png")
     con.print(f"plots: {p1}, {p2}")
-    for extra in ("demo_claims",):
-        try:
-            mod = __import__(f"boostphase.{extra}", fromlist=["run"])
-        except ImportError:
-            continue
-        mod.run(con, out)
+    import importlib
+
+    # C1, C3 and C6; C4; C5: each analysis module offers run(console, out) for the demo
+    for extra in ("demo_claims", "cli_engage", "cli_consequence"):
+        mod = importlib.import_module(f"boostphase.{extra}")
+        if hasattr(mod, "run"):
+            mod.run(con, out)
 
 
 if __name__ == "__main__":
