@@ -1,0 +1,418 @@
+"""CLI commands of the consequence analysis (claim C5): ``shortfall``, ``footprint``, ``c5``.
+
+Registered by :mod:`boostphase.cli` through :func:`register`. Presentation only (tables, maps,
+files): the physics is in :mod:`boostphase.consequence`. Names, options and JSON keys are a
+contract:
+
+* ``boostphase shortfall --missile NAME --launch LAT,LON --target LAT,LON|CITY [--beta-kg-m2 B]
+  [--json]`` -> ``trace: [{cutoff_s, lat, lon, territory, nearest_city, nearest_city_km}]``,
+  ``intervals: [{territory, from_s, to_s}]``;
+* ``boostphase footprint SCENARIO.toml [--fragments N] [--seed S] [--json] [--geojson F]
+  [--csv F] [--kml F] [--png F]`` -> ``shares``, ``shares_ci``, ``n``, ``seed``,
+  ``cities_at_risk`` (and more);
+* ``boostphase c5 [SCENARIO.toml ...] [--fragments N] [--json] [--png-dir D]``: the answer to
+  claim C5 for the example scenarios.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from .errors import InputError
+
+
+def _cli():
+    from . import cli
+
+    return cli
+
+
+def _progress(total: int, what: str):
+    return _cli()._progress(total, what)
+
+
+def _check_out(field: str, path: Path | None) -> None:
+    if path is not None and path.exists() and path.is_dir():
+        raise InputError(field, str(path), "a file path (not a folder)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("shortfall")(shortfall)
+    app.command("footprint")(footprint)
+    app.command("c5")(c5)
+
+
+# --------------------------------------------------------------------------------------------
+
+def shortfall(
+    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`)"),
+    launch: str = typer.Option(..., help="LAT,LON of the launch point (deg)"),
+    target: str = typer.Option(None, help="LAT,LON or a city name (the threat flies the 'target' profile)"),
+    azimuth: float = typer.Option(None, help="launch azimuth (deg) for a min-energy threat, instead of --target"),
+    beta_kg_m2: float = typer.Option(None, help="payload ballistic coefficient m/(Cd A) (kg/m^2); omit for vacuum"),
+    payload_kg: float = typer.Option(None, help="override the catalog payload mass (kg)"),
+    dt_s: float = typer.Option(1.0, help="spacing of the cut-off times (s)"),
+    from_s: float = typer.Option(None, help="first cut-off time (s after launch; default: dt)"),
+    window: str = typer.Option(None, help="FROM,TO (s) intercept window for the shares (default: 60 s to burnout)"),
+    png: Path = typer.Option(None, "--png", help="write a map of the trace (PNG)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Where the payload lands if thrust stops at each second of boost (territory, nearest city)."""
+    from .consequence import DEFAULT_WINDOW_START_S, _missile, share_of_window, shortfall_trace
+
+    cli = _cli()
+    site = cli.parse_latlon("--launch", launch)
+    tgt = cli.parse_place("--target", target) if target else None
+    if tgt is None and azimuth is None:
+        raise InputError("--target/--azimuth", None, "one of them")
+    if beta_kg_m2 is not None and not beta_kg_m2 > 0:
+        raise InputError("--beta-kg-m2", beta_kg_m2, "> 0 kg/m^2 (omit for vacuum)")
+    _check_out("--png", png)
+    m = _missile(missile, payload_kg)
+    if window:
+        parts = window.split(",")
+        try:
+            w = (float(parts[0]), float(parts[1])) if len(parts) == 2 else None
+        except ValueError:
+            w = None
+        if w is None:
+            raise InputError("--window", window, "FROM,TO in seconds after launch, e.g. 60,240")
+    else:
+        w = (DEFAULT_WINDOW_START_S, m.boost_time_s)
+    tr = shortfall_trace(m, site, tgt, beta_kg_m2=beta_kg_m2, dt_s=dt_s, t_from_s=from_s,
+                         azimuth_deg=azimuth if tgt is None else None)
+    data = tr.to_dict()
+    data["window_s"] = list(w)
+    data["window_note"] = ("assumed window (60 s after launch to burnout) until the engagement analysis "
+                           "provides one" if not window else "window given on the command line")
+    data["share_of_window"] = share_of_window(tr.intervals, *w)
+    if png:
+        shortfall_map(tr, png, title=f"{m.title}: payload impact vs thrust cut-off time")
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=cli._json_default))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    t = Table(title=f"{m.title} from {site[0]:.2f},{site[1]:.2f}: payload impact by cut-off time "
+                    f"(beta {'vacuum' if beta_kg_m2 is None else f'{beta_kg_m2:g} kg/m^2'})")
+    for c in ("cut-off (s)", "territory", "first impact (lat, lon)", "nearest city"):
+        t.add_column(c)
+    for iv in tr.intervals:
+        i = int(np.searchsorted(tr.cutoff_s, iv["from_s"]))
+        i = min(i, len(tr.cutoff_s) - 1)
+        t.add_row(f"{iv['from_s']:.1f} - {iv['to_s']:.1f}", iv["territory"], f"{tr.lat[i]:.2f}, {tr.lon[i]:.2f}",
+                  f"{tr.nearest_city[i]} ({tr.nearest_city_km[i]:.0f} km)")
+    con.print(t)
+    con.print(f"share of the window {w[0]:g}-{w[1]:g} s: " +
+              ", ".join(f"{k} {v:.1%}" for k, v in data["share_of_window"].items()))
+
+
+def footprint(
+    scenario: Path = typer.Argument(..., help="scenario TOML (see examples/c5_*.toml)"),
+    fragments: int = typer.Option(None, "--fragments", help="number of fragments (overrides the scenario)"),
+    seed: int = typer.Option(None, help="random seed (overrides the scenario)"),
+    workers: int = typer.Option(0, help="worker processes (0: run here); results are identical"),
+    geojson_out: Path = typer.Option(None, "--geojson", help="write impacts and density contours as GeoJSON"),
+    csv_out: Path = typer.Option(None, "--csv", help="write every fragment as CSV"),
+    kml_out: Path = typer.Option(None, "--kml", help="write contours and impacts as KML"),
+    png: Path = typer.Option(None, "--png", help="write a map (PNG)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Monte Carlo footprint of the debris of a boost-phase intercept, with shares by territory."""
+    from .consequence import footprint as _footprint
+    from .consequence import load_scenario
+
+    cli = _cli()
+    sc = load_scenario(scenario)
+    if fragments is not None and not 1 <= fragments <= 100_000_000:
+        raise InputError("--fragments", fragments, "1 to 100,000,000")
+    if seed is not None and not 0 <= seed < 2**63:
+        raise InputError("--seed", seed, "an integer 0 to 2^63-1")
+    if workers < 0 or workers > 256:
+        raise InputError("--workers", workers, "0 to 256")
+    for f, p in (("--geojson", geojson_out), ("--csv", csv_out), ("--kml", kml_out), ("--png", png)):
+        _check_out(f, p)
+    n = fragments if fragments is not None else sc.fragments.n
+    progress, finish = _progress(n, "fragments")
+    try:
+        fp = _footprint(sc, n=fragments, seed=seed, workers=workers, progress=progress)
+    finally:
+        finish()
+    if geojson_out:
+        _write(geojson_out, json.dumps(fp.to_geojson()))
+    if kml_out:
+        _write(kml_out, fp.to_kml())
+    if csv_out:
+        fp.to_csv(csv_out)
+    if png:
+        footprint_map(fp, png, title=sc.title or scenario.stem)
+    data = fp.to_dict()
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=cli._json_default))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    t = Table(title=f"{sc.title or scenario.stem}: {fp.n:,} fragments, seed {fp.seed}")
+    for c in ("territory", "share", "95 % CI (Wilson)"):
+        t.add_column(c)
+    for k, v in list(fp.shares.items())[:15]:
+        lo, hi = fp.shares_ci[k]
+        t.add_row(k, f"{v:.2%}", f"{lo:.2%} - {hi:.2%}")
+    con.print(t)
+    if fp.payload:
+        con.print("intact payload, share of the intercept window: " +
+                  ", ".join(f"{k} {v:.1%}" for k, v in fp.payload["share_of_window"].items()))
+    for s in fp.stages:
+        con.print(f"{s['name']}: lands in {s['territory']} near {s['nearest_city']} "
+                  f"({s['nearest_city_km']:.0f} km)")
+    c = Table(title=f"cities within {fp.city_radius_km:g} km of an impact (top 10)")
+    for col in ("city", "country", "fragments within", "expected impacts", "nearest impact (km)"):
+        c.add_column(col)
+    for r in fp.cities_at_risk[:10]:
+        c.add_row(r["name"], r["country"], str(r["fragments_within"]), f"{r['expected_impacts']:.1f}",
+                  f"{r['nearest_impact_km']:.1f}")
+    con.print(c)
+    con.print(f"fragments flown in {fp.timing_s['fragments']:.1f} s; total {fp.timing_s['total']:.1f} s")
+
+
+def c5(
+    scenarios: list[Path] = typer.Argument(None, help="scenario TOMLs (default: examples/c5_*.toml)"),
+    fragments: int = typer.Option(4000, "--fragments", help="fragments per scenario"),
+    png_dir: Path = typer.Option(None, help="write a map per scenario into this folder"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Claim C5: does the debris of a boost-phase intercept "almost certainly" fall on Russia?"""
+    from .consequence import c5_answer, c5_summary
+
+    if not 1 <= fragments <= 10_000_000:
+        raise InputError("--fragments", fragments, "1 to 10,000,000")
+    answers = c5_answer(scenarios or None, fragments=fragments)
+    if png_dir:
+        for a in answers:
+            c5_map(a, Path(png_dir) / f"{Path(a['scenario']).stem}.png")
+    if as_json:
+        typer.echo(json.dumps({"claim": "C5", "answers": answers, "summary": c5_summary(answers)},
+                              indent=2, default=_cli()._json_default))
+        return
+    for a in answers:
+        typer.echo(a["verdict"])
+        typer.echo(a["plain"])
+        typer.echo("")
+    typer.echo(c5_summary(answers))
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# maps (matplotlib, plate carree; land from the offline territory polygons)
+# --------------------------------------------------------------------------------------------
+
+def _base_map(ax, lon0: float, lon1: float, lat0: float, lat1: float, nx: int = 900) -> None:
+    """Land (grey) and borders on [lon0, lon1] x [lat0, lat1] (longitudes may pass 180)."""
+    from .consequence import NO_IMPACT
+    from .geography import territory
+
+    ny = max(60, int(nx * (lat1 - lat0) / max(lon1 - lon0, 1e-6)))
+    ny = min(ny, 900)
+    lons = np.linspace(lon0, lon1, nx)
+    lats = np.linspace(lat0, lat1, ny)
+    glon, glat = np.meshgrid(lons, lats)
+    lab = territory(glat, glon)
+    from .geography import country_names
+
+    countries = set(country_names())
+    land = np.vectorize(lambda s: s in countries, otypes=[bool])(lab)
+    codes = np.unique(lab, return_inverse=True)[1].reshape(lab.shape)
+    border = np.zeros_like(land)
+    border[:, 1:] |= (codes[:, 1:] != codes[:, :-1]) & (land[:, 1:] | land[:, :-1])
+    border[1:, :] |= (codes[1:, :] != codes[:-1, :]) & (land[1:, :] | land[:-1, :])
+    img = np.where(land, 0.86, 0.97)
+    img = np.where(border, 0.45, img)
+    rgb = np.stack([img, img, np.where(land | border, img, 1.0)], axis=-1)
+    ax.imshow(rgb, origin="lower", extent=(lon0, lon1, lat0, lat1), aspect="auto", interpolation="nearest")
+    # label the largest land territories in view
+    names, counts = np.unique(lab[land], return_counts=True)
+    for nm, ct in sorted(zip(names, counts, strict=True), key=lambda x: -x[1])[:8]:
+        if ct < 0.01 * land.size or nm == NO_IMPACT:
+            continue
+        iy, ix = np.nonzero(lab == nm)
+        ax.text(lons[int(np.median(ix))], lats[int(np.median(iy))], nm, fontsize=7, color="0.3",
+                ha="center", va="center")
+
+
+def _extent(lons, lats, pad_frac=0.08, min_span=4.0):
+    x0, x1, y0, y1 = np.min(lons), np.max(lons), np.min(lats), np.max(lats)
+    px = max((x1 - x0) * pad_frac, min_span / 2)
+    py = max((y1 - y0) * pad_frac, min_span / 2)
+    return x0 - px, x1 + px, max(-90.0, y0 - py), min(90.0, y1 + py)
+
+
+def _trace_lines(ax, tr, centre):
+    from .consequence import _unwrap_about
+
+    lon = _unwrap_about(tr.lon, centre)
+    sc = ax.scatter(lon, tr.lat, c=tr.cutoff_s, cmap="viridis", s=8, zorder=4)
+    ax.plot(lon, tr.lat, "-", color="0.3", lw=0.6, zorder=3)
+    return sc
+
+
+def shortfall_map(tr, path, title: str = "") -> Path:
+    """PNG: the payload impact for each cut-off time (coloured by time), launch and target."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .consequence import _unwrap_about
+
+    centre = tr.launch[1] + 0.5 * (((tr.nominal_impact[1] - tr.launch[1]) + 180) % 360 - 180)
+    lon = _unwrap_about(np.append(tr.lon, [tr.launch[1], tr.nominal_impact[1]]), centre)
+    lat = np.append(tr.lat, [tr.launch[0], tr.nominal_impact[0]])
+    x0, x1, y0, y1 = _extent(lon, lat)
+    fig, ax = plt.subplots(figsize=(12, 6))
+    _base_map(ax, x0, x1, y0, y1)
+    sc = _trace_lines(ax, tr, centre)
+    fig.colorbar(sc, ax=ax, label="thrust cut-off time (s after launch)")
+    ax.plot(*_xy(tr.launch, centre), "r*", ms=12, label="launch", zorder=5)
+    ax.plot(*_xy(tr.nominal_impact, centre), "kx", ms=9, label="nominal impact", zorder=5)
+    _finish(fig, ax, path, title or "payload shortfall trace", x0, x1, y0, y1)
+    return Path(path)
+
+
+def _xy(latlon, centre):
+    from .consequence import _unwrap_about
+
+    return float(_unwrap_about(np.array([latlon[1]]), centre)[0]), float(latlon[0])
+
+
+def footprint_map(fp, path, title: str = "") -> Path:
+    """PNG: fragment impacts (points, or a density for many), payload trace, stages, launch
+    site, intercept ground track and the cities at risk."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    from .consequence import _unwrap_about
+
+    ok = fp.impacted
+    tr = fp.trace
+    pts_lon = [fp.lon[ok]]
+    pts_lat = [fp.lat[ok]]
+    if tr is not None:
+        pts_lon += [tr.lon, [tr.launch[1]]]
+        pts_lat += [tr.lat, [tr.launch[0]]]
+    allx = np.concatenate(pts_lon)
+    centre = float(_unwrap_about(allx).mean()) if allx.size else 0.0
+    fx = _unwrap_about(fp.lon[ok], centre)
+    # the view: 99.5 % of the fragments, the trace and the launch site
+    xs = [np.quantile(fx, [0.0025, 0.9975])] if fx.size else []
+    ys = [np.quantile(fp.lat[ok], [0.0025, 0.9975])] if fx.size else []
+    if tr is not None:
+        xs.append(_unwrap_about(np.append(tr.lon, tr.launch[1]), centre))
+        ys.append(np.append(tr.lat, tr.launch[0]))
+    x0, x1, y0, y1 = _extent(np.concatenate(xs), np.concatenate(ys))
+    fig, ax = plt.subplots(figsize=(12, 6.5))
+    _base_map(ax, x0, x1, y0, y1)
+    if fx.size > 5000:
+        h = ax.hist2d(fx, fp.lat[ok], bins=(np.linspace(x0, x1, 300), np.linspace(y0, y1, 160)),
+                      norm=LogNorm(), cmap="inferno_r", alpha=0.85, zorder=2, cmin=1)
+        fig.colorbar(h[3], ax=ax, label="fragments per cell")
+    else:
+        ax.scatter(fx, fp.lat[ok], s=2, c="tab:red", alpha=0.4, zorder=2, label="fragment impacts")
+    if tr is not None:
+        sc = _trace_lines(ax, tr, centre)
+        fig.colorbar(sc, ax=ax, label="payload impact: thrust cut-off time (s)")
+        ax.plot(*_xy(tr.launch, centre), "r*", ms=13, label="launch", zorder=6)
+    for s in fp.stages:
+        ax.plot(*_xy((s["lat"], s["lon"]), centre), "bs", ms=7, zorder=6)
+        ax.annotate(s["name"].split(" (")[0], _xy((s["lat"], s["lon"]), centre), fontsize=7,
+                    xytext=(4, 4), textcoords="offset points")
+    for c in fp.cities_at_risk[:8]:
+        p = _xy((c["lat"], c["lon"]), centre)
+        ax.plot(*p, "k.", ms=4, zorder=6)
+        ax.annotate(f"{c['name']} ({c['expected_impacts']:.0f})", p, fontsize=6, xytext=(3, -8),
+                    textcoords="offset points")
+    share = ", ".join(f"{k} {v:.0%}" for k, v in list(fp.shares.items())[:4])
+    _finish(fig, ax, path, f"{title}: {fp.n:,} fragments (seed {fp.seed}); {share}", x0, x1, y0, y1)
+    return Path(path)
+
+
+def c5_map(answer: dict, path) -> Path:
+    """PNG of one C5 answer: the shortfall trace over the window (from its stored impacts)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .consequence import _unwrap_about
+
+    th = answer["threat"]
+    launch = (th["launch"]["lat"], th["launch"]["lon"])
+    nom = (th["nominal_impact"]["lat"], th["nominal_impact"]["lon"])
+    centre = launch[1] + 0.5 * (((nom[1] - launch[1]) + 180) % 360 - 180)
+    imp = answer.get("payload_impacts") or []
+    lon = _unwrap_about(np.array([launch[1], nom[1], *[p["lon"] for p in imp]]), centre)
+    lat = np.array([launch[0], nom[0], *[p["lat"] for p in imp]])
+    x0, x1, y0, y1 = _extent(lon, lat)
+    fig, ax = plt.subplots(figsize=(12, 6))
+    _base_map(ax, x0, x1, y0, y1)
+    if imp:
+        sc = ax.scatter(lon[2:], lat[2:], c=[p["intercept_s"] for p in imp], cmap="viridis", s=8, zorder=4)
+        fig.colorbar(sc, ax=ax, label="thrust cut-off time (s after launch)")
+    ax.plot(lon[0], lat[0], "r*", ms=12, label="launch", zorder=5)
+    ax.plot(lon[1], lat[1], "kx", ms=9, label="target", zorder=5)
+    _finish(fig, ax, path, f"C5, {answer['title']}: payload in Russia for {answer['russia_share']:.0%} "
+                           f"of the window", x0, x1, y0, y1)
+    return Path(path)
+
+
+def _finish(fig, ax, path, title, x0, x1, y0, y1) -> None:
+    import matplotlib.pyplot as plt
+
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("longitude (deg E; may pass 180 to stay continuous)")
+    ax.set_ylabel("latitude (deg)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.25)
+    handles, _ = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(fontsize=8, loc="lower left")
+    fig.text(0.99, 0.005, "Borders: Natural Earth (public domain). Cities: GeoNames (CC BY 4.0).",
+             ha="right", fontsize=6, color="0.4")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# demo hook: boostphase.demo can call run(console, out) (add "cli_consequence" to its extras)
+# --------------------------------------------------------------------------------------------
+
+def run(con, out: Path, fragments: int = 4000) -> list[dict]:
+    """The C5 section of ``make demo``: verdicts per target and a map per scenario."""
+    from .consequence import c5_answer, c5_summary
+
+    con.rule("[bold]C5: where does the debris of a boost-phase intercept fall?")
+    answers = c5_answer(fragments=fragments)
+    for a in answers:
+        con.print(a["verdict"])
+        con.print(a["plain"])
+        c5_map(a, Path(out) / f"{Path(a['scenario']).stem}.png")
+    con.print(c5_summary(answers))
+    return answers
