@@ -10,9 +10,11 @@ Frame: Earth-fixed (ECEF), with Coriolis and centrifugal terms when omega != 0, 
 air (which co-rotates with the Earth) is at rest in it and air speed is |v|.
 
 Integrator: Dormand–Prince 5(4) with per-case adaptive steps (vmap over a
-``lax.while_loop``). Events are located by re-stepping from the last accepted point with
-a secant/Illinois search on the step length, so the impact (geodetic altitude 0) and the
-apogee (vertical speed 0) are exact to the integrator's accuracy, not to a step.
+``lax.while_loop``). Events are located by re-stepping from the last accepted point with a
+bracketed Newton search on the step length (the derivative of the event function at each trial
+comes with the step: the vertical speed for the impact, d(vz)/dt from the FSAL stage for the
+apogee), so the impact (geodetic altitude 0) and the apogee (vertical speed 0) are exact to the
+integrator's accuracy, not to a step; about 3 trials per event.
 
 Steering modes per segment: 0 vertical (local geodetic up), 1 pitch-over (thrust tilted
 from vertical towards the case's azimuth by an angle growing linearly from 0 to ``kick``
@@ -191,9 +193,15 @@ def _up(sl, cl, so, co):
 
 def altitude_and_vspeed(y, consts, spherical):
     """Geodetic altitude (m) and its rate (m/s, along the ellipsoid normal)."""
+    alt, vz, _ = _alt_vz_up(y, consts, spherical)
+    return alt, vz
+
+
+def _alt_vz_up(y, consts, spherical):
     a, e2 = consts[0], consts[1]
     sl, cl, so, co, alt = _geodetic(y[:3], a, e2, spherical)
-    return alt, jnp.dot(y[3:], _up(sl, cl, so, co))
+    up = _up(sl, cl, so, co)
+    return alt, jnp.dot(y[3:], up), up
 
 
 # --- right-hand side -----------------------------------------------------------------------
@@ -289,7 +297,7 @@ def _dp5_step(t, y, h, k, case, consts, atm, settings):
             y5 = yi  # the 7th stage point is the 5th-order solution (b5 = a7)
         ks.append(_rhs(t + _C[i] * h, yi, seg, case, consts, atm, settings))
     err = h * sum(e * kk for e, kk in zip(_E, ks, strict=True) if e != 0.0)
-    return y5, err
+    return y5, err, ks[6]  # ks[6] is the derivative at y5 (the FSAL stage)
 
 
 def _err_norm(y0, y1, err, settings):
@@ -315,7 +323,7 @@ def _integrate_one(case: Case, consts, atm, settings: Settings) -> Result:
         n_steps=jnp.asarray(0), n_reject=jnp.asarray(0), alt=alt_start, vz=vz_start,
         ap_alt=alt_start, ap_t=case.t0,
         mode=jnp.asarray(_NORMAL), lo=jnp.asarray(0.0), hi=jnp.asarray(0.0),
-        f_lo=jnp.asarray(0.0), f_hi=jnp.asarray(0.0), n_search=jnp.asarray(0),
+        f_lo=jnp.asarray(0.0), f_hi=jnp.asarray(0.0), n_search=jnp.asarray(0), h_guess=jnp.asarray(0.0),
         seg_state=jnp.full((S, 7), jnp.nan),
         rec=jnp.full((nrec, 7), jnp.nan).at[0].set(jnp.concatenate([case.t0[None], case.y0])),
         n_rec=jnp.asarray(1),
@@ -329,17 +337,17 @@ def _integrate_one(case: Case, consts, atm, settings: Settings) -> Result:
         t_end = jnp.minimum(case.seg_t_end[k], case.t_max)
         h_normal = jnp.minimum(jnp.minimum(s["h"], settings.h_max_s), t_end - t)
         clipped = s["h"] >= t_end - t
-        # secant (Illinois) guess inside the bracket while searching for an event
-        denom = s["f_hi"] - s["f_lo"]
-        h_sec = s["lo"] - s["f_lo"] * (s["hi"] - s["lo"]) / jnp.where(denom == 0.0, 1.0, denom)
-        h_sec = jnp.clip(h_sec, s["lo"] + 1e-3 * (s["hi"] - s["lo"]), s["hi"] - 1e-3 * (s["hi"] - s["lo"]))
         searching = mode != _NORMAL
-        h_try = jnp.where(searching, h_sec, h_normal)
+        h_try = jnp.where(searching, s["h_guess"], h_normal)
 
-        y1, err = _dp5_step(t, y, h_try, k, case, consts, atm, settings)
+        y1, err, dy1 = _dp5_step(t, y, h_try, k, case, consts, atm, settings)
         en = _err_norm(y, y1, err, settings)
-        alt1, vz1 = altitude_and_vspeed(y1, consts, settings.spherical)
+        alt1, vz1, up1 = _alt_vz_up(y1, consts, settings.spherical)
         ok = jnp.isfinite(en) & (en <= 1.0)
+        # rate of the vertical speed (for Newton on the apogee): a.up plus the turning of 'up'
+        # along the path (horizontal speed squared over the radius)
+        v2 = jnp.dot(y1[3:], y1[3:])
+        dvz1 = jnp.dot(dy1[3:], up1) + (v2 - vz1 * vz1) / jnp.sqrt(jnp.dot(y1[:3], y1[:3]))
 
         # --- normal mode decisions
         apogee_cross = ok & (s["vz"] > 0.0) & (vz1 <= 0.0)
@@ -350,6 +358,7 @@ def _integrate_one(case: Case, consts, atm, settings: Settings) -> Result:
 
         # --- search mode decisions
         f1 = jnp.where(mode == _IMPACT, alt1, vz1)
+        fd1 = jnp.where(mode == _IMPACT, vz1, dvz1)
         tol = jnp.where(mode == _IMPACT, 1e-4, 1e-8)
         converged = searching & ((jnp.abs(f1) < tol) | (s["n_search"] >= 60)
                                  | (s["hi"] - s["lo"] < 1e-12 * jnp.maximum(1.0, jnp.abs(t))))
@@ -390,8 +399,16 @@ def _integrate_one(case: Case, consts, atm, settings: Settings) -> Result:
         ns["hi"] = jnp.where(start, h_try, jnp.where(upd_hi, h_try, s["hi"]))
         f_lo0 = jnp.where(start_apogee, s["vz"], s["alt"])
         f_hi0 = jnp.where(start_apogee, vz1, alt1)
-        ns["f_lo"] = jnp.where(start, f_lo0, jnp.where(upd_lo, f1, jnp.where(upd_hi, 0.5 * s["f_lo"], s["f_lo"])))
-        ns["f_hi"] = jnp.where(start, f_hi0, jnp.where(upd_hi, f1, jnp.where(upd_lo, 0.5 * s["f_hi"], s["f_hi"])))
+        ns["f_lo"] = jnp.where(start, f_lo0, jnp.where(upd_lo, f1, s["f_lo"]))
+        ns["f_hi"] = jnp.where(start, f_hi0, jnp.where(upd_hi, f1, s["f_hi"]))
+        # next trial: Newton from the point just computed (its derivative is known: the vertical
+        # speed for the impact, d(vz)/dt for the apogee), kept inside the bracket, else bisection
+        fd_new = jnp.where(start_apogee, dvz1, jnp.where(start_impact, vz1, fd1))
+        f_new = jnp.where(start, f_hi0, f1)
+        newton = h_try - f_new / jnp.where(fd_new == 0.0, 1.0, fd_new)
+        lo_n, hi_n = ns["lo"], ns["hi"]
+        inside = (fd_new != 0.0) & (newton > lo_n) & (newton < hi_n)
+        ns["h_guess"] = jnp.where(inside, newton, 0.5 * (lo_n + hi_n))
         ns["n_search"] = jnp.where(searching & ~converged, s["n_search"] + 1, 0)
         # termination
         impact_done = converged & (mode == _IMPACT)
