@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench lint setup clean
+.PHONY: demo test test-slow bench lint setup clean web
 
 setup: $(STAMP)
 
@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(PY) -m boostphase.demo --out out
+	@echo "Web app (3D globe, offline): bash tools/web_setup.sh && .venv/bin/boostphase serve --open --example reconstruct"
 
 test: $(STAMP)
+	bash tools/web_setup.sh
 	$(PY) -m ruff check src tests benchmarks tools
 	$(PY) -m pytest -q
 
@@ -29,3 +31,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
+
+web: $(STAMP)
+	bash tools/web_setup.sh
+	$(PY) -m boostphase.cli serve --open --example reconstruct

@@ -28,9 +28,14 @@ def quantity(field: str, value, unit: str, lo: float | None = None, hi: float | 
         return check_range(field, float(value), lo, hi, unit)
     if not isinstance(value, str) or not value.strip():
         raise InputError(field, value, f"a number or a quantity like '10 {unit}'")
+    text = value.strip()
+    # pint evaluates powers exactly: "9**9**9 km" would never return; units need no exponent
+    # beyond a small integer, and no quantity here needs a long string
+    if len(text) > 64 or "**" in text or "^" in text.replace("^2", "").replace("^3", ""):
+        raise InputError(field, value, f"a number or a quantity like '10 {unit}' (no exponent expressions)")
     ureg = _ureg()
     try:
-        q = ureg.Quantity(value.strip())
+        q = ureg.Quantity(text)
         if q.units == ureg.dimensionless:  # a bare number in a string: taken in the field's unit
             mag = float(q.magnitude)
         else:  # "1 km/parsec" is dimensionless but not a speed: to() refuses it

@@ -1,0 +1,181 @@
+"""Files the web app offers for download: CSV, GeoJSON and CZML (written with ``czml3``).
+
+TODO(export): DESIGN.md puts exports in ``boostphase/export.py``; these builders move there when
+that module exists (the CLI could then offer ``--czml`` too).
+
+CZML needs absolute times; a scenario has none, so every file starts at :data:`CZML_EPOCH`
+(``app.CZML_EPOCH``), said in the document's description. Positions are Earth-fixed
+(``cartographicDegrees`` in Cesium's FIXED frame), as the trajectory is computed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import numpy as np
+
+
+def _epoch(epoch: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(epoch.replace("Z", "+00:00"))
+
+
+def trajectory_csv(traj) -> str:
+    """The time series of ``Trajectory.to_csv`` (same columns, same format), as text."""
+    cols = traj.table()
+    names = list(cols)
+    buf = io.StringIO()
+    np.savetxt(buf, np.column_stack([cols[n] for n in names]), delimiter=",", header=",".join(names),
+               comments="", fmt="%.10g")
+    return buf.getvalue()
+
+
+def _offset():
+    from czml3.types import Cartesian2Value
+
+    return Cartesian2Value(values=[0, -16])
+
+
+def _color(r, g, b, a=255):
+    from czml3 import Color
+
+    return Color(rgba=[r, g, b, a])
+
+
+def trajectory_czml(traj, epoch: str) -> str:
+    """An animated CZML document: the missile's position over time with its path, the whole track
+    as a static polyline, and launch, burnout, apogee and impact markers."""
+    from czml3 import (
+        Clock,
+        Document,
+        Label,
+        Packet,
+        Path,
+        Point,
+        Polyline,
+        PolylineMaterial,
+        Position,
+        PositionList,
+    )
+    from czml3.properties import SolidColorMaterial
+    from czml3.types import TimeInterval
+
+    t0 = _epoch(epoch)
+    lat, lon, alt = traj.geodetic()
+    t = np.asarray(traj.t_s, float)
+    t1 = t0 + dt.timedelta(seconds=float(t[-1]))
+    samples = np.column_stack([t, lon, lat, alt]).ravel().tolist()
+    red = PolylineMaterial(solidColor=SolidColorMaterial(color=_color(230, 60, 40)))
+    s = traj.summary()
+    b = traj.burnout()
+    i_apo = int(np.argmax(alt))
+    ilat, ilon = traj.impact_lat_lon_deg
+    desc = (f"{traj.missile.title}: {s['profile']} flight, range {s['range_km']:,.0f} km, apogee "
+            f"{s['apogee_km']:,.0f} km, {s['flight_time_s']:,.0f} s. Times start at {epoch} (arbitrary: "
+            "the scenario has no date). Computed by boostphase.")
+    packets = [
+        Packet(id="document", name=f"boostphase flyout {traj.missile.name}", version="1.0",
+               clock=Clock(interval=TimeInterval(start=t0, end=t1), currentTime=t0, multiplier=30)),
+        Packet(id="missile", name=traj.missile.title, description=desc,
+               availability=TimeInterval(start=t0, end=t1),
+               position=Position(epoch=t0, cartographicDegrees=samples),
+               point=Point(pixelSize=9, color=_color(255, 220, 0)),
+               path=Path(material=red, width=2, leadTime=0, trailTime=float(t[-1]) + 1)),
+        Packet(id="track", name="track",
+               polyline=Polyline(positions=PositionList(cartographicDegrees=np.column_stack([lon, lat, alt]).ravel().tolist()),
+                                 width=1.5, material=PolylineMaterial(solidColor=SolidColorMaterial(
+                                     color=_color(230, 60, 40, 110))))),
+    ]
+    for kind, la, lo, al in (("launch", traj.launch_lat_deg, traj.launch_lon_deg, 0.0),
+                             ("burnout", b["lat_deg"], b["lon_deg"], b["altitude_m"]),
+                             ("apogee", float(lat[i_apo]), float(lon[i_apo]), float(alt[i_apo])),
+                             ("impact", ilat, ilon, 0.0)):
+        packets.append(Packet(id=kind, name=kind, position=Position(cartographicDegrees=[lo, la, al]),
+                              point=Point(pixelSize=8, color=_color(255, 255, 255)),
+                              label=Label(text=kind, font="12px sans-serif", pixelOffset=_offset())))
+    return Document(packets=packets).to_json()
+
+
+def reconstruct_geojson(res: dict) -> dict:
+    """FeatureCollection: reach contour, launch point, and each city with its verdict."""
+    feats = []
+    if res.get("reach_geojson"):
+        feats.append(res["reach_geojson"])
+    if res.get("launch"):
+        feats.append({"type": "Feature", "properties": {"kind": "launch"},
+                      "geometry": {"type": "Point", "coordinates": [res["launch"]["lon"], res["launch"]["lat"]]}})
+    for c in res.get("cities", []):
+        feats.append({"type": "Feature", "properties": {"kind": "city", **{k: v for k, v in c.items()
+                                                                          if k not in ("lat", "lon")}},
+                      "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def reconstruct_csv(res: dict) -> str:
+    """Reach by azimuth (one row per launch azimuth); the fit and cities follow as comment-free
+    sections separated by a blank line, so a spreadsheet shows all of it."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["quantity", "value"])
+    for k in ("missile_model", "max_range_km", "burnout_speed_km_s", "standard_apogee_km", "standard_flight_time_s"):
+        w.writerow([k, res.get(k)])
+    for k, v in (res.get("fit") or {}).items():
+        w.writerow([f"fit.{k}", v])
+    for k, v in (res.get("residuals") or {}).items():
+        w.writerow([f"residuals.{k}", v])
+    if res.get("reach_by_azimuth"):
+        w.writerow([])
+        w.writerow(["azimuth_deg", "range_km", "bearing_deg"])
+        for r in res["reach_by_azimuth"]:
+            w.writerow([r["azimuth_deg"], r["range_km"], r["bearing_deg"]])
+    if res.get("cities"):
+        w.writerow([])
+        w.writerow(["city", "lat", "lon", "distance_km", "range_km", "in_reach", "margin_km"])
+        for c in res["cities"]:
+            w.writerow([c["name"], c["lat"], c["lon"], c["distance_km"], c["range_km"], c["in_reach"], c["margin_km"]])
+    return buf.getvalue()
+
+
+def reconstruct_czml(res: dict, epoch: str) -> str:
+    """Static CZML: the reach contour (a ground polyline), the launch site, cities in/out of reach."""
+    from czml3 import (
+        Clock,
+        Document,
+        Label,
+        Packet,
+        Point,
+        Polyline,
+        PolylineMaterial,
+        Position,
+        PositionList,
+    )
+    from czml3.properties import SolidColorMaterial
+    from czml3.types import TimeInterval
+
+    t0 = _epoch(epoch)
+    packets = [Packet(id="document", name="boostphase reconstruction", version="1.0",
+                      clock=Clock(interval=TimeInterval(start=t0, end=t0 + dt.timedelta(hours=1)), currentTime=t0))]
+    reach = res.get("reach_geojson")
+    if reach:
+        ring = reach["geometry"]["coordinates"][0]
+        flat = [x for lo, la in ring for x in (lo, la, 0.0)]
+        packets.append(Packet(id="reach", name=f"reach ({res.get('missile_model')})",
+                              description="Impact points of minimum-energy flights on every azimuth "
+                                          "(rotating Earth), joined into a contour.",
+                              polyline=Polyline(positions=PositionList(cartographicDegrees=flat), width=2,
+                                                material=PolylineMaterial(solidColor=SolidColorMaterial(
+                                                    color=_color(255, 140, 0))))))
+    if res.get("launch"):
+        la = res["launch"]
+        packets.append(Packet(id="launch", name="launch site", position=Position(cartographicDegrees=[la["lon"], la["lat"], 0.0]),
+                              point=Point(pixelSize=9, color=_color(255, 255, 255)),
+                              label=Label(text="launch", font="12px sans-serif", pixelOffset=_offset())))
+    for i, c in enumerate(res.get("cities", [])):
+        col = _color(220, 40, 40) if c["in_reach"] else _color(60, 170, 80)
+        packets.append(Packet(id=f"city-{i}", name=c["name"],
+                              description=f"{c['distance_km']:,.0f} km away; reach on that bearing {c['range_km']:,.0f} km",
+                              position=Position(cartographicDegrees=[c["lon"], c["lat"], 0.0]),
+                              point=Point(pixelSize=8, color=col),
+                              label=Label(text=c["name"], font="12px sans-serif", pixelOffset=_offset())))
+    return Document(packets=packets).to_json()

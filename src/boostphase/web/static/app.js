@@ -1,0 +1,673 @@
+// boostphase web page: forms -> JSON API -> tables, charts and the Cesium globe.
+// No inline script, no eval, no request leaves this origin (CSP enforces it).
+// The URL hash holds the scenario and the view: "#flight?missile=...&launch=...&view=lon,lat,h,hd,p,r".
+"use strict";
+
+(function () {
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+
+  const PANELS = ["flight", "reconstruct", "check", "engage", "consequence"];
+  const API = { flight: "flyout", reconstruct: "reconstruct", check: "check" };
+  const state = {
+    meta: null, catalog: [], tests: [], sites: [], viewer: null, panel: "flight",
+    results: {}, controllers: {}, layers: {}, runs: 0,
+  };
+
+  // ------------------------------------------------------------------------------ formatting
+  function fmt(x, digits) {
+    if (x === null || x === undefined || Number.isNaN(Number(x))) return "—";
+    return Number(x).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "text") e.textContent = v;
+      else if (k === "dataset") Object.assign(e.dataset, v);
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children) if (c !== null && c !== undefined) e.append(c);
+    return e;
+  }
+  function status(text, kind) {
+    const s = $("#status");
+    s.textContent = text || "";
+    s.className = kind || "";
+  }
+
+  // ------------------------------------------------------------------------------ API
+  async function getJSON(url) {
+    const r = await fetch(url, { credentials: "same-origin" });
+    if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+    return r.json();
+  }
+  async function post(path, body, signal) {
+    const r = await fetch(path, {
+      method: "POST", credentials: "same-origin", signal,
+      headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+    });
+    return r;
+  }
+
+  // ------------------------------------------------------------------------------ globe
+  function initGlobe() {
+    const box = $("#globe");
+    if (!window.Cesium) {
+      box.append(el("p", { class: "no-globe", text: "CesiumJS is not installed on this server (run tools/web_setup.sh). The forms and tables still work." }));
+      return;
+    }
+    const C = window.Cesium;
+    C.buildModuleUrl.setBaseUrl("/cesium/");
+    // Cesium.js (the IIFE build) carries its workers as one string and starts them from blob: URLs
+    // that importScripts() another blob: URL, which script-src 'self' forbids. Without that string
+    // Cesium starts module workers from /cesium/Workers/ (same origin) instead.
+    delete globalThis.CESIUM_WORKERS;
+    // Every widget that needs knockout's eval-based bindings is off (CSP forbids eval); the page
+    // provides its own controls.
+    const viewer = new C.Viewer(box, {
+      baseLayer: C.ImageryLayer.fromProviderAsync(
+        C.TileMapServiceImageryProvider.fromUrl(C.buildModuleUrl("Assets/Textures/NaturalEarthII"))),
+      terrainProvider: new C.EllipsoidTerrainProvider(),
+      baseLayerPicker: false, geocoder: false, homeButton: false, sceneModePicker: false,
+      navigationHelpButton: false, animation: false, timeline: false, fullscreenButton: false,
+      infoBox: false, selectionIndicator: false, vrButton: false, projectionPicker: false,
+      requestRenderMode: true, maximumRenderTimeChange: Infinity,
+    });
+    viewer.scene.globe.enableLighting = false;
+    viewer.scene.skyAtmosphere.show = true;
+    viewer.camera.setView({ destination: C.Cartesian3.fromDegrees(170.0, 40.0, 2.2e7) });
+    state.viewer = viewer;
+    for (const p of ["flight", "reconstruct", "check"]) {
+      const ds = new C.CustomDataSource(p);
+      viewer.dataSources.add(ds);
+      state.layers[p] = ds;
+    }
+    // clicking the globe fills the launch point or the target
+    const handler = new C.ScreenSpaceEventHandler(viewer.scene.canvas);
+    handler.setInputAction((ev) => {
+      const cart = viewer.camera.pickEllipsoid(ev.position, viewer.scene.globe.ellipsoid);
+      if (!cart) return;
+      const g = C.Cartographic.fromCartesian(cart);
+      const text = `${C.Math.toDegrees(g.latitude).toFixed(4)},${C.Math.toDegrees(g.longitude).toFixed(4)}`;
+      if (state.panel === "flight") {
+        const mode = ($("input[name=click]:checked") || {}).value;
+        if (mode === "launch") $("#flight-launch").value = text;
+        else if (mode === "target") {
+          setDirection("target");
+          $("#flight-target").value = text;
+        }
+      } else if (state.panel === "reconstruct") {
+        $("#rec-launch").value = text;
+      }
+      status(`Globe click: ${text}`);
+    }, C.ScreenSpaceEventType.LEFT_CLICK);
+    viewer.camera.moveEnd.addEventListener(() => writeHash());
+    const reset = el("button", { type: "button", class: "globe-button", title: "Reset the view", "aria-label": "Reset the view",
+      onclick: () => viewer.camera.flyTo({ destination: C.Cartesian3.fromDegrees(170.0, 40.0, 2.2e7), duration: 1.0 }) }, "⌂");
+    const mode = el("button", { type: "button", class: "globe-button second", title: "Switch between the 3D globe and a 2D map",
+      "aria-label": "Switch between the 3D globe and a 2D map", onclick: () => {
+        const twoD = viewer.scene.mode === C.SceneMode.SCENE2D;
+        if (twoD) viewer.scene.morphTo3D(0.8); else viewer.scene.morphTo2D(0.8);
+        mode.textContent = twoD ? "2D" : "3D";
+      } }, "2D");
+    const png = el("button", { type: "button", class: "globe-button third", title: "Save the globe view as a PNG image",
+      "aria-label": "Save the globe view as a PNG image", onclick: () => {
+        viewer.render(); // draw now, then read the canvas in the same task (the buffer is still there)
+        viewer.canvas.toBlob((blob) => {
+          const a = el("a", { href: URL.createObjectURL(blob), download: `boostphase-${state.panel}.png` });
+          document.body.append(a); a.click();
+          setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        }, "image/png");
+      } }, "PNG");
+    box.append(reset, mode, png);
+  }
+
+  function getView() {
+    const v = state.viewer;
+    if (!v) return null;
+    const C = window.Cesium;
+    const g = v.camera.positionCartographic;
+    return [C.Math.toDegrees(g.longitude).toFixed(5), C.Math.toDegrees(g.latitude).toFixed(5), g.height.toFixed(0),
+      C.Math.toDegrees(v.camera.heading).toFixed(2), C.Math.toDegrees(v.camera.pitch).toFixed(2),
+      C.Math.toDegrees(v.camera.roll).toFixed(2)].join(",");
+  }
+  function setView(text) {
+    const v = state.viewer;
+    if (!v || !text) return false;
+    const p = text.split(",").map(Number);
+    if (p.length !== 6 || p.some((x) => !Number.isFinite(x))) return false;
+    const C = window.Cesium;
+    v.camera.setView({
+      destination: C.Cartesian3.fromDegrees(p[0], p[1], p[2]),
+      orientation: { heading: C.Math.toRadians(p[3]), pitch: C.Math.toRadians(p[4]), roll: C.Math.toRadians(p[5]) },
+    });
+    v.scene.requestRender();
+    return true;
+  }
+  // Frame a set of positions (Cartesian3). viewer.flyTo(dataSource) waits for post-render events,
+  // which requestRenderMode does not raise while nothing changes, so the page frames by itself.
+  function flyToPositions(positions) {
+    const v = state.viewer;
+    if (!v || !positions) return Promise.resolve();
+    const C = window.Cesium;
+    if (positions.over) {
+      return new Promise((resolve) => {
+        v.camera.flyTo({ destination: C.Cartesian3.fromDegrees(positions.over[0], positions.over[1], positions.height),
+          duration: 1.2, complete: resolve, cancel: resolve });
+        v.scene.requestRender();
+        setTimeout(resolve, 5000);
+      });
+    }
+    if (!positions.length) return Promise.resolve();
+    const sphere = C.BoundingSphere.fromPoints(positions);
+    const range = Math.max(sphere.radius * 3.2, 2.0e6);
+    return new Promise((resolve) => {
+      v.camera.flyToBoundingSphere(sphere, {
+        duration: 1.2, offset: new C.HeadingPitchRange(0.0, -C.Math.PI_OVER_TWO, range),
+        complete: resolve, cancel: resolve,
+      });
+      v.scene.requestRender();
+      setTimeout(resolve, 5000); // never hang the page on a camera flight
+    });
+  }
+  function clearLayer(panel) {
+    if (state.layers[panel]) state.layers[panel].entities.removeAll();
+    if (state.czml) { state.viewer.dataSources.remove(state.czml, true); state.czml = null; }
+  }
+  function marker(ds, lon, lat, altM, text, color, below) {
+    const C = window.Cesium;
+    return ds.entities.add({
+      position: C.Cartesian3.fromDegrees(lon, lat, altM),
+      point: { pixelSize: 9, color: C.Color.fromCssColorString(color || "#ffffff"), outlineColor: C.Color.BLACK, outlineWidth: 1 },
+      label: { text, font: "13px sans-serif", fillColor: C.Color.WHITE, outlineColor: C.Color.BLACK, outlineWidth: 3,
+        style: C.LabelStyle.FILL_AND_OUTLINE, pixelOffset: new C.Cartesian2(0, below ? 18 : -18), showBackground: false },
+    });
+  }
+
+  // ------------------------------------------------------------------------------ forms
+  function formOf(panel) { return $(`#form-${panel}`); }
+
+  function setDirection(mode) {
+    const r = $(`#form-flight input[name=direction][value=${mode}]`);
+    if (r) r.checked = true;
+    for (const d of $$("#form-flight [data-direction]")) d.hidden = d.dataset.direction !== mode;
+  }
+  function updateProfile() {
+    const p = $("#flight-profile").value;
+    for (const d of $$("#form-flight [data-needs-profile]")) d.hidden = !d.dataset.needsProfile.split(" ").includes(p);
+    if (p === "target") setDirection("target");
+  }
+
+  function collect(panel) {
+    const form = formOf(panel);
+    const body = {};
+    for (const inp of $$("input[name], select[name]", form)) {
+      const name = inp.name;
+      if (["direction", "click"].includes(name)) continue;
+      if (inp.closest("[hidden]")) continue;
+      if (inp.type === "checkbox") { if (inp.checked) body[name] = true; continue; }
+      const v = inp.value.trim();
+      if (v === "") continue;
+      body[name] = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) ? Number(v) : v;
+    }
+    return body;
+  }
+  function fill(panel, params) {
+    const form = formOf(panel);
+    for (const inp of $$("input[name], select[name]", form)) {
+      if (["direction", "click"].includes(inp.name)) continue;
+      const v = params[inp.name];
+      // a parameter left out takes the field's default (the value written in the page)
+      if (inp.type === "checkbox") inp.checked = v === undefined ? inp.defaultChecked : v === true || v === "true" || v === "1";
+      else if (inp.tagName === "SELECT") {
+        const dflt = Array.from(inp.options).find((o) => o.defaultSelected) || inp.options[0];
+        inp.value = v === undefined || v === null ? (dflt ? dflt.value : "") : String(v);
+      } else inp.value = v === undefined || v === null ? inp.defaultValue : String(v);
+    }
+    if (panel === "flight") {
+      setDirection(params.target !== undefined && params.azimuth_deg === undefined ? "target" : "azimuth");
+      updateProfile();
+      showMissileSources();
+    }
+  }
+  function clearErrors(panel) {
+    for (const i of $$("[aria-invalid]", formOf(panel))) i.removeAttribute("aria-invalid");
+  }
+  function markError(panel, field) {
+    if (!field) return null;
+    const form = formOf(panel);
+    const key = String(field).replace(/^--/, "").split(/[ .:]/)[0];
+    let inp = $(`[name="${CSS.escape(key)}"]`, form);
+    if (!inp && key === "azimuth") inp = $("[name=azimuth_deg]", form);
+    if (!inp && key === "city") inp = $("[name=cities]", form) || $("[name=target]", form);
+    if (inp) { inp.setAttribute("aria-invalid", "true"); inp.focus(); }
+    return inp;
+  }
+
+  // ------------------------------------------------------------------------------ run
+  async function run(panel, opts) {
+    opts = opts || {};
+    if (!API[panel]) return;
+    const body = collect(panel);
+    const box = $(`#result-${panel}`);
+    const form = formOf(panel);
+    if (state.controllers[panel]) state.controllers[panel].abort();
+    const ctrl = new AbortController();
+    state.controllers[panel] = ctrl;
+    clearErrors(panel);
+    box.dataset.state = "busy";
+    form.setAttribute("aria-busy", "true");
+    $("[data-action=cancel]", form).hidden = false;
+    const t0 = performance.now();
+    const tick = setInterval(() => status(`Computing… ${((performance.now() - t0) / 1000).toFixed(0)} s`), 1000);
+    status("Computing…");
+    try {
+      const r = await post(`/api/${API[panel]}`, body, ctrl.signal);
+      const data = await r.json();
+      const ms = performance.now() - t0;
+      if (!r.ok) {
+        box.replaceChildren(el("p", { class: "error", role: "alert", text: data.error || `HTTP ${r.status}` }));
+        box.dataset.state = "error";
+        markError(panel, data.field);
+        status(`Error: ${data.error || r.status}`, "error");
+        return;
+      }
+      state.runs += 1;
+      state.results[panel] = { request: body, response: data };
+      RENDER[panel](data, body, box);
+      box.dataset.state = "done";
+      box.dataset.run = String(state.runs);
+      status(`Done in ${(ms / 1000).toFixed(2)} s.`);
+      writeHash();
+      if (state.viewer && DRAW[panel]) {
+        const frame = DRAW[panel](data);
+        state.viewer.scene.requestRender();
+        if (!(opts.view && setView(opts.view))) await flyToPositions(frame);
+        writeHash();
+      }
+    } catch (e) {
+      if (e.name === "AbortError") { status("Cancelled."); box.dataset.state = "cancelled"; }
+      else { box.replaceChildren(el("p", { class: "error", role: "alert", text: String(e) })); box.dataset.state = "error"; status(String(e), "error"); }
+    } finally {
+      clearInterval(tick);
+      form.removeAttribute("aria-busy");
+      $("[data-action=cancel]", form).hidden = true;
+      if (state.controllers[panel] === ctrl) state.controllers[panel] = null;
+    }
+  }
+
+  function table(caption, rows) {
+    const t = el("table", { class: "results" }, el("caption", { text: caption }));
+    const head = el("tr", {}, el("th", { scope: "col", text: "quantity" }), el("th", { scope: "col", text: "value" }),
+      el("th", { scope: "col", text: "unit" }));
+    t.append(el("thead", {}, head));
+    const tb = el("tbody");
+    for (const [label, value, digits, unit, key] of rows) {
+      const shown = typeof value === "number" ? fmt(value, digits) : (value === null || value === undefined ? "—" : String(value));
+      tb.append(el("tr", {}, el("th", { scope: "row", text: label }),
+        el("td", { class: "num", text: shown, dataset: key ? { key, value: String(value) } : {} }),
+        el("td", { class: "unit", text: unit || "" })));
+    }
+    t.append(tb);
+    return t;
+  }
+
+  function downloads(panel, body) {
+    const wrap = el("div", { class: "downloads", role: "group", "aria-label": "Downloads" }, el("span", { text: "Download: " }));
+    for (const [fmtName, label] of [["geojson", "GeoJSON"], ["csv", "CSV"], ["czml", "CZML"]]) {
+      wrap.append(el("button", { type: "button", "data-download": fmtName, onclick: () => download(panel, fmtName, body) }, label));
+    }
+    return wrap;
+  }
+  async function download(panel, fmtName, body) {
+    status(`Preparing ${fmtName.toUpperCase()}…`);
+    const r = await post(`/api/${API[panel]}/${fmtName}`, body);
+    if (!r.ok) { const d = await r.json(); status(`Error: ${d.error}`, "error"); return; }
+    const blob = await r.blob();
+    const cd = r.headers.get("content-disposition") || "";
+    const name = (cd.match(/filename="([^"]+)"/) || [])[1] || `boostphase.${fmtName}`;
+    const a = el("a", { href: URL.createObjectURL(blob), download: name });
+    document.body.append(a);
+    a.click();
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    status(`Saved ${name}.`);
+  }
+
+  // ------------------------------------------------------------------------------ panels
+  const RENDER = {
+    flight(res, body, box) {
+      const s = res.summary;
+      const rows = [
+        ["Ground range", s.range_km, 1, "km", "range_km"],
+        ["Apogee", s.apogee_km, 1, "km", "apogee_km"],
+        ["Flight time", s.flight_time_s, 1, "s", "flight_time_s"],
+        ["Flight time", s.flight_time_s / 60, 1, "min", null],
+        ["Burnout time", s.burnout.time_s, 1, "s", "burnout.time_s"],
+        ["Burnout altitude", s.burnout.altitude_km, 1, "km", "burnout.altitude_km"],
+        ["Burnout speed", s.burnout.speed_km_s, 3, "km/s", "burnout.speed_km_s"],
+        ["Burnout flight-path angle", s.burnout.flight_path_deg, 2, "deg above horizontal", "burnout.flight_path_deg"],
+        ["Launch azimuth", s.azimuth_deg, 2, "deg from north", "azimuth_deg"],
+        ["Pitch-over kick", s.kick_deg, 3, "deg", "kick_deg"],
+        ["Impact latitude", s.impact.lat, 4, "deg", "impact.lat"],
+        ["Impact longitude", s.impact.lon, 4, "deg", "impact.lon"],
+        ["Earth model", s.earth, 0, "", "earth"],
+      ];
+      const parts = [table(`${res.missile.title}: ${s.profile} flight`, rows)];
+      if (!s.impacted) parts.unshift(el("p", { class: "warning", role: "note", text: "No impact within the time limit: the flight is orbital or escaping." }));
+      parts.push(altitudeChart(res));
+      parts.push(downloads("flight", body));
+      parts.push(el("button", { type: "button", class: "animate", onclick: () => animateCzml(body) }, "Animate the flight on the globe (CZML)"));
+      box.replaceChildren(...parts);
+    },
+    reconstruct(res, body, box) {
+      const rows = [
+        ["Maximum range, standard trajectory (non-rotating Earth)", res.max_range_km, 0, "km", "max_range_km"],
+      ];
+      if (res.max_range_band_km) rows.push(["Range with burn time ±20 %", `${fmt(res.max_range_band_km[0], 0)} to ${fmt(res.max_range_band_km[1], 0)}`, 0, "km", "max_range_band_km"]);
+      rows.push(
+        ["Burnout speed of the test", res.burnout_speed_km_s, 3, "km/s", "burnout_speed_km_s"],
+        ["Fitted payload", res.fit.payload_kg, 0, "kg", "fit.payload_kg"],
+        ["Fitted pitch-over kick", res.fit.kick_deg, 3, "deg", "fit.kick_deg"],
+        ["Fit: apogee", res.fit.apogee_km, 1, "km", "fit.apogee_km"],
+        ["Fit: range", res.fit.range_km, 1, "km", "fit.range_km"],
+        ["Fit: flight time", res.fit.flight_time_s, 0, "s", "fit.flight_time_s"],
+        ["Residual: flight time", res.residuals.flight_time_s, 0, "s", "residuals.flight_time_s"],
+        ["Standard trajectory: apogee", res.standard_apogee_km, 0, "km", "standard_apogee_km"],
+        ["Standard trajectory: flight time", res.standard_flight_time_s / 60, 1, "min", null],
+        ["Model fitted", res.missile_model, 0, "", "missile_model"],
+      );
+      const parts = [table("Reconstruction of the test", rows), el("p", { class: "method", text: `Method: ${res.method}.` })];
+      if (res.cities && res.cities.length) {
+        const t = el("table", { class: "results cities" }, el("caption", { text: "Cities (rotating Earth, reach on each city's bearing)" }));
+        t.append(el("thead", {}, el("tr", {}, ...["city", "distance (km)", "reach (km)", "verdict", "margin (km)"].map((h) => el("th", { scope: "col", text: h })))));
+        const tb = el("tbody");
+        for (const c of res.cities) {
+          tb.append(el("tr", { class: c.in_reach ? "in" : "out" }, el("th", { scope: "row", text: c.name }),
+            el("td", { class: "num", text: fmt(c.distance_km, 0) }), el("td", { class: "num", text: fmt(c.range_km, 0) }),
+            el("td", { text: c.in_reach ? "in reach" : "out of reach" }), el("td", { class: "num", text: fmt(c.margin_km, 0) })));
+        }
+        t.append(tb);
+        parts.push(t);
+      }
+      parts.push(downloads("reconstruct", body));
+      box.replaceChildren(...parts);
+    },
+    check(res, body, box) {
+      const ok = res.ballistic_consistent;
+      const verdict = el("p", { class: `verdict ${ok ? "yes" : "no"}`, dataset: { key: "ballistic_consistent", value: String(ok) } },
+        ok ? "Consistent with a ballistic flight." : "No ballistic flight matches all the figures.");
+      const reasons = el("ol", { class: "reasons" }, ...res.reasons.map((r) => el("li", { text: r })));
+      const rows = [
+        ["Least burnout speed for the range (min-energy arc)", res.min_energy && res.min_energy.burnout_speed_km_s, 3, "km/s", "min_energy.burnout_speed_km_s"],
+        ["Apogee of the min-energy arc", res.min_energy && res.min_energy.apogee_km, 0, "km", "min_energy.apogee_km"],
+        ["Speed needed through the claimed apogee", res.through_apogee && res.through_apogee.burnout_speed_km_s, 3, "km/s", "through_apogee.burnout_speed_km_s"],
+        ["Peak speed needed", res.peak_speed_km_s_needed, 3, "km/s", "peak_speed_km_s_needed"],
+        ["Claimed peak speed", res.claimed_peak_speed_km_s, 3, "km/s", "claimed_peak_speed_km_s"],
+        ["Claimed peak Mach", res.claimed_peak_mach, 1, res.mach_convention, "claimed_peak_mach"],
+        ["Least glide L/D for the claimed speed", res.min_glide_ld_for_claimed_speed, 2, "", "min_glide_ld_for_claimed_speed"],
+      ].filter((r) => r[1] !== null && r[1] !== undefined);
+      box.replaceChildren(verdict, el("h3", { text: "Reasons" }), reasons, table("Figures (spherical Earth)", rows),
+        el("p", { class: "method", text: `Earth: ${res.earth}.` }));
+    },
+  };
+
+  const DRAW = {
+    flight(res) {
+      const C = window.Cesium;
+      const ds = state.layers.flight;
+      clearLayer("flight");
+      const t = res.track;
+      const xyz = [];
+      const ground = [];
+      for (let i = 0; i < t.lat.length; i++) { xyz.push(t.lon[i], t.lat[i], t.alt_km[i] * 1000); ground.push(t.lon[i], t.lat[i]); }
+      ds.entities.add({ name: "trajectory", polyline: { positions: C.Cartesian3.fromDegreesArrayHeights(xyz), width: 3,
+        material: C.Color.fromCssColorString("#ff5a36"), arcType: C.ArcType.NONE } });
+      ds.entities.add({ name: "ground track", polyline: { positions: C.Cartesian3.fromDegreesArray(ground), width: 2,
+        material: new C.PolylineDashMaterialProperty({ color: C.Color.fromCssColorString("#ffd166") }), arcType: C.ArcType.GEODESIC } });
+      const ev = res.events;
+      marker(ds, ev.launch.lon, ev.launch.lat, 0, "launch", "#ffffff");
+      marker(ds, ev.burnout.lon, ev.burnout.lat, ev.burnout.alt_km * 1000, `burnout ${fmt(ev.burnout.t_s, 0)} s, ${fmt(ev.burnout.alt_km, 0)} km`, "#ffd166", true);
+      marker(ds, ev.apogee.lon, ev.apogee.lat, ev.apogee.alt_km * 1000, `apogee ${fmt(ev.apogee.alt_km, 0)} km`, "#06d6a0");
+      marker(ds, ev.impact.lon, ev.impact.lat, 0, `impact, ${fmt(res.summary.range_km, 0)} km`, "#ef476f");
+      return C.Cartesian3.fromDegreesArrayHeights(xyz);
+    },
+    reconstruct(res) {
+      const C = window.Cesium;
+      const ds = state.layers.reconstruct;
+      clearLayer("reconstruct");
+      if (res.reach_geojson) {
+        const ring = res.reach_geojson.geometry.coordinates[0];
+        ds.entities.add({ name: "reach", polyline: { positions: C.Cartesian3.fromDegreesArray(ring.flat()), width: 3,
+          material: C.Color.fromCssColorString("#ff9f1c"), arcType: C.ArcType.GEODESIC } });
+      }
+      if (res.launch) marker(ds, res.launch.lon, res.launch.lat, 0, "launch", "#ffffff");
+      const frame = [];
+      for (const c of res.cities || []) {
+        marker(ds, c.lon, c.lat, 0, `${c.name}: ${c.in_reach ? "in" : "out of"} reach`, c.in_reach ? "#ef476f" : "#06d6a0");
+        frame.push(C.Cartesian3.fromDegrees(c.lon, c.lat));
+      }
+      if (res.launch) {
+        // A contour of thousands of km wraps around the globe: look down on the middle of the launch
+        // site and the cities (the part of the contour that matters), from high enough to see them.
+        const pts = [[res.launch.lon, res.launch.lat], ...(res.cities || []).map((c) => [c.lon, c.lat])];
+        const sum = new C.Cartesian3(0, 0, 0);
+        for (const [lo, la] of pts) C.Cartesian3.add(sum, C.Cartesian3.normalize(C.Cartesian3.fromDegrees(lo, la), new C.Cartesian3()), sum);
+        const mid = C.Cartographic.fromCartesian(C.Cartesian3.multiplyByScalar(C.Cartesian3.normalize(sum, sum), 6.4e6, sum));
+        const reach = Math.max(...(res.reach_by_azimuth || []).map((r) => r.range_km), 1000);
+        const spread = pts.length > 1 ? 2.6e7 : Math.min(Math.max(reach * 2.2e3, 3.0e6), 2.6e7);
+        return { over: [C.Math.toDegrees(mid.longitude), C.Math.toDegrees(mid.latitude)], height: spread };
+      }
+      return frame;
+    },
+  };
+
+  async function animateCzml(body) {
+    const C = window.Cesium;
+    if (!state.viewer) return;
+    status("Loading CZML…");
+    const r = await post("/api/flyout/czml", body);
+    if (!r.ok) { status("CZML failed", "error"); return; }
+    const doc = await r.json();
+    if (state.czml) state.viewer.dataSources.remove(state.czml, true);
+    state.czml = await C.CzmlDataSource.load(doc);
+    await state.viewer.dataSources.add(state.czml);
+    state.viewer.clock.shouldAnimate = true;
+    state.viewer.scene.maximumRenderTimeChange = 0.0;
+    status("Animating (30× real time).");
+  }
+
+  // altitude vs ground range, as SVG built with DOM calls (no innerHTML)
+  function altitudeChart(res) {
+    const NS = "http://www.w3.org/2000/svg";
+    const W = 340, H = 180, L = 48, R = 22, T = 10, B = 34;
+    const x = res.track.range_km, y = res.track.alt_km;
+    const xmax = Math.max(...x) || 1, ymax = Math.max(...y) || 1;
+    const sx = (v) => L + (v / xmax) * (W - L - R), sy = (v) => H - B - (v / ymax) * (H - T - B);
+    const svg = document.createElementNS(NS, "svg");
+    const a = (e, attrs) => { for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); return e; };
+    a(svg, { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": `Altitude against ground range: apogee ${fmt(ymax, 0)} km, range ${fmt(xmax, 0)} km` });
+    const line = (x1, y1, x2, y2, cls) => svg.append(a(document.createElementNS(NS, "line"), { x1, y1, x2, y2, class: cls }));
+    const text = (tx, ty, s, anchor) => { const t = a(document.createElementNS(NS, "text"), { x: tx, y: ty, "text-anchor": anchor || "middle" }); t.textContent = s; svg.append(t); };
+    line(L, H - B, W - R, H - B, "axis");
+    line(L, T, L, H - B, "axis");
+    for (let k = 0; k <= 4; k++) {
+      text(sx((xmax * k) / 4), H - B + 14, fmt((xmax * k) / 4, 0));
+      text(L - 4, sy((ymax * k) / 4) + 4, fmt((ymax * k) / 4, 0), "end");
+    }
+    text((L + W - R) / 2, H - 4, "ground range (km)");
+    const yl = a(document.createElementNS(NS, "text"), { x: 10, y: (T + H - B) / 2, transform: `rotate(-90 10 ${(T + H - B) / 2})`, "text-anchor": "middle" });
+    yl.textContent = "altitude (km)";
+    svg.append(yl);
+    const pts = x.map((v, i) => `${sx(v).toFixed(1)},${sy(y[i]).toFixed(1)}`).join(" ");
+    svg.append(a(document.createElementNS(NS, "polyline"), { points: pts, class: "track" }));
+    const ev = res.events;
+    const bi = res.track.t_s.findIndex((t) => t >= ev.burnout.t_s);
+    if (bi >= 0) svg.append(a(document.createElementNS(NS, "circle"), { cx: sx(x[bi]), cy: sy(y[bi]), r: 3.5, class: "burnout" }));
+    const ai = y.indexOf(ymax);
+    svg.append(a(document.createElementNS(NS, "circle"), { cx: sx(x[ai]), cy: sy(y[ai]), r: 3.5, class: "apogee" }));
+    return el("figure", { class: "chart-box" }, svg, el("figcaption", { text: "Altitude against ground range; dots: burnout (yellow) and apogee (green)." }));
+  }
+
+  // ------------------------------------------------------------------------------ sources
+  function sourcesList(sources, notes) {
+    const dl = el("dl");
+    for (const [k, v] of Object.entries(sources || {})) dl.append(el("dt", { text: k }), el("dd", { text: v }));
+    const out = [dl];
+    if (notes) out.push(el("p", { class: "notes", text: notes }));
+    return out;
+  }
+  function showMissileSources() {
+    const m = state.catalog.find((x) => x.name === $("#flight-missile").value);
+    const det = $("#flight-missile-sources");
+    if (!m) return;
+    $("summary", det).textContent = `Sources for ${m.title} (${Object.keys(m.sources).length} cited)`;
+    $(".body", det).replaceChildren(
+      el("p", { text: `${m.stages} stage(s), launch mass ${fmt(m.launch_mass_kg / 1000, 1)} t, payload ${fmt(m.payload_kg, 0)} kg, boost ${fmt(m.boost_time_s, 0)} s.` }),
+      ...sourcesList(m.sources, m.notes));
+  }
+
+  // ------------------------------------------------------------------------------ hash (share link)
+  function writeHash() {
+    const panel = state.panel;
+    const params = new URLSearchParams();
+    const res = state.results[panel];
+    if (res) for (const [k, v] of Object.entries(res.request)) params.set(k, String(v));
+    const view = getView();
+    if (view) params.set("view", view);
+    const q = params.toString();
+    const hash = `#${panel}${q ? "?" + q : ""}`;
+    history.replaceState(null, "", hash);
+    $("#share-url").value = location.origin + location.pathname + hash;
+  }
+  function readHash() {
+    const h = location.hash.slice(1);
+    if (!h) return null;
+    const [panel, q] = h.split("?");
+    if (!PANELS.includes(panel)) return null;
+    const params = {};
+    for (const [k, v] of new URLSearchParams(q || "")) params[k] = v;
+    return { panel, params };
+  }
+  async function applyHash() {
+    const h = readHash();
+    if (!h) return;
+    selectPanel(h.panel, false);
+    const view = h.params.view;
+    delete h.params.view;
+    if (Object.keys(h.params).length && API[h.panel]) {
+      fill(h.panel, h.params);
+      await run(h.panel, { view });
+    } else if (view) setView(view);
+  }
+
+  // ------------------------------------------------------------------------------ tabs
+  function selectPanel(panel, focus) {
+    state.panel = panel;
+    for (const t of $$("[role=tab]")) {
+      const on = t.dataset.panel === panel;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      if (on && focus) t.focus();
+    }
+    for (const p of $$("[role=tabpanel]")) p.hidden = p.dataset.panel !== panel;
+    for (const [k, ds] of Object.entries(state.layers)) ds.show = k === panel;
+    if (state.viewer) state.viewer.scene.requestRender();
+  }
+  function initTabs() {
+    const tabs = () => $$("[role=tab]").filter((t) => !t.hidden);
+    for (const t of $$("[role=tab]")) {
+      t.addEventListener("click", () => { selectPanel(t.dataset.panel, true); writeHash(); });
+      t.addEventListener("keydown", (e) => {
+        const list = tabs();
+        const i = list.indexOf(t);
+        let j = null;
+        if (e.key === "ArrowRight") j = (i + 1) % list.length;
+        else if (e.key === "ArrowLeft") j = (i - 1 + list.length) % list.length;
+        else if (e.key === "Home") j = 0;
+        else if (e.key === "End") j = list.length - 1;
+        if (j !== null) { e.preventDefault(); selectPanel(list[j].dataset.panel, true); writeHash(); }
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------------------ start
+  function populate() {
+    const opts = state.catalog.map((m) => el("option", { value: m.name, text: `${m.title} (${m.name})` }));
+    $("#flight-missile").replaceChildren(...opts);
+    $("#rec-missile").replaceChildren(el("option", { value: "", text: "default (hwasong-14)" }),
+      ...state.catalog.map((m) => el("option", { value: m.name, text: m.title })));
+    for (const id of ["#flight-site", "#rec-site"]) {
+      const sel = $(id);
+      for (const s of state.sites) sel.append(el("option", { value: `${s.lat},${s.lon}`, text: s.name, title: s.source }));
+      sel.addEventListener("change", () => {
+        if (sel.value) $(`#${sel.dataset.fills}`).value = sel.value;
+        const s = state.sites.find((x) => `${x.lat},${x.lon}` === sel.value);
+        const hint = $("#flight-site-src");
+        if (id === "#flight-site" && hint) hint.textContent = s ? `Source: ${s.source}` : "";
+      });
+    }
+    const tsel = $("#rec-test");
+    state.tests.forEach((t, i) => {
+      if (t.apogee_km && t.range_km) tsel.append(el("option", { value: String(i), text: `${t.date} ${t.vehicle}: ${fmt(t.apogee_km, 0)} km up, ${fmt(t.range_km, 0)} km out` }));
+    });
+    tsel.addEventListener("change", () => {
+      const t = state.tests[Number(tsel.value)];
+      const det = $("#rec-test-sources");
+      if (!t || tsel.value === "") return;
+      $("#rec-apogee").value = t.apogee_km;
+      $("#rec-range").value = t.range_km;
+      $("#rec-time").value = t.flight_time_s || "";
+      $("#rec-launch").value = `${t.site_lat_deg},${t.site_lon_deg}`;
+      $(".body", det).replaceChildren(el("p", { text: `${t.date}, ${t.vehicle}, from ${t.site_name}.` }), ...sourcesList(t.sources, t.notes));
+      det.open = true;
+    });
+  }
+
+  function initForms() {
+    for (const panel of Object.keys(API)) {
+      const form = formOf(panel);
+      form.addEventListener("submit", (e) => { e.preventDefault(); run(panel); });
+      $("[data-action=example]", form).addEventListener("click", () => {
+        const ex = state.meta && state.meta.examples[panel];
+        if (ex) { fill(panel, Object.fromEntries(Object.entries(ex).map(([k, v]) => [k, v]))); status("Example loaded: press the button to run it."); }
+      });
+      $("[data-action=cancel]", form).addEventListener("click", () => { if (state.controllers[panel]) state.controllers[panel].abort(); });
+    }
+    for (const r of $$("#form-flight input[name=direction]")) r.addEventListener("change", () => setDirection(r.value));
+    $("#flight-profile").addEventListener("change", updateProfile);
+    $("#flight-missile").addEventListener("change", showMissileSources);
+    $("#share-button").addEventListener("click", async () => {
+      writeHash();
+      const inp = $("#share-url");
+      inp.select();
+      try { await navigator.clipboard.writeText(inp.value); status("Share link copied."); } catch (e) { status("Share link selected: copy it with Ctrl+C."); }
+    });
+    window.addEventListener("hashchange", () => applyHash());
+  }
+
+  async function start() {
+    initTabs();
+    initForms();
+    try {
+      const [meta, catalog, tests] = await Promise.all([getJSON("/api/meta"), getJSON("/api/catalog"), getJSON("/api/tests")]);
+      state.meta = meta; state.catalog = catalog; state.tests = tests.tests; state.sites = tests.sites;
+      for (const [p, on] of Object.entries(meta.panels)) { const t = $(`#tab-${p}`); if (t) t.hidden = !on; }
+      populate();
+      fill("flight", meta.examples.flight);
+      fill("reconstruct", meta.examples.reconstruct);
+      fill("check", meta.examples.check);
+    } catch (e) {
+      status(`Could not load the catalog: ${e}`, "error");
+    }
+    try { initGlobe(); } catch (e) { status(`Globe failed: ${e}`, "error"); window.boostphaseDiagnostics.errors.push(String(e)); }
+    document.body.dataset.ready = "1";
+    await applyHash();
+    if (!location.hash) writeHash();
+  }
+
+  window.boostphase = { state, getView, setView, run, collect };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

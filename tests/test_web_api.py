@@ -1,0 +1,424 @@
+"""The web API (FastAPI TestClient, no server): same numbers as the Python API, 422s that name the
+field, the token and host guards, the body limit, the CSP, and a schema-driven fuzz with no 500s."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from boostphase.web import app as webapp
+from boostphase.web.app import EXAMPLES, create_app, jsonable
+
+BASE = "http://127.0.0.1:8000"
+TOKEN = "correct-horse-battery-staple-42"
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app(), base_url=BASE, raise_server_exceptions=False) as c:
+        yield c
+
+
+# ------------------------------------------------------------------------------ same numbers
+
+
+def test_flight_example_equals_python_api(client):
+    from boostphase.flight import fly
+    from boostphase.vehicles import load
+
+    ex = EXAMPLES["flight"]
+    r = client.post("/api/flyout", json=ex)
+    assert r.status_code == 200, r.text
+    lat, lon = (float(x) for x in ex["launch"].split(","))
+    traj = fly(load(ex["missile"]), lat, lon, azimuth_deg=ex["azimuth_deg"], profile=ex["profile"])
+    got = r.json()
+    assert got["summary"] == jsonable(traj.summary())  # same process, same kernel: bit for bit
+    assert got["summary"]["range_km"] == pytest.approx(traj.range_m / 1e3, rel=1e-12)
+    # the track drawn on the globe is the trajectory's own
+    glat, glon, galt = traj.geodetic()
+    assert got["track"]["lat"] == pytest.approx(glat.tolist(), rel=1e-12)
+    assert max(got["track"]["alt_km"]) == pytest.approx(traj.apogee_m / 1e3, rel=1e-3)
+    assert got["events"]["burnout"]["t_s"] == pytest.approx(traj.burnout_time_s)
+    # units in strings go through boostphase.units: "45 deg" is 45
+    r2 = client.post("/api/flyout", json={**ex, "azimuth_deg": "45 deg"})
+    assert r2.json()["summary"] == got["summary"]
+
+
+def test_check_example_equals_python_api(client):
+    from boostphase.claims import check_claim
+
+    ex = EXAMPLES["check"]
+    r = client.post("/api/check", json=ex)
+    assert r.status_code == 200, r.text
+    want = jsonable(check_claim(ex["range_km"], apogee_km=ex["apogee_km"], peak_mach=ex["peak_mach"],
+                                mach_convention=ex["mach_convention"]))
+    assert r.json() == want
+    assert r.json()["ballistic_consistent"] is False  # claim C3: Mach 14 does not fit 1,000 km / 100 km
+
+
+def test_reconstruct_example_is_the_python_api_result(monkeypatch):
+    """The API hands the panel's example to boostphase.reconstruct.reconstruct with the CLI's
+    arguments and returns its result unchanged (one computation; the independent recomputation is
+    the slow test below)."""
+    import boostphase.reconstruct as rec
+
+    calls = []
+    real = rec.reconstruct
+
+    def spy(*a, **k):
+        calls.append((a, k))
+        out = real(*a, **k)
+        calls[-1] = (a, k, out)
+        return out
+
+    monkeypatch.setattr(rec, "reconstruct", spy)
+    ex = EXAMPLES["reconstruct"]
+    client = TestClient(create_app(), base_url=BASE)  # a fresh result cache
+    r = client.post("/api/reconstruct", json=ex)
+    assert r.status_code == 200, r.text
+    (a, k, out), = calls
+    assert a == (ex["apogee_km"], ex["range_km"], ex["flight_time_s"])
+    assert k["launch"] == (40.61556, 126.46306) and k["sensitivity"] is False
+    assert k["cities"] == ["Los Angeles", "Chicago", "New York", "Washington"]
+    got = r.json()
+    for key, val in jsonable(out).items():
+        assert got[key] == val, key
+    assert got["launch"] == {"lat": 40.61556, "lon": 126.46306}
+    assert {c["name"] for c in got["cities"]} >= {"Los Angeles", "Chicago"}
+    # downloads reuse the cached result (no second computation) and are well-formed
+    for fmt in ("geojson", "csv", "czml"):
+        f = client.post(f"/api/reconstruct/{fmt}", json=ex)
+        assert f.status_code == 200 and "attachment" in f.headers["content-disposition"]
+    assert len(calls) == 1
+    czml = json.loads(client.post("/api/reconstruct/czml", json=ex).text)
+    assert czml[0]["id"] == "document" and any(p["id"] == "reach" for p in czml)
+
+
+@pytest.mark.slow
+def test_reconstruct_example_recomputed_equals_api():
+    from boostphase.reconstruct import reconstruct
+
+    ex = EXAMPLES["reconstruct"]
+    with TestClient(create_app(), base_url=BASE) as c:
+        got = c.post("/api/reconstruct", json=ex).json()
+    want = jsonable(reconstruct(ex["apogee_km"], ex["range_km"], ex["flight_time_s"], launch=(40.61556, 126.46306),
+                                test_azimuth_deg=ex["test_azimuth"], cities=ex["cities"].split(","),
+                                sensitivity=False))
+    for key, val in want.items():
+        assert got[key] == val, key
+
+
+def test_catalog_city_meta_tests(client):
+    from boostphase.vehicles import catalog
+
+    cat = client.get("/api/catalog").json()
+    assert [m["name"] for m in cat] == [m.name for m in catalog()]
+    assert all(m["sources"] for m in cat)
+    city = client.get("/api/city", params={"name": "new york"}).json()
+    assert city["name"] == "New York City" and city["country_code"] == "US"
+    meta = client.get("/api/meta").json()
+    assert meta["examples"] == EXAMPLES and meta["panels"]["flight"]
+    tests = client.get("/api/tests").json()
+    assert any(t["date"] == "2017-07-28" for t in tests["tests"]) and tests["sites"]
+
+
+def test_flyout_downloads(client):
+    ex = EXAMPLES["flight"]
+    gj = client.post("/api/flyout/geojson", json=ex)
+    assert gj.status_code == 200
+    kinds = [f["properties"]["kind"] for f in gj.json()["features"]]
+    assert kinds[0] == "track" and "burnout" in kinds
+    csv = client.post("/api/flyout/csv", json=ex).text.splitlines()
+    assert csv[0].startswith("t_s,lat_deg,lon_deg,alt_m") and len(csv) > 50
+    doc = json.loads(client.post("/api/flyout/czml", json=ex).text)
+    ids = [p["id"] for p in doc]
+    assert ids[0] == "document" and {"missile", "burnout", "apogee", "impact"} <= set(ids)
+    missile = next(p for p in doc if p["id"] == "missile")
+    samples = missile["position"]["cartographicDegrees"]
+    assert len(samples) % 4 == 0 and samples[0] == 0.0
+    assert client.post("/api/flyout/kml", json=ex).status_code == 422
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/flyout", {**EXAMPLES["flight"], "missile": "hwasong-99"}, "missile"),
+    ("/api/flyout", {**EXAMPLES["flight"], "launch": "95,126"}, "launch latitude"),
+    ("/api/flyout", {**EXAMPLES["flight"], "launch": "Pyongyang"}, "launch"),
+    ("/api/flyout", {**EXAMPLES["flight"], "azimuth_deg": "north"}, "azimuth_deg"),
+    ("/api/flyout", {**EXAMPLES["flight"], "azimuth_deg": "9**9**9 deg"}, "azimuth_deg"),
+    ("/api/flyout", {**EXAMPLES["flight"], "azimuth_deg": "45 kg"}, "azimuth_deg"),
+    ("/api/flyout", {**EXAMPLES["flight"], "profile": "sideways"}, "profile"),
+    ("/api/flyout", {**EXAMPLES["flight"], "wind": 3}, "wind"),
+    ("/api/flyout", {"missile": "scud-b", "launch": "39,125.7"}, "azimuth_deg"),
+    ("/api/flyout", {"launch": "39,125.7", "azimuth_deg": 40}, "missile"),
+    ("/api/flyout", {**EXAMPLES["flight"], "profile": "lofted"}, "apogee_km"),
+    ("/api/check", {**EXAMPLES["check"], "range_km": -5}, "range_km"),
+    ("/api/check", {**EXAMPLES["check"], "peak_speed_km_s": 4.0}, "peak_mach"),
+    ("/api/check", {**EXAMPLES["check"], "mach_convention": "martian"}, "mach_convention"),
+    ("/api/reconstruct", {**EXAMPLES["reconstruct"], "cities": "Atlantiz"}, "city"),
+    ("/api/reconstruct", {**EXAMPLES["reconstruct"], "apogee_km": 5}, "apogee_km"),
+    ("/api/reconstruct", {"apogee_km": 3000, "range_km": 900, "cities": "Chicago"}, "cities"),
+])
+def test_bad_input_is_422_naming_the_field(client, path, body, field):
+    r = client.post(path, json=body)
+    assert r.status_code == 422, r.text
+    d = r.json()
+    assert d["field"] == field
+    assert d["error"].startswith(field)
+    assert "Traceback" not in r.text
+
+
+def test_same_error_text_as_the_cli(client):
+    """The CLI prints 'error: <text>'; the API's error is <text> (fields named without '--')."""
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "boostphase.cli", "flyout", "--missile", "hwasong-99",
+                        "--launch", "39,125.7", "--azimuth", "40"], capture_output=True, text=True, timeout=300)
+    r = client.post("/api/flyout", json={"missile": "hwasong-99", "launch": "39,125.7", "azimuth_deg": 40})
+    assert p.returncode == 2
+    assert p.stderr.strip() == f"error: {r.json()['error']}"
+
+
+def test_city_errors(client):
+    r = client.get("/api/city", params={"name": "Atlantiz"})
+    assert r.status_code == 422 and r.json()["field"] == "city"
+    r = client.get("/api/city")
+    assert r.status_code == 422 and r.json()["field"] == "name"
+    r = client.get("/api/city", params={"name": "x" * 500})
+    assert r.status_code == 422 and r.json()["field"] == "name"
+
+
+def test_malformed_json_is_422(client):
+    r = client.post("/api/flyout", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"]
+
+
+# ------------------------------------------------------------------------------ security
+
+
+def test_body_size_limit(client):
+    big = {"missile": "x" * (webapp.MAX_BODY_BYTES + 10), "launch": "1,1"}
+    r = client.post("/api/flyout", json=big)
+    assert r.status_code == 413
+
+
+def test_body_size_limit_without_content_length(client):
+    def chunks():
+        for _ in range(20):
+            yield b" " * 8192
+
+    r = client.post("/api/flyout", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_token_required_when_set():
+    app = create_app(token=TOKEN)
+    with TestClient(app, base_url="http://0.0.0.0:8000") as c:
+        assert c.get("/api/meta").status_code == 401
+        assert c.get("/").status_code == 401
+        assert c.get("/cesium/Cesium.js").status_code == 401
+        assert c.post("/api/check", json=EXAMPLES["check"]).status_code == 401
+        assert c.get("/api/meta", headers={"Authorization": "Bearer wrong-token-of-some-length"}).status_code == 401
+        assert c.get("/api/meta", params={"token": TOKEN[:-1]}).status_code == 401
+        assert c.get("/api/meta", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+        r = c.get("/", params={"token": TOKEN})
+        assert r.status_code == 200
+        assert "HttpOnly" in r.headers["set-cookie"] and "SameSite=Strict" in r.headers["set-cookie"]
+        # the cookie set by ?token= lets the page load its scripts and call the API
+        assert c.get("/static/app.js").status_code == 200
+
+
+def test_non_loopback_host_refused_without_token():
+    with TestClient(create_app(), base_url="http://attacker.example:8000") as c:
+        assert c.get("/api/meta").status_code == 421
+    with TestClient(create_app(), base_url="http://localhost:8000") as c:
+        assert c.get("/api/meta").status_code == 200
+
+
+def test_serve_refuses_public_host_without_token(monkeypatch):
+    from boostphase.cli_web import resolve_token
+    from boostphase.errors import InputError
+
+    monkeypatch.delenv("BOOSTPHASE_TOKEN", raising=False)
+    assert resolve_token("127.0.0.1", None) is None
+    with pytest.raises(InputError, match="--host"):
+        resolve_token("0.0.0.0", None)
+    with pytest.raises(InputError, match="--token"):
+        resolve_token("0.0.0.0", "short")
+    assert resolve_token("0.0.0.0", TOKEN) == TOKEN
+    monkeypatch.setenv("BOOSTPHASE_TOKEN", TOKEN)
+    assert resolve_token("0.0.0.0", None) == TOKEN
+
+
+def test_security_headers_and_page(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "<title>" in r.text
+    csp = r.headers["content-security-policy"]
+    script_src = next(d for d in csp.split("; ") if d.startswith("script-src"))
+    assert "'unsafe-eval'" not in script_src and "'unsafe-inline'" not in script_src
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    # no inline script in the page; no outside URL loaded by it
+    assert "<script>" not in r.text and "http://" not in r.text.replace("http://www.w3.org", "")
+    assert client.get("/api/openapi.json").status_code == 200
+    assert client.get("/docs").status_code == 404  # the Swagger page would load code from a CDN
+    assert client.get("/static/../app.py").status_code == 404
+
+
+def test_cesium_served_only_from_its_build(client):
+    if webapp.find_cesium_dir() is None:
+        pytest.fail("CesiumJS missing: run tools/web_setup.sh")
+    assert client.get("/cesium/Cesium.js").status_code == 200
+    assert client.get("/cesium/Assets/Textures/NaturalEarthII/tilemapresource.xml").status_code == 200
+    assert client.get("/cesium/../package.json").status_code == 404
+    assert client.get("/cesium/%2e%2e/package.json").status_code == 404
+
+
+# ------------------------------------------------------------------------------ fuzz (OpenAPI)
+
+_JUNK = st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**20, max_value=10**20),
+                  st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30),
+                  st.sampled_from(["", " ", "nan", "inf km", "1e999 km", "-0", "9**9**9 km", "1,2,3", "NaN,NaN",
+                                   "\x00", "😀", "40,500", "Los Angeles", "1 lightyear", "45 kg"]),
+                  st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+def _resolve(schema, spec):
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = spec["components"]["schemas"][name]
+    return schema
+
+
+def _value(schema, spec, example):
+    schema = _resolve(schema, spec)
+    options = [_JUNK]
+    if example is not None:
+        options += [st.just(example)] * 3
+    if "enum" in schema:
+        options.append(st.sampled_from(schema["enum"]))
+    if "const" in schema:
+        options.append(st.just(schema["const"]))
+    for sub in schema.get("anyOf", []):
+        sub = _resolve(sub, spec)
+        if sub.get("type") != "null":
+            options.append(_value(sub, spec, None))
+    t = schema.get("type")
+    if t == "number":
+        options.append(st.floats(min_value=-1e5, max_value=1e5, allow_nan=False))
+    elif t == "integer":
+        options.append(st.integers(min_value=-10**6, max_value=10**6))
+    elif t == "boolean":
+        options.append(st.booleans())
+    elif t == "string" and "enum" not in schema:
+        options.append(st.text(max_size=schema.get("maxLength", 40) + 5))
+    return st.one_of(*options)
+
+
+def _bodies(spec, path, example):
+    op = spec["paths"][path]["post"]
+    schema = _resolve(op["requestBody"]["content"]["application/json"]["schema"], spec)
+    req = set(schema.get("required", []))
+    props = schema.get("properties", {})
+    required = {k: _value(v, spec, example.get(k)) for k, v in props.items() if k in req}
+    optional = {k: _value(v, spec, example.get(k)) for k, v in props.items() if k not in req}
+    body = st.fixed_dictionaries(required, optional=optional)
+    extra = st.dictionaries(st.sampled_from(["extra", "token", "__proto__"]), _JUNK, max_size=1)
+    # the panel's example with one field changed: near-valid requests that reach the physics
+    fields = {**required, **optional}
+
+    def plausible(k):
+        v = example.get(k)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return fields[k]
+        near = st.floats(min_value=min(0.5 * v, 2 * v), max_value=max(0.5 * v, 2 * v))
+        return st.one_of(fields[k], near, near)
+
+    mutated = st.sampled_from(sorted(fields)).flatmap(
+        lambda k: plausible(k).map(lambda v, k=k: {**example, k: v}))
+    return st.one_of(st.tuples(body, extra).map(lambda be: {**be[0], **be[1]}), mutated, mutated)
+
+
+@pytest.fixture(scope="module")
+def spec(client):
+    return client.get("/api/openapi.json").json()
+
+
+def test_openapi_lists_every_endpoint(spec):
+    assert {"/api/flyout", "/api/reconstruct", "/api/check", "/api/city", "/api/catalog",
+            "/api/flyout/{fmt}", "/api/reconstruct/{fmt}"} <= set(spec["paths"])
+    assert spec["components"]["schemas"]["FlyoutRequest"]["additionalProperties"] is False
+
+
+def test_fuzz_api_from_openapi_no_500(spec, monkeypatch):
+    """~50 schema-driven requests (valid, near-valid and junk): never a 500; every 422 names a
+    field. Reconstructions that pass validation are answered by a stand-in (a real one takes
+    ~20 s; its own tests cover it), so the fuzz stays fast; everything else runs for real."""
+    import boostphase.reconstruct as rec
+
+    monkeypatch.setattr(rec, "reconstruct", lambda *a, **k: {"stand_in": True, "args": [a, sorted(k)]})
+    seen = _fuzz(spec, 50)
+    assert seen["422"] > 0 and seen["ok"] > 0
+
+
+@pytest.mark.slow
+def test_fuzz_api_long(spec):
+    """The same fuzz, 400 requests, every computation real."""
+    seen = _fuzz(spec, 400)
+    assert seen["422"] > 0 and seen["ok"] > 0
+
+
+def _fuzz(spec, n: int) -> dict:
+    client = TestClient(create_app(), base_url=BASE, raise_server_exceptions=False)  # its own cache
+    examples = {"/api/flyout": EXAMPLES["flight"], "/api/check": EXAMPLES["check"],
+                "/api/reconstruct": EXAMPLES["reconstruct"]}
+    strategy = st.one_of(
+        *[st.tuples(st.just(p), _bodies(spec, p, ex)) for p, ex in examples.items()],
+        st.tuples(st.just("/api/city"), st.one_of(st.text(max_size=120), st.sampled_from(["Tokyo", "", "São Paulo"]))),
+    )
+    seen = {"ok": 0, "422": 0}
+
+    @settings(max_examples=n, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(strategy)
+    def one(case):
+        path, body = case
+        if path == "/api/city":
+            r = client.get(path, params={"name": body})
+        else:
+            try:
+                payload = json.dumps(body, allow_nan=False)
+            except ValueError:
+                return
+            r = client.post(path, content=payload, headers={"content-type": "application/json"})
+        assert r.status_code != 500, (path, body, r.text)
+        assert r.status_code in (200, 422), (path, body, r.status_code, r.text)
+        if r.status_code == 422:
+            d = r.json()
+            assert d["field"] and d["error"], d
+            seen["422"] += 1
+        else:
+            seen["ok"] += 1
+            _all_finite(r.json())
+
+    one()
+    return seen
+
+
+def _all_finite(o):
+    if isinstance(o, dict):
+        for v in o.values():
+            _all_finite(v)
+    elif isinstance(o, list):
+        for v in o:
+            _all_finite(v)
+    elif isinstance(o, float):
+        assert math.isfinite(o)
