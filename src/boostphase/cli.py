@@ -22,12 +22,37 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
                   help="Physics-based checks of public claims about ballistic missiles and boost-phase defence.")
 
 
+_STATE = {"save": False, "started": None}
+
+
+@app.callback()
+def _root(save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run store")):
+    """Physics-based checks of public claims about ballistic missiles and boost-phase defence."""
+    import time
+
+    _STATE["save"] = save
+    _STATE["started"] = time.perf_counter()
+
+
+def _maybe_save(data: dict) -> None:
+    """With ``boostphase --save CMD ...``: record the run (argv and the --json result) in the store."""
+    if not _STATE["save"]:
+        return
+    from .store import save_cli_run
+
+    argv = [a for a in sys.argv[1:] if a != "--save"]
+    result = json.loads(json.dumps(data, default=_json_default))
+    run_id = save_cli_run(argv, {"argv": argv}, result, started=_STATE["started"])
+    typer.echo(f"saved as run {run_id} (boostphase runs show {run_id})", err=True)
+
+
 def _fail(msg: str) -> None:
     typer.echo(f"error: {msg}", err=True)
     sys.exit(2)
 
 
 def _emit(data: dict, as_json: bool, title: str = "") -> None:
+    _maybe_save(data)
     if as_json:
         typer.echo(json.dumps(data, indent=2, default=_json_default))
         return
