@@ -422,3 +422,99 @@ def _all_finite(o):
             _all_finite(v)
     elif isinstance(o, float):
         assert math.isfinite(o)
+
+
+# ------------------------------------------------------------------------------ engage and consequence
+
+
+def test_engage_example_equals_python_api(client):
+    from boostphase.engage import Engagement, Interceptor, Platform, Threat, Timeline
+    from boostphase.geography import find_city
+
+    ex = EXAMPLES["engage"]
+    r = client.post("/api/engage", json=ex)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    c = find_city(ex["target"])
+    threat = Threat(ex["missile"], 39.0, 125.7, target=(c.lat_deg, c.lon_deg), profile=ex["profile"])
+    platform = Platform(41.0, 131.3, altitude_m=15e3, orbit_radius_m=20e3, name="orbit 41.00,131.30")
+    want = Engagement(threat, platform, Interceptor.two_stage(5e3), Timeline.total(65.0)).solve().row()
+    assert got["row"] == jsonable(want)
+    assert got["row"]["intercept_possible"] is True
+    assert got["row"]["interceptor_launch_time_s"] == 65.0
+    tr = threat.track
+    assert got["track"]["lat"][0] == pytest.approx(tr.lat_deg[0])
+    assert got["track"]["t_s"][-1] <= tr.burnout_time_s + 1e-9
+    assert [e["event"] for e in got["timeline"]][:2] == ["threat launch", "interceptor launch"]
+    assert client.get("/api/meta").json()["examples"]["engage"] == ex
+    # units in strings: "5000 m/s" is 5 km/s
+    r2 = client.post("/api/engage", json={**ex, "burnout_speed_km_s": "5000 m/s"})
+    assert r2.json()["row"] == got["row"]
+
+
+def test_shortfall_example_equals_python_api(client):
+    from boostphase.consequence import _missile, shortfall_trace
+    from boostphase.geography import find_city
+
+    ex = EXAMPLES["shortfall"]
+    r = client.post("/api/shortfall", json=ex)
+    assert r.status_code == 200, r.text
+    c = find_city(ex["target"])
+    want = shortfall_trace(_missile(ex["missile"], ex["payload_kg"]), (39.0, 125.7), (c.lat_deg, c.lon_deg),
+                           ex["beta_kg_m2"], dt_s=ex["dt_s"])
+    got = r.json()
+    assert got["trace"] == jsonable(want.rows())
+    assert got["intervals"] == jsonable(want.intervals)
+    assert {"cutoff_s", "lat", "lon", "territory", "nearest_city", "nearest_city_km"} == set(got["trace"][0])
+
+
+def test_footprint_sample_is_capped(client, monkeypatch):
+    monkeypatch.setattr(webapp, "MAX_FOOTPRINT_SAMPLE", 50)
+    body = {"missile": "hwasong-15", "launch": "39.0,125.7", "target": "Chicago", "payload_kg": 800,
+            "beta_kg_m2": 5000, "intercept_time_s": 150, "n_fragments": 200, "seed": 7}
+    r = client.post("/api/footprint", json=body)
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["n"] == 200 and d["seed"] == 7
+    assert len(d["sample"]["lat"]) == len(d["sample"]["lon"]) == len(d["sample"]["territory"]) == 50
+    assert d["sample"]["of"] > 50
+    assert sum(d["shares"].values()) == pytest.approx(1.0, abs=0.02)
+    assert set(d["shares_ci"]) == set(d["shares"])
+
+
+def test_footprint_sample_helper_caps_and_keeps_small_clouds():
+    import numpy as np
+
+    class FP:
+        impacted = np.ones(12_000, bool)
+        lat = np.linspace(0, 1, 12_000)
+        lon = np.linspace(0, 1, 12_000)
+        territory = np.array(["Russia"] * 12_000)
+
+    s = webapp.footprint_sample(FP, webapp.MAX_FOOTPRINT_SAMPLE, 1)
+    assert len(s["lat"]) == webapp.MAX_FOOTPRINT_SAMPLE == 5000 and s["of"] == 12_000
+    FP.impacted = np.zeros(12_000, bool)
+    FP.impacted[:10] = True
+    assert len(webapp.footprint_sample(FP, 5000, 1)["lat"]) == 10
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/engage", {**EXAMPLES["engage"], "orbit_centre": "95,131"}, "orbit_centre"),
+    ("/api/engage", {**EXAMPLES["engage"], "burnout_speed_km_s": 50}, "burnout_speed_km_s"),
+    ("/api/engage", {**EXAMPLES["engage"], "delay_s": "1 kg"}, "delay_s"),
+    ("/api/engage", {**EXAMPLES["engage"], "missile": "hwasong-99"}, "missile"),
+    ("/api/engage", {**EXAMPLES["engage"], "target": None}, "target"),
+    ("/api/shortfall", {**EXAMPLES["shortfall"], "launch": "Pyongyang"}, "launch"),
+    ("/api/shortfall", {**EXAMPLES["shortfall"], "dt_s": 0.001}, "dt_s"),
+    ("/api/shortfall", {**EXAMPLES["shortfall"], "payload_kg": None}, "target"),  # out of range
+    ("/api/footprint", {"example": "chicago", "n_fragments": 20_001}, "n_fragments"),
+    ("/api/footprint", {"example": "atlantis"}, "example"),
+    ("/api/footprint", {"missile": "hwasong-15", "launch": "39,125.7"}, "target"),
+])
+def test_engage_consequence_bad_input_is_422_naming_the_field(client, path, body, field):
+    r = client.post(path, json=body)
+    assert r.status_code == 422, r.text
+    d = r.json()
+    assert d["field"].startswith(field), d  # e.g. "orbit_centre latitude", like "launch latitude"
+    assert d["error"].startswith(d["field"]), d
+    assert "Traceback" not in r.text

@@ -19,9 +19,11 @@ Design (see ``shared/DESIGN.md``):
   and results are kept in a small LRU cache so that the downloads (CSV, GeoJSON, CZML) of a result
   just shown do not recompute it. Every response carries ``Server-Timing: compute;dur=MS``.
 
-TODO(engage): add ``/api/engage`` + its panel once :mod:`boostphase.engage` has settled
-(``Scenario``/``parse_scenario`` exist there; see ``PANELS`` below and ``static/app.js``).
-TODO(consequence): add ``/api/consequence`` once :mod:`boostphase.consequence` exists.
+Engage (``/api/engage``): one threat against one UAV orbit, the single-engagement slice of
+``boostphase engage``. Consequence (``/api/shortfall``, ``/api/footprint``): the shortfall trace
+and a *small* fragment Monte Carlo (at most :data:`MAX_FOOTPRINT_FRAGMENTS`; bigger runs belong to
+the CLI); the page gets at most :data:`MAX_FOOTPRINT_SAMPLE` impact points, never the full cloud.
+TODO(engage): several orbits, reach envelopes and the engagement map overlay (``engagement_map``).
 TODO(scenario): the request models here should move to ``boostphase/scenario.py`` when it exists,
 so that CLI, web API and scenario files share one set of models.
 """
@@ -52,6 +54,11 @@ from .. import __version__
 from ..errors import InputError
 
 STATIC_DIR = Path(__file__).with_name("static")
+EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"  # the repository's examples/
+MAX_FOOTPRINT_FRAGMENTS = 20_000   # per web request; the CLI runs millions
+MAX_FOOTPRINT_SAMPLE = 5_000       # impact points sent to the page for drawing
+FOOTPRINT_EXAMPLES = {"chicago": "c5_chicago.toml", "los_angeles": "c5_los_angeles.toml",
+                      "washington": "c5_washington.toml"}
 MAX_BODY_BYTES = 64 * 1024
 MAX_CONCURRENT_JOBS = 2
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -178,6 +185,51 @@ class CheckRequest(_Model):
     tolerance: Annotated[float, Field(allow_inf_nan=False)] = Field(0.05, description="relative tolerance on each figure")
 
 
+class EngageRequest(_Model):
+    """One threat against one UAV orbit (the single-engagement slice of ``boostphase engage``)."""
+
+    missile: ShortText = Field("generic-liquid-icbm", description="catalog name (see /api/catalog)")
+    launch: ShortText = Field(description="LAT,LON of the threat's launch point (deg)")
+    target: ShortText | None = Field(None, description="LAT,LON or a city name")
+    azimuth_deg: Q("deg", -360, 360, "launch azimuth, instead of a target") | None = None
+    profile: Literal["min-energy", "target"] = Field(
+        "min-energy", description="min-energy (the standard boost toward the target) or target")
+    orbit_centre: ShortText = Field(description="LAT,LON of the UAV orbit's centre (deg)")
+    altitude_km: Q("km", 0, 40, "UAV altitude") = 15.0
+    orbit_radius_km: Q("km", 0, 500, "UAV orbit radius") = 20.0
+    burnout_speed_km_s: Q("km/s", 0.1, 15, "interceptor ideal burnout speed (two 20 s stages)") = 5.0
+    delay_s: Q("s", 0, 1000, "total delay from the threat's launch to the interceptor's launch") = 65.0
+
+
+class ShortfallRequest(_Model):
+    """``boostphase shortfall`` as JSON: where the payload falls if thrust stops at each moment."""
+
+    missile: ShortText = Field(description="catalog name (see /api/catalog)")
+    launch: ShortText = Field(description="LAT,LON of the launch point (deg)")
+    target: ShortText | None = Field(None, description="LAT,LON or a city name")
+    azimuth_deg: Q("deg", -360, 360, "launch azimuth, instead of a target") | None = None
+    payload_kg: Q("kg", 1, 1e5, "payload mass (default: the catalog's)") | None = None
+    beta_kg_m2: Q("kg/m^2", 1, 1e6, "payload ballistic coefficient in kg/m^2 (empty: vacuum)") | None = None
+    dt_s: Q("s", 0.5, 60, "step between cut-off times") = 2.0
+
+
+class FootprintRequest(_Model):
+    """A small debris Monte Carlo (``boostphase footprint``): an example scenario, or a threat and
+    an intercept time."""
+
+    example: Literal["chicago", "los_angeles", "washington"] | None = Field(
+        None, description="a C5 example scenario (examples/c5_*.toml); the threat fields are then ignored")
+    missile: ShortText | None = Field(None, description="catalog name (see /api/catalog)")
+    launch: ShortText | None = Field(None, description="LAT,LON of the launch point (deg)")
+    target: ShortText | None = Field(None, description="LAT,LON or a city name")
+    payload_kg: Q("kg", 1, 1e5, "payload mass (default: the catalog's)") | None = None
+    beta_kg_m2: Q("kg/m^2", 1, 1e6, "payload ballistic coefficient in kg/m^2 (empty: vacuum)") | None = None
+    intercept_time_s: Q("s", 1, 2000, "intercept time after launch (empty: the scenario's window)") | None = None
+    n_fragments: int = Field(2000, ge=1, le=MAX_FOOTPRINT_FRAGMENTS,
+                             description=f"fragments to fly (at most {MAX_FOOTPRINT_FRAGMENTS} on the web)")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="random seed (empty: the scenario's)")
+
+
 # The example scenario of each panel: shown by the page's "Example" buttons, used by the tests.
 EXAMPLES: dict[str, dict[str, Any]] = {
     "flight": {"missile": "hwasong-14", "launch": "40.61556,126.46306", "azimuth_deg": 45.0,
@@ -188,6 +240,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                     "cities": "Los Angeles,Chicago,New York,Washington", "no_sensitivity": True},
     # Claim C3: the IRBM of 14 Jan 2024, "1,000 km, 100 km altitude, Mach 14"
     "check": {"range_km": 1000.0, "apogee_km": 100.0, "peak_mach": 14.0, "mach_convention": "sea-level"},
+    # Claim C4: examples/c4_single_orbit.toml, first threat, its one orbit (total delay 45+15+5 s)
+    "engage": {"missile": "generic-liquid-icbm", "launch": "39.0,125.7", "target": "Chicago",
+               "profile": "min-energy", "orbit_centre": "41.0,131.3", "altitude_km": 15.0,
+               "orbit_radius_km": 20.0, "burnout_speed_km_s": 5.0, "delay_s": 65.0},
+    # Claim C5: examples/c5_chicago.toml (Hwasong-15 class with 800 kg toward Chicago)
+    "shortfall": {"missile": "hwasong-15", "launch": "39.0,125.7", "target": "Chicago", "payload_kg": 800.0,
+                  "beta_kg_m2": 5000.0, "dt_s": 2.0},
+    "footprint": {"example": "chicago", "n_fragments": 2000},
 }
 
 
@@ -196,10 +256,9 @@ def _optional_module(name: str) -> bool:
 
 
 def panels() -> dict[str, bool]:
-    """Which panels the page shows. Engage and consequence: TODO hooks until their API exists."""
+    """Which panels the page shows (engage and consequence: when their modules are installed)."""
     return {"flight": True, "reconstruct": True, "check": True,
-            "engage": False,  # TODO(engage): True once /api/engage exists (module present: see meta)
-            "consequence": False}  # TODO(consequence)
+            "engage": _optional_module("engage"), "consequence": _optional_module("consequence")}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -344,6 +403,117 @@ def compute_check(req: CheckRequest) -> dict:
                                 peak_speed_km_s=req.peak_speed_km_s, peak_mach=req.peak_mach,
                                 mach_convention=req.mach_convention, glide_ld=req.glide_ld,
                                 tolerance=req.tolerance))
+
+
+def _target(field: str, text: str | None, azimuth) -> tuple[float, float] | None:
+    tgt = _parse_place(field, text) if text else None
+    if (tgt is None) == (azimuth is None):
+        raise InputError("target", text, "exactly one of a target (LAT,LON or a city) or azimuth_deg")
+    return tgt
+
+
+def compute_engage(req: EngageRequest) -> dict:
+    """One threat, one orbit, one interceptor, a total delay: the CLI's engagement row, plus the
+    threat's boost track, the orbit and the timeline for drawing."""
+    from ..engage import Engagement, Interceptor, Platform, Threat, Timeline
+
+    lat, lon = _parse_latlon("launch", req.launch)
+    tgt = _target("target", req.target, req.azimuth_deg)
+    clat, clon = _parse_latlon("orbit_centre", req.orbit_centre)
+    if req.profile == "target" and tgt is None:
+        raise InputError("profile", req.profile, "a target for the 'target' profile")
+    threat = Threat(req.missile, lat, lon, target=tgt, azimuth_deg=req.azimuth_deg, profile=req.profile)
+    platform = Platform(clat, clon, altitude_m=req.altitude_km * 1e3, orbit_radius_m=req.orbit_radius_km * 1e3,
+                        name=f"orbit {clat:.2f},{clon:.2f}")
+    interceptor = Interceptor.two_stage(req.burnout_speed_km_s * 1e3)
+    timeline = Timeline.total(req.delay_s)
+    row = Engagement(threat, platform, interceptor, timeline).solve().row()
+    tr = threat.track
+    boost = tr.t_s <= tr.burnout_time_s + 1e-9
+    events = [("threat launch", 0.0), ("interceptor launch", row["interceptor_launch_time_s"])]
+    if row["intercept_time_s"] is not None:
+        events.append(("intercept", row["intercept_time_s"]))
+    events.append(("threat burnout", row["burnout_time_s"]))
+    if row["latest_useful_time_s"] != row["burnout_time_s"]:
+        events.append(("latest useful intercept", row["latest_useful_time_s"]))
+    return jsonable({
+        "row": row,
+        "threat": {"name": threat.name, "missile": threat.missile.name,
+                   "launch": {"lat": lat, "lon": lon},
+                   "target": None if tgt is None else {"lat": tgt[0], "lon": tgt[1]},
+                   "burnout_time_s": tr.burnout_time_s},
+        "track": {"t_s": tr.t_s[boost], "lat": tr.lat_deg[boost], "lon": tr.lon_deg[boost],
+                  "alt_km": tr.alt_m[boost] / 1e3},
+        "orbit": {"lat": clat, "lon": clon, "alt_km": req.altitude_km, "radius_km": req.orbit_radius_km},
+        "interceptor": interceptor.name,
+        "timeline": [{"event": e, "t_s": t} for e, t in sorted(events, key=lambda x: x[1])],
+    })
+
+
+def compute_shortfall(req: ShortfallRequest) -> dict:
+    """``boostphase shortfall --json``: the trace and its territory intervals."""
+    from ..consequence import _missile, shortfall_trace
+    from ..vehicles import load
+
+    launch = _parse_latlon("launch", req.launch)
+    tgt = _target("target", req.target, req.azimuth_deg)
+    m = load(req.missile)
+    if req.payload_kg is not None:
+        m = _missile(m, req.payload_kg)
+    return jsonable(shortfall_trace(m, launch, tgt, req.beta_kg_m2, dt_s=req.dt_s,
+                                    azimuth_deg=req.azimuth_deg).to_dict())
+
+
+def footprint_scenario(req: FootprintRequest):
+    """The :class:`boostphase.consequence.Scenario` of a footprint request."""
+    import tomllib
+
+    from ..consequence import parse_scenario
+
+    if req.example is not None:
+        path = EXAMPLES_DIR / FOOTPRINT_EXAMPLES[req.example]
+        if not path.is_file():
+            raise InputError("example", req.example, "an example scenario of a source checkout (examples/)")
+        data = tomllib.loads(path.read_text())
+    else:
+        if req.missile is None or req.launch is None or req.target is None:
+            raise InputError("missile" if req.missile is None else "launch" if req.launch is None else "target",
+                             None, "missile, launch and target, or an example scenario")
+        threat: dict[str, Any] = {"missile": req.missile, "launch": list(_parse_latlon("launch", req.launch)),
+                                  "target": list(_parse_place("target", req.target)), "profile": "target",
+                                  "payload_beta": "vacuum" if req.beta_kg_m2 is None else req.beta_kg_m2}
+        if req.payload_kg is not None:
+            threat["payload_kg"] = req.payload_kg
+        data = {"title": "web request", "threat": threat}
+    data.setdefault("fragments", {})["n"] = req.n_fragments
+    if req.intercept_time_s is not None:
+        data["intercept"] = {"time": req.intercept_time_s}
+    if req.seed is not None:
+        data["seed"] = req.seed
+    return parse_scenario(data)
+
+
+def footprint_sample(fp, cap: int, seed: int) -> dict:
+    """At most ``cap`` impact points of a footprint (a seeded random subset), for drawing."""
+    idx = np.flatnonzero(fp.impacted)
+    total = int(idx.size)
+    if total > cap:
+        idx = np.sort(np.random.default_rng(seed).choice(idx, size=cap, replace=False))
+    return {"lat": np.round(fp.lat[idx], 4), "lon": np.round(fp.lon[idx], 4),
+            "territory": [str(x) for x in fp.territory[idx]], "of": total}
+
+
+def compute_footprint(req: FootprintRequest) -> dict:
+    """A small footprint: the CLI's JSON (shares with Wilson intervals, cities, payload, stages)
+    and a sample of at most :data:`MAX_FOOTPRINT_SAMPLE` impact points."""
+    from ..consequence import footprint
+
+    sc = footprint_scenario(req)
+    fp = footprint(sc)
+    out = fp.to_dict()
+    out["sample"] = footprint_sample(fp, MAX_FOOTPRINT_SAMPLE, fp.seed)
+    out["title"] = sc.title
+    return jsonable(out)
 
 
 def catalog_payload() -> list[dict]:
@@ -606,6 +776,24 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     def api_check(req: CheckRequest) -> dict:
         """Check a claim (``boostphase check --json``): verdict and reasons in plain words."""
         return run("check", req, lambda: compute_check(req))
+
+    @app.post("/api/engage", tags=["engage"])
+    def api_engage(req: EngageRequest) -> dict:
+        """One threat against one UAV orbit: the engagement row of ``boostphase engage --json``
+        (``row``), the threat's boost track, the orbit and the timeline."""
+        return run("engage", req, lambda: compute_engage(req))
+
+    @app.post("/api/shortfall", tags=["consequence"])
+    def api_shortfall(req: ShortfallRequest) -> dict:
+        """Payload impact for thrust termination at each moment of boost (``boostphase shortfall
+        --json``): ``trace`` and ``intervals`` by territory."""
+        return run("shortfall", req, lambda: compute_shortfall(req))
+
+    @app.post("/api/footprint", tags=["consequence"])
+    def api_footprint(req: FootprintRequest) -> dict:
+        """Debris footprint Monte Carlo (at most 20,000 fragments here): shares by territory with
+        95 % Wilson intervals, and ``sample``, at most 5,000 impact points for drawing."""
+        return run("footprint", req, lambda: compute_footprint(req))
 
     # --- page, static files, Cesium -------------------------------------------------------------
     @app.get("/", include_in_schema=False)

@@ -8,10 +8,14 @@
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
   const PANELS = ["flight", "reconstruct", "check", "engage", "consequence"];
-  const API = { flight: "flyout", reconstruct: "reconstruct", check: "check" };
+  const API = { flight: "flyout", reconstruct: "reconstruct", check: "check", engage: "engage",
+    shortfall: "shortfall", footprint: "footprint" };
+  // forms/results/layers that live inside another panel's tab (the Consequence tab holds two forms)
+  const TAB_OF = { shortfall: "consequence", footprint: "consequence" };
+  const tabOf = (k) => TAB_OF[k] || k;
   const state = {
     meta: null, catalog: [], tests: [], sites: [], viewer: null, panel: "flight",
-    results: {}, controllers: {}, layers: {}, runs: 0,
+    results: {}, controllers: {}, layers: {}, prims: {}, runs: 0,
   };
 
   // ------------------------------------------------------------------------------ formatting
@@ -79,10 +83,16 @@
     viewer.scene.skyAtmosphere.show = true;
     viewer.camera.setView({ destination: C.Cartesian3.fromDegrees(170.0, 40.0, 2.2e7) });
     state.viewer = viewer;
-    for (const p of ["flight", "reconstruct", "check"]) {
+    for (const p of ["flight", "reconstruct", "check", "engage", "shortfall", "footprint"]) {
       const ds = new C.CustomDataSource(p);
       viewer.dataSources.add(ds);
       state.layers[p] = ds;
+      ds.show = tabOf(p) === state.panel;
+    }
+    // point clouds (shortfall trace, fragment sample) as point primitives: thousands draw smoothly
+    for (const p of ["shortfall", "footprint"]) {
+      state.prims[p] = viewer.scene.primitives.add(new C.PointPrimitiveCollection());
+      state.prims[p].show = tabOf(p) === state.panel;
     }
     // clicking the globe fills the launch point or the target
     const handler = new C.ScreenSpaceEventHandler(viewer.scene.canvas);
@@ -100,6 +110,11 @@
         }
       } else if (state.panel === "reconstruct") {
         $("#rec-launch").value = text;
+      } else if (state.panel === "engage") {
+        const mode = ($("#form-engage input[name=click]:checked") || {}).value;
+        $(mode === "launch" ? "#eng-launch" : "#eng-orbit").value = text;
+      } else if (state.panel === "consequence") {
+        $("#sf-launch").value = text;
       }
       status(`Globe click: ${text}`);
     }, C.ScreenSpaceEventType.LEFT_CLICK);
@@ -174,6 +189,7 @@
   }
   function clearLayer(panel) {
     if (state.layers[panel]) state.layers[panel].entities.removeAll();
+    if (state.prims[panel]) state.prims[panel].removeAll();
     if (state.czml) { state.viewer.dataSources.remove(state.czml, true); state.czml = null; }
   }
   function marker(ds, lon, lat, altM, text, color, below) {
@@ -201,6 +217,15 @@
   }
 
   function collect(panel) {
+    const body = collectForm(panel);
+    if (panel === "footprint" && !body.example) {
+      // a custom footprint: the threat of the shortfall form, at the intercept time given here
+      const sf = collectForm("shortfall");
+      for (const k of ["missile", "launch", "target", "payload_kg", "beta_kg_m2"]) if (sf[k] !== undefined) body[k] = sf[k];
+    }
+    return body;
+  }
+  function collectForm(panel) {
     const form = formOf(panel);
     const body = {};
     for (const inp of $$("input[name], select[name]", form)) {
@@ -411,7 +436,91 @@
       box.replaceChildren(verdict, el("h3", { text: "Reasons" }), reasons, table("Figures (spherical Earth)", rows),
         el("p", { class: "method", text: `Earth: ${res.earth}.` }));
     },
+    engage(res, body, box) {
+      const r = res.row;
+      const ok = r.intercept_possible;
+      const verdict = el("p", { class: `verdict ${ok ? "yes" : "no"}`, dataset: { key: "intercept_possible", value: String(ok) } },
+        ok ? "Intercept possible before burnout." : "No intercept in time from this orbit.");
+      const rows = [
+        ["Intercept time after threat launch", r.intercept_time_s, 1, "s", "intercept_time_s"],
+        ["Margin before burnout", r.margin_before_burnout_s, 1, "s", "margin_before_burnout_s"],
+        ["Interceptor fly-out time", r.interceptor_flyout_s, 1, "s", "interceptor_flyout_s"],
+        ["Closing speed", r.closing_speed_km_s, 2, "km/s", "closing_speed_km_s"],
+        ["Intercept latitude", r.intercept.lat, 4, "deg", "intercept.lat"],
+        ["Intercept longitude", r.intercept.lon, 4, "deg", "intercept.lon"],
+        ["Intercept altitude", r.intercept.alt_km, 1, "km", "intercept.alt_km"],
+        ["Ground range from the orbit (worst point)", r.ground_range_km, 0, "km", "ground_range_km"],
+        ["Interceptor too late by at least", r.shortfall_s, 1, "s", "shortfall_s"],
+        ["Threat burnout time", r.burnout_time_s, 1, "s", "burnout_time_s"],
+        ["Interceptor", res.interceptor, 0, "", null],
+      ].filter((x) => x[1] !== null && x[1] !== undefined);
+      const tl = el("table", { class: "results timeline" }, el("caption", { text: "Timeline (s after the threat's launch)" }));
+      tl.append(el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "event" }), el("th", { scope: "col", text: "time (s)" }))));
+      const tb = el("tbody");
+      for (const e of res.timeline) tb.append(el("tr", {}, el("th", { scope: "row", text: e.event }), el("td", { class: "num", text: fmt(e.t_s, 1) })));
+      tl.append(tb);
+      box.replaceChildren(verdict, table(`${res.threat.name} vs ${r.platform}`, rows), tl,
+        el("p", { class: "method", text: `Method: reach ${r.method}, reference ${r.platform_reference}, criterion ${r.criterion}.` }));
+    },
+    shortfall(res, body, box) {
+      const t = el("table", { class: "results" }, el("caption", { text: `Where the payload falls if thrust stops (burnout ${fmt(res.burnout_s, 0)} s)` }));
+      t.append(el("thead", {}, el("tr", {}, ...["territory", "cut-off from (s)", "to (s)"].map((h) => el("th", { scope: "col", text: h })))));
+      const tb = el("tbody");
+      for (const iv of res.intervals) {
+        tb.append(el("tr", {}, el("th", { scope: "row" }, swatch(iv.territory), iv.territory),
+          el("td", { class: "num", text: fmt(iv.from_s, 0) }), el("td", { class: "num", text: fmt(iv.to_s, 0) })));
+      }
+      t.append(tb);
+      const last = res.trace[res.trace.length - 1];
+      box.replaceChildren(t, el("p", { class: "method", text: `${res.trace.length} cut-off times; at burnout the payload falls ` +
+        `${fmt(last.nearest_city_km, 0)} km from ${last.nearest_city}. Payload ballistic coefficient: ` +
+        `${res.beta_kg_m2 === null ? "vacuum" : fmt(res.beta_kg_m2, 0) + " kg/m²"}.` }));
+    },
+    footprint(res, body, box) {
+      const t = el("table", { class: "results" }, el("caption", { text: `Fragment impacts by territory (${fmt(res.n, 0)} fragments, seed ${res.seed})` }));
+      t.append(el("thead", {}, el("tr", {}, ...["territory", "share (%)", "95 % interval (%)"].map((h) => el("th", { scope: "col", text: h })))));
+      const tb = el("tbody");
+      for (const [k, v] of Object.entries(res.shares).sort((a, b) => b[1] - a[1])) {
+        const ci = res.shares_ci[k] || [null, null];
+        tb.append(el("tr", {}, el("th", { scope: "row" }, swatch(k), k), el("td", { class: "num", text: fmt(100 * v, 1), dataset: { key: `shares.${k}`, value: String(v) } }),
+          el("td", { class: "num", text: `${fmt(100 * ci[0], 1)} to ${fmt(100 * ci[1], 1)}` })));
+      }
+      t.append(tb);
+      const parts = [t, el("p", { class: "method", text: `Globe: ${fmt(res.sample.lat.length, 0)} of ${fmt(res.sample.of, 0)} impact points (a random sample). ${res.ci_method}.` })];
+      if (res.cities_at_risk && res.cities_at_risk.length) {
+        parts.push(el("p", { class: "method", text: `Cities within ${fmt(res.city_radius_km, 0)} km of an impact: ` +
+          res.cities_at_risk.slice(0, 8).map((c) => c.name || c.city).join(", ") + "." }));
+      }
+      box.replaceChildren(...parts);
+    },
   };
+
+  // one colour per territory name, in order of first appearance (the same in every table and on
+  // the globe for the whole session; 12 colours before they repeat)
+  const PALETTE = ["#ef476f", "#ffd166", "#06d6a0", "#4cc9f0", "#f78c6b", "#b388eb", "#83c5be", "#ffafcc", "#90be6d", "#f9c74f", "#577590", "#e5e5e5"];
+  const territoryColors = new Map();
+  function territoryColor(name) {
+    const k = String(name);
+    if (!territoryColors.has(k)) territoryColors.set(k, PALETTE[territoryColors.size % PALETTE.length]);
+    return territoryColors.get(k);
+  }
+  function swatch(name) {
+    return el("span", { class: "swatch", style: `background:${territoryColor(name)}`, "aria-hidden": "true" });
+  }
+  function points(panel, lats, lons, names, size) {
+    const C = window.Cesium;
+    const pc = state.prims[panel];
+    const colors = {};
+    const out = [];
+    for (let i = 0; i < lats.length; i++) {
+      const name = names[i];
+      if (!colors[name]) colors[name] = C.Color.fromCssColorString(territoryColor(name));
+      const pos = C.Cartesian3.fromDegrees(lons[i], lats[i], 0);
+      pc.add({ position: pos, pixelSize: size, color: colors[name], outlineColor: C.Color.BLACK, outlineWidth: size > 4 ? 1 : 0 });
+      out.push(pos);
+    }
+    return out;
+  }
 
   const DRAW = {
     flight(res) {
@@ -459,6 +568,51 @@
         const spread = pts.length > 1 ? 2.6e7 : Math.min(Math.max(reach * 2.2e3, 3.0e6), 2.6e7);
         return { over: [C.Math.toDegrees(mid.longitude), C.Math.toDegrees(mid.latitude)], height: spread };
       }
+      return frame;
+    },
+    engage(res) {
+      const C = window.Cesium;
+      const ds = state.layers.engage;
+      clearLayer("engage");
+      const t = res.track;
+      const xyz = [];
+      for (let i = 0; i < t.lat.length; i++) xyz.push(t.lon[i], t.lat[i], t.alt_km[i] * 1000);
+      ds.entities.add({ name: "threat boost", polyline: { positions: C.Cartesian3.fromDegreesArrayHeights(xyz), width: 3,
+        material: C.Color.fromCssColorString("#ff5a36"), arcType: C.ArcType.NONE } });
+      const o = res.orbit;
+      ds.entities.add({ name: "UAV orbit", position: C.Cartesian3.fromDegrees(o.lon, o.lat, o.alt_km * 1000),
+        ellipse: { semiMajorAxis: Math.max(o.radius_km, 1) * 1000, semiMinorAxis: Math.max(o.radius_km, 1) * 1000,
+          height: o.alt_km * 1000, fill: false, outline: true, outlineColor: C.Color.fromCssColorString("#4cc9f0"), outlineWidth: 2 } });
+      marker(ds, o.lon, o.lat, o.alt_km * 1000, "UAV orbit", "#4cc9f0", true);
+      marker(ds, res.threat.launch.lon, res.threat.launch.lat, 0, "launch", "#ffffff");
+      const n = t.lat.length - 1;
+      if (n >= 0) marker(ds, t.lon[n], t.lat[n], t.alt_km[n] * 1000, `burnout ${fmt(t.t_s[n], 0)} s`, "#ffd166");
+      const r = res.row;
+      const frame = C.Cartesian3.fromDegreesArrayHeights(xyz);
+      frame.push(C.Cartesian3.fromDegrees(o.lon, o.lat, o.alt_km * 1000));
+      if (r.intercept.lat !== null) {
+        marker(ds, r.intercept.lon, r.intercept.lat, r.intercept.alt_km * 1000, `intercept ${fmt(r.intercept_time_s, 0)} s, ${fmt(r.intercept.alt_km, 0)} km`, "#06d6a0", true);
+        ds.entities.add({ name: "interceptor line of fire", polyline: { positions: C.Cartesian3.fromDegreesArrayHeights(
+          [o.lon, o.lat, o.alt_km * 1000, r.intercept.lon, r.intercept.lat, r.intercept.alt_km * 1000]), width: 2,
+        material: new C.PolylineDashMaterialProperty({ color: C.Color.fromCssColorString("#06d6a0") }), arcType: C.ArcType.NONE } });
+      }
+      return frame;
+    },
+    shortfall(res) {
+      const ds = state.layers.shortfall;
+      clearLayer("shortfall");
+      const tr = res.trace;
+      const frame = points("shortfall", tr.map((p) => p.lat), tr.map((p) => p.lon), tr.map((p) => p.territory), 7);
+      marker(ds, res.launch.lon, res.launch.lat, 0, "launch", "#ffffff");
+      marker(ds, res.nominal_impact.lon, res.nominal_impact.lat, 0, "nominal impact", "#ef476f", true);
+      return frame;
+    },
+    footprint(res) {
+      const ds = state.layers.footprint;
+      clearLayer("footprint");
+      const s = res.sample;
+      const frame = points("footprint", s.lat, s.lon, s.territory, 4);
+      if (res.threat && res.threat.launch) marker(ds, res.threat.launch.lon, res.threat.launch.lat, 0, "launch", "#ffffff");
       return frame;
     },
   };
@@ -572,7 +726,8 @@
       if (on && focus) t.focus();
     }
     for (const p of $$("[role=tabpanel]")) p.hidden = p.dataset.panel !== panel;
-    for (const [k, ds] of Object.entries(state.layers)) ds.show = k === panel;
+    for (const [k, ds] of Object.entries(state.layers)) ds.show = tabOf(k) === panel;
+    for (const [k, pc] of Object.entries(state.prims)) pc.show = tabOf(k) === panel;
     if (state.viewer) state.viewer.scene.requestRender();
   }
   function initTabs() {
@@ -596,6 +751,9 @@
   function populate() {
     const opts = state.catalog.map((m) => el("option", { value: m.name, text: `${m.title} (${m.name})` }));
     $("#flight-missile").replaceChildren(...opts);
+    for (const id of ["#eng-missile", "#sf-missile"]) {
+      $(id).replaceChildren(...state.catalog.map((m) => el("option", { value: m.name, text: `${m.title} (${m.name})` })));
+    }
     $("#rec-missile").replaceChildren(el("option", { value: "", text: "default (hwasong-14)" }),
       ...state.catalog.map((m) => el("option", { value: m.name, text: m.title })));
     for (const id of ["#flight-site", "#rec-site"]) {
@@ -658,6 +816,7 @@
       fill("flight", meta.examples.flight);
       fill("reconstruct", meta.examples.reconstruct);
       fill("check", meta.examples.check);
+      for (const p of ["engage", "shortfall", "footprint"]) if (meta.examples[p]) fill(p, meta.examples[p]);
     } catch (e) {
       status(`Could not load the catalog: ${e}`, "error");
     }
