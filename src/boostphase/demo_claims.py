@@ -53,6 +53,7 @@ def run(con, out: Path) -> None:
         for reason in r["reasons"]:
             con.print(f"  - {reason}")
     run_overflight(con)
+    run_timeline(con, out)
 
 
 def run_overflight(con) -> None:
@@ -68,3 +69,20 @@ def run_overflight(con) -> None:
                   f"{s['min_altitude_km']:6.0f}-{s['max_altitude_km']:4.0f} km altitude")
     con.print("  (Japan's Ministry of Defense reported the 29 Aug 2017 flight over Hokkaido, apogee ~550 km; "
               "the model's class figures are in catalog/hwasong-12.toml)")
+
+
+def run_timeline(con, out: Path) -> None:
+    """C2: implied reach of every catalogued North Korean test, as a timeline plot."""
+    from .cli_tests import _catalog_row, _plot, _reconstruct_all
+    from .testflights import load_tests
+
+    con.rule("[bold]C2: implied reach per test, 2017-2024 (class models fitted to each test)")
+    tests = load_tests()
+    rows = [_catalog_row(t) for t in tests]
+    _reconstruct_all(tests, rows, sensitivity=False, verbose=False)
+    for t, r in zip(tests, rows, strict=True):
+        rng = r.get("implied_max_range_km")
+        what = f"{rng:,.0f} km" if rng else r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
+        con.print(f"  {t.date}  {t.vehicle:<22} {what}")
+    path = _plot(tests, rows, out / "timeline.png", None)
+    con.print(f"plot: {path}  (`boostphase tests --plot timeline.png` adds the burn-time +-20 % bars)")

@@ -45,18 +45,23 @@ def _multi_run(missiles, lat, lon, az_deg, kicks_deg, earth: Earth):
     return [{k: v[s] for k, v in out.items()} for s in np.split(np.arange(len(bo)), splits)]
 
 
-def _apogee_at_downrange(out, kicks, range_m):
+def _apogee_at_downrange(out, kicks, range_m, branch: str = "lofted"):
     """Apogee (m) and kick (deg) of the flight that lands ``range_m`` down the azimuth (NaN if none).
 
     Downrange grows with the kick along the lofted branch (from behind the launch point, where
-    Coriolis drift puts a near-vertical shot, through the test's range): its first upward
-    crossing of ``range_m`` is the lofted solution. The apogee there is a smooth, falling function
-    of payload, unlike the range at a fixed apogee, which folds where the lofted branch tops out."""
+    Coriolis drift puts a near-vertical shot, up to the minimum-energy kick) and falls beyond it
+    (depressed branch). ``branch="lofted"`` takes the first upward crossing of ``range_m``,
+    ``"depressed"`` the last downward one. The apogee there is a smooth function of payload,
+    unlike the range at a fixed apogee, which folds where the lofted branch tops out."""
     d = np.nan_to_num(out["downrange_m"], nan=-np.inf) - range_m
-    idx = np.nonzero((d[:-1] < 0) & (d[1:] >= 0))[0]
-    if len(idx) == 0:
+    if branch == "lofted":
+        idx = np.nonzero((d[:-1] < 0) & (d[1:] >= 0))[0]
+        j = idx[0] if len(idx) else None
+    else:
+        idx = np.nonzero((d[:-1] >= 0) & (d[1:] < 0))[0]
+        j = idx[-1] if len(idx) else None
+    if j is None:
         return np.nan, np.nan
-    j = idx[0]
     w = -d[j] / (d[j + 1] - d[j])
     a = out["apogee_alt"]
     return a[j] + w * (a[j + 1] - a[j]), kicks[j] + w * (kicks[j + 1] - kicks[j])
@@ -107,35 +112,52 @@ def fit_vehicle(base, apogee_m: float, range_m: float, lat: float, lon: float, a
 
 def _fit_payload(base, apogee_m: float, range_m: float, lat: float, lon: float, az_deg: float,
                  earth: Earth = WGS84) -> Fit:
+    """Try the lofted branch (what North Korea's tests fly), then the depressed one (a test
+    flown flatter than minimum energy, e.g. the 2017 overflights of Japan)."""
+    try:
+        return _fit_branch(base, apogee_m, range_m, lat, lon, az_deg, earth, "lofted")
+    except _TooWeak:
+        raise
+    except InputError as lofted_error:
+        try:
+            return _fit_branch(base, apogee_m, range_m, lat, lon, az_deg, earth, "depressed")
+        except InputError:
+            raise lofted_error from None
+
+
+def _fit_branch(base, apogee_m: float, range_m: float, lat: float, lon: float, az_deg: float,
+                earth: Earth, branch: str) -> Fit:
     """Scale the payload of ``base`` so that its lofted flight landing ``range_m`` down the test
     azimuth peaks at ``apogee_m`` (batched grid over payload x kick, then a secant on exact fits)."""
-    kicks = np.geomspace(0.02, 40.0, 48)
+    kicks = np.geomspace(0.02, 60.0, 56)
     lo, hi = 0.05 * base.payload_kg, 6.0 * base.payload_kg
     payloads = np.geomspace(lo, hi, 10)
     for _ in range(3):
         outs = _multi_run([base.with_payload(p) for p in payloads], lat, lon, az_deg, [kicks] * len(payloads), earth)
-        apos = np.array([_apogee_at_downrange(o, kicks, range_m)[0] for o in outs])
-        # the apogee of the flight that lands at the test range falls as the payload grows
-        f = np.where(np.isfinite(apos), apos - apogee_m, -np.inf)
+        apos = np.array([_apogee_at_downrange(o, kicks, range_m, branch)[0] for o in outs])
+        sign = 1.0 if branch == "lofted" else -1.0
+        # lofted: the apogee at the test range falls as the payload grows; depressed: it rises
+        f = np.where(np.isfinite(apos), sign * (apos - apogee_m), -np.inf)
         idx = np.nonzero((f[:-1] >= 0) & (f[1:] < 0))[0]
         if len(idx) == 0:
-            if not np.isfinite(apos).any() or np.nanmax(apos) < apogee_m:
+            if branch == "lofted" and (not np.isfinite(apos).any() or np.nanmax(apos) < apogee_m):
                 raise _TooWeak("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
-                               f"a lofted flight the {base.name} model can fly even with a "
+                               f"a flight the {base.name} model can fly even with a "
                                f"{lo:.0f} kg payload (try another --missile)")
             raise InputError("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
-                             f"a flight the {base.name} model cannot match with payloads up to {hi:.0f} kg")
+                             f"a flight the {base.name} model can match with payloads of {lo:.0f}-{hi:.0f} kg")
         j = idx[0]
         p0, p1 = payloads[j], payloads[j + 1]
         payloads = np.linspace(p0, p1, 10)
 
     def exact(p):
-        """(flyer, kick, apogee miss) of the exact lofted solution at payload p."""
+        """(flyer, kick, signed apogee miss) of the exact solution on the chosen branch at payload p."""
         fl = _Flyer(base.with_payload(p), lat, lon, 0.0, Steering(), earth)
-        k, _ = fl._solve_kick(az_deg, 0.01, 45.0, "downrange_m", range_m, "first")
+        k, _ = fl._solve_kick(az_deg, 0.01, 60.0, "downrange_m", range_m,
+                              "first" if branch == "lofted" else "last")
         if k is None:
             return fl, None, -np.inf
-        return fl, k, float(fl.run(az_deg, k)["apogee_alt"][0]) - apogee_m
+        return fl, k, sign * (float(fl.run(az_deg, k)["apogee_alt"][0]) - apogee_m)
 
     pa, pb = p0, p1
     _, _, fa = exact(pa)
@@ -147,8 +169,11 @@ def _fit_payload(base, apogee_m: float, range_m: float, lat: float, lon: float, 
         return 0.5 * (pa + pb)
 
     payload = guess()
-    for _ in range(10):
+    best = None
+    for _ in range(25):  # secant, falling back to bisection near the fold (a test near min-energy)
         flyer, k, fp = exact(payload)
+        if k is not None and (best is None or abs(fp) < abs(best[2])):
+            best = (flyer, k, fp, payload)
         if k is not None and abs(fp) < 1e-4 * apogee_m:
             break
         if fp >= 0:
@@ -156,11 +181,14 @@ def _fit_payload(base, apogee_m: float, range_m: float, lat: float, lon: float, 
         else:
             pb, fb = payload, fp
         payload = guess()
+    if best is not None:
+        flyer, k, fp, payload = best
+    fp = sign * fp  # back to apogee units for the message
     if k is None or abs(fp) > 0.005 * apogee_m:  # never report a fit that did not converge
         raise InputError("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
                          f"a test the {base.name} model can be fitted to (best fit misses the apogee "
                          f"by {fp / 1e3:+,.0f} km)")
-    tr = flyer.trajectory(az_deg, k, "lofted")
+    tr = flyer.trajectory(az_deg, k, branch)
     lat_i, lon_i = tr.impact_lat_lon_deg
     _, brg = earth.distance_azimuth(lat, lon, lat_i, lon_i)
     return Fit(missile=flyer.missile, payload_kg=payload, kick_deg=k, apogee_m=tr.apogee_m, range_m=tr.range_m,
