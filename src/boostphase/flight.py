@@ -557,10 +557,12 @@ class _Flyer:
             kicks = np.linspace(lo, hi, 32)
         return best
 
-    def _solve_kick(self, az_deg: float, lo: float, hi: float, key: str, value: float, pick: str):
+    def _solve_kick(self, az_deg: float, lo: float, hi: float, key: str, value: float, pick: str,
+                    n_first: int = 32):
         """Kick (deg) in [lo, hi] where ``out[key]`` crosses ``value`` (the first or last
-        crossing), by three rounds of 32-case batched brackets and a final secant; None if none."""
-        kicks = np.geomspace(lo, hi, 32)
+        crossing), by three rounds of batched brackets (``n_first`` cases, then 32) and a final
+        secant; None if none."""
+        kicks = np.geomspace(lo, hi, n_first)
         for _ in range(3):
             out = self.run(az_deg, kicks)
             f = np.nan_to_num(out[key], nan=-1e30) - value
