@@ -26,18 +26,28 @@ def run(con, out: Path) -> None:
     for c in res["cities"]:
         con.print(f"  {c['name']:>15}: {c['distance_km']:7,.0f} km away, reach that way {c['range_km']:7,.0f} km "
                   f"-> {'IN reach' if c['in_reach'] else 'out of reach'} ({c['margin_km']:+,.0f} km, with rotation)")
-    ring = res["reach_geojson"]["geometry"]["coordinates"][0]
-    fig, ax = plt.subplots(figsize=(10, 5))
-    ax.plot([(p[0] + 360) % 360 for p in ring], [p[1] for p in ring], "-", label="reach (min-energy, rotating Earth)")
-    ax.plot((site[1] + 360) % 360, site[0], "r^", label="launch")
+    # azimuthal-equidistant view centred on the launch site: distance along the ground against
+    # bearing (north up, clockwise), so a reach over the pole reads as plainly as one over the sea
+    import numpy as np
+
+    fig = plt.figure(figsize=(7.5, 7.5))
+    ax = fig.add_subplot(projection="polar")
+    ax.set_theta_zero_location("N")
+    ax.set_theta_direction(-1)
+    rows = sorted(res["reach_by_azimuth"], key=lambda r: r["bearing_deg"] % 360.0)
+    th = np.radians([r["bearing_deg"] % 360.0 for r in rows] + [rows[0]["bearing_deg"] % 360.0])
+    rr = [r["range_km"] for r in rows] + [rows[0]["range_km"]]
+    ax.plot(th, rr, "-", label="reach with Earth rotation (impact bearing)")
+    circ = np.linspace(0, 2 * np.pi, 181)
+    ax.plot(circ, np.full_like(circ, res["max_range_km"]), "--", color="gray",
+            label=f"non-rotating reach {res['max_range_km']:,.0f} km")
     for c in res["cities"]:
-        ax.plot((c["lon"] + 360) % 360, c["lat"], "ko" if c["in_reach"] else "kx")
-        ax.annotate(c["name"], ((c["lon"] + 360) % 360, c["lat"]), fontsize=8)
-    ax.set_xlabel("longitude (deg E, 0-360)")
-    ax.set_ylabel("latitude (deg)")
-    ax.set_title("Hwasong-14 (28 Jul 2017) reconstructed reach: impact points of max-range flights")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+        ax.plot(np.radians(c["azimuth_deg"]), c["distance_km"], "ko" if c["in_reach"] else "kx")
+        ax.annotate(c["name"], (np.radians(c["azimuth_deg"]), c["distance_km"]), fontsize=8)
+    ax.set_rmax(min(20000.0, 1.15 * max(rr)))
+    ax.set_title("Hwasong-14 (28 Jul 2017) reconstructed reach from Mupyong-ni\n"
+                 "radius: ground distance (km); angle: bearing from north", fontsize=10)
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(-0.1, -0.12))
     fig.tight_layout()
     fig.savefig(out / "hwasong14_reach.png", dpi=120)
     plt.close(fig)
