@@ -120,12 +120,9 @@ def plot_engagement_map(emap, path, title: str = "", platforms=()) -> Path:
                  f"ICBM from {emap.platform.altitude_m / 1e3:.0f} km ({emap.platform.reference} of a "
                  f"{emap.platform.orbit_radius_m / 1e3:.0f} km orbit)\ngrey: keep-out {emap.keep_out.describe()}; "
                  f"red: launch sites and boost tracks; stars: greedy coverage; white: named orbits", fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    from .plots import save_figure
+
+    return save_figure(fig, path)
 
 
 # ------------------------------------------------------------------------------------------

@@ -44,9 +44,14 @@ def _finish(fig, ax, path) -> Path:
     """Grid, legend, layout; write the PNG (creating its folder) and free the figure."""
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    return save_figure(fig, path)
+
+
+def save_figure(fig, path, dpi: int = 120) -> Path:
+    """Tight layout, write the PNG (creating its folder), free the figure; returns the path."""
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
