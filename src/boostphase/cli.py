@@ -308,7 +308,9 @@ def reconstruct(
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
     brief = {k: res[k] for k in ("missile_model", "max_range_km", "burnout_speed_km_s", "fit", "residuals")}
-    if "max_range_band_km" in res:
+    if res.get("orbital"):
+        brief["max_range_km"] = "global (the fitted vehicle reaches orbit or the far side of the Earth)"
+    if res.get("max_range_band_km"):
         brief["max_range_band_km"] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
     _emit(brief, False, "reconstruction")
     for c in res.get("cities", []):

@@ -313,8 +313,9 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
             except InputError as e:
                 sens.append({"burn_time_factor": f, "error": str(e)})
         result["sensitivity"] = sens
-        vals = [s["max_range_km"] for s in sens if s.get("max_range_km")] + [result["max_range_km"]]
-        result["max_range_band_km"] = [min(vals), max(vals)]
+        vals = [v for v in [s.get("max_range_km") for s in sens] + [result["max_range_km"]] if v is not None]
+        # None when every variant reaches any point on Earth ("global"): no finite band to give
+        result["max_range_band_km"] = [min(vals), max(vals)] if vals else None
     if launch is not None and reach:
         az = np.linspace(0.0, 360.0, n_azimuths, endpoint=False)
         r, ilat, ilon, bearing = reach_by_azimuth(fit.missile, lat, lon, az)
