@@ -16,8 +16,6 @@ import numpy as np
 import pytest
 
 from boostphase.consequence import (
-    ENGINE_LANES,
-    FRAGMENTS_PER_CALL,
     BetaDist,
     Kick,
     footprint,
@@ -179,7 +177,6 @@ def test_same_seed_bit_identical_whatever_the_chunking(intercept_state):
     assert a.shares == b.shares and a.cities_at_risk == b.cities_at_risk
     c = footprint(intercept_state, n=1500, seed=8, kick=kick, chunk_size=1500, city_radius_km=10.0)
     assert not np.array_equal(a.lat, c.lat)
-    assert FRAGMENTS_PER_CALL < ENGINE_LANES
 
 
 def test_fragment_shares_converge_as_n_grows(intercept_state):

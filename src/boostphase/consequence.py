@@ -25,8 +25,9 @@ The same seed gives bit-identical results whatever the chunking, serial or paral
   it overlaps and keeps its slice.
 * The engine compiles one kernel per batch shape, and XLA's CPU code gives (slightly, ~1e-8
   m) different bits for different shapes, and for the last few lanes of a batch (measured: the
-  last 4 of 256 or 1024). So every engine call has exactly :data:`ENGINE_LANES` lanes, and the
-  last :data:`GUARD_LANES` lanes only ever hold padding copies. Inside the other lanes a case's
+  last 4 of 256 or 1024). So every engine call has exactly
+  :data:`boostphase.flight.COAST_BLOCK` lanes, and the last
+  :data:`boostphase.flight.GUARD_LANES` lanes only ever hold padding copies. Inside the other lanes a case's
   result depends neither on its lane nor on its neighbours (tested), so fragments may be
   sorted by ballistic coefficient (similar step counts per call: about 2x faster) and grouped
   freely.
@@ -65,14 +66,6 @@ from .units import quantity
 RNG_BLOCK = 256
 """Fragments per random-number block (part of the reproducibility contract: changing it
 changes every result for a given seed)."""
-
-ENGINE_LANES = 1024
-"""Lanes of every fragment engine call (one compiled kernel for all footprints)."""
-
-GUARD_LANES = 16
-"""Trailing lanes of each engine call that only hold padding (see the module notes)."""
-
-FRAGMENTS_PER_CALL = ENGINE_LANES - GUARD_LANES
 
 DEFAULT_WINDOW_START_S = 60.0
 """Assumed earliest intercept (s after launch) until the engagement analysis provides one."""
@@ -481,16 +474,12 @@ def _initial_states(src: _Source, seed: int, start: int, stop: int):
 
 
 def _coast_lanes(r0, v0, beta, earth: Earth, rtol: float, t_max_s: float) -> dict:
-    """Coast up to FRAGMENTS_PER_CALL bodies in one engine call of exactly ENGINE_LANES lanes
-    (trailing lanes, the guard lanes included, hold copies of the first body)."""
+    """Coast bodies on the engine (:func:`boostphase.flight.coast_states`: fixed 512-lane calls
+    whose last lanes only hold padding, several calls at once on the engine threads)."""
     from .flight import coast_states
 
-    m = r0.shape[0]
-    assert 0 < m <= FRAGMENTS_PER_CALL
-    pad = ENGINE_LANES - m
-    idx = np.concatenate([np.arange(m), np.zeros(pad, dtype=np.int64)])
-    out = coast_states(r0[idx], v0[idx], beta[idx], earth=earth, t_max_s=t_max_s, rtol=rtol)
-    return {k: np.asarray(out[k])[:m] for k in ("y", "t", "impacted")}
+    out = coast_states(r0, v0, beta, earth=earth, t_max_s=t_max_s, rtol=rtol)
+    return {k: np.asarray(out[k]) for k in ("y", "t", "impacted")}
 
 
 def fly_fragment_chunk(src: _Source, seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
@@ -501,13 +490,9 @@ def fly_fragment_chunk(src: _Source, seed: int, start: int, stop: int) -> dict[s
     r0, v0, beta, mag, ti = _initial_states(src, seed, start, stop)
     m = stop - start
     order = np.argsort(beta, kind="stable")
-    y = np.empty((m, 6))
-    t = np.empty(m)
-    hit = np.empty(m, dtype=bool)
-    for s in range(0, m, FRAGMENTS_PER_CALL):
-        sel = order[s:s + FRAGMENTS_PER_CALL]
-        out = _coast_lanes(r0[sel], v0[sel], beta[sel], src.earth, src.rtol, src.t_max_s)
-        y[sel], t[sel], hit[sel] = out["y"], out["t"], out["impacted"]
+    out = _coast_lanes(r0[order], v0[order], beta[order], src.earth, src.rtol, src.t_max_s)
+    y, t, hit = np.empty((m, 6)), np.empty(m), np.empty(m, dtype=bool)
+    y[order], t[order], hit[order] = out["y"], out["t"], out["impacted"]
     lat, lon, _ = src.earth.ecef_to_geodetic(y[:, :3])
     return {"lat": lat, "lon": _wrap(lon), "flight_time_s": t, "impacted": hit, "beta_kg_m2": beta,
             "kick_m_s": mag, "intercept_s": src.times[ti]}
