@@ -497,3 +497,45 @@ def kernel_lookup(alt_m, table: KernelTable):
     snd = snd_t[i] + w * (snd_t[i + 1] - snd_t[i])
     above = jnp.maximum(alt - top, 0.0)
     return jnp.exp(ln_rho + slope_rho * above), jnp.exp(ln_p + slope_p * above), snd
+
+
+# --- terminal-fall integrals ------------------------------------------------------------------
+FALL_TABLE_TOP_M = 100_000.0
+"""Top of the terminal-fall tables (m): a body at terminal speed is far below it."""
+
+
+def _fall_integrals() -> tuple[np.ndarray, np.ndarray]:
+    # trapezoid rule on a 1 m grid of the exact model, kept at the 100 m kernel nodes: the
+    # integrands are smooth (exponential-like) so the rule's relative error is ~1e-9
+    z = np.arange(0.0, FALL_TABLE_TOP_M + 0.5, 1.0)
+    rho = us76(z).density_kg_m3
+    out = []
+    for f in (np.sqrt(rho), 1.0 / np.sqrt(rho)):
+        cum = np.concatenate([[0.0], np.cumsum(0.5 * (f[1:] + f[:-1]))])
+        out.append(cum[:: int(TABLE_DALT_M)])
+    return out[0], out[1]
+
+
+def fall_table() -> tuple[jax.Array, jax.Array]:
+    """Cumulative integrals from 0 m, on the kernel grid up to :data:`FALL_TABLE_TOP_M`, of
+    sqrt(density) (kg^0.5 m^-0.5) and 1/sqrt(density) (m^2.5 kg^-0.5).
+
+    A body falling at its terminal speed v_t(z) = sqrt(g / (c rho(z))) (c = Cd A / (2 m))
+    takes sqrt(c / g) * S(h) to fall from h to the ground, and its eastward Coriolis drift
+    on the way is 2 Omega cos(lat) / sqrt(g c) * Q(h): the two integrals S and Q are these
+    tables. Used by the engine's optional terminal-fall ending (see ``Settings``)."""
+    s, q = _fall_integrals()
+    return jnp.asarray(s), jnp.asarray(q)
+
+
+def fall_lookup(alt_m, table):
+    """(S, Q) of :func:`fall_table` at ``alt_m`` (m), linear in each 100 m cell, clamped to
+    0..FALL_TABLE_TOP_M. Interpolation error: (100 m)^2 / 8 times the integrand's slope, i.e.
+    ~1e-4 of the integral just above a node near the ground, less higher up: far below the
+    terminal-fall model's own ~0.5 % (tests/test_atmosphere.py checks 3e-4 against quadrature)."""
+    s_t, q_t = table
+    n = s_t.shape[0]
+    x = jnp.clip(jnp.asarray(alt_m), 0.0, TABLE_DALT_M * (n - 1)) / TABLE_DALT_M
+    i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, n - 2)
+    w = x - i
+    return s_t[i] + w * (s_t[i + 1] - s_t[i]), q_t[i] + w * (q_t[i + 1] - q_t[i])

@@ -104,6 +104,7 @@ def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] |
     n = arrays["y0"].shape[0]
     consts = earth.kernel_constants()
     atm = _atm_table() if settings.drag else ()
+    fall_tab = _fall_table() if settings.terminal_fall else ()
     step = (block - GUARD_LANES) if block else _CHUNK
     spans = [(s, min(n, s + step)) for s in range(0, n, step)]
 
@@ -117,7 +118,7 @@ def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] |
             if b > m:  # pad by repeating the last case; its results are dropped
                 part = np.concatenate([part, np.repeat(part[-1:], b - m, axis=0)], axis=0)
             chunk[key] = jnp.asarray(part)
-        res = integrate(Case(**chunk), consts, atm, settings)
+        res = integrate(Case(**chunk), consts, atm, settings, fall_tab)
         return {k: np.asarray(v)[:m] for k, v in res._asdict().items()}
 
     outs = []
@@ -134,6 +135,17 @@ def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] |
             if progress is not None:
                 progress(span[1] - span[0])
     return {k: np.concatenate([o[k] for o in outs], axis=0) for k in outs[0]}
+
+
+def _fall_table():
+    from . import atmosphere
+
+    global _FALL
+    try:
+        return _FALL
+    except NameError:
+        _FALL = atmosphere.fall_table()
+        return _FALL
 
 
 def _cd_table(cd_mach) -> tuple[np.ndarray, np.ndarray]:
@@ -177,8 +189,13 @@ class CoastResult:
 
 
 def coast_states(r0_m, v0_m_s, beta_kg_m2=None, earth: Earth = WGS84, t_max_s: float = 2.0e5,
-                 rtol: float = 1e-10, progress=None):
-    """Coast from Earth-fixed states r0 (N,3) m, v0 (N,3) m/s; returns the raw engine arrays."""
+                 rtol: float = 1e-10, progress=None, terminal_fall: bool = False):
+    """Coast from Earth-fixed states r0 (N,3) m, v0 (N,3) m/s; returns the raw engine arrays.
+
+    ``terminal_fall``: end slow falls (terminal speed <= 70 m/s) with the quasi-steady fall
+    model of :func:`boostphase.engine.kernel._terminal_fall` instead of stepping them down (a
+    few metres in the impact point, <= 2 % in the fall time; ~3x fewer steps for light debris).
+    """
     r0 = np.atleast_2d(np.asarray(r0_m, float))
     v0 = np.atleast_2d(np.asarray(v0_m_s, float))
     n = r0.shape[0]
@@ -196,8 +213,9 @@ def coast_states(r0_m, v0_m_s, beta_kg_m2=None, earth: Earth = WGS84, t_max_s: f
         cd_mach=np.broadcast_to(mach, (n, 1, _K_CD)), cd_val=np.broadcast_to(cd, (n, 1, _K_CD)),
         azimuth=np.zeros(n), kick=np.zeros(n), u_fixed=np.zeros((n, 3)), t_max=np.full(n, t_max_s),
     )
-    return _run(arrays, earth, _settings(earth, has_drag, rtol=rtol, powered=False, constant_cd=True), progress,
-                block=COAST_BLOCK)
+    settings = _settings(earth, has_drag, rtol=rtol, powered=False, constant_cd=True,
+                         terminal_fall=bool(terminal_fall and has_drag))
+    return _run(arrays, earth, settings, progress, block=COAST_BLOCK)
 
 
 def coast(lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg, beta_kg_m2=None,
