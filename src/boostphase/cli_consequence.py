@@ -5,13 +5,15 @@ files): the physics is in :mod:`boostphase.consequence`. Names, options and JSON
 contract:
 
 * ``boostphase shortfall --missile NAME --launch LAT,LON --target LAT,LON|CITY [--beta-kg-m2 B]
-  [--json]`` -> ``trace: [{cutoff_s, lat, lon, territory, nearest_city, nearest_city_km}]``,
-  ``intervals: [{territory, from_s, to_s}]``;
+  [--window FROM,TO|engagement] [--beta-sweep B1,B2,...|vacuum] [--json]`` ->
+  ``trace: [{cutoff_s, lat, lon, territory, nearest_city, nearest_city_km}]``,
+  ``intervals: [{territory, from_s, to_s}]`` (and ``window_s``, ``share_of_window``,
+  ``beta_sweep: [{beta_kg_m2, label, share_of_window, intervals}]``, ``engagement``);
 * ``boostphase footprint SCENARIO.toml [--fragments N] [--seed S] [--json] [--geojson F]
   [--csv F] [--kml F] [--png F]`` -> ``shares``, ``shares_ci``, ``n``, ``seed``,
   ``cities_at_risk`` (and more);
-* ``boostphase c5 [SCENARIO.toml ...] [--fragments N] [--json] [--png-dir D]``: the answer to
-  claim C5 for the example scenarios.
+* ``boostphase c5 [SCENARIO.toml ...] [--fragments N] [--beta-sweep ...] [--json] [--png-dir D]``:
+  the answer to claim C5 for the example scenarios.
 """
 
 from __future__ import annotations
@@ -57,12 +59,25 @@ def shortfall(
     payload_kg: float = typer.Option(None, help="override the catalog payload mass (kg)"),
     dt_s: float = typer.Option(1.0, help="spacing of the cut-off times (s)"),
     from_s: float = typer.Option(None, help="first cut-off time (s after launch; default: dt)"),
-    window: str = typer.Option(None, help="FROM,TO (s) intercept window for the shares (default: 60 s to burnout)"),
+    window: str = typer.Option(None, help="FROM,TO (s) intercept window for the shares, or 'engagement': from the "
+                                          "earliest intercept of the example UAV laydown to burnout "
+                                          "(default: an assumed 60 s to burnout)"),
+    beta_sweep: str = typer.Option(None, "--beta-sweep",
+                                   help="payload betas for a sensitivity table of the window shares, e.g. "
+                                        "1000,5000,20000,vacuum (kg/m^2; one batched engine call)"),
     png: Path = typer.Option(None, "--png", help="write a map of the trace (PNG)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Where the payload lands if thrust stops at each second of boost (territory, nearest city)."""
-    from .consequence import DEFAULT_WINDOW_START_S, _missile, share_of_window, shortfall_trace
+    from .consequence import (
+        DEFAULT_WINDOW_START_S,
+        ENGAGEMENT,
+        _missile,
+        beta_sensitivity,
+        parse_betas,
+        share_of_window,
+        shortfall_trace,
+    )
 
     cli = _cli()
     site = cli.parse_latlon("--launch", launch)
@@ -72,24 +87,38 @@ def shortfall(
     if beta_kg_m2 is not None and not beta_kg_m2 > 0:
         raise InputError("--beta-kg-m2", beta_kg_m2, "> 0 kg/m^2 (omit for vacuum)")
     _check_out("--png", png)
+    betas = parse_betas(beta_sweep) if beta_sweep else None
     m = _missile(missile, payload_kg)
-    if window:
+    eng = None
+    traj = None
+    if window and window.strip().lower() == ENGAGEMENT:
+        w, note, eng, traj = _engagement_window(m, site, tgt, azimuth)
+    elif window:
         parts = window.split(",")
         try:
             w = (float(parts[0]), float(parts[1])) if len(parts) == 2 else None
         except ValueError:
             w = None
         if w is None:
-            raise InputError("--window", window, "FROM,TO in seconds after launch, e.g. 60,240")
+            raise InputError("--window", window, "FROM,TO in seconds after launch, e.g. 60,240, or 'engagement'")
+        note = "window given on the command line"
     else:
         w = (DEFAULT_WINDOW_START_S, m.boost_time_s)
+        note = ("assumed window (60 s after launch to burnout); --window engagement takes it from the "
+                "engagement analysis")
     tr = shortfall_trace(m, site, tgt, beta_kg_m2=beta_kg_m2, dt_s=dt_s, t_from_s=from_s,
-                         azimuth_deg=azimuth if tgt is None else None)
+                         azimuth_deg=azimuth if tgt is None else None, trajectory=traj)
     data = tr.to_dict()
     data["window_s"] = list(w)
-    data["window_note"] = ("assumed window (60 s after launch to burnout) until the engagement analysis "
-                           "provides one" if not window else "window given on the command line")
+    data["window_note"] = note
+    if eng is not None:
+        data["engagement"] = eng
     data["share_of_window"] = share_of_window(tr.intervals, *w)
+    if betas:
+        # the trace's cut-off times inside the window, and its ends
+        inner = tr.cutoff_s[(tr.cutoff_s > w[0] + 1e-9) & (tr.cutoff_s < w[1] - 1e-9)]
+        grid = np.unique(np.concatenate([[w[0]], inner, [w[1]]])) if w[1] > w[0] else [w[0]]
+        data["beta_sweep"] = beta_sensitivity(m, site, tr.azimuth_deg, tr.kick_deg, grid, w, betas)
     if png:
         shortfall_map(tr, png, title=f"{m.title}: payload impact vs thrust cut-off time")
     if as_json:
@@ -109,8 +138,57 @@ def shortfall(
         t.add_row(f"{iv['from_s']:.1f} - {iv['to_s']:.1f}", iv["territory"], f"{tr.lat[i]:.2f}, {tr.lon[i]:.2f}",
                   f"{tr.nearest_city[i]} ({tr.nearest_city_km[i]:.0f} km)")
     con.print(t)
-    con.print(f"share of the window {w[0]:g}-{w[1]:g} s: " +
+    con.print(f"share of the window {w[0]:.1f}-{w[1]:.1f} s ({note}): " +
               ", ".join(f"{k} {v:.1%}" for k, v in data["share_of_window"].items()))
+    if betas:
+        con.print(beta_table(data["beta_sweep"], f"share of the window by payload ballistic coefficient "
+                                                 f"({w[0]:.1f}-{w[1]:.1f} s)"))
+
+
+def _engagement_window(m, site, tgt, azimuth):
+    """(window, note, engagement rows, threat trajectory) from the example UAV laydown
+    (:data:`boostphase.consequence.DEFAULT_ENGAGEMENT`); the assumed 60 s start where no orbit
+    can intercept before burnout."""
+    from .consequence import (
+        DEFAULT_WINDOW_START_S,
+        _window_note,
+        engagement_threat,
+        engagement_window,
+        parse_scenario,
+    )
+
+    th: dict = {"missile": m.name, "launch": list(site)}
+    if tgt is not None:
+        th["target"] = list(tgt)
+    else:
+        th["azimuth"] = azimuth
+    sc = parse_scenario({"threat": th, "intercept": {"window": "engagement"}})
+    eth = engagement_threat(sc, m)
+    eng = engagement_window(sc, eth)
+    t_bo = float(m.boost_time_s)
+    a = DEFAULT_WINDOW_START_S if eng["earliest"] is None else min(eng["earliest"]["intercept_time_s"], t_bo)
+    return (a, t_bo), _window_note("engagement", a, t_bo, eng), eng, eth.trajectory
+
+
+def beta_table(rows: list[dict], title: str, k: int = 5):
+    """A rich table: share of the window per territory (columns: the k largest) per beta."""
+    from rich.table import Table
+
+    tot: dict[str, float] = {}
+    for r in rows:
+        for name, v in r["share_of_window"].items():
+            tot[name] = tot.get(name, 0.0) + v
+    cols = [n for n, _ in sorted(tot.items(), key=lambda kv: -kv[1])][:k]
+    t = Table(title=title)
+    t.add_column("payload beta")
+    for c in cols:
+        t.add_column(c)
+    t.add_column("other")
+    for r in rows:
+        sh = r["share_of_window"]
+        t.add_row(r["label"], *[f"{sh.get(c, 0.0):.0%}" for c in cols],
+                  f"{max(0.0, 1.0 - sum(sh.get(c, 0.0) for c in cols)):.0%}")
+    return t
 
 
 def footprint(
@@ -186,15 +264,18 @@ def footprint(
 def c5(
     scenarios: list[Path] = typer.Argument(None, help="scenario TOMLs (default: examples/c5_*.toml)"),
     fragments: int = typer.Option(4000, "--fragments", help="fragments per scenario"),
+    beta_sweep: str = typer.Option("1000,5000,20000,vacuum", "--beta-sweep",
+                                   help="payload betas (kg/m^2, or vacuum) of the sensitivity table; 'none': no table"),
     png_dir: Path = typer.Option(None, help="write a map per scenario into this folder"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Claim C5: does the debris of a boost-phase intercept "almost certainly" fall on Russia?"""
-    from .consequence import c5_answer, c5_summary
+    from .consequence import c5_answer, c5_summary, parse_betas
 
     if not 1 <= fragments <= 10_000_000:
         raise InputError("--fragments", fragments, "1 to 10,000,000")
-    answers = c5_answer(scenarios or None, fragments=fragments)
+    betas = () if beta_sweep.strip().lower() in ("none", "off", "") else parse_betas(beta_sweep)
+    answers = c5_answer(scenarios or None, fragments=fragments, betas=betas)
     if png_dir:
         for a in answers:
             c5_map(a, Path(png_dir) / f"{Path(a['scenario']).stem}.png")
@@ -202,11 +283,16 @@ def c5(
         typer.echo(json.dumps({"claim": "C5", "answers": answers, "summary": c5_summary(answers)},
                               indent=2, default=_cli()._json_default))
         return
+    from rich.console import Console
+
+    con = Console()
     for a in answers:
-        typer.echo(a["verdict"])
-        typer.echo(a["plain"])
-        typer.echo("")
-    typer.echo(c5_summary(answers))
+        con.print(a["verdict"])
+        con.print(a["plain"])
+        if a.get("beta_sweep"):
+            con.print(beta_table(a["beta_sweep"], f"{a['title']}: payload share of the window by ballistic coefficient"))
+        con.print("")
+    con.print(c5_summary(answers))
 
 
 def _write(path: Path, text: str) -> None:
@@ -413,6 +499,8 @@ def run(con, out: Path, fragments: int = 4000) -> list[dict]:
     for a in answers:
         con.print(a["verdict"])
         con.print(a["plain"])
+        if a.get("beta_sweep"):
+            con.print(beta_table(a["beta_sweep"], f"{a['title']}: payload share of the window by ballistic coefficient"))
         c5_map(a, Path(out) / f"{Path(a['scenario']).stem}.png")
     con.print(c5_summary(answers))
     return answers

@@ -13,7 +13,11 @@ Two analyses, both on the batched engine:
   kicks, isotropic or in a cone; log-normal or uniform magnitude; log-normal ballistic
   coefficients), each flown to the ground with drag by the batched engine
   (:func:`boostphase.flight.coast_states`), plus the intact payload and the spent stages
-  dropped before the intercept. Shares by territory come with Wilson score intervals.
+  dropped before the intercept. Shares by territory come with Wilson score intervals. Density
+  contours are cut at the antimeridian for GeoJSON/KML (:func:`split_antimeridian`).
+* :func:`beta_sensitivity` — the share of the window per territory for several payload
+  ballistic coefficients (:data:`SWEEP_BETAS`), every (beta, cut-off) pair in one batched
+  engine call (:func:`cutoff_impacts_by_beta`).
 
 Reproducibility contract (footprint)
 -----------------------------------
@@ -34,8 +38,13 @@ The same seed gives bit-identical results whatever the chunking, serial or paral
 
 Assumptions stated by this module (and in every result's ``assumptions``):
 
-* The default intercept window runs from 60 s after launch to burnout. It stands in for the
-  engagement analysis' window until that module provides one.
+* The intercept window: with ``[intercept] window = "engagement"`` (the C5 examples) it opens at
+  the earliest intercept that the engagement analysis (:mod:`boostphase.engage`, the same code
+  as ``boostphase engage``) finds for this threat from the UAV laydown of the ``[engagement]``
+  table (default: the example laydown :data:`DEFAULT_ENGAGEMENT`) and closes at burnout. Where
+  no orbit can intercept before burnout, or no engagement is asked for, it is ASSUMED to run
+  from 60 s after launch to burnout; every result says which (``intercept.window_source`` and
+  ``window_note``). The intercept time is spread evenly over the window.
 * A spent stage's ballistic coefficient defaults to its dry mass over (Cd 1.0 x its reference
   area): a stage falling end-on; tumbling broadside it would show more area (lower beta).
 * The intact payload is the payload alone (no upper stage attached) from the moment thrust
@@ -57,7 +66,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from .earth import WGS84, Earth
 from .errors import InputError, check_range
@@ -68,7 +77,12 @@ RNG_BLOCK = 256
 changes every result for a given seed)."""
 
 DEFAULT_WINDOW_START_S = 60.0
-"""Assumed earliest intercept (s after launch) until the engagement analysis provides one."""
+"""Assumed earliest intercept (s after launch) where the engagement analysis gives none."""
+
+ENGAGEMENT = "engagement"
+DEFAULT_ENGAGEMENT = "c4_sea_of_japan.toml"
+"""The example UAV laydown (in ``examples/``) used by ``window = "engagement"`` without an
+``[engagement]`` table of its own."""
 
 WILSON_Z = 1.959963984540054  # two-sided 95 %
 EARTH_RADIUS_KM = 6371.0      # sphere for city distances (as boostphase.geography)
@@ -79,8 +93,8 @@ CLAIM_THRESHOLD = 0.9
 """Our reading of "almost certainly": at least 90 % of the cases."""
 
 _ASSUMPTIONS = {
-    "window": "intercept window from 60 s after launch to burnout unless the scenario gives one; "
-              "an assumption until the engagement analysis provides the window",
+    "window": "intercept window from the engagement analysis' earliest intercept (window = "
+              "\"engagement\") or given in the scenario; otherwise assumed from 60 s after launch to burnout",
     "payload": "after thrust stops the payload flies alone with the scenario's ballistic coefficient",
     "stages": "spent stage beta = dry mass / (Cd 1.0 x reference area) unless given (end-on; "
               "tumbling broadside gives a lower beta)",
@@ -237,6 +251,94 @@ def share_of_window(intervals: Sequence[dict], window_from_s: float, window_to_s
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
+SWEEP_BETAS: tuple[float | None, ...] = (1000.0, 5000.0, 20000.0, None)
+"""Payload ballistic coefficients (kg/m^2; None: vacuum) of the sensitivity table: public RV
+values run about 10^3-10^4 kg/m^2 (a blunt first-generation RV near the low end, a slender
+modern one near the high end)."""
+
+
+def beta_label(beta: float | None) -> str:
+    return "vacuum" if beta is None else f"{beta:g} kg/m^2"
+
+
+def parse_betas(text: str, field: str = "--beta-sweep") -> tuple[float | None, ...]:
+    """``"1000,5000,20000,vacuum"`` -> (1000.0, 5000.0, 20000.0, None); InputError names the item."""
+    allowed = "comma-separated ballistic coefficients 1 to 1e6 kg/m^2 or 'vacuum', e.g. 1000,5000,20000,vacuum"
+    items = [x.strip() for x in str(text).split(",")]
+    if "" in items:
+        raise InputError(field, text, allowed)
+    if len(items) > 16:
+        raise InputError(field, text, allowed + " (1 to 16 values)")
+    out: list[float | None] = []
+    for x in items:
+        if x.lower() in ("vacuum", "none"):
+            out.append(None)
+            continue
+        try:
+            v = float(x)
+        except ValueError:
+            raise InputError(field, x, allowed) from None
+        if not 1.0 <= v <= 1e6:
+            raise InputError(field, x, allowed)
+        out.append(v)
+    return tuple(out)
+
+
+def cutoff_impacts_by_beta(missile, launch: tuple[float, float], azimuth_deg: float, kick_deg: float,
+                           cutoff_s, betas: Sequence[float | None] = SWEEP_BETAS,
+                           earth: Earth = WGS84) -> dict[str, np.ndarray]:
+    """Payload impacts for every (ballistic coefficient, cut-off time) pair in ONE batched engine
+    call: the cases of :func:`boostphase.flight.cutoff_flights` for each beta (None: vacuum) are
+    stacked into one batch. Returns arrays of shape (len(betas), len(cutoff_s)): ``lat``,
+    ``lon`` (wrapped to [-180, 180)), ``impacted``, ``impact_time_s``."""
+    from .flight import Steering, _flyout_arrays, _run, _settings
+
+    cut = np.atleast_1d(np.asarray(cutoff_s, float))
+    if cut.ndim != 1 or cut.size == 0 or np.any(~(cut > 0)):
+        raise InputError("cutoff_s", cutoff_s, "one or more times > 0 s after launch")
+    betas = list(betas)
+    if not betas:
+        raise InputError("betas", betas, "at least one ballistic coefficient (or None: vacuum)")
+    for b in betas:
+        if b is not None:
+            check_range("beta_kg_m2", b, 1.0, 1e6, "kg/m^2")
+    m = _missile(missile)
+    cut_eff = np.minimum(cut, m.boost_time_s * (1 - 1e-12))  # as cutoff_flights: separate at burnout
+    parts = [_flyout_arrays(m, float(launch[0]), float(launch[1]), 0.0, azimuth_deg, kick_deg, Steering(), 2.0e4,
+                            earth, cut_eff, None if b is None else float(b))[0] for b in betas]
+    arrays = {k: np.concatenate([pa[k] for pa in parts], axis=0) for k in parts[0]}
+    out = _run(arrays, earth, _settings(earth, True))
+    lat, lon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
+    shape = (len(betas), cut.size)
+    return {"cutoff_s": cut, "lat": np.asarray(lat).reshape(shape), "lon": _wrap(lon).reshape(shape),
+            "impacted": np.asarray(out["impacted"]).reshape(shape), "impact_time_s": np.asarray(out["t"]).reshape(shape)}
+
+
+def beta_sensitivity(missile, launch: tuple[float, float], azimuth_deg: float, kick_deg: float,
+                     cutoff_s, window_s: tuple[float, float], betas: Sequence[float | None] = SWEEP_BETAS,
+                     earth: Earth = WGS84) -> list[dict]:
+    """Share of the intercept window landing in each territory, for each payload ballistic
+    coefficient (one batched engine call, :func:`cutoff_impacts_by_beta`):
+    ``[{beta_kg_m2, label, share_of_window, intervals}]``. ``cutoff_s``: the window's grid."""
+    from .geography import territory
+
+    res = cutoff_impacts_by_beta(missile, launch, azimuth_deg, kick_deg, cutoff_s, betas, earth)
+    terr = territory(res["lat"].ravel(), res["lon"].ravel()).astype(object).reshape(res["lat"].shape)
+    terr[~res["impacted"]] = NO_IMPACT
+    a, b = float(window_s[0]), float(window_s[1])
+    rows = []
+    for i, beta in enumerate(betas):
+        if res["cutoff_s"].size > 1 and b > a:
+            ivs = territory_intervals(res["cutoff_s"], terr[i])
+            share = share_of_window(ivs, a, b)
+        else:
+            ivs = [{"territory": str(terr[i][0]), "from_s": a, "to_s": a}]
+            share = {str(terr[i][0]): 1.0}
+        rows.append({"beta_kg_m2": None if beta is None else float(beta), "label": beta_label(beta),
+                     "share_of_window": share, "intervals": ivs})
+    return rows
+
+
 def _wrap(lon):
     return (np.asarray(lon, float) + 180.0) % 360.0 - 180.0
 
@@ -282,6 +384,21 @@ def _window_end(v):
     if isinstance(v, str) and v.strip().lower() == "burnout":
         return "burnout"
     return quantity("value", v, "s", 0.0, 2000.0)
+
+
+def _window_start(v):
+    if isinstance(v, str) and v.strip().lower() == ENGAGEMENT:
+        return ENGAGEMENT
+    return quantity("value", v, "s", 0.0, 2000.0)
+
+
+def _window(v):
+    if isinstance(v, str):
+        if v.strip().lower() == ENGAGEMENT:
+            return (ENGAGEMENT, "burnout")
+        raise InputError("value", v, "'engagement' or [FROM, TO] in s after launch (FROM may be "
+                         "'engagement', TO may be 'burnout')")
+    return v
 
 
 Seconds = Annotated[float, _q("s", 0.0, 2000.0)]
@@ -330,10 +447,113 @@ class Threat(_Model):
 
 
 class Intercept(_Model):
+    """When the intercept happens: one ``time``, or a ``window`` [FROM, TO] (s after launch;
+    FROM may be ``"engagement"``: the earliest intercept of the ``[engagement]`` laydown; TO may
+    be ``"burnout"``; ``window = "engagement"`` is short for ["engagement", "burnout"])."""
+
     time: Annotated[float, _q("s", 0.0, 2000.0)] | None = None
-    window: tuple[Annotated[float, _q("s", 0.0, 2000.0)],
-                  Annotated[float | str, BeforeValidator(_window_end)]] | None = None
+    window: Annotated[tuple[Annotated[float | str, BeforeValidator(_window_start)],
+                            Annotated[float | str, BeforeValidator(_window_end)]],
+                      BeforeValidator(_window)] | None = None
     dt: Annotated[float, _q("s", 0.01, 60.0)] = 1.0
+
+
+_ENGAGE_KEYS = ("timeline", "interceptor", "sites", "platform_defaults", "platforms", "keep_out")
+
+
+class EngagementSpec(_Model):
+    """The UAV laydown whose earliest intercept opens the intercept window (``[engagement]``).
+
+    ``scenario``: a ``boostphase engage`` scenario file (relative to this scenario's folder, else
+    to ``examples/``) whose timeline, interceptor, platforms and keep-out zones are used; its
+    threats are not (the threat is this scenario's). Tables of the same names and formats given
+    here (``[engagement.timeline]``, ``[engagement.interceptor]``, ``[[engagement.platforms]]``,
+    ...) replace the file's. ``orbits``: names of the platforms to use (default: all). With
+    neither a file nor platforms, the example laydown :data:`DEFAULT_ENGAGEMENT` is used."""
+
+    scenario: str | None = None
+    orbits: list[str] | None = None
+    timeline: dict | None = None
+    interceptor: dict | None = None
+    sites: list[dict] | None = None
+    platform_defaults: dict | None = None
+    platforms: list[dict] | None = None
+    keep_out: dict | None = None
+
+    def engage_data(self) -> tuple[dict, str]:
+        """The merged ``boostphase engage`` scenario data and where it came from."""
+        base: dict = {}
+        name = "inline [engagement] tables"
+        path = self.scenario
+        if path is None and self.platforms is None:
+            path = str(examples_dir() / DEFAULT_ENGAGEMENT)
+        if path is not None:
+            p = _find_engage_file(path)
+            try:
+                base = tomllib.loads(p.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+                raise InputError("engagement.scenario", path, "a valid TOML engagement scenario", str(e)) from None
+            name = str(p)
+        data = {k: base[k] for k in (*_ENGAGE_KEYS, "title") if k in base}
+        for k in _ENGAGE_KEYS:
+            v = getattr(self, k)
+            if v is not None:
+                data[k] = v
+        return data, name
+
+    def build(self):
+        """(:class:`boostphase.engage.ScenarioObjects`, source) with the selected orbits.
+        InputErrors name the field as ``engagement.<key>`` (a key of this table) or
+        ``engagement.scenario`` (a key of the engage scenario file, named in the hint)."""
+        from . import engage
+
+        data, name = self.engage_data()
+        try:
+            objs = engage.parse_scenario(data, "engagement").build()
+        except InputError as e:
+            fld = e.field.split(": ", 1)[-1] if e.field.startswith("engagement: ") else e.field
+            top = fld.split(".")[0]
+            if top in _ENGAGE_KEYS and top in self.model_fields_set:
+                raise InputError(f"engagement.{fld}", e.value, e.allowed, e.hint) from None
+            if self.scenario is not None and top in _ENGAGE_KEYS:
+                raise InputError("engagement.scenario", e.value, e.allowed,
+                                 f"{fld} in {Path(name).name}" + (f"; {e.hint}" if e.hint else "")) from None
+            # raised while building the domain objects (their own names: 'platform altitude', ...)
+            raise InputError(f"engagement: {fld}", e.value, e.allowed, e.hint) from None
+        if not objs.platforms:
+            raise InputError("engagement.platforms", 0, "at least one UAV orbit ([[engagement.platforms]] "
+                             "or an engage scenario with [[platforms]])")
+        if self.orbits is not None:
+            names = {p.name.strip().lower(): p for p in objs.platforms}
+            chosen = []
+            for o in self.orbits:
+                if o.strip().lower() not in names:
+                    raise InputError("engagement.orbits", o, "names of the laydown's orbits: "
+                                     + "; ".join(p.name for p in objs.platforms))
+                chosen.append(names[o.strip().lower()])
+            if not chosen:
+                raise InputError("engagement.orbits", [], "at least one orbit name")
+            objs.platforms = chosen
+        return objs, name
+
+    @model_validator(mode="after")
+    def _check(self):
+        try:
+            self.build()  # bad values surface when the scenario is read (cheap: nothing is flown)
+        except InputError as e:
+            # named for _validation_to_input_error, which turns it back into 'engagement.<field>'
+            tail = e.field.removeprefix("engagement.").removeprefix("engagement: ")
+            raise InputError(f"EngagementSpec.{tail}", e.value, e.allowed, e.hint) from None
+        return self
+
+
+def _find_engage_file(path: str) -> Path:
+    p = Path(path)
+    for cand in ((p,) if p.is_absolute() else (p, examples_dir() / p)):
+        if cand.is_file():
+            return cand
+    raise InputError("engagement.scenario", str(path), "an engagement scenario TOML file (relative to the "
+                     "C5 scenario's folder or examples/)")
 
 
 class Fragments(_Model):
@@ -360,6 +580,7 @@ class Scenario(_Model):
     rtol: float = Field(1e-5, ge=1e-12, le=1e-3)  # fragments: impact error ~5 m (benchmark)
     threat: Threat
     intercept: Intercept = Intercept()
+    engagement: EngagementSpec | None = None
     fragments: Fragments = Fragments()
     report: Report = Report()
 
@@ -383,7 +604,7 @@ def _validation_to_input_error(e: ValidationError, prefix: str = "") -> InputErr
     return InputError(fld, err.get("input"), err.get("msg", "a valid value"))
 
 
-_MODEL_NAMES = {"Kick", "BetaDist", "Threat", "Intercept", "Fragments", "Report", "Scenario"}
+_MODEL_NAMES = {"Kick", "BetaDist", "Threat", "Intercept", "EngagementSpec", "Fragments", "Report", "Scenario"}
 
 
 def parse_scenario(data: dict) -> Scenario:
@@ -407,6 +628,12 @@ def load_scenario(path) -> Scenario:
         raise InputError("scenario", str(path), "valid TOML", str(e)) from None
     except UnicodeDecodeError:
         raise InputError("scenario", str(path), "a UTF-8 text file") from None
+    eng = data.get("engagement")
+    if isinstance(eng, dict) and isinstance(eng.get("scenario"), str):
+        # an engagement scenario named relative to this file
+        q = Path(eng["scenario"])
+        if not q.is_absolute() and (p.parent / q).is_file():
+            data = {**data, "engagement": {**eng, "scenario": str((p.parent / q).resolve())}}
     return parse_scenario(data)
 
 
@@ -475,10 +702,12 @@ def _initial_states(src: _Source, seed: int, start: int, stop: int):
 
 def _coast_lanes(r0, v0, beta, earth: Earth, rtol: float, t_max_s: float) -> dict:
     """Coast bodies on the engine (:func:`boostphase.flight.coast_states`: fixed 512-lane calls
-    whose last lanes only hold padding, several calls at once on the engine threads)."""
+    whose last lanes only hold padding, several calls at once on the engine threads). Slow
+    light debris ends with the terminal-fall model (impact points within metres of a full
+    integration, fall times within 2 %: see ``Settings.terminal_fall``)."""
     from .flight import coast_states
 
-    out = coast_states(r0, v0, beta, earth=earth, t_max_s=t_max_s, rtol=rtol)
+    out = coast_states(r0, v0, beta, earth=earth, t_max_s=t_max_s, rtol=rtol, terminal_fall=True)
     return {k: np.asarray(out[k]) for k in ("y", "t", "impacted")}
 
 
@@ -630,9 +859,13 @@ class Footprint:
     # --- exports (impact points and density contours) ---------------------------------
     def density_contours(self, levels=(0.5, 0.9, 0.99), bins: int = 200) -> list[dict]:
         """Highest-density regions holding the given fractions of the impacted fragments:
-        ``[{level, rings: [[(lon, lat), ...], ...]}]`` from a 2-D histogram smoothed by 1.5 bins
-        (longitudes kept continuous around the cloud's centre, so they may leave [-180, 180]).
-        Each ring is written as a polygon of its own (a rare ring around a hole is filled)."""
+        ``[{level, rings, polygons}]`` from a 2-D histogram smoothed by 1.5 bins.
+
+        ``rings: [[(lon, lat), ...], ...]``: the contours with longitudes kept continuous around
+        the cloud's centre (they may leave [-180, 180]; for plots). ``polygons: [[ring], ...]``:
+        the same regions for maps and files, each ring a polygon of its own (a rare ring around a
+        hole is filled), cut at the antimeridian into parts inside [-180, 180] (RFC 7946, 3.1.9),
+        counter-clockwise."""
         import contourpy
 
         ok = self.impacted
@@ -668,7 +901,8 @@ class Footprint:
                 if ring[0] != ring[-1]:
                     ring.append(ring[0])
                 rings.append(ring)
-            out.append({"level": float(lev), "rings": rings})
+            polys = [q for r in rings for q in split_antimeridian(r)]
+            out.append({"level": float(lev), "rings": rings, "polygons": polys})
         return out
 
     def to_geojson(self, max_points: int = 10_000) -> dict:
@@ -688,7 +922,8 @@ class Footprint:
         for c in self.density_contours():
             feats.append({"type": "Feature", "properties": {"kind": "density contour", "level": c["level"]},
                           "geometry": {"type": "MultiPolygon",
-                                       "coordinates": [[[list(p) for p in r]] for r in c["rings"]]}})
+                                       "coordinates": [[[list(p) for p in r] for r in poly]
+                                                       for poly in c["polygons"]]}})
         return {"type": "FeatureCollection", "features": feats,
                 "properties": {"n": self.n, "seed": self.seed, "points_written": int(idx.size)}}
 
@@ -725,11 +960,13 @@ class Footprint:
         parts = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">',
                  "<Document>", f"<name>boostphase footprint (n={self.n}, seed={self.seed})</name>"]
         for c in self.density_contours():
-            for r in c["rings"]:
-                coords = " ".join(f"{_wrap(a):.5f},{b:.5f},0" for a, b in r)
+            for poly in c["polygons"]:  # cut at the antimeridian: no polygon spans the map
+                rings = [" ".join(f"{a:.5f},{b:.5f},0" for a, b in r) for r in poly]
+                inner = "".join(f"<innerBoundaryIs><LinearRing><coordinates>{x}</coordinates></LinearRing>"
+                                "</innerBoundaryIs>" for x in rings[1:])
                 parts.append(f"<Placemark><name>{c['level']:.0%} of fragments</name><Polygon><outerBoundaryIs>"
-                             f"<LinearRing><coordinates>{coords}</coordinates></LinearRing></outerBoundaryIs>"
-                             "</Polygon></Placemark>")
+                             f"<LinearRing><coordinates>{rings[0]}</coordinates></LinearRing></outerBoundaryIs>"
+                             f"{inner}</Polygon></Placemark>")
         for o in self._objects():
             parts.append(f"<Placemark><name>{escape(str(o['kind']))} ({escape(str(o['territory']))})</name>"
                          f"<Point><coordinates>{o['lon']:.5f},{o['lat']:.5f},0</coordinates></Point></Placemark>")
@@ -741,6 +978,38 @@ class Footprint:
         return "\n".join(parts)
 
 
+def split_antimeridian(ring) -> list[list[list[tuple[float, float]]]]:
+    """A closed ring of (lon, lat) with continuous longitudes (it may leave [-180, 180]) as
+    polygons inside [-180, 180]: the ring is cut along every meridian +-180 + 360 k it crosses
+    and each part shifted by a whole turn into the map (RFC 7946, 3.1.9: split, do not wrap).
+    Each polygon is ``[exterior, *holes]``, exterior counter-clockwise (RFC 7946, 3.1.6);
+    closed rings of (lon, lat)."""
+    import shapely
+    from shapely.geometry import Polygon, box
+    from shapely.geometry.polygon import orient
+
+    pts = [(float(a), float(b)) for a, b in ring]
+    if len(pts) < 4:
+        return []
+    poly = Polygon(pts)
+    if not poly.is_valid:
+        poly = shapely.make_valid(poly)
+    x0, _, x1, _ = poly.bounds
+    out = []
+    for k in range(math.floor((x0 + 180.0) / 360.0), math.floor((x1 + 180.0) / 360.0) + 1):
+        part = poly.intersection(box(-180.0 + 360.0 * k, -90.0, 180.0 + 360.0 * k, 90.0))
+        for g in getattr(part, "geoms", [part]):
+            if g.geom_type != "Polygon" or g.is_empty or g.area < 1e-9:  # slivers of the cut
+                continue
+            g = orient(g, 1.0)
+
+            def shift(coords, k=k):
+                return [(min(180.0, max(-180.0, x - 360.0 * k)), y) for x, y in coords]
+
+            out.append([shift(g.exterior.coords), *(shift(h.coords) for h in g.interiors)])
+    return out
+
+
 def _unwrap_about(lon, centre: float | None = None):
     lon = np.asarray(lon, float)
     if centre is None:
@@ -749,8 +1018,20 @@ def _unwrap_about(lon, centre: float | None = None):
     return centre + (lon - centre + 180.0) % 360.0 - 180.0
 
 
-def _resolve_window(sc: Scenario, t_bo: float) -> tuple[float, float, bool]:
-    """(from, to, is_window) in s after launch, checked against burnout."""
+def _window_mode(sc: Scenario) -> str:
+    """Where the intercept time(s) come from: ``time``, ``scenario`` (a window given in numbers),
+    ``engagement`` (the earliest intercept of the laydown) or ``assumed`` (the default window)."""
+    ic = sc.intercept
+    if ic.time is not None:
+        return "time"
+    if ic.window is not None:
+        return ENGAGEMENT if ic.window[0] == ENGAGEMENT else "scenario"
+    return ENGAGEMENT if sc.engagement is not None else "assumed"
+
+
+def _resolve_window(sc: Scenario, t_bo: float, start_s: float | None = None) -> tuple[float, float, bool]:
+    """(from, to, is_window) in s after launch, checked against burnout. ``start_s``: the
+    engagement analysis' earliest intercept (None: none, or not asked for: the assumed start)."""
     ic = sc.intercept
     if ic.time is not None and ic.window is not None:
         raise InputError("intercept", "time and window", "one of intercept.time or intercept.window")
@@ -758,11 +1039,93 @@ def _resolve_window(sc: Scenario, t_bo: float) -> tuple[float, float, bool]:
         if not 0.0 < ic.time <= t_bo:
             raise InputError("intercept.time", ic.time, f"> 0 s and <= burnout ({t_bo:g} s)")
         return ic.time, ic.time, False
-    a, b = (DEFAULT_WINDOW_START_S, "burnout") if ic.window is None else ic.window
+    a, b = (ENGAGEMENT, "burnout") if ic.window is None else ic.window
     b = t_bo if b == "burnout" else float(b)
+    if a == ENGAGEMENT:
+        if start_s is not None and start_s >= min(b, t_bo) - 1e-9:
+            # the earliest intercept comes at the very end of the window: one intercept time
+            t = float(min(b, t_bo))
+            return t, t, False
+        a = DEFAULT_WINDOW_START_S if start_s is None else float(start_s)
     if not 0.0 < a < b <= t_bo + 1e-9:
         raise InputError("intercept.window", (a, b), f"0 < from < to <= burnout ({t_bo:g} s)")
     return float(a), float(min(b, t_bo)), True
+
+
+def _window_stop(sc: Scenario, t_bo: float) -> float:
+    w = sc.intercept.window
+    return t_bo if w is None or w[1] == "burnout" else min(float(w[1]), t_bo)
+
+
+def engagement_threat(sc: Scenario, missile=None, earth: Earth = WGS84):
+    """The scenario's threat as a :class:`boostphase.engage.Threat` (same missile, payload,
+    launch, target or azimuth and profile; criterion: burnout)."""
+    from . import engage
+
+    th = sc.threat
+    m = missile if missile is not None else _missile(th.missile, th.payload_kg)
+    if th.target is None and th.azimuth is None:
+        raise InputError("threat.target", None, "a target (LAT,LON or a city) or an azimuth")
+    prof = th.profile or ("target" if th.target is not None else "min-energy")
+    return engage.Threat(m, th.launch[0], th.launch[1], target=th.target,
+                         azimuth_deg=th.azimuth if th.target is None else None, profile=prof,
+                         criterion="burnout", earth=earth, name=sc.title or m.name)
+
+
+def engagement_window(sc: Scenario, threat, t_end_s: float | None = None) -> dict:
+    """The earliest intercept of ``threat`` (a :class:`boostphase.engage.Threat`) from the
+    scenario's UAV laydown (``[engagement]``, default :data:`DEFAULT_ENGAGEMENT`): every orbit's
+    engagement (``boostphase engage``'s rows) and the earliest intercept before ``t_end_s``
+    (default burnout) over all orbits, or None where no orbit can intercept by then."""
+    from .engage import Engagement
+
+    spec = sc.engagement or EngagementSpec()
+    objs, src = spec.build()
+    t_end = threat.burnout_time_s if t_end_s is None else float(t_end_s)
+    rows = [Engagement(threat, p, objs.interceptor, objs.timeline).solve() for p in objs.platforms]
+    ok = [r for r in rows if r.intercept_possible and r.intercept_time_s is not None
+          and r.intercept_time_s <= t_end + 1e-9]
+    best = min(ok, key=lambda r: r.intercept_time_s) if ok else None
+    try:
+        src_txt = str(Path(src).resolve().relative_to(examples_dir().parent))
+    except ValueError:
+        src_txt = src
+    ic = objs.interceptor
+    return {
+        "laydown": src_txt, "title": objs.title,
+        "interceptor": {"name": ic.name, "ideal_burnout_speed_km_s": ic.ideal_burnout_speed_m_s / 1e3,
+                        "burn_time_s": ic.burn_time_s},
+        "interceptor_launch_s": objs.timeline.interceptor_launch_s,
+        "latest_s": t_end,
+        "orbits": [r.row() for r in rows],
+        "earliest": None if best is None else {
+            "orbit": best.platform, "intercept_time_s": float(best.intercept_time_s),
+            "lat": best.intercept_lat_deg, "lon": best.intercept_lon_deg,
+            "alt_km": best.intercept_alt_m / 1e3, "interceptor_flyout_s": best.interceptor_flyout_s},
+        "threat": "this scenario's threat (missile, payload, launch, target, profile), not the "
+                  "engagement scenario's threats",
+    }
+
+
+def _window_note(mode: str, a: float, b: float, eng: dict | None) -> str:
+    if mode == "time":
+        return f"a fixed intercept time given in the scenario ({a:g} s after launch)"
+    if mode == "scenario":
+        return f"window given in the scenario ({a:g}-{b:g} s after launch)"
+    if mode == "assumed":
+        return (f"assumed window from {DEFAULT_WINDOW_START_S:g} s after launch to burnout (the scenario "
+                "asks for no engagement analysis; set [intercept] window = \"engagement\")")
+    e = eng["earliest"] if eng else None
+    lay = f"the UAV laydown of {eng['laydown']}" if eng else "the UAV laydown"
+    if e is None:
+        return (f"assumed window from {DEFAULT_WINDOW_START_S:g} s after launch to {b:g} s: no orbit of "
+                f"{lay} can intercept this threat by {eng['latest_s']:.0f} s, so the engagement "
+                "analysis gives no window")
+    ic = eng["interceptor"]
+    return (f"from the engagement analysis: the earliest intercept from {lay} is {e['intercept_time_s']:.1f} s "
+            f"after launch (orbit '{e['orbit']}', {ic['name']}, fired {eng['interceptor_launch_s']:g} s "
+            f"after the threat's launch); the window runs from then to {b:g} s"
+            + (" (burnout)" if abs(b - eng["latest_s"]) < 1e-9 else ""))
 
 
 def _stage_beta(stage, given) -> float:
@@ -832,10 +1195,19 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
         if th.target is None and th.azimuth is None:
             raise InputError("threat.target", None, "a target (LAT,LON or a city) or an azimuth")
         prof = th.profile or ("target" if th.target is not None else "min-energy")
-        traj = fly(m, lat0, lon0, azimuth_deg=th.azimuth if th.target is None else None,
-                   target=th.target, profile=prof, earth=earth)
+        mode = _window_mode(sc)
         t_bo = float(m.boost_time_s)
-        a, b, is_window = _resolve_window(sc, t_bo)
+        eng = None
+        if mode == ENGAGEMENT:
+            # the threat as the engagement analysis flies it (the same trajectory search)
+            eth = engagement_threat(sc, m, earth)
+            traj = eth.trajectory
+            eng = engagement_window(sc, eth, _window_stop(sc, t_bo))
+        else:
+            traj = fly(m, lat0, lon0, azimuth_deg=th.azimuth if th.target is None else None,
+                       target=th.target, profile=prof, earth=earth)
+        a, b, is_window = _resolve_window(sc, t_bo, eng["earliest"]["intercept_time_s"]
+                                          if eng and eng["earliest"] else None)
         times = cutoff_grid(a, b, sc.intercept.dt) if is_window else np.array([a])
         inc_stages = sc.fragments.include_stages if include_stages is None else include_stages
         inc_payload = sc.fragments.include_payload if include_payload is None else include_payload
@@ -872,7 +1244,12 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
                      "samples": k, "intercept_time_distribution": "uniform over the window's grid" if is_window else "fixed",
                      "altitude_km": [float(galt.min() / 1e3), float(galt.max() / 1e3)],
                      "ground_point_first": {"lat": float(glat[0]), "lon": float(_wrap(glon[0]))},
-                     "ground_point_last": {"lat": float(glat[-1]), "lon": float(_wrap(glon[-1]))}}
+                     "ground_point_last": {"lat": float(glat[-1]), "lon": float(_wrap(glon[-1]))},
+                     "window_source": ("engagement" if eng and eng["earliest"] else
+                                       "assumed" if mode in (ENGAGEMENT, "assumed") else mode),
+                     "window_note": _window_note(mode, a, b, eng)}
+        if eng is not None:
+            intercept["engagement"] = eng
         if inc_payload:
             plat, plon, pterr = tlat[sel], tlon[sel], tterr[sel]
             pc, pkm = tc[sel], tkm[sel]
@@ -929,6 +1306,8 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
                             pieces=(sc.fragments.pieces if sc else None), others=others)
     t_end = time.perf_counter()
     assumptions = dict(_ASSUMPTIONS)
+    if "window_note" in intercept:
+        assumptions["window"] = intercept["window_note"]
     assumptions["kick"] = kick.model_dump()
     assumptions["beta"] = beta.model_dump()
     if sc is not None and sc.fragments.pieces:
@@ -1022,15 +1401,19 @@ def _fmt_shares(shares: dict[str, float], k: int = 4, skip: str | None = None) -
 
 
 def c5_answer(paths: Sequence[str | Path] | None = None, fragments: int | None = 4_000,
-              seed: int | None = None) -> list[dict]:
+              seed: int | None = None, betas: Sequence[float | None] | None = SWEEP_BETAS) -> list[dict]:
     """Claim C5 checked for each scenario (default: ``examples/c5_*.toml``).
 
-    For each target: the territories under the payload's shortfall trace across the intercept
-    window, the share of the window landing in Russia (land), the same share counting Russian
-    territorial sea (within 12 nmi of Russia), a fragment footprint over the window (shares with
-    Wilson intervals), and verdict strings composed from these computed numbers. The claim
-    "holds" for a target when both the payload and the debris land in Russia in at least
-    :data:`CLAIM_THRESHOLD` of the cases (the fragment share by the lower end of its interval).
+    For each target: the intercept window (from the engagement analysis where the scenario asks
+    for it and an orbit can intercept; else the assumed one, said so in ``window_assumption``),
+    the territories under the payload's shortfall trace across the window, the share of the
+    window landing in Russia (land), the same share counting Russian territorial sea (within 12
+    nmi of Russia), a fragment footprint over the window (shares with Wilson intervals), the
+    payload shares for each ballistic coefficient of ``betas`` (one batched engine call; None:
+    vacuum; empty or None: no table) and verdict strings composed from these computed numbers.
+    The claim "holds" for a target when both the payload and the debris land in Russia in at
+    least :data:`CLAIM_THRESHOLD` of the cases (the fragment share by the lower end of its
+    interval).
     """
     from .geography import distance_to_territory_km
 
@@ -1060,29 +1443,45 @@ def c5_answer(paths: Sequence[str | Path] | None = None, fragments: int | None =
         holds = ru_pay >= CLAIM_THRESHOLD and ru_ci[0] >= CLAIM_THRESHOLD
         tgt_name = sc.title or Path(p).stem
         ru_runs = _fmt_intervals(ivs, RUSSIA)
+        src = fp.intercept.get("window_source", "assumed")
+        note = fp.intercept.get("window_note", _ASSUMPTIONS["window"])
         verdict = (
             f"{tgt_name}: the claim {'HOLDS' if holds else 'does NOT hold'}. "
-            f"With thrust cut at a time spread evenly over {a:.0f}-{b:.0f} s after launch, the intact "
+            f"With thrust cut at a time spread evenly over {a:.0f}-{b:.0f} s after launch ("
+            f"{'earliest intercept of the engagement analysis to burnout' if src == 'engagement' else 'an assumed window' if src == 'assumed' else 'the scenario window'}), the intact "
             f"payload lands in Russia for {ru_pay:.0%} of the window (cut-offs at {ru_runs}); "
             f"counting Russia's 12-nmi territorial sea, {ru_pay_ts:.0%}. Elsewhere it lands in: "
             f"{_fmt_shares(share, skip=RUSSIA) or 'nowhere else'}. Booster fragments "
             f"(n={fp.n}) land in Russia in {ru_frag:.0%} of cases (95 % CI {ru_ci[0]:.0%}-{ru_ci[1]:.0%})."
         )
         sequence = " -> ".join(f"{iv['territory']} ({_fmt_t(iv['from_s'])}-{_fmt_t(iv['to_s'])} s)" for iv in ivs)
-        # how the answer moves with the (assumed) start of the window
+        # how the answer moves with the start of the window
         by_start = {}
         for t0 in WINDOW_STARTS_S:
             if a <= t0 < b:
                 by_start[f"{t0:g}"] = share_of_window(ivs, t0, b).get(RUSSIA, 0.0)
-        plain = (f"For {tgt_name}, the payload lands on Russian land only if the boost is cut at {ru_runs}. "
+        plain = (f"For {tgt_name}, the intercept window is {a:.0f}-{b:.0f} s after launch ({note}). "
+                 f"The payload lands on Russian land only if the boost is cut at {ru_runs}. "
                  f"Across the window the impact point runs: {sequence}.")
         if by_start:
-            plain += (" The window is an assumption; Russia's share of the payload impacts if it opened "
-                      "later: " + ", ".join(f"from {k} s {v:.0%}" for k, v in by_start.items()) + ".")
+            why = ("it depends on the laydown, the interceptor and the delays" if src == "engagement"
+                   else "the window is an assumption")
+            plain += (f" The start matters ({why}); Russia's share of the payload impacts if the window opened "
+                      "at: " + ", ".join(f"{k} s {v:.0%}" for k, v in by_start.items()) + ".")
+        sweep = []
+        if betas and len(imp) >= 1:
+            th = fp.threat
+            sweep = beta_sensitivity(_missile(sc.threat.missile, sc.threat.payload_kg),
+                                     (th["launch"]["lat"], th["launch"]["lon"]), th["azimuth_deg"], th["kick_deg"],
+                                     [x["intercept_s"] for x in imp], (a, b), betas)
+            for row in sweep:
+                row["russia_share"] = row["share_of_window"].get(RUSSIA, 0.0)
+            plain += (" The payload's ballistic coefficient is an assumption; Russia's share of the window: "
+                      + ", ".join(f"{r['russia_share']:.0%} at {r['label']}" for r in sweep) + ".")
         answers.append({
             "scenario": str(p), "title": sc.title, "threat": fp.threat, "window_s": [a, b],
-            "window_assumption": _ASSUMPTIONS["window"] if sc.intercept.window is None and sc.intercept.time is None
-            else "window given in the scenario (an assumption until the engagement analysis provides it)",
+            "window_assumption": note, "window_source": src, "engagement": fp.intercept.get("engagement"),
+            "beta_sweep": sweep,
             "territories": ivs, "share_of_window": share, "payload_impacts": imp, "russia_share": ru_pay,
             "russia_share_with_territorial_sea": ru_pay_ts, "russia_share_by_window_start_s": by_start,
             "fragments": {"n": fp.n, "seed": fp.seed, "shares": fp.shares, "shares_ci": fp.shares_ci,
@@ -1100,6 +1499,13 @@ def c5_summary(answers: Sequence[dict]) -> str:
     failed = [a["title"] for a in answers if not a["claim_holds"]]
     ru = ", ".join(f"{a['title']} {a['russia_share']:.0%}" for a in answers)
     txt = f'Claim C5 ("{C5_CLAIM}"): share of the intercept window putting the payload on Russian land: {ru}. '
+    by_src: dict[str, list[str]] = {}
+    for a in answers:
+        by_src.setdefault(a.get("window_source", "assumed"), []).append(a["title"])
+    words = {"engagement": "from the engagement analysis (earliest intercept of the UAV laydown to burnout)",
+             "assumed": f"assumed ({DEFAULT_WINDOW_START_S:g} s after launch to burnout)",
+             "scenario": "given in the scenario", "time": "a fixed intercept time"}
+    txt += "Windows: " + "; ".join(f"{words.get(k, k)} for {', '.join(v)}" for k, v in by_src.items()) + ". "
     if failed and not held:
         txt += "The claim does not hold for any of these targets."
     elif held and not failed:
