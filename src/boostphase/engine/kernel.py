@@ -166,7 +166,11 @@ def _geodetic(r, a, e2, spherical):
 def _geodetic_fast(r, a, e2, spherical):
     """As :func:`_geodetic` but with Bowring's one-step formula (1976): sub-millimetre near the
     surface, centimetres at thousands of km, and half the operations of the exact closed form.
-    Used inside the right-hand side (air density, steering frame); events use the exact form."""
+    Used inside the right-hand side (air density, steering frame) and for the event functions
+    (impact at altitude 0, where it is sub-millimetre; apogee); a case's start uses the exact
+    form. (Measured: rewriting it with reciprocal square roots and no divides cut the XLA loops
+    per engine iteration from 155 to 112 but ran 25 % slower: XLA then fuses the cheap producers
+    into each of their users and computes them several times.)"""
     if spherical:
         return _geodetic(r, a, e2, spherical)
     x, y, z = r[0], r[1], r[2]
@@ -203,15 +207,15 @@ def _up(sl, cl, so, co):
 
 def altitude_and_vspeed(y, consts, spherical):
     """Geodetic altitude (m) and its rate (m/s, along the ellipsoid normal)."""
-    alt, vz, _ = _alt_vz_up(y, consts, spherical)
+    alt, vz, _ = _alt_vz_up(y, consts, spherical, exact=True)
     return alt, vz
 
 
-def _alt_vz_up(y, consts, spherical):
+def _alt_vz_up(y, consts, spherical, exact=False):
     a, e2 = consts[0], consts[1]
-    sl, cl, so, co, alt = _geodetic(y[:3], a, e2, spherical)
+    sl, cl, so, co, alt = (_geodetic if exact else _geodetic_fast)(y[:3], a, e2, spherical)
     up = _up(sl, cl, so, co)
-    return alt, jnp.dot(y[3:], up), up
+    return alt, y[3] * up[0] + y[4] * up[1] + y[5] * up[2], up
 
 
 # --- right-hand side -----------------------------------------------------------------------
@@ -245,14 +249,17 @@ def _gravity(r, consts, spherical):
     a, e2, mu, j2, om = consts
     x, yy, z = r[0], r[1], r[2]
     r2 = x * x + yy * yy + z * z
-    rn = jnp.sqrt(r2)
-    g = -mu / (r2 * rn) * r
-    if not spherical:
+    inv_r2 = 1.0 / r2
+    inv_r = 1.0 / jnp.sqrt(r2)
+    k = -mu * inv_r2 * inv_r
+    if spherical:
+        gx, gy, gz = k * x, k * yy, k * z
+    else:
         # J2 zonal term (axisymmetric, so identical in the rotating frame)
-        fac = -1.5 * j2 * mu * a * a / (r2 * r2 * rn)
-        zr = 5.0 * z * z / r2
-        g = g + fac * jnp.stack([x * (1.0 - zr), yy * (1.0 - zr), z * (3.0 - zr)])
-    return g + jnp.stack([om * om * x, om * om * yy, 0.0 * z])
+        fac = 1.5 * j2 * a * a * inv_r2
+        zr = 5.0 * z * z * inv_r2
+        gx, gy, gz = k * x * (1.0 + fac * (1.0 - zr)), k * yy * (1.0 + fac * (1.0 - zr)), k * z * (1.0 + fac * (3.0 - zr))
+    return jnp.stack([gx + om * om * x, gy + om * om * yy, gz])
 
 
 def _rhs(t, y, seg: _Seg, case: Case, consts, atm, settings: Settings):
