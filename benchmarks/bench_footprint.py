@@ -6,7 +6,10 @@ Prints, in one run on this machine:
     the fragments (engine), of the territory labels and city counts, fragments per second;
   * the ratio per trajectory against SciPy's RK45 looping over a sample of the same fragments
     with the same physics (J2, rotating Earth, US76 drag; ``scipy_impact`` of bench_flight.py)
-    at the same rtol, and the impact-point accuracy of both against DOP853 at rtol 1e-10;
+    at the same rtol, and the impact-point accuracy of both against DOP853 at rtol 1e-10. The
+    footprint ends slow light fragments with the terminal-fall model (Settings.terminal_fall);
+    the ratio is also given for the engine integrating every fall to the ground (``--full``
+    fragments, default 100,000), which is the strict same-physics comparison;
   * with ``--workers K``: the same run on K local worker processes (dask), and a check that its
     first fragments are bit-identical to a serial run.
 
@@ -50,6 +53,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=0, help="also time K dask worker processes")
     ap.add_argument("--skip-serial", action="store_true", help="only the --workers run")
+    ap.add_argument("--full", type=int, default=100_000, help="fragments flown without the terminal-fall ending")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -66,7 +70,7 @@ def main():
     print(f"kicks: isotropic, log-normal median {kick.median:g} m/s sigma {kick.sigma:g}; "
           f"beta log-normal median {beta.median:g} kg/m^2 sigma {beta.sigma:g}; rtol 1e-5; "
           f"{os.cpu_count()} CPU cores")
-    footprint(state, n=2000, seed=args.seed)  # warm-up: load/compile the 1024-lane kernel
+    footprint(state, n=2000, seed=args.seed)  # warm-up: load/compile the 512-lane kernel
     fp = None
     if not args.skip_serial:
         t0 = time.perf_counter()
@@ -100,6 +104,17 @@ def main():
     t_sp = (time.perf_counter() - t0) / args.sample
     print(f"scipy solve_ivp RK45 loop (rtol 1e-5): {t_sp * 1e3:.1f} ms per fragment (sample of {args.sample})")
     print(f"ratio per trajectory: {t_sp / per_engine:,.0f}x")
+    if args.full:
+        from boostphase.flight import coast_states, engine_threads
+
+        rf, vf, bf, _, _ = _initial_states(src, args.seed, 0, args.full)
+        o = np.argsort(bf, kind="stable")
+        coast_states(rf[o[:1000]], vf[o[:1000]], bf[o[:1000]], rtol=1e-5, t_max_s=2e4)  # warm-up
+        t0 = time.perf_counter()
+        coast_states(rf[o], vf[o], bf[o], rtol=1e-5, t_max_s=2e4)
+        per_full = (time.perf_counter() - t0) / args.full
+        print(f"engine integrating every fall to the ground ({args.full:,} fragments, {engine_threads()} threads): "
+              f"{1 / per_full:,.0f} fragments/s, ratio per trajectory {t_sp / per_full:,.0f}x")
     nref = min(args.sample, 15)
     ref = np.array([scipy_impact(r0[j], v0[j], b[j], method="DOP853", rtol=1e-10) for j in range(nref)])
     eng = footprint(state, n=nref, seed=args.seed)

@@ -33,12 +33,15 @@ def fragments(n: int, seed: int = 7):
     return np.repeat(r0, n, 0), v0 + kick, beta
 
 
-def run(r0, v0, beta, device, chunk, rtol):
-    flight._CHUNK = chunk
+def run(r0, v0, beta, device, chunk, rtol, terminal_fall):
+    # coasts run in fixed blocks of COAST_BLOCK lanes (512 suits a CPU core; a GPU wants
+    # hundreds of thousands of lanes per call), one call per engine thread at a time
+    flight.COAST_BLOCK = chunk
     with jax.default_device(device):
-        flight.coast_states(r0[:chunk], v0[:chunk], beta[:chunk], rtol=rtol)  # compile
+        m = min(len(r0), chunk)
+        flight.coast_states(r0[:m], v0[:m], beta[:m], rtol=rtol, terminal_fall=terminal_fall)  # compile
         t0 = time.perf_counter()
-        out = flight.coast_states(r0, v0, beta, rtol=rtol)
+        out = flight.coast_states(r0, v0, beta, rtol=rtol, terminal_fall=terminal_fall)
         return out, time.perf_counter() - t0
 
 
@@ -47,21 +50,30 @@ def main():
     ap.add_argument("--n", type=int, default=10_000_000)
     ap.add_argument("--check", type=int, default=20_000)
     ap.add_argument("--chunk", type=int, default=262_144)
-    ap.add_argument("--rtol", type=float, default=1e-8)
+    ap.add_argument("--rtol", type=float, default=1e-10)
+    ap.add_argument("--full", action="store_true", help="integrate every fall to the ground (no terminal-fall ending)")
     args = ap.parse_args()
+    tf = not args.full
     gpus = [d for d in jax.devices() if d.platform == "gpu"]
     cpu = jax.devices("cpu")[0]
     dev = gpus[0] if gpus else cpu
     print(f"device: {dev} ({'GPU' if gpus else 'no GPU found: CPU only'})")
     r0, v0, beta = fragments(args.n)
-    out, dt = run(r0, v0, beta, dev, args.chunk, args.rtol)
+    if gpus:
+        import os
+
+        os.environ.setdefault("BOOSTPHASE_THREADS", "2")  # two calls in flight keep the GPU busy
+    out, dt = run(r0, v0, beta, dev, args.chunk, args.rtol, tf)
     print(f"{args.n:,} drag coasts on {dev.platform}: {dt:.2f} s = {args.n / dt:,.0f} /s "
-          f"(mean {out['n_steps'].mean():.0f} steps, impacted {out['impacted'].mean():.4f})")
+          f"(mean {out['n_steps'].mean():.0f} steps, impacted {out['impacted'].mean():.4f}, "
+          f"terminal-fall endings {out['fell'].mean():.1%}, blocks of {args.chunk:,} lanes)")
     m = min(args.check, args.n)
-    ref, dt_cpu = run(r0[:m], v0[:m], beta[:m], cpu, min(args.chunk, 16384), args.rtol)
+    ref, dt_cpu = run(r0[:m], v0[:m], beta[:m], cpu, 512, args.rtol, tf)
     d = np.linalg.norm(out["y"][:m, :3] - ref["y"][:, :3], axis=1) / np.linalg.norm(ref["y"][:, :3], axis=1)
     print(f"CPU re-run of {m:,} cases: {dt_cpu:.2f} s = {m / dt_cpu:,.0f} /s; "
-          f"max relative difference in impact position {d.max():.2e} (median {np.median(d):.2e})")
+          f"max relative difference in impact position {d.max():.2e} (99.9th percentile "
+          f"{np.percentile(d, 99.9):.2e}, median {np.median(d):.2e}); a discrete choice (event bracket, "
+          f"terminal-fall switch one step earlier or later) flipped by last-bit differences shows as an outlier")
 
 
 if __name__ == "__main__":
