@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+import time
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from boostphase.web import app as webapp
@@ -91,7 +93,7 @@ def test_reconstruct_example_is_the_python_api_result(monkeypatch):
     assert got["launch"] == {"lat": 40.61556, "lon": 126.46306}
     assert {c["name"] for c in got["cities"]} >= {"Los Angeles", "Chicago"}
     # downloads reuse the cached result (no second computation) and are well-formed
-    for fmt in ("geojson", "csv", "czml"):
+    for fmt in ("geojson", "csv", "czml", "kml"):
         f = client.post(f"/api/reconstruct/{fmt}", json=ex)
         assert f.status_code == 200 and "attachment" in f.headers["content-disposition"]
     assert len(calls) == 1
@@ -141,7 +143,14 @@ def test_flyout_downloads(client):
     missile = next(p for p in doc if p["id"] == "missile")
     samples = missile["position"]["cartographicDegrees"]
     assert len(samples) % 4 == 0 and samples[0] == 0.0
-    assert client.post("/api/flyout/kml", json=ex).status_code == 422
+    kml = client.post("/api/flyout/kml", json=ex)
+    assert kml.status_code == 200 and kml.headers["content-type"].startswith("application/vnd.google-earth.kml+xml")
+    assert kml.text.startswith("<?xml") and "<LineString>" in kml.text and "apogee" in kml.text
+    import xml.dom.minidom
+
+    xml.dom.minidom.parseString(kml.text.encode())  # well-formed
+    r = client.post("/api/flyout/shp", json=ex)
+    assert r.status_code == 422 and r.json()["field"] == "fmt"
 
 
 # ------------------------------------------------------------------------------ bad input
@@ -354,62 +363,147 @@ def spec(client):
 
 def test_openapi_lists_every_endpoint(spec):
     assert {"/api/flyout", "/api/reconstruct", "/api/check", "/api/city", "/api/catalog",
-            "/api/flyout/{fmt}", "/api/reconstruct/{fmt}"} <= set(spec["paths"])
+            "/api/flyout/{fmt}", "/api/reconstruct/{fmt}", "/api/engage", "/api/engage/map", "/api/shortfall",
+            "/api/footprint", "/api/footprint/{fmt}", "/api/jobs", "/api/jobs/{job_id}", "/api/jobs/{job_id}/{fmt}",
+            "/api/runs", "/api/borders"} <= set(spec["paths"])
+    assert set(spec["paths"]["/api/jobs/{job_id}"]) == {"get", "delete"}
     assert spec["components"]["schemas"]["FlyoutRequest"]["additionalProperties"] is False
 
 
-def test_fuzz_api_from_openapi_no_500(spec, monkeypatch):
-    """~50 schema-driven requests (valid, near-valid and junk): never a 500; every 422 names a
-    field. Reconstructions that pass validation are answered by a stand-in (a real one takes
-    ~20 s; its own tests cover it), so the fuzz stays fast; everything else runs for real."""
+_CANNED: dict = {}
+
+
+def _fuzz_stand_ins(monkeypatch, tmp_path, reconstruct: bool = True):
+    """Computations that pass validation but take long are answered by stand-ins, so the fuzz
+    stays fast (their own tests above and below run them for real): a reconstruction by a dict
+    (a real one takes ~20 s); a footprint, once validated into a scenario, by the real footprint
+    of the Chicago example with 300 fragments (a new threat costs several seconds of flights).
+    Saved runs go to a temporary store."""
+    import boostphase.consequence as cons
     import boostphase.reconstruct as rec
 
-    monkeypatch.setattr(rec, "reconstruct", lambda *a, **k: {"stand_in": True, "args": [a, sorted(k)]})
-    seen = _fuzz(spec, 50)
+    if reconstruct:
+        monkeypatch.setattr(rec, "reconstruct", lambda *a, **k: {"stand_in": True, "args": [a, sorted(k)]})
+        real = cons.footprint
+
+        def canned(sc, **kw):
+            if "fp" not in _CANNED:
+                _CANNED["fp"] = real(webapp.footprint_scenario(webapp.FootprintRequest(example="chicago")), n=300)
+            if kw.get("progress"):
+                kw["progress"](300)
+            return _CANNED["fp"]
+
+        monkeypatch.setattr(cons, "footprint", canned)
+    else:
+        real = cons.footprint
+        monkeypatch.setattr(cons, "footprint", lambda sc, **kw: real(sc, n=min(sc.fragments.n, 300), **kw))
+    monkeypatch.setenv("BOOSTPHASE_STORE", str(tmp_path / "runs.sqlite"))
+
+
+def test_fuzz_api_from_openapi_no_500(spec, monkeypatch, tmp_path):
+    """~90 schema-driven requests (valid, near-valid and junk) over every endpoint, jobs and the
+    run store included: never a 500; every 422 names a field (see _fuzz_stand_ins)."""
+    _fuzz_stand_ins(monkeypatch, tmp_path)
+    seen = _fuzz(spec, 90)
     assert seen["422"] > 0 and seen["ok"] > 0
 
 
 @pytest.mark.slow
-def test_fuzz_api_long(spec):
-    """The same fuzz, 400 requests, every computation real."""
+def test_fuzz_api_long(spec, monkeypatch, tmp_path):
+    """The same fuzz, 400 requests, every computation real (footprints: 300 fragments at most)."""
+    _fuzz_stand_ins(monkeypatch, tmp_path, reconstruct=False)
     seen = _fuzz(spec, 400)
     assert seen["422"] > 0 and seen["ok"] > 0
 
 
+def _schema_bodies(spec, name, example):
+    schema = spec["components"]["schemas"][name]
+    props = schema.get("properties", {})
+    req = set(schema.get("required", []))
+    return st.fixed_dictionaries({k: _value(v, spec, example.get(k)) for k, v in props.items() if k in req},
+                                 optional={k: _value(v, spec, example.get(k)) for k, v in props.items() if k not in req})
+
+
 def _fuzz(spec, n: int) -> dict:
-    client = TestClient(create_app(), base_url=BASE, raise_server_exceptions=False)  # its own cache
+    client = TestClient(create_app(), base_url=BASE, raise_server_exceptions=False)  # its own cache and jobs
+    client.__enter__()  # lifespan: the job pool is shut down at the end
+    engage_map = {**EXAMPLES["engage"], **EXAMPLES["engagemap"]}
     examples = {"/api/flyout": EXAMPLES["flight"], "/api/check": EXAMPLES["check"],
-                "/api/reconstruct": EXAMPLES["reconstruct"]}
+                "/api/reconstruct": EXAMPLES["reconstruct"], "/api/engage": EXAMPLES["engage"],
+                "/api/engage/map": engage_map, "/api/shortfall": EXAMPLES["shortfall"],
+                "/api/footprint": EXAMPLES["footprint"]}
+    job_ids = st.one_of(st.text(max_size=45), st.sampled_from(["AAAAAAAAAAAA", "../../etc", "x" * 41, "%00"]))
+    panels = st.one_of(st.sampled_from(list(webapp.SAVE_PANELS)), _JUNK)
+    saved = st.one_of(
+        st.sampled_from([{"panel": "check", "request": EXAMPLES["check"]},
+                         {"panel": "footprint", "request": EXAMPLES["footprint"]},
+                         {"panel": "engagemap", "request": engage_map, "note": "fuzz"}]),
+        st.builds(lambda p, r: {"panel": p, "request": r}, panels,
+                  st.one_of(st.sampled_from([EXAMPLES["check"], EXAMPLES["flight"], EXAMPLES["footprint"]]),
+                            _schema_bodies(spec, "CheckRequest", EXAMPLES["check"]), _JUNK)),
+        st.builds(lambda p, j: {"panel": p, "job_id": j}, panels, job_ids),
+        _schema_bodies(spec, "RunSaveRequest", {"panel": "check", "request": EXAMPLES["check"]}))
+    jobs = st.one_of(st.just({"kind": "footprint", "params": {**EXAMPLES["footprint"], "n_fragments": 50_000}}),
+                     st.builds(lambda k, p: {"kind": k, "params": p}, st.one_of(st.just("footprint"), _JUNK),
+                     st.one_of(_schema_bodies(spec, "FootprintJobParams", EXAMPLES["footprint"]),
+                               _bodies(spec, "/api/footprint", EXAMPLES["footprint"]), _JUNK)))
     strategy = st.one_of(
         *[st.tuples(st.just(p), _bodies(spec, p, ex)) for p, ex in examples.items()],
         st.tuples(st.just("/api/city"), st.one_of(st.text(max_size=120), st.sampled_from(["Tokyo", "", "São Paulo"]))),
+        st.tuples(st.just("/api/jobs"), jobs),
+        st.tuples(st.just("/api/runs"), saved),
+        st.tuples(st.sampled_from(["GET /api/jobs/", "DELETE /api/jobs/"]), job_ids),
+        st.tuples(st.just("GET /api/runs"), st.dictionaries(st.sampled_from(["limit", "web_only", "path"]),
+                                                              st.one_of(st.integers(-5, 500), st.text(max_size=8)),
+                                                              max_size=2)),
     )
     seen = {"ok": 0, "422": 0}
 
     @settings(max_examples=n, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(strategy)
+    # every endpoint answers at least one valid request
+    @example(("/api/runs", {"panel": "check", "request": EXAMPLES["check"]}))
+    @example(("/api/runs", {"panel": "footprint", "request": EXAMPLES["footprint"]}))
+    @example(("/api/jobs", {"kind": "footprint", "params": {**EXAMPLES["footprint"], "n_fragments": 50_000}}))
+    @example(("/api/engage", EXAMPLES["engage"]))
+    @example(("/api/engage/map", engage_map))
+    @example(("GET /api/runs", {"limit": 3}))
     def one(case):
         path, body = case
+        ok_codes = {200}
         if path == "/api/city":
             r = client.get(path, params={"name": body})
+        elif path == "GET /api/runs":
+            r = client.get("/api/runs", params=body)
+        elif path.endswith("/api/jobs/"):
+            from urllib.parse import quote
+
+            method = path.split()[0]
+            r = client.request(method, "/api/jobs/" + quote(body, safe=""))
+            ok_codes = {200, 404, 405}
         else:
             try:
                 payload = json.dumps(body, allow_nan=False)
             except ValueError:
                 return
             r = client.post(path, content=payload, headers={"content-type": "application/json"})
+            ok_codes = {"/api/jobs": {202, 429}, "/api/runs": {201}}.get(path, {200})
         assert r.status_code != 500, (path, body, r.text)
-        assert r.status_code in (200, 422), (path, body, r.status_code, r.text)
-        if r.status_code == 422:
+        assert r.status_code in ok_codes | {422}, (path, body, r.status_code, r.text)
+        if r.status_code in (422, 404, 405, 429):
             d = r.json()
             assert d["field"] and d["error"], d
-            seen["422"] += 1
+            seen["422"] += r.status_code == 422
         else:
             seen["ok"] += 1
-            _all_finite(r.json())
+            if r.headers["content-type"].startswith("application/json"):
+                _all_finite(r.json())
 
-    one()
+    try:
+        one()
+    finally:
+        client.__exit__(None, None, None)
     return seen
 
 
@@ -518,3 +612,292 @@ def test_engage_consequence_bad_input_is_422_naming_the_field(client, path, body
     assert d["field"].startswith(field), d  # e.g. "orbit_centre latitude", like "launch latitude"
     assert d["error"].startswith(d["field"]), d
     assert "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/api/engage", {**EXAMPLES["engage"], "orbit_centre": "41,131; 95,131"}, "orbit_centre 2 latitude"),
+    ("/api/engage", {**EXAMPLES["engage"], "orbit_centre": ";".join(["41,131"] * 11)}, "orbit_centre"),
+    ("/api/engage/map", {**EXAMPLES["engage"], "cells": 500}, "cells"),
+    ("/api/engage/map", {**EXAMPLES["engage"], "half_width_deg": "0.1 deg"}, "half_width_deg"),
+    ("/api/engage/map", {**EXAMPLES["engage"], "launch": "39,999"}, "launch longitude"),
+    ("/api/jobs", {"kind": "sweep", "params": EXAMPLES["footprint"]}, "kind"),
+    ("/api/jobs", {"kind": "footprint", "params": {**EXAMPLES["footprint"], "n_fragments": 2_000_000}},
+     "params.n_fragments"),
+    ("/api/jobs", {"kind": "footprint", "params": {"missile": "hwasong-15", "launch": "39,125.7"}}, "target"),
+    ("/api/jobs", {"kind": "footprint"}, "params"),
+    ("/api/runs", {"panel": "check"}, "request"),
+    ("/api/runs", {"panel": "sideways", "request": {}}, "panel"),
+    ("/api/runs", {"panel": "check", "request": {**EXAMPLES["check"], "range_km": "far"}}, "request.range_km"),
+    ("/api/runs", {"panel": "check", "request": EXAMPLES["check"], "path": "/tmp/x.sqlite"}, "path"),
+    ("/api/runs", {"panel": "footprint", "job_id": "AAAAAAAAAAAA"}, "job_id"),
+    ("/api/runs", {"panel": "check", "job_id": "../../../etc/passwd"}, "job_id"),
+])
+def test_new_endpoints_bad_input_is_422_naming_the_field(client, path, body, field, tmp_path, monkeypatch):
+    monkeypatch.setenv("BOOSTPHASE_STORE", str(tmp_path / "runs.sqlite"))
+    r = client.post(path, json=body)
+    assert r.status_code == 422, r.text
+    d = r.json()
+    assert d["field"] == field, d
+    assert field.split(".")[-1] in d["error"], d
+    assert "Traceback" not in r.text
+    assert not (tmp_path / "runs.sqlite").exists()  # nothing saved
+
+
+def test_engage_several_orbits_equal_python_api(client):
+    from boostphase.engage import Engagement, Interceptor, Platform, Threat, Timeline
+    from boostphase.geography import find_city
+
+    ex = {**EXAMPLES["engage"], "orbit_centre": "41.0,131.3; 40.0,128.5;38,135"}
+    r = client.post("/api/engage", json=ex)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    c = find_city(ex["target"])
+    threat = Threat(ex["missile"], 39.0, 125.7, target=(c.lat_deg, c.lon_deg), profile=ex["profile"])
+    want = [Engagement(threat, Platform(la, lo, altitude_m=15e3, orbit_radius_m=20e3, name=f"orbit {la:.2f},{lo:.2f}"),
+                       Interceptor.two_stage(5e3), Timeline.total(65.0)).solve().row()
+            for la, lo in ((41.0, 131.3), (40.0, 128.5), (38.0, 135.0))]
+    assert got["rows"] == jsonable(want)
+    assert got["row"] == got["rows"][0]
+    assert [(o["lat"], o["lon"]) for o in got["orbits"]] == [(41.0, 131.3), (40.0, 128.5), (38.0, 135.0)]
+    # one orbit: the same first row as before
+    assert client.post("/api/engage", json=EXAMPLES["engage"]).json()["row"] == got["row"]
+
+
+def test_engage_map_equals_python_api(client):
+    import numpy as np
+
+    from boostphase.engage import Interceptor, Platform, Threat, Timeline, engagement_map
+    from boostphase.geography import find_city
+
+    body = {**EXAMPLES["engage"], **EXAMPLES["engagemap"], "cells": 12}
+    r = client.post("/api/engage/map", json=body)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert len(got["lat"]) == len(got["lon"]) == 12 and len(got["margin_s"]) == 12
+    c = find_city(body["target"])
+    threat = Threat(body["missile"], 39.0, 125.7, target=(c.lat_deg, c.lon_deg), profile=body["profile"])
+    lat, lon = np.array(got["lat"]), np.array(got["lon_unwrapped"])
+    emap = engagement_map([threat], Interceptor.two_stage(5e3), Timeline.total(65.0),
+                          Platform(41.0, 131.3, altitude_m=15e3, orbit_radius_m=20e3),
+                          (lat[0], lat[-1]), (lon[0], lon[-1]), 12, 12)
+    assert lat[-1] - lat[0] == pytest.approx(2 * body["half_width_deg"])
+    want = np.where(emap.feasible[0], np.round(emap.margin_s[0], 2), np.nan)
+    have = np.array([[np.nan if x is None else x for x in row] for row in got["margin_s"]])
+    np.testing.assert_array_equal(have, want)
+    assert got["feasible_cells"] == int(emap.feasible[0].sum()) > 0
+    # the map covers the example's orbit, which can intercept
+    assert lat[0] < 41.0 < lat[-1] and lon[0] < 131.3 < lon[-1]
+
+
+def test_borders_geojson(client):
+    import gzip
+
+    r = client.get("/api/borders")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
+    assert len(r.content) < 2_000_000
+    doc = r.json()
+    names = {f["properties"]["name"] for f in doc["features"]}
+    assert len(doc["features"]) > 200 and {"Russia", "North Korea", "Japan", "United States of America"} <= names
+    seg = []
+    for f in doc["features"]:
+        assert f["geometry"]["type"] == "MultiLineString"
+        for line in f["geometry"]["coordinates"]:
+            assert len(line) >= 2
+            for (x0, y0), (x1, y1) in zip(line, line[1:], strict=False):
+                assert -180 <= x0 <= 180 and -90 <= y0 <= 90
+                seg.append(max(abs(x1 - x0), abs(y1 - y0)))
+    assert max(seg) <= 1.01  # densified: no chord cuts under the globe
+    z = client.get("/api/borders", headers={"accept-encoding": "gzip"})
+    assert z.headers.get("content-encoding") == "gzip" and z.content == r.content  # httpx decodes it
+    assert len(webapp.borders_bytes().gzipped) < len(r.content) / 2
+    assert len(gzip.decompress(webapp.borders_bytes().gzipped)) == len(r.content)
+
+
+def test_footprint_downloads(client):
+    ex = EXAMPLES["footprint"]
+    kml = client.post("/api/footprint/kml", json=ex)
+    assert kml.status_code == 200 and "<kml" in kml.text and "of fragments" in kml.text
+    import xml.dom.minidom
+
+    xml.dom.minidom.parseString(kml.text.encode())
+    gj = client.post("/api/footprint/geojson", json=ex).json()
+    kinds = {f["properties"]["kind"] for f in gj["features"]}
+    assert {"fragment", "payload", "density contour"} <= kinds
+    assert client.post("/api/footprint/csv", json=ex).status_code == 422
+
+
+# ------------------------------------------------------------------------------ jobs
+
+
+def _wait(client, job_id, states=("done", "cancelled", "failed"), timeout=120.0):
+    t0 = time.time()
+    seen = []
+    while time.time() - t0 < timeout:
+        st = client.get(f"/api/jobs/{job_id}").json()
+        seen.append(st["progress"])
+        if st["state"] in states:
+            return st, seen
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} still {st['state']} after {timeout} s")
+
+
+@pytest.fixture
+def progress_spy(monkeypatch):
+    """Record every progress report of footprint jobs (fragments per chunk) and the chunk size."""
+    calls = {"chunks": [], "chunk_size": []}
+    real = webapp.run_footprint
+
+    def spy(req, *, progress=None, chunk_size=None):
+        calls["chunk_size"].append(chunk_size)
+
+        def wrapped(k):
+            calls["chunks"].append(k)
+            progress(k)
+
+        return real(req, progress=wrapped if progress else None, chunk_size=chunk_size)
+
+    monkeypatch.setattr(webapp, "run_footprint", spy)
+    return calls
+
+
+def test_footprint_job_progress_and_result_equal_the_request(client, progress_spy, monkeypatch):
+    monkeypatch.setattr(webapp, "JOB_CHUNK_SIZE", 2500)
+    params = {**EXAMPLES["footprint"], "n_fragments": 10_000, "seed": 11}
+    r = client.post("/api/jobs", json={"kind": "footprint", "params": params})
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    st, seen = _wait(client, job_id)
+    assert st["state"] == "done", st
+    assert progress_spy["chunks"] == [2500] * 4 and progress_spy["chunk_size"] == [2500]
+    assert seen == sorted(seen) and st["progress"] == 1.0
+    assert st["params"]["n_fragments"] == 10_000
+    # the job's result is what /api/footprint answers for the same request (chunking changes nothing)
+    direct = client.post("/api/footprint", json=params).json()
+    for k in ("n", "seed", "shares", "shares_ci", "payload", "stages", "cities_at_risk", "sample"):
+        assert st["result"][k] == direct[k], k
+    kml = client.get(f"/api/jobs/{job_id}/kml")
+    assert kml.status_code == 200 and "<kml" in kml.text and "attachment" in kml.headers["content-disposition"]
+    assert client.get(f"/api/jobs/{job_id}/geojson").json()["type"] == "FeatureCollection"
+
+
+def test_footprint_job_cancel_stops_the_work(client, progress_spy, monkeypatch):
+    monkeypatch.setattr(webapp, "JOB_CHUNK_SIZE", 5000)
+    r = client.post("/api/jobs", json={"kind": "footprint", "params": {**EXAMPLES["footprint"],
+                                                                      "n_fragments": 1_000_000}})
+    job_id = r.json()["job_id"]
+    st, _ = _wait(client, job_id, states=("running",))
+    t0 = time.time()
+    while not progress_spy["chunks"]:
+        assert time.time() - t0 < 120
+        time.sleep(0.05)
+    d = client.delete(f"/api/jobs/{job_id}")
+    assert d.status_code == 200 and d.json()["state"] in ("running", "cancelled")
+    t1 = time.time()
+    st, _ = _wait(client, job_id, timeout=30)
+    assert st["state"] == "cancelled" and time.time() - t1 < 10 and "result" not in st
+    n = len(progress_spy["chunks"])
+    assert n * 5000 < 1_000_000  # it did not run to the end
+    time.sleep(1.0)
+    assert len(progress_spy["chunks"]) == n  # nothing runs any more
+    assert client.get(f"/api/jobs/{job_id}/kml").status_code == 409
+    # the worker is free: a small job runs at once
+    r2 = client.post("/api/jobs", json={"kind": "footprint", "params": {**EXAMPLES["footprint"], "n_fragments": 500}})
+    st2, _ = _wait(client, r2.json()["job_id"])
+    assert st2["state"] == "done"
+
+
+def test_footprint_job_failure_is_reported_with_the_field(client):
+    # valid as a request; the physics refuses it (the intercept comes after burnout)
+    params = {**EXAMPLES["footprint"], "intercept_time_s": 1999, "n_fragments": 50_000}
+    r = client.post("/api/jobs", json={"kind": "footprint", "params": params})
+    assert r.status_code == 202, r.text
+    st, _ = _wait(client, r.json()["job_id"])
+    assert st["state"] == "failed" and st["field"] == "intercept.time"
+    assert st["error"].startswith("intercept.time") and "Traceback" not in st["error"]
+
+
+def test_job_manager_limits_and_bounded_memory():
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow(job):
+        started.set()
+        release.wait(10)
+        if job.cancel.is_set():
+            raise webapp.JobCancelled()
+        return {"ok": True}
+
+    jm = webapp.JobManager(workers=1, max_pending=2, keep=3)
+    try:
+        a = jm.submit("t", {}, 1, slow)
+        b = jm.submit("t", {}, 1, slow)
+        with pytest.raises(webapp.JobsBusy):
+            jm.submit("t", {}, 1, slow)
+        assert started.wait(10)
+        assert jm.get(a.id).state == "running" and jm.get(b.id).state == "queued"
+        assert jm.cancel(b.id).state == "cancelled"  # a queued job never starts
+        release.set()
+        for _ in range(200):
+            if jm.get(a.id).state == "done":
+                break
+            time.sleep(0.02)
+        assert jm.get(a.id).status()["result"] == {"ok": True}
+        ids = []
+        for _ in range(5):
+            j = jm.submit("t", {}, 1, lambda job: 1)
+            ids.append(j.id)
+            for _ in range(200):
+                if j.state == "done":
+                    break
+                time.sleep(0.01)
+        kept = [i for i in [a.id, b.id, *ids] if jm.get(i) is not None]
+        assert kept == ids[-3:]  # the last 3 finished jobs
+    finally:
+        release.set()
+        jm.shutdown()
+
+
+def test_jobs_queue_limit_is_429(monkeypatch):
+    with TestClient(create_app(), base_url=BASE) as c:
+        c.app.state.jobs.max_pending = 1
+        body = {"kind": "footprint", "params": {**EXAMPLES["footprint"], "n_fragments": 1_000_000}}
+        first = c.post("/api/jobs", json=body).json()["job_id"]
+        r = c.post("/api/jobs", json=body)
+        assert r.status_code == 429 and r.json()["field"] == "kind" and r.headers["retry-after"]
+        c.delete(f"/api/jobs/{first}")
+        assert c.get("/api/jobs/AAAAAAAAAAAA").status_code == 404
+        assert c.get("/api/jobs/not a job").status_code == 422
+
+
+# ------------------------------------------------------------------------------ run store
+
+
+def test_save_run_and_list(client, tmp_path, monkeypatch):
+    from boostphase.store import get_run
+
+    db = tmp_path / "runs.sqlite"
+    monkeypatch.setenv("BOOSTPHASE_STORE", str(db))
+    assert client.get("/api/runs").json() == []
+    r = client.post("/api/runs", json={"panel": "check", "request": EXAMPLES["check"], "note": "claim C3"})
+    assert r.status_code == 201, r.text
+    run_id = r.json()["id"]
+    stored = get_run(run_id, path=db)
+    assert stored["kind"] == "web-check" and stored["command"] == ["web", "/api/check"]
+    assert stored["scenario"]["range_km"] == EXAMPLES["check"]["range_km"] and stored["scenario"]["note"] == "claim C3"
+    assert stored["summary"] == client.post("/api/check", json=EXAMPLES["check"]).json()
+    r2 = client.post("/api/runs", json={"panel": "engage", "request": EXAMPLES["engage"]})
+    assert r2.status_code == 201
+    summ = get_run(r2.json()["id"], path=db)["summary"]
+    assert summ["rows"][0]["intercept_time_s"] == client.post("/api/engage", json=EXAMPLES["engage"]).json()["row"][
+        "intercept_time_s"]
+    assert "track" not in summ  # figures, not the arrays drawn
+    listed = client.get("/api/runs", params={"limit": 5}).json()
+    assert [x["id"] for x in listed] == [r2.json()["id"], run_id]
+    assert set(listed[0]) == {"id", "created_utc", "kind", "command", "version", "seed", "scenario", "summary"}
+    # a CLI run in the same store is listed only when asked for
+    from boostphase.store import save_run
+
+    save_run(command=["check", "--range", "1000"], scenario={}, summary={}, path=db)
+    assert len(client.get("/api/runs").json()) == 2
+    assert len(client.get("/api/runs", params={"web_only": False}).json()) == 3
+    assert client.get("/api/runs", params={"limit": 1000}).status_code == 422

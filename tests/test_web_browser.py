@@ -2,6 +2,9 @@
 the Flight panel's example runs from the keyboard, the numbers shown equal the API's, the globe
 is drawn (pixel check), a shared URL restores scenario and view, no request leaves the machine,
 and the page reports no CSP violation. The screenshot goes to docs/globe.png for the README when BOOSTPHASE_UPDATE_SCREENSHOT is set.
+The Engage tab (engagement, several orbits, engagement map overlay, PNG of the globe, borders)
+and the Consequence tab (shortfall, a footprint run as a background job with progress, share link,
+Save run, KML, cancel) run from links in the same browser session; their numbers equal the API's.
 
 A missing browser or node package is a failure, not a skip: `bash tools/web_setup.sh` installs
 them (Debian's chromium, `npm ci`).
@@ -63,10 +66,16 @@ def _post(url: str, body: dict, timeout: float = 600.0):
 
 
 @pytest.fixture(scope="module")
-def server():
+def store(tmp_path_factory):
+    """The run store the server writes to ("Save run"): a fresh database for this module."""
+    return tmp_path_factory.mktemp("store") / "runs.sqlite"
+
+
+@pytest.fixture(scope="module")
+def server(store):
     _require_tools()
     port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "BOOSTPHASE_STORE": str(store)}
     proc = subprocess.Popen([sys.executable, "-m", "boostphase.cli", "serve", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -96,6 +105,12 @@ def _pixels(path: Path):
     from PIL import Image
 
     a = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    return _pixel_stats(a)
+
+
+def _pixel_stats(a):
+    import numpy as np
+
     flat = a.reshape(-1, 3)
     distinct = len(np.unique(flat[:: 7], axis=0))
     lit = float(np.mean(flat.sum(axis=1) > 60))
@@ -103,29 +118,53 @@ def _pixels(path: Path):
     return distinct, lit, ocean
 
 
-def test_page_in_headless_chromium(server, tmp_path):
+# the Consequence tab's link: the shortfall example, and the footprint example with more fragments
+# than one request may fly, so that it runs as a background job with a progress bar
+FOOTPRINT_JOB = {**EXAMPLES["footprint"], "n_fragments": 30_000}
+
+
+def _consequence_hash() -> str:
+    from urllib.parse import urlencode
+
+    params = {**{f"shortfall.{k}": v for k, v in EXAMPLES["shortfall"].items()},
+              **{f"footprint.{k}": v for k, v in FOOTPRINT_JOB.items()}, "run": "shortfall,footprint"}
+    return "#consequence?" + urlencode(params)
+
+
+@pytest.fixture(scope="module")
+def browser_run(server, tmp_path_factory):
+    """One headless-Chromium session over the whole page (driver: web_browser_driver.mjs); the
+    tests below check its report against the API."""
     node = _require_tools()
+    tmp = tmp_path_factory.mktemp("browser")
     # the API's answer to the Flight panel's example (computed once; the page gets it from the cache)
     api, _ = _post(f"{server}/api/flyout", EXAMPLES["flight"])
-    globe = tmp_path / "globe.png"
-    page = tmp_path / "page.png"
     from boostphase.cli_web import example_hash
 
     check, _ = _post(f"{server}/api/check", EXAMPLES["check"])
+    globe, page = tmp / "globe.png", tmp / "page.png"
     p = subprocess.run([node, str(DRIVER), "--url", f"{server}/", "--globe", str(globe), "--page", str(page),
                         "--check", f"{server}/{example_hash('check')}",
+                        "--consequence", f"{server}/{_consequence_hash()}",
+                        "--engage", f"{server}/{example_hash('engagemap')}",
                         "--chromium", str(CHROMIUM), "--timeout", "300"],
                        cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stderr[-3000:]
     rep = json.loads(p.stdout)
-    assert "failure" not in rep, rep.get("failure")
+    assert "failure" not in rep, (rep.get("failure"), rep.get("steps"))
+    return {"rep": rep, "api": api, "check": check, "globe": globe, "page": page}
+
+
+def test_page_in_headless_chromium(browser_run):
+    rep, api, check = browser_run["rep"], browser_run["api"], browser_run["check"]
+    globe, page = browser_run["globe"], browser_run["page"]
 
     # loads, nothing leaves the machine, no CSP violation, no error
     assert rep["globe_present"], "Cesium viewer did not start"
     assert rep["external_requests"] == []
     assert rep["page_errors"] == []
     assert [e for e in rep["console_errors"] if "422" not in e] == []
-    for run in ("first", "second"):
+    for run in ("first", "second", "consequence", "engage"):
         assert rep[run]["diagnostics"] == {"csp": [], "errors": []}, rep[run]["diagnostics"]
     assert rep["interactive_ms"] < 15000  # the bar is 3 s on an idle machine; CI shares 2 cores
 
@@ -173,3 +212,87 @@ def test_page_in_headless_chromium(server, tmp_path):
         docs = ROOT / "docs"
         docs.mkdir(exist_ok=True)
         shutil.copyfile(page, docs / "globe.png")
+
+
+def test_consequence_panel_in_browser(browser_run, server, store):
+    c = browser_run["rep"]["consequence"]
+    # the shortfall table is the API's intervals, formatted as shown
+    sf, _ = _post(f"{server}/api/shortfall", EXAMPLES["shortfall"])
+    want = [[iv["territory"], f"{iv['from_s']:,.0f}", f"{iv['to_s']:,.0f}"] for iv in sf["intervals"]]
+    assert c["shortfall"] == want
+    # the footprint ran as a background job, with a progress bar that moved
+    assert c["job_id"] and c["progress"], c["progress"]
+    assert c["progress"] == sorted(c["progress"]) and 0 < max(c["progress"]) <= 1
+    job = _get(f"{server}/api/jobs/{c['job_id']}")
+    assert job["state"] == "done" and job["params"]["n_fragments"] == FOOTPRINT_JOB["n_fragments"]
+    shares = {k[len("shares."):]: float(v["value"]) for k, v in c["footprint"].items() if k.startswith("shares.")}
+    assert shares == job["result"]["shares"]
+    for k, v in c["footprint"].items():
+        assert v["text"] == f"{100 * float(v['value']):,.1f}", k
+    # the share link names both forms and restores them (and the same seeded numbers)
+    assert "shortfall.missile=hwasong-15" in c["share"] and "footprint.n_fragments=30000" in c["share"]
+    assert "run=shortfall%2Cfootprint" in c["share"]
+    assert c["restored_forms"] == c["forms"]
+    assert c["forms"]["footprint"]["n_fragments"] == 30000 and c["forms"]["shortfall"]["target"] == "Chicago"
+    assert c["restored_footprint"] == c["footprint"]
+    # KML of the job's footprint
+    assert c["kml"]["name"].endswith(".kml") and "<kml" in c["kml"]["head"] and c["kml"]["bytes"] > 1000
+    # Save run: in the run store, listed on the page
+    from boostphase.store import get_run
+
+    run = get_run(int(c["saved_run"]), path=store)
+    assert run["kind"] == "web-footprint" and run["scenario"]["n_fragments"] == 30_000
+    assert run["summary"]["shares"] == job["result"]["shares"] and run["seed"] == job["result"]["seed"]
+    assert c["saved_run"] in c["listed_runs"]
+    # Cancel stops the big job on the server
+    st = _get(f"{server}/api/jobs/{c['cancelled_job']}")
+    for _ in range(50):
+        if st["state"] != "running":
+            break
+        time.sleep(0.2)
+        st = _get(f"{server}/api/jobs/{c['cancelled_job']}")
+    assert st["state"] == "cancelled" and st["progress"] < 1, st
+
+
+def test_engage_panel_in_browser(browser_run, server):
+    e = browser_run["rep"]["engage"]
+    # the engagement shown is the API's row, to the digit
+    api, _ = _post(f"{server}/api/engage", EXAMPLES["engage"])
+    row = api["row"]
+    for key, digits in (("intercept_time_s", 1), ("margin_before_burnout_s", 1), ("closing_speed_km_s", 2),
+                        ("intercept.alt_km", 1), ("burnout_time_s", 1)):
+        want = row
+        for part in key.split("."):
+            want = want[part]
+        assert float(e["engage"][key]["value"]) == want, key
+        assert e["engage"][key]["text"] == f"{want:,.{digits}f}", key
+    assert e["engage"]["intercept_possible"]["value"] == "true"
+    # the engagement map: the API's figures, drawn as one rectangle on the globe
+    m, _ = _post(f"{server}/api/engage/map", {**EXAMPLES["engage"], **EXAMPLES["engagemap"]})
+    assert int(e["map"]["feasible_cells"]["value"]) == m["feasible_cells"] > 0
+    assert float(e["map"]["max_margin_s"]["value"]) == m["max_margin_s"]
+    assert "engagement map" in e["map_entities"]
+    # orbits: one added by a click on the globe, one by the keyboard, the clicked one removed
+    assert e["orbits_after_add"].count(";") == 2
+    assert e["orbits_after_remove"] == "41.0,131.3; 40.0,128.5"
+    assert e["request"]["orbit_centre"] == "41.0,131.3; 40.0,128.5"
+    two, _ = _post(f"{server}/api/engage", e["request"])
+    assert len(two["rows"]) == 2
+    for i, r in enumerate(two["rows"]):
+        assert e["two_orbits"][f"rows.{i}.intercept_possible"]["value"] == str(r["intercept_possible"]).lower()
+        if r["intercept_time_s"] is not None:
+            assert float(e["two_orbits"][f"rows.{i}.intercept_time_s"]["value"]) == r["intercept_time_s"]
+    # borders: loaded (one feature per country), switched off by the toggle
+    assert e["borders"] > 200
+    assert e["borders_after_toggle"] == ["false", False]
+    # the PNG of the globe is a real picture of it
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    assert e["png"]["name"] == "boostphase-engage.png" and e["png"]["png"]
+    img = np.asarray(Image.open(io.BytesIO(base64.b64decode(e["png"]["png"]))).convert("RGB")).astype(int)
+    distinct, lit, _ = _pixel_stats(img)
+    assert img.shape[0] > 250 and distinct > 300 and lit > 0.2, (img.shape, distinct, lit)

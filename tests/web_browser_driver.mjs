@@ -43,6 +43,139 @@ async function shown(page) {
   });
 }
 
+async function cells(page, box) {
+  return page.evaluate((sel) => {
+    const out = {};
+    for (const td of document.querySelectorAll(`${sel} [data-key]`)) out[td.dataset.key] = { value: td.dataset.value, text: td.textContent };
+    return out;
+  }, box);
+}
+
+async function download(page, selector) {
+  const [dl] = await Promise.all([page.waitForEvent("download", { timeout: 60000 }), page.click(selector)]);
+  const path = await dl.path();
+  const fs = await import("node:fs");
+  const buf = fs.readFileSync(path);
+  return { name: dl.suggestedFilename(), bytes: buf.length, head: buf.subarray(0, 120).toString("latin1"),
+    png: buf.subarray(0, 8).toString("hex") === "89504e470d0a1a0a" ? buf.toString("base64") : null };
+}
+
+// The Consequence tab from a link: the shortfall trace and a footprint big enough to run as a
+// background job (progress bar); its share link restores both forms; Save run; KML download.
+async function consequence(browser) {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 640 }, acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  watch(page, "consequence");
+  await page.goto(args.consequence, { waitUntil: "domcontentloaded" });
+  await page.waitForSelector("body[data-ready='1']");
+  await page.waitForSelector("#result-shortfall[data-state=done]");
+  step("shortfall shown");
+  // the footprint job: sample its progress bar until the result is shown
+  const progress = [];
+  for (let i = 0; i < 1200; i++) {
+    const st = await page.evaluate(() => {
+      const bar = document.querySelector("#footprint-progress");
+      return { state: document.querySelector("#result-footprint").dataset.state, p: bar ? bar.value : null };
+    });
+    if (st.p !== null && st.state === "busy") progress.push(Number(st.p));
+    if (st.state === "done" || st.state === "error") break;
+    await page.waitForTimeout(200);
+  }
+  await page.waitForSelector("#result-footprint[data-state=done]");
+  step("consequence done");
+  const c = { progress, shortfall: await page.evaluate(() => Array.from(document.querySelectorAll("#result-shortfall tbody tr"))
+    .map((tr) => [tr.querySelector("th").textContent, ...Array.from(tr.querySelectorAll("td")).map((td) => td.textContent)])),
+  footprint: await cells(page, "#result-footprint"),
+  job_id: await page.evaluate(() => window.boostphase.state.results.footprint.jobId),
+  share: await page.evaluate(() => document.querySelector("#share-url").value),
+  diagnostics: await page.evaluate(() => window.boostphaseDiagnostics) };
+  c.forms = await page.evaluate(() => ({ shortfall: window.boostphase.collectForm("shortfall"), footprint: window.boostphase.collectForm("footprint") }));
+  // KML of the job's footprint
+  c.kml = await download(page, "#result-footprint [data-download=kml]");
+  step("kml");
+  // Save run: the footprint job goes to the run store
+  await page.click("#result-footprint button[data-save]");
+  await page.waitForSelector("#result-footprint .saved[data-run-id]");
+  c.saved_run = await page.evaluate(() => document.querySelector("#result-footprint .saved").dataset.runId);
+  await page.click("#saved-runs summary");
+  await page.waitForSelector("#saved-runs-list li[data-run-id]");
+  c.listed_runs = await page.evaluate(() => Array.from(document.querySelectorAll("#saved-runs-list li[data-run-id]")).map((li) => li.dataset.runId));
+  // the share link restores both forms: blank them, open the link again
+  await page.evaluate(() => {
+    for (const i of document.querySelectorAll("#form-shortfall input[type=text], #form-footprint input[type=text]")) i.value = "";
+    window.boostphase.state.results = {};
+  });
+  const before = await page.evaluate(() => window.boostphase.state.runs);
+  await page.goto(args.url + "#flight", { waitUntil: "domcontentloaded" });
+  await page.goto(c.share, { waitUntil: "domcontentloaded" });
+  await page.waitForFunction((n) => window.boostphase.state.runs >= n + 2 &&
+    document.querySelector("#result-footprint").dataset.state === "done", before, { timeout: 120000, polling: 250 });
+  step("share link rerun");
+  c.restored_forms = await page.evaluate(() => ({ shortfall: window.boostphase.collectForm("shortfall"), footprint: window.boostphase.collectForm("footprint") }));
+  c.restored_footprint = await cells(page, "#result-footprint");
+  // a big footprint cancelled from the page: the job stops
+  await page.fill("#fp-n", "1000000");
+  await page.click("#form-footprint button[type=submit]");
+  await page.waitForSelector("#footprint-progress");
+  const cancelId = await page.evaluate(() => document.querySelector("#result-footprint .job").dataset.jobId);
+  await page.click("#form-footprint [data-action=cancel]");
+  await page.waitForSelector("#result-footprint[data-state=cancelled]");
+  c.cancelled_job = cancelId;
+  report.consequence = c;
+  await ctx.close();
+  step("consequence checked");
+}
+
+// The Engage tab from a link: the engagement and its map; orbits added by a globe click and by
+// the keyboard, one removed; the globe as a PNG; the borders overlay on and off.
+async function engage(browser) {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 640 }, acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  watch(page, "engage");
+  await page.goto(args.engage, { waitUntil: "domcontentloaded" });
+  await page.waitForSelector("body[data-ready='1']");
+  await page.waitForSelector("#result-engage[data-state=done]");
+  await page.waitForSelector("#result-engagemap[data-state=done]");
+  step("engage done");
+  const e = { engage: await cells(page, "#result-engage"), map: await cells(page, "#result-engagemap"),
+    map_entities: await page.evaluate(() => window.boostphase.state.layers.engagemap.entities.values.map((x) => x.name)) };
+  await globeSettled(page);
+  step("engage globe settled");
+  e.borders = await page.evaluate(() => window.boostphase.state.borders && window.boostphase.state.borders.bordersLoaded);
+  // the globe as a PNG (with the map overlay and the borders)
+  e.png = await download(page, "#png-button");
+  step("png");
+  // add an orbit by clicking the globe (the middle of the view), one by the keyboard; remove one
+  const n0 = await page.evaluate(() => document.querySelectorAll("#eng-orbit-list li").length);
+  const box = await page.locator("#globe canvas").boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForFunction((n) => document.querySelectorAll("#eng-orbit-list li").length === n + 1, n0);
+  await page.focus("#eng-orbit-new");
+  await page.keyboard.type("40.0,128.5");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((n) => document.querySelectorAll("#eng-orbit-list li").length === n + 2, n0);
+  e.orbits_after_add = await page.evaluate(() => document.querySelector("#eng-orbit").value);
+  await page.focus("#eng-orbit-list li:nth-child(2) button");
+  await page.keyboard.press("Enter");
+  e.orbits_after_remove = await page.evaluate(() => document.querySelector("#eng-orbit").value);
+  const runs = await page.evaluate(() => window.boostphase.state.runs);
+  await page.click("#form-engage button[type=submit]");
+  await page.waitForFunction((n) => window.boostphase.state.runs > n && document.querySelector("#result-engage").dataset.state === "done", runs);
+  e.two_orbits = await cells(page, "#result-engage");
+  step("two orbits");
+  e.request = await page.evaluate(() => window.boostphase.state.results.engage.request);
+  // borders off
+  await page.click("#borders-button");
+  e.borders_after_toggle = await page.evaluate(() => [document.querySelector("#borders-button").getAttribute("aria-pressed"),
+    window.boostphase.state.borders.show]);
+  e.diagnostics = await page.evaluate(() => window.boostphaseDiagnostics);
+  report.engage = e;
+  await ctx.close();
+  step("engage checked");
+}
+
 async function globeSettled(page) {
   // imagery tiles loaded and no camera flight under way; then one more frame
   await page.waitForFunction(() => {
@@ -133,6 +266,9 @@ try {
       panel: window.boostphase.state.panel,
     }));
   }
+
+  if (args.consequence) await consequence(browser);
+  if (args.engage) await engage(browser);
 } catch (e) {
   report.failure = String(e && e.stack || e);
 } finally {

@@ -12,6 +12,9 @@ import typer
 from .errors import InputError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# the page's tabs that hold several forms (the share link prefixes each form's fields)
+TAB_FORMS = {"engage": ("engage", "engagemap"), "consequence": ("shortfall", "footprint")}
+FORM_TAB = {f: tab for tab, forms in TAB_FORMS.items() for f in forms}
 
 
 def resolve_token(host: str, token: str | None) -> str | None:
@@ -37,7 +40,14 @@ def example_hash(panel: str) -> str:
     if panel not in EXAMPLES:
         raise InputError("--example", panel, ", ".join(EXAMPLES))
     params = {k: ("true" if v is True else v) for k, v in EXAMPLES[panel].items()}
-    return f"#{panel}?{urlencode(params)}"
+    tab = FORM_TAB.get(panel)
+    if tab is None:
+        return f"#{panel}?{urlencode(params)}"
+    # a form inside a tab of several forms: fields prefixed with the form's name, and the forms to run
+    # (the engagement map needs the engagement's inputs too)
+    forms = [f for f in TAB_FORMS[tab] if f == panel or (panel == "engagemap" and f == "engage")]
+    prefixed = {f"{f}.{k}": ("true" if v is True else v) for f in forms for k, v in EXAMPLES[f].items()}
+    return f"#{tab}?{urlencode({**prefixed, 'run': ','.join(forms)})}"
 
 
 def serve(
@@ -47,9 +57,10 @@ def serve(
     token: str = typer.Option(None, help="require this token on every request (or set $BOOSTPHASE_TOKEN)"),
     warm: bool = typer.Option(True, help="compile the flight kernels at start-up"),
     example: str = typer.Option(None, help="print (and --open) the link that runs this panel's example: "
-                                           "flight, reconstruct or check"),
+                                           "flight, reconstruct, check, engage, engagemap, shortfall or footprint"),
 ):
-    """Serve the web app: forms, tables and a 3D globe for flyouts, reconstructions and claim checks."""
+    """Serve the web app: forms, tables and a 3D globe for flyouts, reconstructions, claim checks,
+    engagements and debris footprints (big footprints run as background jobs)."""
     tok = resolve_token(host, token)
     import uvicorn
 

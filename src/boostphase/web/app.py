@@ -19,36 +19,57 @@ Design (see ``shared/DESIGN.md``):
   and results are kept in a small LRU cache so that the downloads (CSV, GeoJSON, CZML) of a result
   just shown do not recompute it. Every response carries ``Server-Timing: compute;dur=MS``.
 
-Engage (``/api/engage``): one threat against one UAV orbit, the single-engagement slice of
-``boostphase engage``. Consequence (``/api/shortfall``, ``/api/footprint``): the shortfall trace
-and a *small* fragment Monte Carlo (at most :data:`MAX_FOOTPRINT_FRAGMENTS`; bigger runs belong to
-the CLI); the page gets at most :data:`MAX_FOOTPRINT_SAMPLE` impact points, never the full cloud.
-TODO(engage): several orbits, reach envelopes and the engagement map overlay (``engagement_map``).
+Engage (``/api/engage``): one threat against one or several UAV orbits (``orbit_centre`` holds
+``LAT,LON`` pairs separated by ``;``), the engagement rows of ``boostphase engage``;
+``/api/engage/map``: a coarse engagement map (``boostphase.engage.engagement_map``) around the
+threat's boost, the intercept margin per orbit-centre cell. Consequence (``/api/shortfall``,
+``/api/footprint``): the shortfall trace and a *small* fragment Monte Carlo (at most
+:data:`MAX_FOOTPRINT_FRAGMENTS`); bigger ones (up to :data:`MAX_JOB_FRAGMENTS`) run as background
+jobs. The page gets at most :data:`MAX_FOOTPRINT_SAMPLE` impact points, never the full cloud.
+
+Background jobs (``/api/jobs``): long work runs in a small thread pool inside the server
+(:data:`MAX_RUNNING_JOBS` at once, at most :data:`MAX_PENDING_JOBS` queued or running, the last
+:data:`MAX_KEPT_JOBS` finished ones kept). ``GET /api/jobs/{id}`` reports state and progress;
+``DELETE`` cancels: the footprint's progress callback raises at the next chunk of
+:data:`JOB_CHUNK_SIZE` fragments, so the work stops within about a second.
+
+Run store (``/api/runs``): "Save run" records the panel's request (re-validated here, never a file
+path) and the summary of its result with :func:`boostphase.store.save_run`, in the store that
+``$BOOSTPHASE_STORE`` names (else the user's data folder).
+
+Borders (``/api/borders``): the Natural Earth country outlines of ``boostphase.geography``,
+simplified to :data:`BORDER_TOLERANCE_DEG`, as GeoJSON (built once, gzip-compressed when asked).
 TODO(scenario): the request models here should move to ``boostphase/scenario.py`` when it exists,
 so that CLI, web API and scenario files share one set of models.
 """
 
 from __future__ import annotations
 
+import gzip
 import hmac
 import importlib.util
 import json
 import math
 import os
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import InputError
@@ -57,6 +78,14 @@ STATIC_DIR = Path(__file__).with_name("static")
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"  # the repository's examples/
 MAX_FOOTPRINT_FRAGMENTS = 20_000   # per web request; the CLI runs millions
 MAX_FOOTPRINT_SAMPLE = 5_000       # impact points sent to the page for drawing
+MAX_JOB_FRAGMENTS = 1_000_000      # a background footprint job (about 30 s per million on one core)
+JOB_CHUNK_SIZE = 20_000            # fragments between progress reports (and cancellation points)
+MAX_RUNNING_JOBS = 1               # background jobs computing at once
+MAX_PENDING_JOBS = 4               # queued or running; more is refused with 429
+MAX_KEPT_JOBS = 16                 # finished jobs remembered (oldest dropped first)
+MAX_ORBITS = 10                    # UAV orbits per engage request
+MAX_MAP_CELLS = 80                 # engagement map cells per side
+BORDER_TOLERANCE_DEG = 0.05        # simplification of the country outlines (about 5 km)
 FOOTPRINT_EXAMPLES = {"chicago": "c5_chicago.toml", "los_angeles": "c5_los_angeles.toml",
                       "washington": "c5_washington.toml"}
 MAX_BODY_BYTES = 64 * 1024
@@ -137,6 +166,8 @@ def Q(unit: str, lo: float | None = None, hi: float | None = None, what: str = "
 
 
 ShortText = Annotated[str, Field(min_length=1, max_length=100)]
+OrbitsText = Annotated[str, Field(min_length=1, max_length=400)]
+JobId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{8,40}$", description="a job id from POST /api/jobs")]
 
 
 class _Model(BaseModel):
@@ -194,11 +225,21 @@ class EngageRequest(_Model):
     azimuth_deg: Q("deg", -360, 360, "launch azimuth, instead of a target") | None = None
     profile: Literal["min-energy", "target"] = Field(
         "min-energy", description="min-energy (the standard boost toward the target) or target")
-    orbit_centre: ShortText = Field(description="LAT,LON of the UAV orbit's centre (deg)")
+    orbit_centre: OrbitsText = Field(description=f"LAT,LON of the UAV orbit's centre (deg); several orbits "
+                                                 f"separated by ';' (at most {MAX_ORBITS})")
     altitude_km: Q("km", 0, 40, "UAV altitude") = 15.0
     orbit_radius_km: Q("km", 0, 500, "UAV orbit radius") = 20.0
     burnout_speed_km_s: Q("km/s", 0.1, 15, "interceptor ideal burnout speed (two 20 s stages)") = 5.0
     delay_s: Q("s", 0, 1000, "total delay from the threat's launch to the interceptor's launch") = 65.0
+
+
+class EngageMapRequest(EngageRequest):
+    """The engagement map of ``boostphase engage-map`` for the threat of an engage request: a grid
+    of orbit centres around the threat's boost, and the intercept margin from each."""
+
+    orbit_centre: OrbitsText | None = Field(None, description="the orbits to mark on the map (optional)")
+    half_width_deg: Q("deg", 1, 30, "half the map's height (its width follows the latitude)") = 10.0
+    cells: int = Field(40, ge=4, le=MAX_MAP_CELLS, description=f"cells per side (4 to {MAX_MAP_CELLS})")
 
 
 class ShortfallRequest(_Model):
@@ -230,6 +271,34 @@ class FootprintRequest(_Model):
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="random seed (empty: the scenario's)")
 
 
+class FootprintJobParams(FootprintRequest):
+    """A footprint for a background job: the body of ``/api/footprint`` with more fragments."""
+
+    n_fragments: int = Field(2000, ge=1, le=MAX_JOB_FRAGMENTS,
+                             description=f"fragments to fly (at most {MAX_JOB_FRAGMENTS:,} in a job)")
+
+
+class JobRequest(_Model):
+    """A background job: ``kind`` and the body of the matching endpoint as ``params``."""
+
+    kind: Literal["footprint"] = Field(description="footprint: the body of /api/footprint, more fragments allowed")
+    params: FootprintJobParams
+
+
+SAVE_PANELS = ("flight", "reconstruct", "check", "engage", "engagemap", "shortfall", "footprint")
+
+
+class RunSaveRequest(_Model):
+    """Save a result in the run store: a panel and its request (the result is recomputed or
+    taken from the cache), or a finished footprint job."""
+
+    panel: Literal[SAVE_PANELS] = Field(description="the panel whose request this is")
+    request: dict[str, Any] | None = Field(None, description="the panel's request body (as sent to its endpoint)")
+    job_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,40}$")] | None = Field(
+        None, description="a finished footprint job, instead of a request")
+    note: Annotated[str, Field(max_length=300)] | None = Field(None, description="a note stored with the run")
+
+
 # The example scenario of each panel: shown by the page's "Example" buttons, used by the tests.
 EXAMPLES: dict[str, dict[str, Any]] = {
     "flight": {"missile": "hwasong-14", "launch": "40.61556,126.46306", "azimuth_deg": 45.0,
@@ -248,6 +317,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "shortfall": {"missile": "hwasong-15", "launch": "39.0,125.7", "target": "Chicago", "payload_kg": 800.0,
                   "beta_kg_m2": 5000.0, "dt_s": 2.0},
     "footprint": {"example": "chicago", "n_fragments": 2000},
+    # the engagement map around the C4 threat: where can one orbit stand?
+    "engagemap": {"half_width_deg": 10.0, "cells": 40},
 }
 
 
@@ -311,6 +382,152 @@ class _LRU:
             while len(self._d) > self.size:
                 self._d.popitem(last=False)
         return val
+
+
+class JobCancelled(Exception):
+    """Raised from a job's progress callback once the job is cancelled: it stops the work."""
+
+
+class JobsBusy(Exception):
+    """Too many jobs queued or running."""
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    params: dict
+    total: int = 0
+    state: str = "queued"
+    progress: float = 0.0
+    message: str = "queued"
+    result: Any = None
+    error: dict | None = None
+    files: dict = field(default_factory=dict)
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def status(self) -> dict:
+        out: dict[str, Any] = {"job_id": self.id, "kind": self.kind, "state": self.state,
+                               "progress": round(self.progress, 4), "message": self.message,
+                               "params": self.params, "files": sorted(self.files)}
+        t_end = self.finished or time.time()
+        out["elapsed_s"] = None if self.started is None else round(t_end - self.started, 3)
+        if self.state == "done":
+            out["result"] = self.result
+        if self.state == "failed":
+            out["error"] = self.error["error"]
+            out["field"] = self.error.get("field")
+        return out
+
+
+class JobManager:
+    """Background jobs in a thread pool of :data:`MAX_RUNNING_JOBS` threads; at most
+    :data:`MAX_PENDING_JOBS` queued or running, the last :data:`MAX_KEPT_JOBS` finished kept."""
+
+    def __init__(self, workers: int = MAX_RUNNING_JOBS, max_pending: int = MAX_PENDING_JOBS,
+                 keep: int = MAX_KEPT_JOBS):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="boostphase-job")
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_pending = max_pending
+        self.keep = keep
+
+    def submit(self, kind: str, params: dict, total: int, work: Callable[[Job], Any]) -> Job:
+        with self._lock:
+            pending = sum(j.state in ("queued", "running") for j in self._jobs.values())
+            if pending >= self.max_pending:
+                raise JobsBusy(f"{pending} jobs are queued or running (at most {self.max_pending}); "
+                               "wait for one to finish or cancel one")
+            job = Job(id=secrets.token_urlsafe(12), kind=kind, params=params, total=total)
+            self._jobs[job.id] = job
+            self._prune()
+        self._pool.submit(self._run, job, work)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def cancel(self, job_id: str) -> Job | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            job.cancel.set()
+            if job.state == "queued":
+                job.state, job.message, job.finished = "cancelled", "cancelled before it started", time.time()
+            elif job.state == "running":
+                job.message = "cancelling"
+            return job
+
+    def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
+        with self._lock:
+            if job.cancel.is_set() or job.state != "queued":
+                return
+            job.state, job.started, job.message = "running", time.time(), "starting"
+        try:
+            result = work(job)
+        except JobCancelled:
+            state, upd = "cancelled", {"message": "cancelled"}
+        except InputError as e:
+            state, upd = "failed", {"error": {"error": str(e), "field": e.field}, "message": "failed"}
+        except Exception as e:  # never a traceback to the client
+            state, upd = "failed", {"error": {"error": f"internal error ({type(e).__name__}); please report "
+                                                       "the request", "field": None}, "message": "failed"}
+        else:
+            state, upd = "done", {"result": result, "progress": 1.0, "message": "done"}
+        with self._lock:
+            if job.cancel.is_set() and state == "done":
+                state, upd = "cancelled", {"message": "cancelled"}
+            for k, v in upd.items():
+                setattr(job, k, v)
+            job.state, job.finished = state, time.time()
+            if state != "done":
+                job.files = {}
+            self._prune()
+
+    def _prune(self) -> None:
+        finished = [k for k, j in self._jobs.items() if j.state in ("done", "cancelled", "failed")]
+        for k in finished[: max(0, len(finished) - self.keep)]:
+            del self._jobs[k]
+
+    def shutdown(self) -> None:
+        with self._lock:
+            for j in self._jobs.values():
+                j.cancel.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def footprint_job(req: FootprintRequest, chunk_size: int | None = None) -> Callable[[Job], dict]:
+    """The work of a footprint job: progress after every chunk of fragments; a cancelled job
+    stops at the next chunk (the callback raises :class:`JobCancelled`)."""
+
+    def work(job: Job) -> dict:
+        done = 0
+
+        def progress(k: int) -> None:
+            nonlocal done
+            done += int(k)
+            job.progress = min(0.99, 0.05 + 0.9 * done / max(job.total, 1))
+            job.message = f"{done:,} of {job.total:,} fragments flown"
+            if job.cancel.is_set():
+                raise JobCancelled()
+
+        job.message, job.progress = "flying the threat and the intercept states", 0.02
+        if job.cancel.is_set():
+            raise JobCancelled()
+        fp, title = run_footprint(req, progress=progress, chunk_size=chunk_size or JOB_CHUNK_SIZE)
+        if job.cancel.is_set():
+            raise JobCancelled()
+        job.message = "writing the result"
+        out = footprint_payload(fp, title)
+        job.files = footprint_files(fp, f"footprint-{job.id[:8]}")
+        return out
+
+    return work
 
 
 def find_cesium_dir() -> Path | None:
@@ -412,22 +629,45 @@ def _target(field: str, text: str | None, azimuth) -> tuple[float, float] | None
     return tgt
 
 
-def compute_engage(req: EngageRequest) -> dict:
-    """One threat, one orbit, one interceptor, a total delay: the CLI's engagement row, plus the
-    threat's boost track, the orbit and the timeline for drawing."""
-    from ..engage import Engagement, Interceptor, Platform, Threat, Timeline
+def parse_orbits(text: str) -> list[tuple[float, float]]:
+    """``orbit_centre``: one ``LAT,LON`` or several separated by ``;`` (errors name the orbit)."""
+    parts = [p.strip() for p in text.split(";") if p.strip()]
+    if not parts:
+        raise InputError("orbit_centre", text, "LAT,LON of the orbit's centre; several separated by ';'")
+    if len(parts) > MAX_ORBITS:
+        raise InputError("orbit_centre", f"{len(parts)} orbits", f"at most {MAX_ORBITS} orbits")
+    return [_parse_latlon("orbit_centre" if k == 0 else f"orbit_centre {k + 1}", p) for k, p in enumerate(parts)]
+
+
+def _engage_threat(req: EngageRequest):
+    from ..engage import Interceptor, Threat, Timeline
 
     lat, lon = _parse_latlon("launch", req.launch)
     tgt = _target("target", req.target, req.azimuth_deg)
-    clat, clon = _parse_latlon("orbit_centre", req.orbit_centre)
     if req.profile == "target" and tgt is None:
         raise InputError("profile", req.profile, "a target for the 'target' profile")
     threat = Threat(req.missile, lat, lon, target=tgt, azimuth_deg=req.azimuth_deg, profile=req.profile)
-    platform = Platform(clat, clon, altitude_m=req.altitude_km * 1e3, orbit_radius_m=req.orbit_radius_km * 1e3,
-                        name=f"orbit {clat:.2f},{clon:.2f}")
-    interceptor = Interceptor.two_stage(req.burnout_speed_km_s * 1e3)
-    timeline = Timeline.total(req.delay_s)
-    row = Engagement(threat, platform, interceptor, timeline).solve().row()
+    return threat, (lat, lon), tgt, Interceptor.two_stage(req.burnout_speed_km_s * 1e3), Timeline.total(req.delay_s)
+
+
+def _platform(req: EngageRequest, clat: float, clon: float):
+    from ..engage import Platform
+
+    return Platform(clat, clon, altitude_m=req.altitude_km * 1e3, orbit_radius_m=req.orbit_radius_km * 1e3,
+                    name=f"orbit {clat:.2f},{clon:.2f}")
+
+
+def compute_engage(req: EngageRequest) -> dict:
+    """One threat, one or more orbits, one interceptor, a total delay: the CLI's engagement rows
+    (``row`` is the first orbit's, ``rows`` all of them), plus the threat's boost track, the
+    orbits and the first orbit's timeline for drawing."""
+    from ..engage import Engagement
+
+    centres = parse_orbits(req.orbit_centre)
+    threat, (lat, lon), tgt, interceptor, timeline = _engage_threat(req)
+    rows = [Engagement(threat, _platform(req, clat, clon), interceptor, timeline).solve().row()
+            for clat, clon in centres]
+    row = rows[0]
     tr = threat.track
     boost = tr.t_s <= tr.burnout_time_s + 1e-9
     events = [("threat launch", 0.0), ("interceptor launch", row["interceptor_launch_time_s"])]
@@ -436,17 +676,63 @@ def compute_engage(req: EngageRequest) -> dict:
     events.append(("threat burnout", row["burnout_time_s"]))
     if row["latest_useful_time_s"] != row["burnout_time_s"]:
         events.append(("latest useful intercept", row["latest_useful_time_s"]))
+    orbits = [{"lat": clat, "lon": clon, "alt_km": req.altitude_km, "radius_km": req.orbit_radius_km}
+              for clat, clon in centres]
     return jsonable({
         "row": row,
+        "rows": rows,
         "threat": {"name": threat.name, "missile": threat.missile.name,
                    "launch": {"lat": lat, "lon": lon},
                    "target": None if tgt is None else {"lat": tgt[0], "lon": tgt[1]},
                    "burnout_time_s": tr.burnout_time_s},
         "track": {"t_s": tr.t_s[boost], "lat": tr.lat_deg[boost], "lon": tr.lon_deg[boost],
                   "alt_km": tr.alt_m[boost] / 1e3},
-        "orbit": {"lat": clat, "lon": clon, "alt_km": req.altitude_km, "radius_km": req.orbit_radius_km},
+        "orbit": orbits[0],
+        "orbits": orbits,
         "interceptor": interceptor.name,
         "timeline": [{"event": e, "t_s": t} for e, t in sorted(events, key=lambda x: x[1])],
+    })
+
+
+def compute_engage_map(req: EngageMapRequest) -> dict:
+    """``engagement_map`` for the request's threat on a ``cells`` x ``cells`` grid of orbit
+    centres, centred between the launch point and the burnout ground point: per cell the margin
+    (s) by which the intercept beats burnout, ``None`` where no intercept is possible in time."""
+    from ..engage import engagement_map
+
+    centres = parse_orbits(req.orbit_centre) if req.orbit_centre else []
+    threat, (lat, lon), tgt, interceptor, timeline = _engage_threat(req)
+    tr = threat.track
+    boost = tr.t_s <= tr.burnout_time_s + 1e-9
+    blat, blon = float(tr.lat_deg[boost][-1]), float(tr.lon_deg[boost][-1])
+    # the middle of launch and burnout ground points (unit vectors: safe across the date line)
+    v = sum(np.array([math.cos(math.radians(a)) * math.cos(math.radians(o)),
+                      math.cos(math.radians(a)) * math.sin(math.radians(o)), math.sin(math.radians(a))])
+            for a, o in ((lat, lon), (blat, blon)))
+    clat = math.degrees(math.atan2(v[2], math.hypot(v[0], v[1])))
+    clon = math.degrees(math.atan2(v[1], v[0]))
+    hw = req.half_width_deg
+    lat_range = (max(-89.0, clat - hw), min(89.0, clat + hw))
+    hw_lon = min(170.0, hw / max(math.cos(math.radians(clat)), 0.2))
+    lon_range = (clon - hw_lon, clon + hw_lon)
+    emap = engagement_map([threat], interceptor, timeline, _platform(req, clat, clon), lat_range, lon_range,
+                          req.cells, req.cells)
+    margin = emap.margin_s[0]
+    feasible = emap.feasible[0]
+    summ = emap.summary()
+    return jsonable({
+        "lat": emap.lat_deg, "lon": ((emap.lon_deg + 180.0) % 360.0) - 180.0,
+        "lon_unwrapped": emap.lon_deg,
+        "margin_s": np.where(feasible, np.round(margin, 2), np.nan),
+        "feasible_cells": int(feasible.sum()), "cells": int(feasible.size),
+        "max_margin_s": None if not feasible.any() else float(np.nanmax(np.where(feasible, margin, np.nan))),
+        "best_cells": summ["best_cells"], "interceptor": interceptor.name,
+        "interceptor_launch_time_s": timeline.interceptor_launch_s,
+        "burnout_time_s": tr.burnout_time_s,
+        "platform": summ["platform"], "compute_s": emap.compute_s,
+        "threat": {"name": threat.name, "launch": {"lat": lat, "lon": lon},
+                   "burnout_ground": {"lat": blat, "lon": blon}},
+        "orbits": [{"lat": a, "lon": o} for a, o in centres],
     })
 
 
@@ -503,17 +789,109 @@ def footprint_sample(fp, cap: int, seed: int) -> dict:
             "territory": [str(x) for x in fp.territory[idx]], "of": total}
 
 
-def compute_footprint(req: FootprintRequest) -> dict:
-    """A small footprint: the CLI's JSON (shares with Wilson intervals, cities, payload, stages)
-    and a sample of at most :data:`MAX_FOOTPRINT_SAMPLE` impact points."""
+def run_footprint(req: FootprintRequest, *, progress: Callable[[int], None] | None = None,
+                  chunk_size: int | None = None):
+    """The :class:`boostphase.consequence.Footprint` of a request and its scenario's title."""
     from ..consequence import footprint
 
     sc = footprint_scenario(req)
-    fp = footprint(sc)
+    kw: dict[str, Any] = {}
+    if chunk_size is not None:
+        kw["chunk_size"] = chunk_size
+    return footprint(sc, progress=progress, **kw), sc.title
+
+
+def footprint_payload(fp, title: str) -> dict:
+    """The CLI's JSON (shares with Wilson intervals, cities, payload, stages) and a sample of at
+    most :data:`MAX_FOOTPRINT_SAMPLE` impact points."""
     out = fp.to_dict()
     out["sample"] = footprint_sample(fp, MAX_FOOTPRINT_SAMPLE, fp.seed)
-    out["title"] = sc.title
+    out["title"] = title
     return jsonable(out)
+
+
+def compute_footprint(req: FootprintRequest) -> dict:
+    """A small footprint (see :func:`footprint_payload`)."""
+    return footprint_payload(*run_footprint(req))
+
+
+def footprint_files(fp, name: str) -> dict[str, tuple[str, str, str]]:
+    """The downloads of a footprint: GeoJSON and KML (samples of the cloud, density contours)."""
+    return {"geojson": (json.dumps(jsonable(fp.to_geojson(max_points=MAX_FOOTPRINT_SAMPLE))),
+                        "application/geo+json", f"{name}.geojson"),
+            "kml": (fp.to_kml(max_points=MAX_FOOTPRINT_SAMPLE), "application/vnd.google-earth.kml+xml", f"{name}.kml")}
+
+
+def result_summary(panel: str, res: dict) -> dict:
+    """What the run store keeps of a panel's result: its figures, not the arrays drawn."""
+    if panel == "flight":
+        return res["summary"]
+    if panel == "reconstruct":
+        return {k: v for k, v in res.items() if k not in ("reach_geojson", "reach_by_azimuth")}
+    if panel == "engage":
+        return {"rows": res["rows"], "threat": res["threat"], "interceptor": res["interceptor"],
+                "timeline": res["timeline"]}
+    if panel == "engagemap":
+        return {k: v for k, v in res.items() if k not in ("margin_s", "lat", "lon", "lon_unwrapped")}
+    if panel == "shortfall":
+        return {k: v for k, v in res.items() if k != "trace"}
+    if panel == "footprint":
+        return {k: v for k, v in res.items() if k != "sample"}
+    return res
+
+
+@dataclass
+class _Borders:
+    geojson: bytes
+    gzipped: bytes
+
+
+_BORDERS: list[_Borders] = []
+_BORDERS_LOCK = threading.Lock()
+
+
+def borders_bytes() -> _Borders:
+    """The country outlines (Natural Earth 1:10m admin-0, from ``boostphase.geography``)
+    simplified to :data:`BORDER_TOLERANCE_DEG` as a GeoJSON FeatureCollection of MultiLineStrings,
+    one feature per country; edges along the date line (where Natural Earth cuts polygons) are
+    left out. Built once per process (about 0.5 s), about 0.7 MB (0.2 MB gzip-compressed)."""
+    with _BORDERS_LOCK:
+        if _BORDERS:
+            return _BORDERS[0]
+        import shapely
+
+        from ..geography import _territories
+
+        t = _territories()
+        feats = []
+        for c in range(t.n_countries):
+            idx = np.flatnonzero(t.poly_label == c)
+            lines = []
+            simple = shapely.simplify(t.polys[idx], BORDER_TOLERANCE_DEG, preserve_topology=False)
+            # long straight edges (e.g. the 49th parallel) get vertices every 1 deg: the globe
+            # draws straight chords between vertices, which would dip under the surface
+            for g in shapely.segmentize(simple, 1.0):
+                if g.is_empty:
+                    continue
+                for ring in shapely.get_rings(g):
+                    xy = np.round(np.asarray(ring.coords), 3)
+                    if len(xy) < 3:
+                        continue
+                    # split where two successive points both lie on the date line
+                    on = np.abs(xy[:, 0]) >= 179.999
+                    cut = np.flatnonzero(on[:-1] & on[1:]) + 1
+                    for piece in np.split(xy, cut):
+                        if len(piece) >= 2 and not np.all(np.abs(piece[:, 0]) >= 179.999):
+                            lines.append(piece.tolist())
+            if lines:
+                feats.append({"type": "Feature", "properties": {"name": t.labels[c]},
+                              "geometry": {"type": "MultiLineString", "coordinates": lines}})
+        doc = {"type": "FeatureCollection", "features": feats,
+               "properties": {"source": "Natural Earth 1:10m admin-0 countries (public domain), "
+                                        f"simplified to {BORDER_TOLERANCE_DEG} deg"}}
+        data = json.dumps(doc, separators=(",", ":")).encode()
+        _BORDERS.append(_Borders(data, gzip.compress(data, 6)))
+        return _BORDERS[0]
 
 
 def catalog_payload() -> list[dict]:
@@ -656,7 +1034,10 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     async def lifespan(app):
         if warm:
             threading.Thread(target=_warm_up, name="boostphase-warm-up", daemon=True).start()
-        yield
+        try:
+            yield
+        finally:
+            job_manager.shutdown()
 
     app = FastAPI(title="boostphase", version=__version__, lifespan=lifespan,
                   description="Physics-based checks of public claims about ballistic missiles and boost-phase "
@@ -664,6 +1045,8 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     jobs = threading.BoundedSemaphore(MAX_CONCURRENT_JOBS)
     cache = _LRU()
+    job_manager = JobManager()
+    app.state.jobs = job_manager
     cesium = find_cesium_dir()
 
     def run(kind: str, req: BaseModel | None, fn: Callable[[], Any]):
@@ -693,6 +1076,16 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         detail = [{"loc": e.get("loc"), "msg": e.get("msg"), "type": e.get("type")} for e in errs]
         return JSONResponse(_error_body(field, msg, jsonable(detail)), status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):  # 404, 405: same shape as the rest
+        return JSONResponse({"error": f"path: {request.url.path!r}: {exc.detail}", "field": "path"},
+                            status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(_NotFound)
+    async def _not_found(request: Request, exc: _NotFound):
+        return JSONResponse({"error": f"job_id: no job {exc.args[0]!r} (finished jobs are kept for a while, "
+                                      f"the last {MAX_KEPT_JOBS})", "field": "job_id"}, status_code=404)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):  # never a traceback to the client
         return JSONResponse({"error": f"internal error ({type(exc).__name__}); please report the request"},
@@ -713,7 +1106,8 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         """Version, panels available, the example scenario of each panel, whether Cesium is installed."""
         return {"version": __version__, "panels": panels(), "examples": EXAMPLES,
                 "modules": {"engage": _optional_module("engage"), "consequence": _optional_module("consequence")},
-                "cesium": cesium is not None, "czml_epoch": CZML_EPOCH}
+                "cesium": cesium is not None, "czml_epoch": CZML_EPOCH,
+                "footprint_job_above": MAX_FOOTPRINT_FRAGMENTS, "max_job_fragments": MAX_JOB_FRAGMENTS}
 
     @app.get("/api/catalog", tags=["data"])
     def api_catalog() -> list[dict]:
@@ -741,8 +1135,9 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         return run("flyout", req, lambda: flyout_payload(compute_flyout(req)))
 
     @app.post("/api/flyout/{fmt}", tags=["flight"], response_class=Response)
-    def api_flyout_file(fmt: Literal["geojson", "csv", "czml"], req: FlyoutRequest):
-        """The flyout as a file: GeoJSON (track and events), CSV (time series), CZML (animated)."""
+    def api_flyout_file(fmt: Literal["geojson", "csv", "czml", "kml"], req: FlyoutRequest):
+        """The flyout as a file: GeoJSON (track and events), CSV (time series), CZML (animated),
+        KML (track in 3D and events)."""
         from . import exports
 
         traj = run("flyout-traj", req, lambda: compute_flyout(req))
@@ -751,6 +1146,8 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
             return _download(json.dumps(jsonable(traj.to_geojson())), "application/geo+json", f"{name}.geojson")
         if fmt == "csv":
             return _download(exports.trajectory_csv(traj), "text/csv", f"{name}.csv")
+        if fmt == "kml":
+            return _download(exports.trajectory_kml(traj), KML_TYPE, f"{name}.kml")
         return _download(exports.trajectory_czml(traj, CZML_EPOCH), "application/json", f"{name}.czml")
 
     @app.post("/api/reconstruct", tags=["reconstruct"])
@@ -760,8 +1157,9 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         return run("reconstruct", req, lambda: compute_reconstruct(req))
 
     @app.post("/api/reconstruct/{fmt}", tags=["reconstruct"], response_class=Response)
-    def api_reconstruct_file(fmt: Literal["geojson", "csv", "czml"], req: ReconstructRequest):
-        """The reconstruction as a file: GeoJSON (reach contour, cities), CSV (reach by azimuth), CZML."""
+    def api_reconstruct_file(fmt: Literal["geojson", "csv", "czml", "kml"], req: ReconstructRequest):
+        """The reconstruction as a file: GeoJSON (reach contour, cities), CSV (reach by azimuth),
+        CZML, KML."""
         from . import exports
 
         res = run("reconstruct", req, lambda: compute_reconstruct(req))
@@ -770,6 +1168,8 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
                              "reconstruct.geojson")
         if fmt == "csv":
             return _download(exports.reconstruct_csv(res), "text/csv", "reconstruct.csv")
+        if fmt == "kml":
+            return _download(exports.reconstruct_kml(res), KML_TYPE, "reconstruct.kml")
         return _download(exports.reconstruct_czml(res, CZML_EPOCH), "application/json", "reconstruct.czml")
 
     @app.post("/api/check", tags=["check"])
@@ -783,6 +1183,13 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         (``row``), the threat's boost track, the orbit and the timeline."""
         return run("engage", req, lambda: compute_engage(req))
 
+    @app.post("/api/engage/map", tags=["engage"])
+    def api_engage_map(req: EngageMapRequest) -> dict:
+        """The engagement map (``boostphase engage-map``) for the threat of an engage request: a
+        ``cells`` x ``cells`` grid of orbit centres around the boost, and per cell the margin (s)
+        by which the intercept beats burnout (``null``: no intercept in time)."""
+        return run("engagemap", req, lambda: compute_engage_map(req))
+
     @app.post("/api/shortfall", tags=["consequence"])
     def api_shortfall(req: ShortfallRequest) -> dict:
         """Payload impact for thrust termination at each moment of boost (``boostphase shortfall
@@ -794,6 +1201,132 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         """Debris footprint Monte Carlo (at most 20,000 fragments here): shares by territory with
         95 % Wilson intervals, and ``sample``, at most 5,000 impact points for drawing."""
         return run("footprint", req, lambda: compute_footprint(req))
+
+    def footprint_obj(req: FootprintRequest):
+        return run("footprint-obj", req, lambda: run_footprint(req))
+
+    @app.post("/api/footprint/{fmt}", tags=["consequence"], response_class=Response)
+    def api_footprint_file(fmt: Literal["geojson", "kml"], req: FootprintRequest):
+        """The footprint as a file: GeoJSON or KML (impact sample, payload and stage impacts,
+        density contours holding 50/90/99 % of the fragments)."""
+        fp, _ = footprint_obj(req)
+        text, media, name = footprint_files(fp, f"footprint-n{fp.n}-seed{fp.seed}")[fmt]
+        return _download(text, media, name)
+
+    # --- background jobs ------------------------------------------------------------------------
+    @app.post("/api/jobs", tags=["jobs"], status_code=202)
+    def api_job_submit(req: JobRequest):
+        """Start a background job (a footprint of up to 1,000,000 fragments): returns its
+        ``job_id`` at once; poll ``GET /api/jobs/{job_id}``, cancel with ``DELETE``."""
+        params = req.params
+        footprint_scenario(params)  # bad input is a 422 now, not a failed job later
+        try:
+            job = job_manager.submit(req.kind, params.model_dump(exclude_none=True), params.n_fragments,
+                                     footprint_job(params))
+        except JobsBusy as e:
+            return JSONResponse({"error": str(e), "field": "kind"}, status_code=429,
+                                headers={"retry-after": "5"})
+        return {"job_id": job.id, "state": job.state}
+
+    def _job(job_id: str) -> Job:
+        job = job_manager.get(job_id)
+        if job is None:
+            raise _NotFound(job_id)
+        return job
+
+    @app.get("/api/jobs/{job_id}", tags=["jobs"])
+    def api_job(job_id: JobId) -> dict:
+        """A job's state (queued, running, done, cancelled, failed), progress (0 to 1) and, when
+        done, its ``result`` (the body of the matching endpoint's answer)."""
+        return _job(job_id).status()
+
+    @app.delete("/api/jobs/{job_id}", tags=["jobs"])
+    def api_job_cancel(job_id: JobId) -> dict:
+        """Cancel a job: a queued job never starts; a running footprint stops at its next chunk
+        of fragments (within about a second); the state becomes ``cancelled``."""
+        job = job_manager.cancel(job_id)
+        if job is None:
+            raise _NotFound(job_id)
+        return job.status()
+
+    @app.get("/api/jobs/{job_id}/{fmt}", tags=["jobs"], response_class=Response)
+    def api_job_file(job_id: JobId, fmt: Literal["geojson", "kml"]):
+        """A finished footprint job's result as a file (GeoJSON or KML)."""
+        job = _job(job_id)
+        if job.state != "done" or fmt not in job.files:
+            return JSONResponse({"error": f"job_id: job {job_id} is {job.state}; files come when it is done",
+                                 "field": "job_id"}, status_code=409)
+        text, media, name = job.files[fmt]
+        return _download(text, media, name)
+
+    # --- run store ------------------------------------------------------------------------------
+    computations: dict[str, tuple[type[BaseModel], Callable[[Any], dict]]] = {
+        "flight": (FlyoutRequest, lambda r: run("flyout", r, lambda: flyout_payload(compute_flyout(r)))),
+        "reconstruct": (ReconstructRequest, lambda r: run("reconstruct", r, lambda: compute_reconstruct(r))),
+        "check": (CheckRequest, lambda r: run("check", r, lambda: compute_check(r))),
+        "engage": (EngageRequest, lambda r: run("engage", r, lambda: compute_engage(r))),
+        "engagemap": (EngageMapRequest, lambda r: run("engagemap", r, lambda: compute_engage_map(r))),
+        "shortfall": (ShortfallRequest, lambda r: run("shortfall", r, lambda: compute_shortfall(r))),
+        "footprint": (FootprintRequest, lambda r: run("footprint", r, lambda: compute_footprint(r))),
+    }
+
+    @app.post("/api/runs", tags=["runs"], status_code=201)
+    def api_save_run(req: RunSaveRequest) -> dict:
+        """Save a panel's request (as the scenario) and the summary of its result in the run store
+        (``boostphase runs list`` shows it). Give ``request`` (the panel's body; the result comes
+        from the cache or is computed) or ``job_id`` (a finished footprint job)."""
+        from ..store import save_run
+
+        if (req.request is None) == (req.job_id is None):
+            raise InputError("request", None, "exactly one of request (the panel's body) or job_id")
+        t0 = time.perf_counter()
+        if req.job_id is not None:
+            job = job_manager.get(req.job_id)
+            if req.panel != "footprint":
+                raise InputError("panel", req.panel, "footprint (jobs are footprints)")
+            if job is None or job.state != "done":
+                raise InputError("job_id", req.job_id, "a finished job of this server (see GET /api/jobs/{id})")
+            scenario, res = job.params, job.result
+        else:
+            model, compute = computations[req.panel]
+            try:
+                body = model.model_validate(req.request)
+            except ValidationError as e:
+                raise RequestValidationError([{**err, "loc": ("body", "request", *err["loc"])}
+                                              for err in e.errors()]) from None
+            scenario, res = body.model_dump(exclude_none=True), compute(body)
+        summary = result_summary(req.panel, res)
+        api = {"flight": "flyout", "engagemap": "engage/map"}.get(req.panel, req.panel)
+        if req.note:
+            scenario = {**scenario, "note": req.note}
+        seed = res.get("seed") if isinstance(res.get("seed"), int) else None
+        run_id = save_run(command=["web", f"/api/{api}"], kind=f"web-{req.panel}", scenario=scenario,
+                          summary=summary, seed=seed, timings={"save_s": round(time.perf_counter() - t0, 4)})
+        return {"id": run_id, "kind": f"web-{req.panel}", "panel": req.panel}
+
+    @app.get("/api/runs", tags=["runs"])
+    def api_runs(limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                 web_only: Annotated[bool, Query(description="only runs saved from this page")] = True) -> list[dict]:
+        """The most recent runs in the run store, newest first (id, time, kind, scenario, summary)."""
+        from ..store import list_runs
+
+        rows = list_runs(limit=None if web_only else limit)
+        if web_only:
+            rows = [r for r in rows if str(r["kind"]).startswith("web-")][:limit]
+        keep = ("id", "created_utc", "kind", "command", "version", "seed", "scenario", "summary")
+        return [{k: r[k] for k in keep} for r in rows]
+
+    # --- borders ----------------------------------------------------------------------------------
+    @app.get("/api/borders", tags=["data"], response_class=Response)
+    def api_borders(request: Request):
+        """Country outlines (Natural Earth 1:10m admin-0, simplified to 0.05 deg) as GeoJSON
+        MultiLineStrings, for the globe's border overlay."""
+        b = borders_bytes()
+        headers = {"cache-control": "max-age=86400", "vary": "accept-encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(b.gzipped, media_type="application/geo+json",
+                            headers={**headers, "content-encoding": "gzip"})
+        return Response(b.geojson, media_type="application/geo+json", headers=headers)
 
     # --- page, static files, Cesium -------------------------------------------------------------
     @app.get("/", include_in_schema=False)
@@ -812,6 +1345,13 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     # Guard is added last so it wraps everything, error handling included.
     app.add_middleware(GuardMiddleware, token=token)
     return app
+
+
+KML_TYPE = "application/vnd.google-earth.kml+xml"
+
+
+class _NotFound(Exception):
+    """An unknown job id (404)."""
 
 
 def _download(text: str, media_type: str, filename: str) -> Response:

@@ -1,4 +1,4 @@
-"""Files the web app offers for download: CSV, GeoJSON and CZML (written with ``czml3``).
+"""Files the web app offers for download: CSV, GeoJSON, KML and CZML (written with ``czml3``).
 
 TODO(export): DESIGN.md puts exports in ``boostphase/export.py``; these builders move there when
 that module exists (the CLI could then offer ``--czml`` too).
@@ -179,3 +179,67 @@ def reconstruct_czml(res: dict, epoch: str) -> str:
                               point=Point(pixelSize=8, color=col),
                               label=Label(text=c["name"], font="12px sans-serif", pixelOffset=_offset())))
     return Document(packets=packets).to_json()
+
+
+# ------------------------------------------------------------------------------------------------
+# KML (written by hand: a few placemarks; text escaped)
+
+
+def _kml_doc(name: str, description: str, body: list[str]) -> str:
+    from xml.sax.saxutils import escape
+
+    return "\n".join(['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">',
+                      "<Document>", f"<name>{escape(name)}</name>", f"<description>{escape(description)}</description>",
+                      '<Style id="track"><LineStyle><color>ff283ce6</color><width>3</width></LineStyle></Style>',
+                      '<Style id="reach"><LineStyle><color>ff008cff</color><width>2</width></LineStyle></Style>',
+                      *body, "</Document>", "</kml>"])
+
+
+def _kml_point(name: str, lon: float, lat: float, alt_m: float = 0.0, description: str = "") -> str:
+    from xml.sax.saxutils import escape
+
+    mode = "absolute" if alt_m > 0 else "clampToGround"
+    desc = f"<description>{escape(description)}</description>" if description else ""
+    return (f"<Placemark><name>{escape(name)}</name>{desc}<Point><altitudeMode>{mode}</altitudeMode>"
+            f"<coordinates>{lon:.6f},{lat:.6f},{alt_m:.1f}</coordinates></Point></Placemark>")
+
+
+def trajectory_kml(traj) -> str:
+    """KML: the trajectory as a 3D line (absolute altitude) and launch, burnout, apogee and
+    impact placemarks."""
+    lat, lon, alt = traj.geodetic()
+    s = traj.summary()
+    b = traj.burnout()
+    i_apo = int(np.argmax(alt))
+    ilat, ilon = traj.impact_lat_lon_deg
+    step = max(1, len(lat) // 2000)  # at most ~2,000 vertices
+    idx = np.unique(np.r_[np.arange(0, len(lat), step), len(lat) - 1])
+    coords = " ".join(f"{lon[i]:.5f},{lat[i]:.5f},{alt[i]:.0f}" for i in idx)
+    body = [f"<Placemark><name>trajectory</name><styleUrl>#track</styleUrl><LineString><altitudeMode>absolute"
+            f"</altitudeMode><coordinates>{coords}</coordinates></LineString></Placemark>",
+            _kml_point("launch", traj.launch_lon_deg, traj.launch_lat_deg),
+            _kml_point(f"burnout {b['time_s']:.0f} s", b["lon_deg"], b["lat_deg"], b["altitude_m"]),
+            _kml_point(f"apogee {alt[i_apo] / 1e3:.0f} km", float(lon[i_apo]), float(lat[i_apo]), float(alt[i_apo])),
+            _kml_point(f"impact, {s['range_km']:.0f} km", ilon, ilat)]
+    desc = (f"{traj.missile.title}: {s['profile']} flight, range {s['range_km']:,.0f} km, apogee "
+            f"{s['apogee_km']:,.0f} km, {s['flight_time_s']:,.0f} s. Computed by boostphase.")
+    return _kml_doc(f"boostphase flyout {traj.missile.name}", desc, body)
+
+
+def reconstruct_kml(res: dict) -> str:
+    """KML: the reach contour (a ground line), the launch site and the cities in or out of reach."""
+    body = []
+    reach = res.get("reach_geojson")
+    if reach:
+        ring = reach["geometry"]["coordinates"][0]
+        coords = " ".join(f"{lo:.5f},{la:.5f},0" for lo, la in ring)
+        body.append(f"<Placemark><name>reach ({res.get('missile_model')})</name><styleUrl>#reach</styleUrl>"
+                    f"<LineString><tessellate>1</tessellate><coordinates>{coords}</coordinates></LineString></Placemark>")
+    if res.get("launch"):
+        body.append(_kml_point("launch site", res["launch"]["lon"], res["launch"]["lat"]))
+    for c in res.get("cities", []):
+        verdict = "in reach" if c["in_reach"] else "out of reach"
+        body.append(_kml_point(f"{c['name']}: {verdict}", c["lon"], c["lat"], 0.0,
+                               f"{c['distance_km']:,.0f} km away; reach on that bearing {c['range_km']:,.0f} km"))
+    return _kml_doc("boostphase reconstruction", "Reach of the fitted vehicle on minimum-energy flights "
+                    "(rotating Earth). Computed by boostphase.", body)

@@ -9,14 +9,21 @@
 
   const PANELS = ["flight", "reconstruct", "check", "engage", "consequence"];
   const API = { flight: "flyout", reconstruct: "reconstruct", check: "check", engage: "engage",
-    shortfall: "shortfall", footprint: "footprint" };
-  // forms/results/layers that live inside another panel's tab (the Consequence tab holds two forms)
-  const TAB_OF = { shortfall: "consequence", footprint: "consequence" };
+    engagemap: "engage/map", shortfall: "shortfall", footprint: "footprint" };
+  // forms/results/layers that live inside another panel's tab (the Consequence tab holds two forms,
+  // the Engage tab the engagement and its map)
+  const TAB_OF = { shortfall: "consequence", footprint: "consequence", engagemap: "engage" };
+  const FORMS_OF = { engage: ["engage", "engagemap"], consequence: ["shortfall", "footprint"] };
   const tabOf = (k) => TAB_OF[k] || k;
+  const formsOf = (tab) => FORMS_OF[tab] || (API[tab] ? [tab] : []);
   const state = {
     meta: null, catalog: [], tests: [], sites: [], viewer: null, panel: "flight",
-    results: {}, controllers: {}, layers: {}, prims: {}, runs: 0,
+    results: {}, controllers: {}, layers: {}, prims: {}, runs: 0, jobs: {}, borders: null,
   };
+  const sleep = (ms, signal) => new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    if (signal) signal.addEventListener("abort", () => { clearTimeout(t); reject(new DOMException("Aborted", "AbortError")); }, { once: true });
+  });
 
   // ------------------------------------------------------------------------------ formatting
   function fmt(x, digits) {
@@ -83,7 +90,7 @@
     viewer.scene.skyAtmosphere.show = true;
     viewer.camera.setView({ destination: C.Cartesian3.fromDegrees(170.0, 40.0, 2.2e7) });
     state.viewer = viewer;
-    for (const p of ["flight", "reconstruct", "check", "engage", "shortfall", "footprint"]) {
+    for (const p of ["flight", "reconstruct", "check", "engage", "engagemap", "shortfall", "footprint"]) {
       const ds = new C.CustomDataSource(p);
       viewer.dataSources.add(ds);
       state.layers[p] = ds;
@@ -112,7 +119,9 @@
         $("#rec-launch").value = text;
       } else if (state.panel === "engage") {
         const mode = ($("#form-engage input[name=click]:checked") || {}).value;
-        $(mode === "launch" ? "#eng-launch" : "#eng-orbit").value = text;
+        if (mode === "launch") $("#eng-launch").value = text;
+        else if (mode === "orbit_add") addOrbit(text);
+        else { $("#eng-orbit").value = text; renderOrbits(); }
       } else if (state.panel === "consequence") {
         $("#sf-launch").value = text;
       }
@@ -127,16 +136,60 @@
         if (twoD) viewer.scene.morphTo3D(0.8); else viewer.scene.morphTo2D(0.8);
         mode.textContent = twoD ? "2D" : "3D";
       } }, "2D");
-    const png = el("button", { type: "button", class: "globe-button third", title: "Save the globe view as a PNG image",
-      "aria-label": "Save the globe view as a PNG image", onclick: () => {
-        viewer.render(); // draw now, then read the canvas in the same task (the buffer is still there)
-        viewer.canvas.toBlob((blob) => {
-          const a = el("a", { href: URL.createObjectURL(blob), download: `boostphase-${state.panel}.png` });
-          document.body.append(a); a.click();
-          setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-        }, "image/png");
-      } }, "PNG");
-    box.append(reset, mode, png);
+    const png = el("button", { type: "button", class: "globe-button third", id: "png-button", title: "Save the globe view as a PNG image",
+      "aria-label": "Save the globe view as a PNG image", onclick: () => savePng() }, "PNG");
+    const borders = el("button", { type: "button", class: "globe-button fourth", id: "borders-button",
+      title: "Show or hide the country borders (Natural Earth)", "aria-label": "Country borders", "aria-pressed": "true",
+      onclick: () => toggleBorders() }, "Borders");
+    box.append(reset, mode, png, borders);
+    toggleBorders(true);
+  }
+
+  // The globe as a PNG: draw a frame and read the canvas in the same task (the WebGL drawing
+  // buffer is only guaranteed until the task ends; preserveDrawingBuffer is not needed). The
+  // browser test checks the picture is not blank.
+  function savePng() {
+    const v = state.viewer;
+    if (!v) return;
+    // requestRenderMode: render() draws only when a frame was requested
+    v.scene.requestRender();
+    v.render();
+    const url = v.canvas.toDataURL("image/png");
+    const a = el("a", { href: url, download: `boostphase-${state.panel}.png` });
+    document.body.append(a);
+    a.click();
+    setTimeout(() => a.remove(), 1000);
+    status("Saved the globe view as a PNG image.");
+  }
+
+  // Country borders: /api/borders (simplified Natural Earth outlines), drawn as one polyline
+  // collection a little above the ground; loaded on first use.
+  async function toggleBorders(on) {
+    const v = state.viewer;
+    if (!v) return;
+    const C = window.Cesium;
+    const btn = $("#borders-button");
+    const show = on === undefined ? !(state.borders && state.borders.show) : on;
+    if (btn) btn.setAttribute("aria-pressed", show ? "true" : "false");
+    if (show && !state.borders) {
+      state.borders = v.scene.primitives.add(new C.PolylineCollection());
+      try {
+        const gj = await getJSON("/api/borders");
+        const mat = C.Material.fromType("Color", { color: C.Color.fromCssColorString("#f4e8c1").withAlpha(0.75) });
+        for (const f of gj.features) {
+          for (const line of f.geometry.coordinates) {
+            const flat = [];
+            for (const [lo, la] of line) flat.push(lo, la, 3000.0);
+            state.borders.add({ positions: C.Cartesian3.fromDegreesArrayHeights(flat), width: 1.0, material: mat });
+          }
+        }
+        state.borders.bordersLoaded = gj.features.length;
+      } catch (e) {
+        status(`Borders: ${e}`, "error");
+      }
+    }
+    if (state.borders) state.borders.show = show;
+    v.scene.requestRender();
   }
 
   function getView() {
@@ -223,6 +276,7 @@
       const sf = collectForm("shortfall");
       for (const k of ["missile", "launch", "target", "payload_kg", "beta_kg_m2"]) if (sf[k] !== undefined) body[k] = sf[k];
     }
+    if (panel === "engagemap") return { ...collectForm("engage"), ...body }; // the threat, UAV and interceptor above
     return body;
   }
   function collectForm(panel) {
@@ -256,6 +310,37 @@
       updateProfile();
       showMissileSources();
     }
+    if (panel === "engage") renderOrbits();
+  }
+
+  // ------------------------------------------------------------------------------ engage orbits
+  function orbitList() {
+    return $("#eng-orbit").value.split(";").map((x) => x.trim()).filter((x) => x);
+  }
+  function renderOrbits() {
+    const ul = $("#eng-orbit-list");
+    if (!ul) return;
+    const list = orbitList();
+    ul.replaceChildren(...list.map((o, i) => el("li", {}, el("span", { text: `Orbit ${i + 1}: ${o}` }),
+      el("button", { type: "button", class: "small", "aria-label": `Remove orbit ${i + 1} (${o})`,
+        onclick: () => removeOrbit(i) }, "Remove"))));
+  }
+  function addOrbit(text) {
+    const list = orbitList();
+    if (list.length >= 10) { status("At most 10 orbits.", "error"); return; }
+    list.push(text.trim());
+    $("#eng-orbit").value = list.join("; ");
+    renderOrbits();
+    status(`Orbit ${list.length} added at ${text.trim()}.`);
+  }
+  function removeOrbit(i) {
+    const list = orbitList();
+    const [gone] = list.splice(i, 1);
+    $("#eng-orbit").value = list.join("; ");
+    renderOrbits();
+    const next = $$("#eng-orbit-list button")[Math.min(i, list.length - 1)];
+    if (next) next.focus(); else $("#eng-orbit").focus();
+    status(`Orbit ${gone} removed.`);
   }
   function clearErrors(panel) {
     for (const i of $$("[aria-invalid]", formOf(panel))) i.removeAttribute("aria-invalid");
@@ -289,8 +374,13 @@
     const tick = setInterval(() => status(`Computing… ${((performance.now() - t0) / 1000).toFixed(0)} s`), 1000);
     status("Computing…");
     try {
-      const r = await post(`/api/${API[panel]}`, body, ctrl.signal);
-      const data = await r.json();
+      const asJob = panel === "footprint" && state.meta && Number(body.n_fragments) > state.meta.footprint_job_above;
+      let r, data, jobId = null;
+      if (asJob) ({ r, data, jobId } = await viaJob(body, ctrl, box));
+      else {
+        r = await post(`/api/${API[panel]}`, body, ctrl.signal);
+        data = await r.json();
+      }
       const ms = performance.now() - t0;
       if (!r.ok) {
         box.replaceChildren(el("p", { class: "error", role: "alert", text: data.error || `HTTP ${r.status}` }));
@@ -300,8 +390,9 @@
         return;
       }
       state.runs += 1;
-      state.results[panel] = { request: body, response: data };
+      state.results[panel] = { request: body, response: data, jobId };
       RENDER[panel](data, body, box);
+      box.append(saveButton(panel));
       box.dataset.state = "done";
       box.dataset.run = String(state.runs);
       status(`Done in ${(ms / 1000).toFixed(2)} s.`);
@@ -323,6 +414,71 @@
     }
   }
 
+  // A footprint too big for one request: a background job with a progress bar; the form's Cancel
+  // button (the AbortController) deletes the job, which stops within about a second.
+  async function viaJob(body, ctrl, box) {
+    const r0 = await post("/api/jobs", { kind: "footprint", params: body }, ctrl.signal);
+    const d0 = await r0.json();
+    if (!r0.ok) {
+      // a 422 names params.FIELD: mark FIELD in the form
+      if (d0.field) d0.field = String(d0.field).replace(/^params\./, "");
+      return { r: r0, data: d0 };
+    }
+    const id = d0.job_id;
+    state.jobs.footprint = id;
+    const bar = el("progress", { id: "footprint-progress", max: "1", value: "0", "aria-label": "Footprint job progress" });
+    const msg = el("span", { class: "job-message", text: "queued" });
+    box.replaceChildren(el("div", { class: "job", dataset: { jobId: id } },
+      el("p", { text: `Background job (${Number(body.n_fragments).toLocaleString("en-US")} fragments):` }), bar, msg));
+    const onAbort = () => fetch(`/api/jobs/${id}`, { method: "DELETE", credentials: "same-origin" });
+    ctrl.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      for (;;) {
+        await sleep(400, ctrl.signal);
+        const s = await getJSON(`/api/jobs/${id}`);
+        bar.value = s.progress;
+        msg.textContent = ` ${fmt(100 * s.progress, 0)} %: ${s.message}`;
+        box.dataset.progress = String(s.progress);
+        if (s.state === "done") return { r: { ok: true, status: 200 }, data: s.result, jobId: id };
+        if (s.state === "failed") return { r: { ok: false, status: 422 }, data: { error: s.error, field: s.field } };
+        if (s.state === "cancelled") throw new DOMException("Job cancelled", "AbortError");
+      }
+    } finally {
+      ctrl.signal.removeEventListener("abort", onAbort);
+      if (state.jobs.footprint === id) state.jobs.footprint = null;
+    }
+  }
+
+  // "Save run": the panel's request and the summary of its result go to the run store
+  function saveButton(panel) {
+    const res = state.results[panel];
+    const out = el("span", { class: "saved", role: "status" });
+    const b = el("button", { type: "button", class: "save-run", "data-save": panel, onclick: async () => {
+      b.disabled = true;
+      try {
+        const body = res.jobId ? { panel, job_id: res.jobId } : { panel, request: res.request };
+        const r = await post("/api/runs", body);
+        const d = await r.json();
+        if (!r.ok) { out.textContent = `Not saved: ${d.error}`; out.className = "saved error"; b.disabled = false; return; }
+        out.textContent = ` Saved as run ${d.id}.`;
+        out.dataset.runId = String(d.id);
+        status(`Saved as run ${d.id} (${d.kind}).`);
+        if ($("#saved-runs").open) loadRuns();
+      } catch (e) { out.textContent = `Not saved: ${e}`; b.disabled = false; }
+    } }, "Save run");
+    return el("div", { class: "save-row" }, b, out);
+  }
+  async function loadRuns() {
+    const ol = $("#saved-runs-list");
+    try {
+      const runs = await getJSON("/api/runs?limit=20");
+      ol.replaceChildren(...runs.map((r) => el("li", { dataset: { runId: String(r.id) } },
+        el("strong", { text: `#${r.id} ` }), `${r.kind.replace(/^web-/, "")}, ${r.created_utc.replace("T", " ").slice(0, 19)} UTC`,
+        el("code", { text: ` ${JSON.stringify(r.scenario).slice(0, 160)}` }))));
+      if (!runs.length) ol.replaceChildren(el("li", { text: "No runs saved from this page yet." }));
+    } catch (e) { ol.replaceChildren(el("li", { class: "error", text: String(e) })); }
+  }
+
   function table(caption, rows) {
     const t = el("table", { class: "results" }, el("caption", { text: caption }));
     const head = el("tr", {}, el("th", { scope: "col", text: "quantity" }), el("th", { scope: "col", text: "value" }),
@@ -339,16 +495,18 @@
     return t;
   }
 
-  function downloads(panel, body) {
+  function downloads(panel, body, formats, jobId) {
+    formats = formats || [["geojson", "GeoJSON"], ["csv", "CSV"], ["kml", "KML"], ["czml", "CZML"]];
     const wrap = el("div", { class: "downloads", role: "group", "aria-label": "Downloads" }, el("span", { text: "Download: " }));
-    for (const [fmtName, label] of [["geojson", "GeoJSON"], ["csv", "CSV"], ["czml", "CZML"]]) {
-      wrap.append(el("button", { type: "button", "data-download": fmtName, onclick: () => download(panel, fmtName, body) }, label));
+    for (const [fmtName, label] of formats) {
+      wrap.append(el("button", { type: "button", "data-download": fmtName, onclick: () => download(panel, fmtName, body, jobId) }, label));
     }
     return wrap;
   }
-  async function download(panel, fmtName, body) {
+  async function download(panel, fmtName, body, jobId) {
     status(`Preparing ${fmtName.toUpperCase()}…`);
-    const r = await post(`/api/${API[panel]}/${fmtName}`, body);
+    const r = jobId ? await fetch(`/api/jobs/${jobId}/${fmtName}`, { credentials: "same-origin" })
+      : await post(`/api/${API[panel]}/${fmtName}`, body);
     if (!r.ok) { const d = await r.json(); status(`Error: ${d.error}`, "error"); return; }
     const blob = await r.blob();
     const cd = r.headers.get("content-disposition") || "";
@@ -459,8 +617,35 @@
       const tb = el("tbody");
       for (const e of res.timeline) tb.append(el("tr", {}, el("th", { scope: "row", text: e.event }), el("td", { class: "num", text: fmt(e.t_s, 1) })));
       tl.append(tb);
-      box.replaceChildren(verdict, table(`${res.threat.name} vs ${r.platform}`, rows), tl,
-        el("p", { class: "method", text: `Method: reach ${r.method}, reference ${r.platform_reference}, criterion ${r.criterion}.` }));
+      const parts = [verdict, table(`${res.threat.name} vs ${r.platform}${res.rows.length > 1 ? " (orbit 1)" : ""}`, rows), tl];
+      if (res.rows.length > 1) {
+        const ot = el("table", { class: "results orbits" }, el("caption", { text: "Every orbit" }));
+        ot.append(el("thead", {}, el("tr", {}, ...["orbit", "intercept", "time (s)", "margin (s)", "altitude (km)"].map((h) => el("th", { scope: "col", text: h })))));
+        const ob = el("tbody");
+        res.rows.forEach((x, i) => ob.append(el("tr", { class: x.intercept_possible ? "in" : "out" },
+          el("th", { scope: "row", text: `${i + 1}: ${fmt(res.orbits[i].lat, 2)}, ${fmt(res.orbits[i].lon, 2)}` }),
+          el("td", { text: x.intercept_possible ? "yes" : "no", dataset: { key: `rows.${i}.intercept_possible`, value: String(x.intercept_possible) } }),
+          el("td", { class: "num", text: fmt(x.intercept_time_s, 1), dataset: { key: `rows.${i}.intercept_time_s`, value: String(x.intercept_time_s) } }),
+          el("td", { class: "num", text: fmt(x.margin_before_burnout_s, 1), dataset: { key: `rows.${i}.margin_before_burnout_s`, value: String(x.margin_before_burnout_s) } }),
+          el("td", { class: "num", text: fmt(x.intercept.alt_km, 1) }))));
+        ot.append(ob);
+        parts.push(ot);
+      }
+      parts.push(el("p", { class: "method", text: `Method: reach ${r.method}, reference ${r.platform_reference}, criterion ${r.criterion}.` }));
+      box.replaceChildren(...parts);
+    },
+    engagemap(res, body, box) {
+      const rows = [
+        ["Cells with an intercept before burnout", res.feasible_cells, 0, `of ${res.cells}`, "feasible_cells"],
+        ["Largest margin before burnout", res.max_margin_s, 1, "s", "max_margin_s"],
+        ["Interceptor launch after the threat's", res.interceptor_launch_time_s, 0, "s", "interceptor_launch_time_s"],
+        ["Threat burnout time", res.burnout_time_s, 1, "s", "burnout_time_s"],
+        ["UAV altitude", res.platform.altitude_km, 1, "km", null],
+        ["Grid", `${res.lat.length} × ${res.lon.length}`, 0, "cells", null],
+      ];
+      const best = (res.best_cells || []).slice(0, 3).map((c) => `${fmt(c.lat, 2)}, ${fmt(c.lon, 2)} (${fmt(c.mean_margin_s, 0)} s)`);
+      box.replaceChildren(table(`Engagement map: ${res.interceptor}`, rows), mapLegend(res.max_margin_s),
+        el("p", { class: "method", text: `Best orbit centres: ${best.join("; ") || "none"}. No keep-out zones; ranges from the orbit's worst point.` }));
     },
     shortfall(res, body, box) {
       const t = el("table", { class: "results" }, el("caption", { text: `Where the payload falls if thrust stops (burnout ${fmt(res.burnout_s, 0)} s)` }));
@@ -491,9 +676,40 @@
         parts.push(el("p", { class: "method", text: `Cities within ${fmt(res.city_radius_km, 0)} km of an impact: ` +
           res.cities_at_risk.slice(0, 8).map((c) => c.name || c.city).join(", ") + "." }));
       }
+      const run = state.results.footprint;
+      parts.push(downloads("footprint", body, [["geojson", "GeoJSON"], ["kml", "KML"]], run && run.jobId));
       box.replaceChildren(...parts);
     },
   };
+
+  // intercept margin (s) -> colour: red (just in time) through yellow to green (a minute or more)
+  function marginColor(m, max) {
+    const x = Math.max(0, Math.min(1, m / Math.max(max || 1, 1)));
+    const r = x < 0.5 ? 230 : Math.round(230 - (x - 0.5) * 2 * 200);
+    const g = x < 0.5 ? Math.round(60 + x * 2 * 160) : Math.round(220 - (x - 0.5) * 2 * 30);
+    return [r, g, 60];
+  }
+  function mapLegend(max) {
+    const NS = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", "0 0 300 34");
+    svg.setAttribute("class", "legend");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", `Colour scale: intercept margin from 0 s (red) to ${fmt(max, 0)} s (green); no colour: no intercept`);
+    for (let i = 0; i < 30; i++) {
+      const [r, g, b] = marginColor((i + 0.5) / 30 * (max || 1), max);
+      const rect = document.createElementNS(NS, "rect");
+      for (const [k, v] of Object.entries({ x: 10 + i * 9, y: 2, width: 9, height: 12, fill: `rgb(${r},${g},${b})` })) rect.setAttribute(k, v);
+      svg.append(rect);
+    }
+    for (const [x, t, a] of [[10, "0 s", "start"], [280, `${fmt(max, 0)} s`, "end"]]) {
+      const tx = document.createElementNS(NS, "text");
+      tx.setAttribute("x", x); tx.setAttribute("y", 28); tx.setAttribute("text-anchor", a);
+      tx.textContent = t;
+      svg.append(tx);
+    }
+    return el("figure", { class: "chart-box" }, svg, el("figcaption", { text: "Margin by which the intercept beats burnout, per orbit centre (s); uncoloured cells: no intercept in time." }));
+  }
 
   // one colour per territory name, in order of first appearance (the same in every table and on
   // the globe for the whole session; 12 colours before they repeat)
@@ -579,24 +795,60 @@
       for (let i = 0; i < t.lat.length; i++) xyz.push(t.lon[i], t.lat[i], t.alt_km[i] * 1000);
       ds.entities.add({ name: "threat boost", polyline: { positions: C.Cartesian3.fromDegreesArrayHeights(xyz), width: 3,
         material: C.Color.fromCssColorString("#ff5a36"), arcType: C.ArcType.NONE } });
-      const o = res.orbit;
-      ds.entities.add({ name: "UAV orbit", position: C.Cartesian3.fromDegrees(o.lon, o.lat, o.alt_km * 1000),
-        ellipse: { semiMajorAxis: Math.max(o.radius_km, 1) * 1000, semiMinorAxis: Math.max(o.radius_km, 1) * 1000,
-          height: o.alt_km * 1000, fill: false, outline: true, outlineColor: C.Color.fromCssColorString("#4cc9f0"), outlineWidth: 2 } });
-      marker(ds, o.lon, o.lat, o.alt_km * 1000, "UAV orbit", "#4cc9f0", true);
       marker(ds, res.threat.launch.lon, res.threat.launch.lat, 0, "launch", "#ffffff");
       const n = t.lat.length - 1;
       if (n >= 0) marker(ds, t.lon[n], t.lat[n], t.alt_km[n] * 1000, `burnout ${fmt(t.t_s[n], 0)} s`, "#ffd166");
-      const r = res.row;
       const frame = C.Cartesian3.fromDegreesArrayHeights(xyz);
-      frame.push(C.Cartesian3.fromDegrees(o.lon, o.lat, o.alt_km * 1000));
-      if (r.intercept.lat !== null) {
-        marker(ds, r.intercept.lon, r.intercept.lat, r.intercept.alt_km * 1000, `intercept ${fmt(r.intercept_time_s, 0)} s, ${fmt(r.intercept.alt_km, 0)} km`, "#06d6a0", true);
-        ds.entities.add({ name: "interceptor line of fire", polyline: { positions: C.Cartesian3.fromDegreesArrayHeights(
-          [o.lon, o.lat, o.alt_km * 1000, r.intercept.lon, r.intercept.lat, r.intercept.alt_km * 1000]), width: 2,
-        material: new C.PolylineDashMaterialProperty({ color: C.Color.fromCssColorString("#06d6a0") }), arcType: C.ArcType.NONE } });
-      }
+      const orbits = res.orbits || [res.orbit];
+      const rows = res.rows || [res.row];
+      orbits.forEach((o, i) => {
+        const r = rows[i];
+        const col = r.intercept_possible ? "#4cc9f0" : "#9aa5b1";
+        ds.entities.add({ name: `UAV orbit ${i + 1}`, position: C.Cartesian3.fromDegrees(o.lon, o.lat, o.alt_km * 1000),
+          ellipse: { semiMajorAxis: Math.max(o.radius_km, 1) * 1000, semiMinorAxis: Math.max(o.radius_km, 1) * 1000,
+            height: o.alt_km * 1000, fill: false, outline: true, outlineColor: C.Color.fromCssColorString(col), outlineWidth: 2 } });
+        marker(ds, o.lon, o.lat, o.alt_km * 1000, orbits.length > 1 ? `orbit ${i + 1}` : "UAV orbit", col, true);
+        frame.push(C.Cartesian3.fromDegrees(o.lon, o.lat, o.alt_km * 1000));
+        if (r.intercept.lat !== null) {
+          if (i === 0 || orbits.length <= 3) marker(ds, r.intercept.lon, r.intercept.lat, r.intercept.alt_km * 1000, `intercept ${fmt(r.intercept_time_s, 0)} s, ${fmt(r.intercept.alt_km, 0)} km`, "#06d6a0", true);
+          ds.entities.add({ name: `interceptor line of fire ${i + 1}`, polyline: { positions: C.Cartesian3.fromDegreesArrayHeights(
+            [o.lon, o.lat, o.alt_km * 1000, r.intercept.lon, r.intercept.lat, r.intercept.alt_km * 1000]), width: 2,
+          material: new C.PolylineDashMaterialProperty({ color: C.Color.fromCssColorString("#06d6a0") }), arcType: C.ArcType.NONE } });
+        }
+      });
       return frame;
+    },
+    engagemap(res) {
+      // one rectangle textured with a canvas: a pixel per cell (no per-cell entities)
+      const C = window.Cesium;
+      const ds = state.layers.engagemap;
+      clearLayer("engagemap");
+      const nLat = res.lat.length, nLon = res.lon.length;
+      const cv = document.createElement("canvas");
+      cv.width = nLon; cv.height = nLat;
+      const ctx = cv.getContext("2d");
+      const img = ctx.createImageData(nLon, nLat);
+      for (let i = 0; i < nLat; i++) {
+        for (let j = 0; j < nLon; j++) {
+          const m = res.margin_s[i][j];
+          const k = ((nLat - 1 - i) * nLon + j) * 4; // row 0 of the image is the north edge
+          if (m === null) { img.data[k + 3] = 0; continue; }
+          const [r, g, b] = marginColor(m, res.max_margin_s);
+          img.data[k] = r; img.data[k + 1] = g; img.data[k + 2] = b; img.data[k + 3] = 150;
+        }
+      }
+      ctx.putImageData(img, 0, 0);
+      const dlat = (res.lat[nLat - 1] - res.lat[0]) / Math.max(nLat - 1, 1);
+      const lonu = res.lon_unwrapped;
+      const dlon = (lonu[nLon - 1] - lonu[0]) / Math.max(nLon - 1, 1);
+      const wrap = (x) => ((x + 540) % 360) - 180;
+      const rect = C.Rectangle.fromDegrees(wrap(lonu[0] - dlon / 2), Math.max(-90, res.lat[0] - dlat / 2),
+        wrap(lonu[nLon - 1] + dlon / 2), Math.min(90, res.lat[nLat - 1] + dlat / 2));
+      ds.entities.add({ name: "engagement map", rectangle: { coordinates: rect,
+        material: new C.ImageMaterialProperty({ image: cv, transparent: true }) } });
+      marker(ds, res.threat.launch.lon, res.threat.launch.lat, 0, "launch", "#ffffff");
+      for (const [i, o] of (res.orbits || []).entries()) marker(ds, o.lon, o.lat, 0, `orbit ${i + 1}`, "#4cc9f0", true);
+      return [C.Cartesian3.fromDegrees(lonu[0], res.lat[0]), C.Cartesian3.fromDegrees(lonu[nLon - 1], res.lat[nLat - 1])];
     },
     shortfall(res) {
       const ds = state.layers.shortfall;
@@ -683,11 +935,28 @@
   }
 
   // ------------------------------------------------------------------------------ hash (share link)
+  // A tab with one form: its last request, unprefixed ("#flight?missile=..."). A tab with several
+  // forms (Engage, Consequence): each form's fields prefixed with its name ("shortfall.missile=...",
+  // the last run's request, else the form as filled in) and "run=" the forms that had been run.
   function writeHash() {
     const panel = state.panel;
     const params = new URLSearchParams();
-    const res = state.results[panel];
-    if (res) for (const [k, v] of Object.entries(res.request)) params.set(k, String(v));
+    const forms = formsOf(panel);
+    if (forms.length === 1) {
+      const res = state.results[panel];
+      if (res) for (const [k, v] of Object.entries(res.request)) params.set(k, String(v));
+    } else if (forms.length > 1) {
+      const ran = [];
+      for (const f of forms) {
+        const own = collectForm(f);
+        const res = state.results[f];
+        if (res) ran.push(f);
+        const names = new Set($$("input[name], select[name]", formOf(f)).map((i) => i.name));
+        const src = res ? Object.fromEntries(Object.entries(res.request).filter(([k]) => names.has(k))) : own;
+        for (const [k, v] of Object.entries(src)) params.set(`${f}.${k}`, String(v));
+      }
+      if (ran.length) params.set("run", ran.join(","));
+    }
     const view = getView();
     if (view) params.set("view", view);
     const q = params.toString();
@@ -710,7 +979,22 @@
     selectPanel(h.panel, false);
     const view = h.params.view;
     delete h.params.view;
-    if (Object.keys(h.params).length && API[h.panel]) {
+    const forms = formsOf(h.panel);
+    if (forms.length > 1) {
+      const per = Object.fromEntries(forms.map((f) => [f, {}]));
+      let any = false;
+      for (const [k, v] of Object.entries(h.params)) {
+        const dot = k.indexOf(".");
+        const f = dot > 0 ? k.slice(0, dot) : null;
+        if (f && per[f]) { per[f][k.slice(dot + 1)] = v; any = true; }
+        else if (k !== "run") { per[forms[0]][k] = v; any = true; } // an older link: the first form's fields
+      }
+      if (!any) { if (view) setView(view); return; }
+      for (const f of forms) if (Object.keys(per[f]).length) fill(f, per[f]);
+      const torun = h.params.run === undefined ? [forms[0]] : h.params.run.split(",").filter((f) => forms.includes(f));
+      for (const [i, f] of torun.entries()) await run(f, { view: i === torun.length - 1 ? view : undefined });
+      if (!torun.length && view) setView(view);
+    } else if (Object.keys(h.params).length && API[h.panel]) {
       fill(h.panel, h.params);
       await run(h.panel, { view });
     } else if (view) setView(view);
@@ -794,6 +1078,24 @@
       $("[data-action=cancel]", form).addEventListener("click", () => { if (state.controllers[panel]) state.controllers[panel].abort(); });
     }
     for (const r of $$("#form-flight input[name=direction]")) r.addEventListener("change", () => setDirection(r.value));
+    $("#eng-orbit").addEventListener("input", renderOrbits);
+    const addFromField = () => {
+      const inp = $("#eng-orbit-new");
+      const v = inp.value.trim();
+      if (!/^[-+]?\d+(\.\d*)?\s*,\s*[-+]?\d+(\.\d*)?$/.test(v)) {
+        inp.setAttribute("aria-invalid", "true");
+        status("Add an orbit: LAT,LON in degrees, e.g. 40.0,128.5", "error");
+        inp.focus();
+        return;
+      }
+      inp.removeAttribute("aria-invalid");
+      addOrbit(v);
+      inp.value = "";
+    };
+    $("#eng-orbit-add").addEventListener("click", addFromField);
+    $("#eng-orbit-new").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addFromField(); } });
+    $("#saved-runs").addEventListener("toggle", () => { if ($("#saved-runs").open) loadRuns(); });
+    $("#saved-runs-refresh").addEventListener("click", loadRuns);
     $("#flight-profile").addEventListener("change", updateProfile);
     $("#flight-missile").addEventListener("change", showMissileSources);
     $("#share-button").addEventListener("click", async () => {
@@ -816,7 +1118,7 @@
       fill("flight", meta.examples.flight);
       fill("reconstruct", meta.examples.reconstruct);
       fill("check", meta.examples.check);
-      for (const p of ["engage", "shortfall", "footprint"]) if (meta.examples[p]) fill(p, meta.examples[p]);
+      for (const p of ["engage", "engagemap", "shortfall", "footprint"]) if (meta.examples[p]) fill(p, meta.examples[p]);
     } catch (e) {
       status(`Could not load the catalog: ${e}`, "error");
     }
@@ -826,7 +1128,7 @@
     if (!location.hash) writeHash();
   }
 
-  window.boostphase = { state, getView, setView, run, collect };
+  window.boostphase = { state, getView, setView, run, collect, collectForm };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
