@@ -248,15 +248,17 @@ def test_terminal_fall_ending_matches_full_integration():
 
     Tolerances: 5 m in the impact point (the model's neglected terms, the lag behind the
     terminal speed and the variation of the horizontal damping rate, act on a residual horizontal
-    speed below 3 % of v_t <= 70 m/s and on the ~0.03 m/s Coriolis drift: a few metres at most;
-    measured 0.2-0.5 m; the footprint's bar is 100 m) and 1.5 % in the flight time (lag
-    v_t^2 / (4 g H) <= 2 % at the speed limit, less for these bodies; g at altitude 0.3 %;
-    measured +0.4-0.5 %).
+    speed below 3 % of v_t <= 100 m/s and on the ~0.03 m/s Coriolis drift: a few metres at most;
+    measured 0.2-0.6 m; the footprint's bar is 100 m) and 2 % in the flight time (lag
+    v_t^2 / (4 g H) up to 4 % at the speed limit in the thinnest-scale-height layer, far less
+    where such bodies reach it, low and with little fall left; g at altitude 0.3 %; measured
+    +0.4-0.5 %).
     """
     rng = np.random.default_rng(5)
-    n = 6
+    n = 8
     lat, lon = rng.uniform(-60, 60, n), rng.uniform(-180, 180, n)
-    beta = np.array([3.0, 8.0, 20.0, 40.0, 80.0, 150.0])
+    # sea-level terminal speeds 6 to 99 m/s: up to the model's 100 m/s limit
+    beta = np.array([3.0, 8.0, 20.0, 40.0, 80.0, 150.0, 350.0, 600.0])
     speed, fpa, az = rng.uniform(2000, 6000, n), rng.uniform(-40, -5, n), rng.uniform(0, 360, n)
     r0 = WGS84.geodetic_to_ecef(lat, lon, 120e3)
     la, lo = np.radians(lat), np.radians(lon)
@@ -267,7 +269,7 @@ def test_terminal_fall_ending_matches_full_integration():
     v0 = speed[:, None] * (np.sin(g) * up + np.cos(g) * (np.sin(a) * east + np.cos(a) * north))
     full = coast_states(r0, v0, beta, rtol=1e-8)
     fast = coast_states(r0, v0, beta, rtol=1e-8, terminal_fall=True)
-    assert fast["fell"].sum() >= 4  # the model was used: the test is not vacuous
+    assert fast["fell"].sum() >= 6  # the model was used: the test is not vacuous
     assert not full["fell"].any()
     for i in range(n):
         def hit(t, s, b):
@@ -279,6 +281,6 @@ def test_terminal_fall_ending_matches_full_integration():
         ref_r, ref_t = sol.y_events[0][0][:3], sol.t_events[0][0]
         assert np.linalg.norm(full["y"][i, :3] - ref_r) < 5.0  # the full engine itself
         assert np.linalg.norm(fast["y"][i, :3] - ref_r) < 5.0, (i, beta[i])
-        assert abs(fast["t"][i] - ref_t) < 0.015 * ref_t, (i, beta[i])
+        assert abs(fast["t"][i] - ref_t) < 0.02 * ref_t, (i, beta[i])
     # and it is much cheaper where it applies
     assert fast["n_rhs"][fast["fell"]].sum() < 0.5 * full["n_rhs"][fast["fell"]].sum()
