@@ -718,7 +718,7 @@ def fly_fragment_chunk(src: _Source, seed: int, start: int, stop: int) -> dict[s
     (similar step counts per call); the results are put back in index order."""
     r0, v0, beta, mag, ti = _initial_states(src, seed, start, stop)
     m = stop - start
-    order = np.argsort(beta, kind="stable")
+    order = np.lexsort((beta, ti))  # similar fragments side by side: same intercept time, then beta
     out = _coast_lanes(r0[order], v0[order], beta[order], src.earth, src.rtol, src.t_max_s)
     y, t, hit = np.empty((m, 6)), np.empty(m), np.empty(m, dtype=bool)
     y[order], t[order], hit[order] = out["y"], out["t"], out["impacted"]
@@ -739,9 +739,14 @@ def wilson_interval(k, n: int, z: float = WILSON_Z) -> tuple[np.ndarray, np.ndar
 
 def territory_shares(labels, n: int | None = None) -> tuple[dict[str, float], dict[str, list[float]]]:
     """Shares of each label and their 95 % Wilson intervals, largest first."""
+    from collections import Counter
+
     lab = np.asarray(labels, dtype=object)
     n = lab.size if n is None else n
-    names, counts = np.unique(lab.astype(str), return_counts=True)
+    # a Counter over the few distinct labels: np.unique on a million strings sorts them (0.8 s)
+    tally = Counter(str(x) for x in lab.tolist())
+    names = np.array(sorted(tally), dtype=object)
+    counts = np.array([tally[k] for k in names], dtype=np.int64)
     order = np.lexsort((names, -counts))
     lo, hi = wilson_interval(counts[order], n)
     shares = {str(names[i]): float(counts[i] / n) for i in order}
@@ -788,15 +793,22 @@ def cities_at_risk(frag_lat, frag_lon, radius_km: float, pieces: int | None = No
     # candidate cities: near the occupied 0.1-degree cells (cell half-diagonal < 8 km)
     la = np.concatenate([np.asarray(frag_lat, float), [o["lat"] for o in others]])
     lo = np.concatenate([np.asarray(frag_lon, float), [o["lon"] for o in others]])
-    cells = np.unique(np.stack([np.round(la, 1), np.round(_wrap(lo), 1)], 1), axis=0)
+    # unique cells as one integer code each (np.unique on rows of a million pairs is slow)
+    ila, ilo = np.round(la * 10.0).astype(np.int64), np.round(_wrap(lo) * 10.0).astype(np.int64)
+    code = np.unique((ila + 900) * 3602 + (ilo + 1800))
+    cells = np.stack([(code // 3602 - 900) / 10.0, (code % 3602 - 1800) / 10.0], 1)
     near = cat.tree.query_ball_point(_unit(cells[:, 0], cells[:, 1]), float(_km_to_chord(radius_km + 8.0)))
     cand = np.unique(np.concatenate([np.asarray(x, dtype=np.int64) for x in near] or [np.zeros(0, np.int64)]))
     if cand.size == 0:
         return []
     cv = _unit(cat.lat[cand], cat.lon[cand])
-    counts = (cKDTree(pts).query_ball_point(cv, chord * (1 + 1e-12), return_length=True)
+    # one tree over the fragments (built once: it is most of the time for a million points)
+    tree = cKDTree(pts, balanced_tree=False) if n else None
+    counts = (tree.query_ball_point(cv, chord * (1 + 1e-12), return_length=True)
               if n else np.zeros(cand.size, int))
-    dmin, _ = cKDTree(allp).query(cv)
+    dmin = tree.query(cv)[0] if n else np.full(cand.size, np.inf)
+    if o_pts.shape[0]:
+        dmin = np.minimum(dmin, np.linalg.norm(cv[:, None, :] - o_pts[None, :, :], axis=2).min(axis=1))
     dmin_km = _chord_to_km(dmin)
     rows = []
     for j, ci in enumerate(cand):

@@ -24,7 +24,10 @@ over the segment), 2 gravity turn (thrust along the air-relative velocity), 3 fi
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
+import threading
 from functools import partial
 from typing import NamedTuple
 
@@ -545,7 +548,105 @@ def _integrate_one(case: Case, consts, atm, settings: Settings, fall_tab=()) -> 
 
 
 @partial(jax.jit, static_argnames=("settings",))
+def _integrate_jit(case: Case, consts, atm, fall_tab, *, settings: Settings) -> Result:
+    return jax.vmap(lambda c: _integrate_one(c, consts, atm, settings, fall_tab))(case)
+
+
+# --- compiled-kernel cache ----------------------------------------------------------------------
+# JAX's persistent cache skips XLA's compilation in a fresh process but not the tracing of the
+# kernel into a jaxpr, which for this loop takes 1-2 s per distinct (settings, batch shape): a
+# `boostphase footprint` run traced 7 of them (measured: 13 of its 22 s under the profiler).
+# So the compiled executables themselves are kept on disk, keyed by everything that shapes
+# them (settings, argument shapes and dtypes, the source of this module and of the atmosphere
+# tables it reads, JAX version, backend and device), and loaded without tracing.
+_AOT: dict[str, object] = {}
+_AOT_LOCK = threading.Lock()
+_AOT_DISABLED = False
+
+
+def _aot_dir() -> str | None:
+    path = os.environ.get("BOOSTPHASE_JAX_CACHE")
+    if path is None:
+        from platformdirs import user_cache_dir
+
+        path = os.path.join(user_cache_dir("boostphase"), "jax")
+    return os.path.join(path, "aot") if path else None
+
+
+def _source_digest() -> str:
+    global _SOURCE_DIGEST
+    try:
+        return _SOURCE_DIGEST
+    except NameError:
+        from .. import atmosphere
+
+        h = hashlib.sha256()
+        for mod_file in (__file__, atmosphere.__file__):
+            with open(mod_file, "rb") as f:
+                h.update(f.read())
+        _SOURCE_DIGEST = h.hexdigest()
+        return _SOURCE_DIGEST
+
+
+def _aot_key(args, settings: Settings) -> str:
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    sig = [(tuple(getattr(x, "shape", ())), str(getattr(x, "dtype", type(x).__name__)),
+            bool(getattr(x, "weak_type", False))) for x in leaves]
+    dev = jax.devices()[0]
+    text = repr((settings, str(tree), sig, jax.__version__, dev.platform, getattr(dev, "device_kind", ""),
+                 os.environ.get("XLA_FLAGS", ""), _source_digest()))
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _compiled(args, settings: Settings):
+    """The compiled kernel for these arguments: from memory, from disk, or compiled (and saved)."""
+    from jax.experimental.serialize_executable import deserialize_and_load, serialize
+
+    key = _aot_key(args, settings)
+    fn = _AOT.get(key)
+    if fn is not None:
+        return fn
+    with _AOT_LOCK:
+        fn = _AOT.get(key)
+        if fn is not None:
+            return fn
+        folder = _aot_dir()
+        path = os.path.join(folder, key + ".bin") if folder else None
+        if path and os.path.exists(path):
+            try:
+                with open(path, "rb") as f:
+                    blob, in_tree, out_tree = pickle.load(f)
+                fn = deserialize_and_load(blob, in_tree, out_tree)
+            except Exception:  # a stale or damaged entry: compile afresh and overwrite it
+                fn = None
+        if fn is None:
+            fn = _integrate_jit.lower(*args, settings=settings).compile()
+            if path:
+                try:
+                    os.makedirs(folder, exist_ok=True)
+                    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+                    with open(tmp, "wb") as f:
+                        pickle.dump(serialize(fn), f)
+                    os.replace(tmp, path)  # atomic: readers see the old file or the whole new one
+                except Exception:  # noqa: S110 - a read-only or full cache folder only costs time
+                    pass
+        _AOT[key] = fn
+        return fn
+
+
 def integrate(case: Case, consts, atm, settings: Settings, fall_tab=()) -> Result:
     """Integrate a batch of cases (every field of ``case`` has a leading batch axis).
-    ``fall_tab``: :func:`boostphase.atmosphere.fall_table` when ``settings.terminal_fall``."""
-    return jax.vmap(lambda c: _integrate_one(c, consts, atm, settings, fall_tab))(case)
+    ``fall_tab``: :func:`boostphase.atmosphere.fall_table` when ``settings.terminal_fall``.
+
+    Runs the compiled kernel for the arguments' shapes and ``settings`` (see the cache notes
+    above); ``BOOSTPHASE_JAX_CACHE=""`` keeps everything in memory."""
+    global _AOT_DISABLED
+    args = (case, consts, atm, fall_tab)
+    if not _AOT_DISABLED:
+        try:
+            fn = _compiled(args, settings)
+        except Exception:  # e.g. a backend that cannot serialise executables: plain jit from now on
+            _AOT_DISABLED = True
+        else:
+            return fn(*args)
+    return _integrate_jit(*args, settings=settings)
