@@ -36,23 +36,10 @@ import jax
 jax.config.update("jax_enable_x64", True)
 
 
-def _enable_compilation_cache() -> None:
-    """Persist compiled kernels on disk so a fresh CLI process does not recompile (seconds each).
-
-    BOOSTPHASE_JAX_CACHE overrides the folder; set it to an empty string to disable.
-    """
-    path = os.environ.get("BOOSTPHASE_JAX_CACHE")
-    if path is None:
-        from platformdirs import user_cache_dir
-
-        path = os.path.join(user_cache_dir("boostphase"), "jax")
-    if path:
-        jax.config.update("jax_compilation_cache_dir", path)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-
-
-_enable_compilation_cache()
+# Compiled kernels persist on disk through this module's own executable cache (see
+# "compiled-kernel cache" below), not JAX's persistent compilation cache: an executable that JAX
+# loaded from its cache serialises incompletely on the CPU ("Function ... not found" when the
+# copy is run in another process, measured with jax 0.10.2), so the two must not be stacked.
 
 import jax.numpy as jnp  # noqa: E402
 
@@ -562,6 +549,7 @@ def _integrate_jit(case: Case, consts, atm, fall_tab, *, settings: Settings) -> 
 _AOT: dict[str, object] = {}
 _AOT_LOCK = threading.Lock()
 _AOT_DISABLED = False
+_CHECKED: set[int] = set()   # ids of executables that have run once in this process
 
 
 def _aot_dir() -> str | None:
@@ -588,11 +576,20 @@ def _source_digest() -> str:
         return _SOURCE_DIGEST
 
 
-def _aot_key(args, settings: Settings) -> str:
+def _device_of(args):
+    """The device the call will run on: that of the case arrays (jnp.asarray under a
+    ``jax.default_device`` context puts them there), else JAX's default."""
+    for x in jax.tree_util.tree_leaves(args):
+        devs = getattr(x, "devices", None)
+        if callable(devs):
+            return next(iter(devs()))
+    return jax.devices()[0]
+
+
+def _aot_key(args, settings: Settings, dev) -> str:
     leaves, tree = jax.tree_util.tree_flatten(args)
     sig = [(tuple(getattr(x, "shape", ())), str(getattr(x, "dtype", type(x).__name__)),
             bool(getattr(x, "weak_type", False))) for x in leaves]
-    dev = jax.devices()[0]
     text = repr((settings, str(tree), sig, jax.__version__, dev.platform, getattr(dev, "device_kind", ""),
                  os.environ.get("XLA_FLAGS", ""), _source_digest()))
     return hashlib.sha256(text.encode()).hexdigest()[:40]
@@ -602,7 +599,8 @@ def _compiled(args, settings: Settings):
     """The compiled kernel for these arguments: from memory, from disk, or compiled (and saved)."""
     from jax.experimental.serialize_executable import deserialize_and_load, serialize
 
-    key = _aot_key(args, settings)
+    dev = _device_of(args)
+    key = _aot_key(args, settings, dev)
     fn = _AOT.get(key)
     if fn is not None:
         return fn
@@ -616,7 +614,7 @@ def _compiled(args, settings: Settings):
             try:
                 with open(path, "rb") as f:
                     blob, in_tree, out_tree = pickle.load(f)
-                fn = deserialize_and_load(blob, in_tree, out_tree)
+                fn = deserialize_and_load(blob, in_tree, out_tree, backend=dev.client)
             except Exception:  # a stale or damaged entry: compile afresh and overwrite it
                 fn = None
         if fn is None:
@@ -634,6 +632,20 @@ def _compiled(args, settings: Settings):
         return fn
 
 
+def _discard(args, settings: Settings) -> None:
+    """Forget a loaded executable that failed to run (and its file): the next call compiles."""
+    dev = _device_of(args)
+    key = _aot_key(args, settings, dev)
+    with _AOT_LOCK:
+        _AOT.pop(key, None)
+        folder = _aot_dir()
+        if folder:
+            try:
+                os.remove(os.path.join(folder, key + ".bin"))
+            except OSError:
+                pass
+
+
 def integrate(case: Case, consts, atm, settings: Settings, fall_tab=()) -> Result:
     """Integrate a batch of cases (every field of ``case`` has a leading batch axis).
     ``fall_tab``: :func:`boostphase.atmosphere.fall_table` when ``settings.terminal_fall``.
@@ -648,5 +660,17 @@ def integrate(case: Case, consts, atm, settings: Settings, fall_tab=()) -> Resul
         except Exception:  # e.g. a backend that cannot serialise executables: plain jit from now on
             _AOT_DISABLED = True
         else:
+            if id(fn) not in _CHECKED:
+                # an executable loaded from disk runs once under watch: a damaged or
+                # incompatible one is discarded and compiled afresh
+                try:
+                    out = fn(*args)
+                    jax.block_until_ready(out)
+                except Exception:
+                    _discard(args, settings)
+                    fn = _compiled(args, settings)
+                    out = fn(*args)
+                _CHECKED.add(id(fn))
+                return out
             return fn(*args)
     return _integrate_jit(*args, settings=settings)
