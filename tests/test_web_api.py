@@ -19,6 +19,12 @@ from boostphase.web.app import EXAMPLES, create_app, jsonable
 BASE = "http://127.0.0.1:8000"
 TOKEN = "correct-horse-battery-staple-42"
 
+# A SWEEP.toml as JSON: 30 x 20 x 2 = 1,200 coasts with and without drag, 2 chunks of 1,000
+SWEEP_PARAMS = {"kind": "coast", "name": "web-test", "chunk": 1000,
+                "fixed": {"lat": 40.0, "lon": "125 deg", "azimuth": 90},
+                "grid": {"speed": {"from": "1 km/s", "to": "3 km/s", "n": 30},
+                         "flight_path": {"from": 20, "to": 70, "n": 20}, "beta": ["vacuum", "5000 kg/m^2"]}}
+
 
 @pytest.fixture(scope="module")
 def client():
@@ -377,10 +383,17 @@ def _fuzz_stand_ins(monkeypatch, tmp_path, reconstruct: bool = True):
     """Computations that pass validation but take long are answered by stand-ins, so the fuzz
     stays fast (their own tests above and below run them for real): a reconstruction by a dict
     (a real one takes ~20 s); a footprint, once validated into a scenario, by the real footprint
-    of the Chicago example with 300 fragments (a new threat costs several seconds of flights).
-    Saved runs go to a temporary store."""
+    of the Chicago example with 300 fragments (a new threat costs several seconds of flights);
+    a sweep job's chunks by zeros (a new batch size costs seconds of compilation), and sweeps are
+    capped at 2,000 cases (the long fuzz computes them for real). Saved runs go to a temporary
+    store."""
+    import numpy as np
+
     import boostphase.consequence as cons
     import boostphase.reconstruct as rec
+    import boostphase.sweep as sw
+
+    monkeypatch.setattr(webapp, "MAX_SWEEP_JOB_CASES", 2000)
 
     if reconstruct:
         monkeypatch.setattr(rec, "reconstruct", lambda *a, **k: {"stand_in": True, "args": [a, sorted(k)]})
@@ -394,6 +407,13 @@ def _fuzz_stand_ins(monkeypatch, tmp_path, reconstruct: bool = True):
             return _CANNED["fp"]
 
         monkeypatch.setattr(cons, "footprint", canned)
+
+        def zeros(spec, k, *a):
+            s, e = spec.chunk_range(k)
+            out = {n: np.zeros(e - s, o.dtype) for n, o in sw.KINDS[spec.kind].outputs.items()}
+            return out | {f"{n}_value": np.zeros(e - s) for n in spec.dispersion}
+
+        monkeypatch.setattr(sw, "compute_chunk", zeros)
     else:
         real = cons.footprint
         monkeypatch.setattr(cons, "footprint", lambda sc, **kw: real(sc, n=min(sc.fragments.n, 300), **kw))
@@ -414,6 +434,42 @@ def test_fuzz_api_long(spec, monkeypatch, tmp_path):
     _fuzz_stand_ins(monkeypatch, tmp_path, reconstruct=False)
     seen = _fuzz(spec, 400)
     assert seen["422"] > 0 and seen["ok"] > 0
+
+
+def test_fuzz_sweep_jobs_no_500(monkeypatch, tmp_path):
+    """~60 sweep specs near the example (JSON junk in every key of the SWEEP.toml, and values that
+    parse_spec must refuse): 202, 422 naming the field, or 429; never a 500 (see _fuzz_stand_ins)."""
+    _fuzz_stand_ins(monkeypatch, tmp_path)
+    fields = ["lat", "lon", "alt", "speed", "flight_path", "azimuth", "beta", "earth", "rotation", "t_max", "kick",
+              "missile", "payload"]
+    leaf = st.one_of(_JUNK, st.floats(allow_nan=False), st.integers(-10**20, 10**20),
+                     st.sampled_from(["2 km/s", "vacuum", "5 deg", "log", "inf km/s", "scud-b", "1 km/parsec"]))
+    value = st.recursive(leaf, lambda c: st.one_of(
+        st.lists(c, max_size=3), st.dictionaries(st.sampled_from(["from", "to", "n", "step", "spacing"]), c, max_size=4)),
+        max_leaves=6)
+    table = st.dictionaries(st.sampled_from(fields), value, max_size=3)
+    change = st.fixed_dictionaries({}, optional={
+        "kind": st.one_of(st.sampled_from(["coast", "flyout"]), _JUNK), "chunk": st.one_of(st.integers(-5, 10**6), _JUNK),
+        "seed": st.one_of(st.integers(-5, 2**64), _JUNK), "name": _JUNK, "fixed": st.one_of(table, _JUNK),
+        "grid": st.one_of(table, _JUNK),
+        "dispersion": st.one_of(st.dictionaries(st.sampled_from(["samples", *fields]), value, max_size=3), _JUNK)})
+    with TestClient(create_app(), base_url=BASE, raise_server_exceptions=False) as c:
+        seen = {"ok": 0, "422": 0}
+
+        @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+        @given(change)
+        def one(d):
+            payload = json.dumps({"kind": "sweep", "params": {**SWEEP_PARAMS, **d}}, allow_nan=False)
+            r = c.post("/api/jobs", content=payload, headers={"content-type": "application/json"})
+            assert r.status_code in (202, 422, 429), (d, r.status_code, r.text)
+            if r.status_code != 202:
+                e = r.json()
+                assert e["field"] and e["error"], e
+            seen["ok" if r.status_code == 202 else "422"] += 1
+
+        one()
+    assert seen["ok"] > 0 and seen["422"] > 0, seen
 
 
 def _schema_bodies(spec, name, example):
@@ -444,9 +500,12 @@ def _fuzz(spec, n: int) -> dict:
         st.builds(lambda p, j: {"panel": p, "job_id": j}, panels, job_ids),
         _schema_bodies(spec, "RunSaveRequest", {"panel": "check", "request": EXAMPLES["check"]}))
     jobs = st.one_of(st.just({"kind": "footprint", "params": {**EXAMPLES["footprint"], "n_fragments": 50_000}}),
-                     st.builds(lambda k, p: {"kind": k, "params": p}, st.one_of(st.just("footprint"), _JUNK),
-                     st.one_of(_schema_bodies(spec, "FootprintJobParams", EXAMPLES["footprint"]),
-                               _bodies(spec, "/api/footprint", EXAMPLES["footprint"]), _JUNK)))
+                     st.just({"kind": "sweep", "params": SWEEP_PARAMS}),
+                     st.builds(lambda k, p: {"kind": k, "params": p},
+                               st.one_of(st.sampled_from(webapp.JOB_KINDS), _JUNK),
+                               st.one_of(_schema_bodies(spec, "FootprintJobParams", EXAMPLES["footprint"]),
+                                         _bodies(spec, "/api/footprint", EXAMPLES["footprint"]),
+                                         _schema_bodies(spec, "SweepJobParams", SWEEP_PARAMS), _JUNK)))
     strategy = st.one_of(
         *[st.tuples(st.just(p), _bodies(spec, p, ex)) for p, ex in examples.items()],
         st.tuples(st.just("/api/city"), st.one_of(st.text(max_size=120), st.sampled_from(["Tokyo", "", "São Paulo"]))),
@@ -466,6 +525,7 @@ def _fuzz(spec, n: int) -> dict:
     @example(("/api/runs", {"panel": "check", "request": EXAMPLES["check"]}))
     @example(("/api/runs", {"panel": "footprint", "request": EXAMPLES["footprint"]}))
     @example(("/api/jobs", {"kind": "footprint", "params": {**EXAMPLES["footprint"], "n_fragments": 50_000}}))
+    @example(("/api/jobs", {"kind": "sweep", "params": SWEEP_PARAMS}))
     @example(("/api/engage", EXAMPLES["engage"]))
     @example(("/api/engage/map", engage_map))
     @example(("GET /api/runs", {"limit": 3}))
@@ -620,7 +680,26 @@ def test_engage_consequence_bad_input_is_422_naming_the_field(client, path, body
     ("/api/engage/map", {**EXAMPLES["engage"], "cells": 500}, "cells"),
     ("/api/engage/map", {**EXAMPLES["engage"], "half_width_deg": "0.1 deg"}, "half_width_deg"),
     ("/api/engage/map", {**EXAMPLES["engage"], "launch": "39,999"}, "launch longitude"),
-    ("/api/jobs", {"kind": "sweep", "params": EXAMPLES["footprint"]}, "kind"),
+    ("/api/jobs", {"kind": "orbit", "params": EXAMPLES["footprint"]}, "kind"),
+    ("/api/jobs", {"params": EXAMPLES["footprint"]}, "kind"),
+    ("/api/jobs", {"kind": "sweep", "params": EXAMPLES["footprint"]}, "params.kind"),
+    ("/api/jobs", {"kind": "sweep"}, "params"),
+    ("/api/jobs", {"kind": "sweep", "params": {**SWEEP_PARAMS, "kind": "orbit"}}, "params.kind"),
+    ("/api/jobs", {"kind": "sweep", "params": {**SWEEP_PARAMS, "fixed": {"lat": 95, "lon": 125}}}, "fixed.lat"),
+    ("/api/jobs", {"kind": "sweep", "params": {**SWEEP_PARAMS, "fixed": {"lat": 40, "colour": 1}}}, "fixed.colour"),
+    ("/api/jobs", {"kind": "sweep", "params": {**SWEEP_PARAMS, "grid": {"speed": 5}}}, "grid.speed"),
+    ("/api/jobs", {"kind": "sweep", "params": {**SWEEP_PARAMS, "grid": {"speed": {"from": 1, "to": 2, "n": 10**8}}}},
+     "grid.speed.n"),
+    ("/api/jobs", {"kind": "sweep", "params": {**SWEEP_PARAMS, "grid": {"speed": {"from": "1 km/s", "to": "2 km/s",
+                                                                                  "step": "1 mm/s"}}}},
+     "grid.speed.step"),
+    ("/api/jobs", {"kind": "sweep", "params": {**SWEEP_PARAMS, "grid": {"speed": {"from": 1e3, "to": 3e3, "n": 500},
+                                                                        "flight_path": {"from": 10, "to": 80, "n": 500}}}},
+     "grid"),
+    ("/api/jobs", {"kind": "sweep", "params": {**SWEEP_PARAMS, "dispersion": {"samples": 1000, "speed": "5 m/s"}}},
+     "dispersion.samples"),
+    ("/api/jobs", {"kind": "sweep", "params": {**SWEEP_PARAMS, "chunk": 50_000}}, "chunk"),
+    ("/api/jobs", {"kind": "sweep", "params": {**SWEEP_PARAMS, "chunk": 10}}, "chunk"),
     ("/api/jobs", {"kind": "footprint", "params": {**EXAMPLES["footprint"], "n_fragments": 2_000_000}},
      "params.n_fragments"),
     ("/api/jobs", {"kind": "footprint", "params": {"missile": "hwasong-15", "launch": "39,125.7"}}, "target"),
@@ -867,6 +946,140 @@ def test_jobs_queue_limit_is_429(monkeypatch):
         c.delete(f"/api/jobs/{first}")
         assert c.get("/api/jobs/AAAAAAAAAAAA").status_code == 404
         assert c.get("/api/jobs/not a job").status_code == 422
+
+
+# ------------------------------------------------------------------------------ sweep jobs
+
+def test_sweep_job_equals_run_sweep(tmp_path):
+    """A sweep job reaches done with progress 1; its summary, CSV and NetCDF hold exactly the
+    numbers of ``run_sweep`` of the same spec called here (serial, workers=0). Exact, not
+    approximate: both run the same pure chunk function (same spec, chunk indices and batch size,
+    in this process), the CSV writes floats in their shortest round-trip form and NetCDF stores
+    the doubles themselves. The job's folder goes when the job is dropped and at shutdown."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+
+    from boostphase.sweep import dataset_digest, parse_spec, run_sweep
+
+    with TestClient(create_app(), base_url=BASE, raise_server_exceptions=False) as c:
+        r = c.post("/api/jobs", json={"kind": "sweep", "params": SWEEP_PARAMS})
+        assert r.status_code == 202, r.text
+        job_id = r.json()["job_id"]
+        st, seen = _wait(c, job_id)
+        assert st["state"] == "done", st
+        assert st["progress"] == 1.0 and seen == sorted(seen) and st["kind"] == "sweep"
+        assert st["params"] == SWEEP_PARAMS and st["files"] == ["csv", "netcdf"]
+        res = st["result"]
+
+        direct = run_sweep(parse_spec(SWEEP_PARAMS), tmp_path / "direct", workers=0, progress=False)
+        ds = direct.dataset
+        assert res["n_cases"] == 1200 and res["n_chunks"] == 2 and res["shape"] == [30, 20, 2]
+        assert res["sha256"] == dataset_digest(ds)  # every coordinate and value, bit for bit
+        assert [d["name"] for d in res["dims"]] == ["speed", "flight_path", "beta"]
+        for d in res["dims"]:
+            want = [None if isinstance(x, float) and math.isnan(x) else x for x in ds[d["name"]].values.tolist()]
+            assert d["values"] == want and d["units"] == ds[d["name"]].attrs["units"]
+        assert {k: v["units"] for k, v in res["variables"].items()} == {k: v.attrs["units"] for k, v in ds.data_vars.items()}
+        assert res["variables"]["range"]["max"] == float(ds["range"].max())
+        assert set(res["timings_s"]) >= {"compute_s", "total_s"}
+
+        csv = c.get(f"/api/jobs/{job_id}/csv")
+        assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+        assert "attachment" in csv.headers["content-disposition"]
+        table = pd.read_csv(io.StringIO(csv.text))
+        assert len(table) == 1200 and list(table.columns[:4]) == ["case", "speed", "flight_path", "beta"]
+        np.testing.assert_array_equal(table["case"], np.arange(1200))
+        grids = np.meshgrid(*(ds[d].values for d in ("speed", "flight_path", "beta")), indexing="ij")
+        for name, g in zip(("speed", "flight_path", "beta"), grids, strict=True):
+            np.testing.assert_array_equal(table[name].to_numpy(), g.ravel(), err_msg=name)
+        for name in ds.data_vars:
+            np.testing.assert_array_equal(table[name].to_numpy(), ds[name].values.ravel(), err_msg=name)
+
+        nc = c.get(f"/api/jobs/{job_id}/netcdf")
+        assert nc.status_code == 200 and nc.headers["content-type"] == "application/x-netcdf"
+        back = xr.open_dataset(io.BytesIO(nc.content), engine="scipy").load()
+        for name in ds.variables:
+            np.testing.assert_array_equal(back[name].values, ds[name].values, err_msg=name)
+        assert back["range"].attrs["units"] == "m" and back.attrs["n_cases"] == 1200
+        assert c.get(f"/api/jobs/{job_id}/kml").json()["field"] == "fmt"
+
+        # dropped from the kept jobs: its folder goes with it
+        jm = c.app.state.jobs
+        workdir = jm.get(job_id).workdir
+        assert workdir.is_dir()
+        jm.keep = 0
+        small = {**SWEEP_PARAMS, "grid": {"speed": ["2 km/s", "3 km/s"], "flight_path": [30, 45]}}
+        r2 = c.post("/api/jobs", json={"kind": "sweep", "params": small})
+        assert not workdir.exists() and c.get(f"/api/jobs/{job_id}").status_code == 404
+        jm.keep = 16
+        st2, _ = _wait(c, r2.json()["job_id"])
+        assert st2["state"] == "done" and st2["result"]["n_cases"] == 4
+        workdir2 = jm.get(r2.json()["job_id"]).workdir
+        assert workdir2.is_dir()
+    assert not workdir2.exists()  # the server stopped
+
+
+def test_sweep_job_cancel_stops_between_chunks(client, monkeypatch):
+    """A cancelled sweep stops after the chunk it is computing: no further chunk is computed or
+    written, the state is cancelled, no files, and its folder is gone."""
+    import boostphase.sweep as sw
+
+    computed, saved = [], []
+    reached, gate = threading.Event(), threading.Event()
+    real_compute, real_save = sw.compute_chunk, sw.save_chunk
+
+    def compute(spec, k, *a):
+        computed.append(k)
+        if k == 1:  # hold chunk 1 until the test has cancelled
+            reached.set()
+            gate.wait(30)
+        return real_compute(spec, k, *a)
+
+    def save(out, k, *a):
+        saved.append(k)
+        return real_save(out, k, *a)
+
+    monkeypatch.setattr(sw, "compute_chunk", compute)
+    monkeypatch.setattr(sw, "save_chunk", save)
+    params = {**SWEEP_PARAMS, "grid": {**SWEEP_PARAMS["grid"], "speed": {"from": "1 km/s", "to": "3 km/s", "n": 125}}}
+    r = client.post("/api/jobs", json={"kind": "sweep", "params": params})  # 5,000 cases, 5 chunks
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    try:
+        assert reached.wait(120)
+        st = client.get(f"/api/jobs/{job_id}").json()
+        assert st["state"] == "running" and 0 < st["progress"] < 1 and "1 of 5 chunks" in st["message"]
+        d = client.delete(f"/api/jobs/{job_id}")
+        assert d.status_code == 200 and d.json()["state"] in ("running", "cancelled")
+    finally:
+        gate.set()
+    st, _ = _wait(client, job_id, timeout=30)
+    assert st["state"] == "cancelled" and "result" not in st and st["files"] == []
+    assert computed == [0, 1] and saved == [0, 1]
+    time.sleep(0.5)
+    assert computed == [0, 1] and saved == [0, 1]  # nothing runs any more
+    assert client.get(f"/api/jobs/{job_id}/csv").status_code == 409
+    assert not client.app.state.jobs.get(job_id).workdir.exists()
+
+
+def test_sweep_job_limits_name_the_cli(client):
+    grid = {"speed": {"from": 1e3, "to": 3e3, "n": 1000}, "flight_path": {"from": 10, "to": 80, "n": 300}}
+    for g, samples, field, n in ((grid, 2, "grid", "600,000"),  # the grid alone is over the cap
+                                 ({**grid, "flight_path": [10, 20, 30]}, 100, "dispersion.samples", "300,000")):
+        big = {**SWEEP_PARAMS, "grid": g, "dispersion": {"samples": samples, "speed": "5 m/s"}}
+        r = client.post("/api/jobs", json={"kind": "sweep", "params": big})
+        assert r.status_code == 422 and r.json()["field"] == field, r.text
+        assert f"{n} cases" in r.json()["error"] and "boostphase sweep" in r.json()["error"]
+    # NaN and infinities (which Python's JSON parser accepts) never reach the engine
+    body = '{"kind": "sweep", "params": {"kind": "coast", "fixed": {"lat": NaN}}}'
+    r = client.post("/api/jobs", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["field"] == "fixed.lat"
+    inf = {**SWEEP_PARAMS, "grid": {"speed": {"from": "1 km/s", "to": "2 km/s", "step": "inf m/s"}}}
+    assert client.post("/api/jobs", json={"kind": "sweep", "params": inf}).json()["field"] == "grid.speed.step"
+    assert client.get("/api/meta").json()["max_sweep_cases"] == webapp.MAX_SWEEP_JOB_CASES
 
 
 # ------------------------------------------------------------------------------ run store

@@ -31,7 +31,13 @@ Background jobs (``/api/jobs``): long work runs in a small thread pool inside th
 (:data:`MAX_RUNNING_JOBS` at once, at most :data:`MAX_PENDING_JOBS` queued or running, the last
 :data:`MAX_KEPT_JOBS` finished ones kept). ``GET /api/jobs/{id}`` reports state and progress;
 ``DELETE`` cancels: the footprint's progress callback raises at the next chunk of
-:data:`JOB_CHUNK_SIZE` fragments, so the work stops within about a second.
+:data:`JOB_CHUNK_SIZE` fragments, so the work stops within about a second. Kinds: ``footprint``
+(the body of ``/api/footprint`` with up to :data:`MAX_JOB_FRAGMENTS` fragments) and ``sweep`` (a
+SWEEP.toml as JSON, validated by :func:`boostphase.sweep.parse_spec`, at most
+:data:`MAX_SWEEP_JOB_CASES` cases): ``run_sweep`` runs serially in the job's thread into a
+server-owned temporary folder (removed when the job is dropped or the server stops), reports
+progress after each chunk and stops between chunks when cancelled; the result is a JSON summary,
+``GET /api/jobs/{id}/csv`` and ``/netcdf`` the table and the dataset.
 
 Run store (``/api/runs``): "Save run" records the panel's request (re-validated here, never a file
 path) and the summary of its result with :func:`boostphase.store.save_run`, in the store that
@@ -73,6 +79,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import InputError
+from ..sweep import MIN_CHUNK as MIN_SWEEP_CHUNK
 
 STATIC_DIR = Path(__file__).with_name("static")
 EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"  # the repository's examples/
@@ -83,6 +90,8 @@ JOB_CHUNK_SIZE = 20_000            # fragments between progress reports (and can
 MAX_RUNNING_JOBS = 1               # background jobs computing at once
 MAX_PENDING_JOBS = 4               # queued or running; more is refused with 429
 MAX_KEPT_JOBS = 16                 # finished jobs remembered (oldest dropped first)
+MAX_SWEEP_JOB_CASES = 200_000      # cases of a background sweep job; bigger: `boostphase sweep`
+MAX_SWEEP_JOB_CHUNK = 10_000       # cases per chunk of a sweep job (cancel comes between chunks)
 MAX_ORBITS = 10                    # UAV orbits per engage request
 MAX_MAP_CELLS = 80                 # engagement map cells per side
 BORDER_TOLERANCE_DEG = 0.05        # simplification of the country outlines (about 5 km)
@@ -278,11 +287,46 @@ class FootprintJobParams(FootprintRequest):
                              description=f"fragments to fly (at most {MAX_JOB_FRAGMENTS:,} in a job)")
 
 
-class JobRequest(_Model):
-    """A background job: ``kind`` and the body of the matching endpoint as ``params``."""
+class SweepJobParams(_Model):
+    """A parameter sweep (``boostphase sweep``): the keys of a SWEEP.toml as JSON, validated by
+    :func:`boostphase.sweep.parse_spec` (see ``examples/sweep_*.toml``). On the web: at most
+    :data:`MAX_SWEEP_JOB_CASES` cases and :data:`MAX_SWEEP_JOB_CHUNK` cases per chunk."""
+
+    kind: Literal["coast", "flyout"] = Field(
+        description="what one case is: coast (a free ballistic body) or flyout (a catalog missile)")
+    name: ShortText | None = Field(None, description="a name written into the dataset (default: the kind)")
+    chunk: int | None = Field(None, description=f"cases per chunk ({MIN_SWEEP_CHUNK:,} to "
+                                                f"{MAX_SWEEP_JOB_CHUNK:,} here; default 4096): progress "
+                                                "and cancel come between chunks")
+    seed: int | None = Field(None, description="random seed of [dispersion] (default 0)")
+    fixed: dict[str, Any] | None = Field(
+        None, description='one value for every case, e.g. {"lat": 39.0, "lon": "125.7 deg", "azimuth": 90}')
+    grid: dict[str, Any] | None = Field(
+        None, description='the dimensions, in order: a list of values, {"from", "to", "n"} (with '
+                          '"spacing": "log"), or {"from", "to", "step"}; e.g. {"speed": {"from": "2 km/s", '
+                          '"to": "7 km/s", "n": 51}, "beta": ["vacuum", "5000 kg/m^2"]}')
+    dispersion: dict[str, Any] | None = Field(
+        None, description='optional Monte Carlo: {"samples": N, FIELD: one-sigma, ...} adds a "sample" dimension')
+
+
+class FootprintJobRequest(_Model):
+    """A footprint job: the body of ``/api/footprint`` as ``params``, more fragments allowed."""
 
     kind: Literal["footprint"] = Field(description="footprint: the body of /api/footprint, more fragments allowed")
     params: FootprintJobParams
+
+
+class SweepJobRequest(_Model):
+    """A sweep job: a SWEEP.toml as JSON in ``params`` (a few hundred thousand cases at most)."""
+
+    kind: Literal["sweep"] = Field(description="sweep: a parameter sweep (the keys of a SWEEP.toml)")
+    params: SweepJobParams
+
+
+JOB_KINDS = ("footprint", "sweep")
+# A background job: ``kind`` and its parameters (422s name the field inside ``params`` as
+# ``params.FIELD``; the tag of the union is left out of the field's name).
+JobRequest = Annotated[FootprintJobRequest | SweepJobRequest, Field(discriminator="kind")]
 
 
 SAVE_PANELS = ("flight", "reconstruct", "check", "engage", "engagemap", "shortfall", "footprint")
@@ -408,6 +452,14 @@ class Job:
     started: float | None = None
     finished: float | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    workdir: Path | None = None   # a server-owned temporary folder (sweeps); removed with the job
+
+    def dispose(self) -> None:
+        """Remove the job's temporary folder (its files are gone with it)."""
+        if self.workdir is not None:
+            import shutil
+
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def status(self) -> dict:
         out: dict[str, Any] = {"job_id": self.id, "kind": self.kind, "state": self.state,
@@ -434,6 +486,7 @@ class JobManager:
         self._lock = threading.Lock()
         self.max_pending = max_pending
         self.keep = keep
+        self._closed = False
 
     def submit(self, kind: str, params: dict, total: int, work: Callable[[Job], Any]) -> Job:
         with self._lock:
@@ -443,7 +496,9 @@ class JobManager:
                                "wait for one to finish or cancel one")
             job = Job(id=secrets.token_urlsafe(12), kind=kind, params=params, total=total)
             self._jobs[job.id] = job
-            self._prune()
+            dropped = self._prune()
+        for j in dropped:
+            j.dispose()
         self._pool.submit(self._run, job, work)
         return job
 
@@ -487,17 +542,30 @@ class JobManager:
             job.state, job.finished = state, time.time()
             if state != "done":
                 job.files = {}
-            self._prune()
+            dropped = self._prune()
+            if state != "done" or self._closed:  # nothing to download: its folder goes now
+                dropped.append(job)
+        for j in dropped:
+            j.dispose()
 
-    def _prune(self) -> None:
+    def _prune(self) -> list[Job]:
+        """Forget the oldest finished jobs beyond :attr:`keep`; returns them (to dispose of
+        outside the lock)."""
         finished = [k for k, j in self._jobs.items() if j.state in ("done", "cancelled", "failed")]
-        for k in finished[: max(0, len(finished) - self.keep)]:
-            del self._jobs[k]
+        return [self._jobs.pop(k) for k in finished[: max(0, len(finished) - self.keep)]]
 
     def shutdown(self) -> None:
+        """Cancel every job and remove the folders of those not running; a running job stops
+        at its next progress report and removes its own folder when it ends."""
         with self._lock:
+            self._closed = True
+            idle = []
             for j in self._jobs.values():
                 j.cancel.set()
+                if j.state != "running":
+                    idle.append(j)
+        for j in idle:
+            j.dispose()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -526,6 +594,132 @@ def footprint_job(req: FootprintRequest, chunk_size: int | None = None) -> Calla
         out = footprint_payload(fp, title)
         job.files = footprint_files(fp, f"footprint-{job.id[:8]}")
         return out
+
+    return work
+
+
+_SWEEP_CLI_HINT = "run bigger sweeps with the CLI: boostphase sweep SWEEP.toml --out DIR"
+
+
+def _finite_numbers(prefix: str, obj) -> None:
+    """Refuse NaN and infinities anywhere in a JSON value (Python's JSON parser accepts them)."""
+    stack = [(prefix, obj)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            raise InputError(path, v, "a finite number")
+        if isinstance(v, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), x) for k, x in v.items())
+        elif isinstance(v, list):
+            stack.extend((f"{path}[{i}]", x) for i, x in enumerate(v))
+
+
+def sweep_spec(params: dict):
+    """The validated :class:`boostphase.sweep.SweepSpec` of a sweep job's ``params`` (a SWEEP.toml
+    as JSON), with the web's limits: at most :data:`MAX_SWEEP_JOB_CASES` cases (checked on each
+    range before any grid is built, then on the whole product) and :data:`MAX_SWEEP_JOB_CHUNK`
+    cases per chunk. Errors are :class:`InputError` naming the field as ``parse_spec`` does
+    (``grid.speed.n``, ``fixed.lat``, ``chunk``...)."""
+    from ..sweep import KINDS, parse_spec
+    from ..units import quantity
+
+    cap = MAX_SWEEP_JOB_CASES
+    _finite_numbers("", params)
+    kind = KINDS.get(params.get("kind")) if isinstance(params.get("kind"), str) else None
+    grid = params.get("grid")
+    if kind is not None and isinstance(grid, dict):
+        # a range of 10**8 values (or a tiny step) would be built by parse_spec before any
+        # limit on the product applies: refuse it first
+        for key, val in grid.items():
+            if not isinstance(val, dict):
+                continue
+            n = val.get("n")
+            if isinstance(n, int) and not isinstance(n, bool) and n > cap:
+                raise InputError(f"grid.{key}.n", n, f"at most {cap:,} values in a web sweep", _SWEEP_CLI_HINT)
+            fs = kind.fields.get(key)
+            if "step" in val and fs is not None and fs.type == "float":
+                try:
+                    a, b, step = (quantity(f"grid.{key}.{w}", val.get(w), fs.unit) for w in ("from", "to", "step"))
+                except InputError:
+                    continue  # parse_spec names the bad value
+                for w, x in (("from", a), ("to", b), ("step", step)):
+                    if not math.isfinite(x):  # "inf km" passes a check without bounds
+                        raise InputError(f"grid.{key}.{w}", val[w], "a finite quantity")
+                if step != 0 and not abs(b - a) / abs(step) < cap:
+                    raise InputError(f"grid.{key}.step", val["step"],
+                                     f"a step giving at most {cap:,} values in a web sweep", _SWEEP_CLI_HINT)
+    spec = parse_spec(params)
+    for key, sigma in spec.dispersion.items():
+        if not math.isfinite(sigma):
+            raise InputError(f"dispersion.{key}", params["dispersion"][key], "a finite one-sigma value")
+    grid_cases = math.prod(len(v) for v in spec.grid.values())  # Python ints: no overflow
+    n_cases = grid_cases * max(spec.samples, 1)
+    if n_cases > cap:
+        where = "dispersion.samples" if spec.samples and grid_cases <= cap else "grid"
+        raise InputError(where, f"{n_cases:,} cases", f"at most {cap:,} cases in a web sweep", _SWEEP_CLI_HINT)
+    if spec.chunk > MAX_SWEEP_JOB_CHUNK:
+        raise InputError("chunk", spec.chunk, f"{MIN_SWEEP_CHUNK:,} to {MAX_SWEEP_JOB_CHUNK:,} cases per chunk in a "
+                         "web sweep (cancel and progress come between chunks)", _SWEEP_CLI_HINT)
+    return spec
+
+
+def sweep_summary(res) -> dict:
+    """The JSON result of a sweep job: the dimensions with their coordinate values, the variables
+    with units and simple statistics, the number of cases, the digest of the data and timings."""
+    ds = res.dataset
+    summ = res.summary()
+    dims = [{"name": d, "size": int(ds.sizes[d]), "units": ds[d].attrs.get("units", ""),
+             "long_name": ds[d].attrs.get("long_name", ""), "values": ds[d].values}
+            for d in ds[next(iter(ds.data_vars))].dims]
+    variables = {name: {"units": da.attrs.get("units", ""), "long_name": da.attrs.get("long_name", ""),
+                        "dtype": str(da.dtype), **{k: v for k, v in summ["outputs"][name].items() if k != "unit"}}
+                 for name, da in ds.data_vars.items()}
+    return jsonable({
+        "kind": summ["kind"], "name": summ["name"], "n_cases": summ["n_cases"], "n_chunks": summ["n_chunks"],
+        "chunk": int(ds.attrs["chunk"]), "seed": int(ds.attrs["seed"]), "dims": dims,
+        "shape": [d["size"] for d in dims], "variables": variables,
+        "fixed": json.loads(ds.attrs["fixed"]), "case_order": ds.attrs["case_order"],
+        "sha256": summ["sha256"], "fingerprint": ds.attrs["fingerprint"],
+        "boostphase_version": ds.attrs["boostphase_version"], "timings_s": summ["timings_s"],
+    })
+
+
+def sweep_job(spec) -> Callable[[Job], dict]:
+    """The work of a sweep job: ``run_sweep`` serially in the job's thread (``workers=0``) into a
+    server-owned temporary folder; progress after every chunk; a cancelled job stops after the
+    chunk it is computing (``on_chunk`` raises :class:`JobCancelled`; chunks are persisted one
+    by one, so stopping between them is safe). Downloads are built from the written dataset."""
+
+    def work(job: Job) -> dict:
+        import tempfile
+
+        from ..sweep import open_result, run_sweep
+        from . import exports
+
+        if job.cancel.is_set():
+            raise JobCancelled()
+        job.workdir = Path(tempfile.mkdtemp(prefix=f"boostphase-sweep-{job.id[:8]}-"))
+        out = job.workdir / "out"
+        n, n_chunks = spec.n_cases, spec.n_chunks
+        job.message, job.progress = f"{n:,} cases in {n_chunks:,} chunks of {spec.chunk:,}", 0.02
+
+        def on_chunk(k: int, done: int, total: int) -> None:
+            job.progress = min(0.99, 0.02 + 0.93 * done / max(total, 1))
+            job.message = f"{done:,} of {total:,} chunks done ({min(done * spec.chunk, n):,} of {n:,} cases)"
+            if job.cancel.is_set():
+                raise JobCancelled()
+
+        res = run_sweep(spec, out, workers=0, progress=False, on_chunk=on_chunk)
+        if job.cancel.is_set():
+            raise JobCancelled()
+        job.message = "summarising the result"
+        summary = sweep_summary(res)
+        name = f"sweep-{job.id[:8]}"
+        job.files = {
+            "csv": lambda: (exports.sweep_csv(open_result(out)), "text/csv", f"{name}.csv"),
+            "netcdf": lambda: (exports.sweep_netcdf(open_result(out)), "application/x-netcdf", f"{name}.nc"),
+        }
+        return summary
 
     return work
 
@@ -1063,10 +1257,19 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         errs = exc.errors()
         first = errs[0] if errs else {"loc": ["body"], "msg": "invalid request"}
         loc = [str(x) for x in first.get("loc", ())]
+        if request.url.path == "/api/jobs":  # the job request union: "kind", "params.x", no tag
+            errs = [{**e, "loc": _untag(e.get("loc", ()))} for e in errs]
+            first = errs[0] if errs else first
+            loc = [str(x) for x in first.get("loc", ())]
+            if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+                loc = ["body", "kind"]
         field = ".".join(x for x in loc[1:]) if len(loc) > 1 else (loc[0] if loc else "body")
         orig = (first.get("ctx") or {}).get("error")
         if isinstance(orig, InputError):
             msg = str(orig)
+        elif first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+            tag = (first.get("ctx") or {}).get("tag")
+            msg = f"kind: got {tag!r}; allowed: " + " or ".join(repr(k) for k in JOB_KINDS)
         elif first.get("type") == "extra_forbidden":
             msg = f"{field}: unknown field; allowed: the fields in /api/openapi.json"
         elif first.get("type") == "missing":
@@ -1107,7 +1310,8 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         return {"version": __version__, "panels": panels(), "examples": EXAMPLES,
                 "modules": {"engage": _optional_module("engage"), "consequence": _optional_module("consequence")},
                 "cesium": cesium is not None, "czml_epoch": CZML_EPOCH,
-                "footprint_job_above": MAX_FOOTPRINT_FRAGMENTS, "max_job_fragments": MAX_JOB_FRAGMENTS}
+                "footprint_job_above": MAX_FOOTPRINT_FRAGMENTS, "max_job_fragments": MAX_JOB_FRAGMENTS,
+                "max_sweep_cases": MAX_SWEEP_JOB_CASES, "job_kinds": list(JOB_KINDS)}
 
     @app.get("/api/catalog", tags=["data"])
     def api_catalog() -> list[dict]:
@@ -1216,13 +1420,21 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     # --- background jobs ------------------------------------------------------------------------
     @app.post("/api/jobs", tags=["jobs"], status_code=202)
     def api_job_submit(req: JobRequest):
-        """Start a background job (a footprint of up to 1,000,000 fragments): returns its
-        ``job_id`` at once; poll ``GET /api/jobs/{job_id}``, cancel with ``DELETE``."""
+        """Start a background job: ``footprint`` (the body of /api/footprint, up to 1,000,000
+        fragments) or ``sweep`` (a SWEEP.toml as JSON, up to 200,000 cases; results as JSON, CSV
+        and NetCDF). Returns its ``job_id`` at once; poll ``GET /api/jobs/{job_id}``, cancel with
+        ``DELETE``. Bad input is a 422 naming the field, before the job is queued."""
         params = req.params
-        footprint_scenario(params)  # bad input is a 422 now, not a failed job later
+        if isinstance(req, SweepJobRequest):
+            body = params.model_dump(exclude_none=True)
+            spec = sweep_spec(body)
+            kind, total, work = "sweep", spec.n_cases, sweep_job(spec)
+        else:
+            footprint_scenario(params)  # bad input is a 422 now, not a failed job later
+            body, kind, total, work = (params.model_dump(exclude_none=True), "footprint", params.n_fragments,
+                                       footprint_job(params))
         try:
-            job = job_manager.submit(req.kind, params.model_dump(exclude_none=True), params.n_fragments,
-                                     footprint_job(params))
+            job = job_manager.submit(kind, body, total, work)
         except JobsBusy as e:
             return JSONResponse({"error": str(e), "field": "kind"}, status_code=429,
                                 headers={"retry-after": "5"})
@@ -1250,13 +1462,25 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         return job.status()
 
     @app.get("/api/jobs/{job_id}/{fmt}", tags=["jobs"], response_class=Response)
-    def api_job_file(job_id: JobId, fmt: Literal["geojson", "kml"]):
-        """A finished footprint job's result as a file (GeoJSON or KML)."""
+    def api_job_file(job_id: JobId, fmt: Literal["geojson", "kml", "csv", "netcdf"]):
+        """A finished job's result as a file: a footprint as GeoJSON or KML; a sweep as CSV (one
+        row per case: case index, coordinates, variables) or NetCDF (the dataset, NetCDF-3)."""
         job = _job(job_id)
-        if job.state != "done" or fmt not in job.files:
+        if job.state != "done":
             return JSONResponse({"error": f"job_id: job {job_id} is {job.state}; files come when it is done",
                                  "field": "job_id"}, status_code=409)
-        text, media, name = job.files[fmt]
+        if fmt not in job.files:
+            raise InputError("fmt", fmt, f"{' or '.join(sorted(job.files))} (the files of a {job.kind} job)")
+        entry = job.files[fmt]
+        if callable(entry):  # built on demand from the job's folder
+            if job.workdir is not None and not job.workdir.exists():
+                raise _NotFound(job_id)
+            try:
+                with jobs:
+                    entry = entry()
+            except FileNotFoundError:  # the job was dropped meanwhile
+                raise _NotFound(job_id) from None
+        text, media, name = entry
         return _download(text, media, name)
 
     # --- run store ------------------------------------------------------------------------------
@@ -1284,6 +1508,8 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
             job = job_manager.get(req.job_id)
             if req.panel != "footprint":
                 raise InputError("panel", req.panel, "footprint (jobs are footprints)")
+            if job is not None and job.kind != "footprint":
+                raise InputError("job_id", req.job_id, "a finished footprint job (sweeps are not saved as runs)")
             if job is None or job.state != "done":
                 raise InputError("job_id", req.job_id, "a finished job of this server (see GET /api/jobs/{id})")
             scenario, res = job.params, job.result
@@ -1352,6 +1578,15 @@ KML_TYPE = "application/vnd.google-earth.kml+xml"
 
 class _NotFound(Exception):
     """An unknown job id (404)."""
+
+
+def _untag(loc) -> tuple:
+    """A job request's error location without the union's tag: ("body", "sweep", "params", "x")
+    becomes ("body", "params", "x")."""
+    loc = tuple(loc)
+    if len(loc) > 1 and loc[0] == "body" and loc[1] in JOB_KINDS:
+        return (loc[0], *loc[2:])
+    return loc
 
 
 def _download(text: str, media_type: str, filename: str) -> Response:

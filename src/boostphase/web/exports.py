@@ -243,3 +243,29 @@ def reconstruct_kml(res: dict) -> str:
                                f"{c['distance_km']:,.0f} km away; reach on that bearing {c['range_km']:,.0f} km"))
     return _kml_doc("boostphase reconstruction", "Reach of the fitted vehicle on minimum-energy flights "
                     "(rotating Earth). Computed by boostphase.", body)
+
+
+def sweep_csv(ds) -> str:
+    """A sweep's dataset as one CSV table: a row per case in case order (C order over the
+    dimensions), columns ``case`` (the flat case index), the coordinates, then the variables.
+    Floats are written in their shortest round-trip form (read back, they are the same doubles);
+    NaN is an empty cell, flags are True/False. Units are in the job's JSON and the NetCDF."""
+    from ..sweep import KINDS
+
+    dims = list(ds[next(iter(ds.data_vars))].dims)
+    kind = KINDS.get(ds.attrs.get("kind"))
+    first = [n for n in (kind.outputs if kind else ()) if n in ds.data_vars]  # the engine's order
+    names = first + sorted(n for n in ds.data_vars if n not in first)
+    df = ds.to_dataframe(dim_order=dims).reset_index()
+    df.insert(0, "case", np.arange(len(df)))
+    return df[["case", *dims, *names]].to_csv(index=False, lineterminator="\n")
+
+
+def sweep_netcdf(ds) -> bytes:
+    """A sweep's dataset as NetCDF-3 bytes (xarray with scipy, the writer this environment has):
+    integers are stored as int32 (step counts fit), flags as int8 decoded back to booleans by
+    xarray, and integer attributes too large for NetCDF-3 (a seed above 2**31) as text."""
+    ds = ds.copy()
+    ds.attrs = {k: (str(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                    and not -2**31 <= int(v) < 2**31 else v) for k, v in ds.attrs.items()}
+    return bytes(ds.to_netcdf())
