@@ -950,7 +950,7 @@ def test_jobs_queue_limit_is_429(monkeypatch):
 
 # ------------------------------------------------------------------------------ sweep jobs
 
-def test_sweep_job_equals_run_sweep(tmp_path):
+def test_sweep_job_equals_run_sweep(tmp_path, monkeypatch):
     """A sweep job reaches done with progress 1; its summary, CSV and NetCDF hold exactly the
     numbers of ``run_sweep`` of the same spec called here (serial, workers=0). Exact, not
     approximate: both run the same pure chunk function (same spec, chunk indices and batch size,
@@ -1005,18 +1005,23 @@ def test_sweep_job_equals_run_sweep(tmp_path):
             np.testing.assert_array_equal(back[name].values, ds[name].values, err_msg=name)
         assert back["range"].attrs["units"] == "m" and back.attrs["n_cases"] == 1200
         assert c.get(f"/api/jobs/{job_id}/kml").json()["field"] == "fmt"
+        monkeypatch.setenv("BOOSTPHASE_STORE", str(tmp_path / "runs.sqlite"))
+        r = c.post("/api/runs", json={"panel": "footprint", "job_id": job_id})
+        assert r.status_code == 422 and r.json()["field"] == "job_id"  # not a footprint
 
         # dropped from the kept jobs: its folder goes with it
         jm = c.app.state.jobs
         workdir = jm.get(job_id).workdir
         assert workdir.is_dir()
         jm.keep = 0
-        small = {**SWEEP_PARAMS, "grid": {"speed": ["2 km/s", "3 km/s"], "flight_path": [30, 45]}}
-        r2 = c.post("/api/jobs", json={"kind": "sweep", "params": small})
+        one = {"kind": "coast", "fixed": {**SWEEP_PARAMS["fixed"], "speed": "2 km/s", "flight_path": 45}}
+        r2 = c.post("/api/jobs", json={"kind": "sweep", "params": one})  # a single case: no dimension
         assert not workdir.exists() and c.get(f"/api/jobs/{job_id}").status_code == 404
         jm.keep = 16
         st2, _ = _wait(c, r2.json()["job_id"])
-        assert st2["state"] == "done" and st2["result"]["n_cases"] == 4
+        assert st2["state"] == "done" and st2["result"]["n_cases"] == 1 and st2["result"]["dims"] == []
+        rows = c.get(f"/api/jobs/{r2.json()['job_id']}/csv").text.splitlines()
+        assert len(rows) == 2 and rows[0].startswith("case,range,") and rows[1].startswith("0,")
         workdir2 = jm.get(r2.json()["job_id"]).workdir
         assert workdir2.is_dir()
     assert not workdir2.exists()  # the server stopped

@@ -256,9 +256,15 @@ def sweep_csv(ds) -> str:
     kind = KINDS.get(ds.attrs.get("kind"))
     first = [n for n in (kind.outputs if kind else ()) if n in ds.data_vars]  # the engine's order
     names = first + sorted(n for n in ds.data_vars if n not in first)
-    df = ds.to_dataframe(dim_order=dims).reset_index()
-    df.insert(0, "case", np.arange(len(df)))
-    return df[["case", *dims, *names]].to_csv(index=False, lineterminator="\n")
+    import pandas as pd
+
+    shape = tuple(int(ds.sizes[d]) for d in dims)
+    cols = {"case": np.arange(int(np.prod(shape, dtype=np.int64)))}  # a sweep of one case has no dims
+    for d, g in zip(dims, np.meshgrid(*(ds[d].values for d in dims), indexing="ij"), strict=True):
+        cols[d] = g.ravel()
+    for n in names:
+        cols[n] = np.asarray(ds[n].transpose(*dims).values).ravel()
+    return pd.DataFrame(cols).to_csv(index=False, lineterminator="\n")
 
 
 def sweep_netcdf(ds) -> bytes:
