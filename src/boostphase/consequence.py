@@ -1337,11 +1337,26 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
 def _run_chunks(src: _Source, seed: int, chunks, workers: int, progress) -> list[dict]:
     if workers and workers > 0 and len(chunks) > 1:
         return _run_chunks_dask(src, seed, chunks, workers, progress)
-    parts = []
-    for a, b in chunks:
-        parts.append(fly_fragment_chunk(src, seed, a, b))
+    if len(chunks) == 1:
+        part = fly_fragment_chunk(src, seed, *chunks[0])
         if progress is not None:
-            progress(b - a)
+            progress(chunks[0][1] - chunks[0][0])
+        return [part]
+    from concurrent.futures import ThreadPoolExecutor
+
+    # two chunks in flight: one's draws, sorting and conversions (NumPy, one core) overlap the
+    # other's engine calls, which would otherwise leave both cores idle between chunks
+    parts = []
+    with ThreadPoolExecutor(2, thread_name_prefix="boostphase-chunk") as pool:
+        futs = [pool.submit(fly_fragment_chunk, src, seed, a, b) for a, b in chunks]
+        try:
+            for (a, b), fut in zip(chunks, futs, strict=True):
+                parts.append(fut.result())
+                if progress is not None:
+                    progress(b - a)  # may raise to cancel: the finally drops the chunks not started
+        finally:
+            for fut in futs:
+                fut.cancel()
     return parts
 
 
