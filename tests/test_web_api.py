@@ -1119,3 +1119,13 @@ def test_save_run_and_list(client, tmp_path, monkeypatch):
     assert len(client.get("/api/runs").json()) == 2
     assert len(client.get("/api/runs", params={"web_only": False}).json()) == 3
     assert client.get("/api/runs", params={"limit": 1000}).status_code == 422
+    # `boostphase runs rerun` reproduces a web run: its request computed again in-process gives
+    # the stored summary (rtol 1e-9: the same code on the same machine; floats agree exactly)
+    from boostphase.store import rerun
+
+    for rid in (run_id, r2.json()["id"]):
+        rep = rerun(rid, path=db)
+        assert rep.reproduced, rep.differences
+    tampered = save_run(command=["web", "/api/check"], kind="web-check", scenario=EXAMPLES["check"],
+                        summary={**stored["summary"], "range_km": -1.0}, path=db)
+    assert not rerun(tampered, path=db).reproduced  # a rerun that cannot fail proves nothing

@@ -291,7 +291,13 @@ def rerun(run_id: int, *, workers: int | None = None, save: bool = False, rtol: 
 
     if run["code"] != code_digest():
         notes.append(f"the package code changed since the run (digest {run['code']} -> {code_digest()})")
-    if run["kind"] == "sweep":
+    if str(run["kind"]).startswith("web-"):
+        # a run saved from the web page: its request validated and computed again in-process
+        from .web.app import recompute_summary
+
+        new = recompute_summary(str(run["kind"])[4:], run["scenario"])
+        diffs = compare(run["summary"], _finite(json.loads(json.dumps(new, default=_json_default))), rtol=rtol)
+    elif run["kind"] == "sweep":
         new = _rerun_sweep(run, workers)
         old = {k: v for k, v in run["summary"].items() if k not in _SWEEP_VOLATILE}
         cur = {k: v for k, v in new.items() if k not in _SWEEP_VOLATILE}

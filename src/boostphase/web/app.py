@@ -1034,6 +1034,34 @@ def result_summary(panel: str, res: dict) -> dict:
     return res
 
 
+def panel_computations() -> dict[str, tuple[type[BaseModel], Callable[[Any], dict]]]:
+    """Each savable panel's request model and its computation (the JSON the page receives)."""
+    return {
+        "flight": (FlyoutRequest, lambda r: flyout_payload(compute_flyout(r))),
+        "reconstruct": (ReconstructRequest, compute_reconstruct),
+        "check": (CheckRequest, compute_check),
+        "engage": (EngageRequest, compute_engage),
+        "engagemap": (EngageMapRequest, compute_engage_map),
+        "shortfall": (ShortfallRequest, compute_shortfall),
+        "footprint": (FootprintRequest, compute_footprint),
+    }
+
+
+def recompute_summary(panel: str, scenario: dict) -> dict:
+    """The stored summary of a saved web run computed again from its scenario (for
+    ``boostphase runs rerun``): same validation, same computation, same summary."""
+    comps = panel_computations()
+    if panel not in comps:
+        raise InputError("panel", panel, " | ".join(comps))
+    model, compute = comps[panel]
+    try:
+        body = model.model_validate({k: v for k, v in scenario.items() if k != "note"})
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise InputError(".".join(str(x) for x in err["loc"]), err.get("input"), err.get("msg", "a valid value")) from None
+    return result_summary(panel, compute(body))
+
+
 @dataclass
 class _Borders:
     geojson: bytes
@@ -1484,14 +1512,13 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         return _download(text, media, name)
 
     # --- run store ------------------------------------------------------------------------------
+    # the same computations as the panels' endpoints, through the result cache
+    def _cached(panel: str, fn: Callable[[Any], dict]) -> Callable[[Any], dict]:
+        name = {"flight": "flyout"}.get(panel, panel)
+        return lambda r: run(name, r, lambda: fn(r))
+
     computations: dict[str, tuple[type[BaseModel], Callable[[Any], dict]]] = {
-        "flight": (FlyoutRequest, lambda r: run("flyout", r, lambda: flyout_payload(compute_flyout(r)))),
-        "reconstruct": (ReconstructRequest, lambda r: run("reconstruct", r, lambda: compute_reconstruct(r))),
-        "check": (CheckRequest, lambda r: run("check", r, lambda: compute_check(r))),
-        "engage": (EngageRequest, lambda r: run("engage", r, lambda: compute_engage(r))),
-        "engagemap": (EngageMapRequest, lambda r: run("engagemap", r, lambda: compute_engage_map(r))),
-        "shortfall": (ShortfallRequest, lambda r: run("shortfall", r, lambda: compute_shortfall(r))),
-        "footprint": (FootprintRequest, lambda r: run("footprint", r, lambda: compute_footprint(r))),
+        panel: (model, _cached(panel, fn)) for panel, (model, fn) in panel_computations().items()
     }
 
     @app.post("/api/runs", tags=["runs"], status_code=201)
