@@ -109,8 +109,13 @@ async function consequence(browser) {
   const before = await page.evaluate(() => window.boostphase.state.runs);
   await page.goto(args.url + "#flight", { waitUntil: "domcontentloaded" });
   await page.goto(c.share, { waitUntil: "domcontentloaded" });
-  await page.waitForFunction((n) => window.boostphase.state.runs >= n + 2 &&
-    document.querySelector("#result-footprint").dataset.state === "done", before, { timeout: 120000, polling: 250 });
+  // both reruns finished and the footprint's table is on the page (a job's result is drawn
+  // after its state turns done; on a cold engine cache the job takes longer than the shortfall)
+  await page.waitForFunction((n) => {
+    const fp = document.querySelector("#result-footprint"), sf = document.querySelector("#result-shortfall");
+    return fp.dataset.state === "done" && Number(fp.dataset.run) > n && sf.dataset.state === "done" &&
+      Number(sf.dataset.run) > n && fp.querySelectorAll("[data-key]").length > 0;
+  }, before, { timeout: 120000, polling: 250 });
   step("share link rerun");
   c.restored_forms = await page.evaluate(() => ({ shortfall: window.boostphase.collectForm("shortfall"), footprint: window.boostphase.collectForm("footprint") }));
   c.restored_footprint = await cells(page, "#result-footprint");
