@@ -166,6 +166,7 @@ def test_page_in_headless_chromium(browser_run):
     assert [e for e in rep["console_errors"] if "422" not in e] == []
     for run in ("first", "second", "consequence", "engage"):
         assert rep[run]["diagnostics"] == {"csp": [], "errors": []}, rep[run]["diagnostics"]
+    print(f"page interactive {rep['interactive_ms']} ms after load")  # shown with pytest -s
     assert rep["interactive_ms"] < 15000  # the bar is 3 s on an idle machine; CI shares 2 cores
 
     # the numbers shown are the API's, to the digit, and formatted as shown
