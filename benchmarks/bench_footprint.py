@@ -55,6 +55,9 @@ def main():
     ap.add_argument("--skip-serial", action="store_true", help="only the --workers run")
     ap.add_argument("--full", type=int, default=100_000, help="fragments flown without the terminal-fall ending")
     args = ap.parse_args()
+    from boostphase.consequence import Scenario
+
+    rtol = Scenario.model_fields["rtol"].default  # the footprint's tolerance; SciPy runs at the same
 
     t0 = time.perf_counter()
     m = load("hwasong-15")
@@ -68,13 +71,13 @@ def main():
           f"{time.perf_counter() - t0:.1f} s)")
     kick, beta = Kick(), BetaDist()
     print(f"kicks: isotropic, log-normal median {kick.median:g} m/s sigma {kick.sigma:g}; "
-          f"beta log-normal median {beta.median:g} kg/m^2 sigma {beta.sigma:g}; rtol 1e-5; "
+          f"beta log-normal median {beta.median:g} kg/m^2 sigma {beta.sigma:g}; rtol {rtol:g}; "
           f"{os.cpu_count()} CPU cores")
     footprint(state, n=2000, seed=args.seed)  # warm-up: load/compile the 512-lane kernel
     fp = None
     if not args.skip_serial:
         t0 = time.perf_counter()
-        fp = footprint(state, n=args.n, seed=args.seed)
+        fp = footprint(state, n=args.n, seed=args.seed)  # the footprint's default rtol
         wall = time.perf_counter() - t0
         tf = fp.timing_s["fragments"]
         print(f"serial: {args.n:,} fragments in {wall:.1f} s: engine {tf:.1f} s "
@@ -97,21 +100,21 @@ def main():
 
     # SciPy loop over a sample of the same fragments (same draws, same physics)
     scipy_impact = _scipy_impact()
-    src = _Source(times=np.zeros(1), states=state[None, :], kick=kick, beta=beta, earth=WGS84, rtol=1e-5)
+    src = _Source(times=np.zeros(1), states=state[None, :], kick=kick, beta=beta, earth=WGS84, rtol=rtol)
     r0, v0, b, _, _ = _initial_states(src, args.seed, 0, args.sample)
     t0 = time.perf_counter()
-    sp = np.array([scipy_impact(r0[j], v0[j], b[j], rtol=1e-5) for j in range(args.sample)])
+    sp = np.array([scipy_impact(r0[j], v0[j], b[j], rtol=rtol) for j in range(args.sample)])
     t_sp = (time.perf_counter() - t0) / args.sample
-    print(f"scipy solve_ivp RK45 loop (rtol 1e-5): {t_sp * 1e3:.1f} ms per fragment (sample of {args.sample})")
+    print(f"scipy solve_ivp RK45 loop (rtol {rtol:g}): {t_sp * 1e3:.1f} ms per fragment (sample of {args.sample})")
     print(f"ratio per trajectory: {t_sp / per_engine:,.0f}x")
     if args.full:
         from boostphase.flight import coast_states, engine_threads
 
         rf, vf, bf, _, _ = _initial_states(src, args.seed, 0, args.full)
         o = np.argsort(bf, kind="stable")
-        coast_states(rf[o[:1000]], vf[o[:1000]], bf[o[:1000]], rtol=1e-5, t_max_s=2e4)  # warm-up
+        coast_states(rf[o[:1000]], vf[o[:1000]], bf[o[:1000]], rtol=rtol, t_max_s=2e4)  # warm-up
         t0 = time.perf_counter()
-        coast_states(rf[o], vf[o], bf[o], rtol=1e-5, t_max_s=2e4)
+        coast_states(rf[o], vf[o], bf[o], rtol=rtol, t_max_s=2e4)
         per_full = (time.perf_counter() - t0) / args.full
         print(f"engine integrating every fall to the ground ({args.full:,} fragments, {engine_threads()} threads): "
               f"{1 / per_full:,.0f} fragments/s, ratio per trajectory {t_sp / per_full:,.0f}x")
