@@ -33,8 +33,8 @@ The same seed gives bit-identical results whatever the chunking, serial or paral
   :data:`boostphase.flight.COAST_BLOCK` lanes, and the last
   :data:`boostphase.flight.GUARD_LANES` lanes only ever hold padding copies. Inside the other lanes a case's
   result depends neither on its lane nor on its neighbours (tested), so fragments may be
-  sorted by ballistic coefficient (similar step counts per call: about 2x faster) and grouped
-  freely.
+  grouped by intercept time and sorted by ballistic coefficient (similar step counts per call)
+  and grouped freely.
 
 Assumptions stated by this module (and in every result's ``assumptions``):
 
@@ -52,6 +52,10 @@ Assumptions stated by this module (and in every result's ``assumptions``):
 * "Territory" is the land of a country (Natural Earth 1:10m); named seas are not any country's
   territory, though a point within 12 nmi of a coast lies in that country's territorial sea:
   :func:`c5_answer` reports that reading separately.
+* Fragments are integrated at rtol 1e-4 (impact points within ~20 m of a DOP853 rtol 1e-10
+  integration; ``rtol`` in the scenario changes it), and a slow light fragment's last stretch
+  (terminal speed <= 100 m/s) is the quasi-steady terminal fall (under ~1 m in the impact
+  point, under 1 % in the fall time: see ``boostphase.engine.kernel._terminal_fall``).
 
 Public, policy-level kinematics only (the level of the APS boost-phase study).
 """
@@ -99,6 +103,9 @@ _ASSUMPTIONS = {
     "stages": "spent stage beta = dry mass / (Cd 1.0 x reference area) unless given (end-on; "
               "tumbling broadside gives a lower beta)",
     "territory": "countries' land only (Natural Earth 1:10m); seas are named seas, not territory",
+    "integration": "fragments at the scenario's rtol (default 1e-4: impact points within ~20 m of a "
+                   "DOP853 rtol 1e-10 integration); a fragment at its terminal speed (<= 100 m/s) ends "
+                   "with the quasi-steady terminal fall (under ~1 m in the impact point, under 1 % in time)",
 }
 
 
