@@ -545,7 +545,7 @@ def _integrate_jit(case: Case, consts, atm, fall_tab, *, settings: Settings) -> 
 # `boostphase footprint` run traced 7 of them (measured: 13 of its 22 s under the profiler).
 # So the compiled executables themselves are kept on disk, keyed by everything that shapes
 # them (settings, argument shapes and dtypes, the source of this module and of the atmosphere
-# tables it reads, JAX version, backend and device), and loaded without tracing.
+# tables it reads, JAX version, backend, device and CPU flags), and loaded without tracing.
 _AOT: dict[str, object] = {}
 _AOT_LOCK = threading.Lock()
 _AOT_DISABLED = False
@@ -576,6 +576,25 @@ def _source_digest() -> str:
         return _SOURCE_DIGEST
 
 
+def _machine() -> str:
+    """The CPU's instruction-set flags: an executable compiled for one CPU may not run on another
+    (a cache folder shared between machines), and an illegal instruction cannot be caught."""
+    global _MACHINE
+    try:
+        return _MACHINE
+    except NameError:
+        import platform
+
+        flags = ""
+        try:
+            with open("/proc/cpuinfo") as f:
+                flags = next((line for line in f if line.startswith(("flags", "Features"))), "")
+        except OSError:
+            flags = platform.processor()
+        _MACHINE = f"{platform.machine()} {flags.strip()}"
+        return _MACHINE
+
+
 def _device_of(args):
     """The device the call will run on: that of the case arrays (jnp.asarray under a
     ``jax.default_device`` context puts them there), else JAX's default."""
@@ -591,7 +610,7 @@ def _aot_key(args, settings: Settings, dev) -> str:
     sig = [(tuple(getattr(x, "shape", ())), str(getattr(x, "dtype", type(x).__name__)),
             bool(getattr(x, "weak_type", False))) for x in leaves]
     text = repr((settings, str(tree), sig, jax.__version__, dev.platform, getattr(dev, "device_kind", ""),
-                 os.environ.get("XLA_FLAGS", ""), _source_digest()))
+                 os.environ.get("XLA_FLAGS", ""), _source_digest(), _machine()))
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
