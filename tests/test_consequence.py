@@ -30,25 +30,14 @@ from boostphase.consequence import (
 )
 from boostphase.earth import WGS84
 from boostphase.errors import InputError
-from boostphase.flight import fly
 from boostphase.geography import territory
-from boostphase.vehicles import load
+from conftest import SITE  # noqa: E402  (the shared flight's launch point and azimuth)
 
-SITE = (39.0, 125.7)  # near Pyongyang
-AZ = 45.0             # north-east: over Russia's Far East toward North America
 BETA_RV = 5000.0      # payload ballistic coefficient (kg/m^2) assumed in the C5 examples
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def missile():
-    return load("hwasong-15")
-
-
-@pytest.fixture(scope="module")
-def me_traj(missile):
-    """The min-energy Hwasong-15 class flight on azimuth 45 deg (about 10,400 km)."""
-    return fly(missile, *SITE, azimuth_deg=AZ, profile="min-energy")
+# fixtures `missile` and `me_traj` (the min-energy flight from SITE on AZ): tests/conftest.py
 
 
 @pytest.fixture(scope="module")

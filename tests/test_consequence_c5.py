@@ -37,11 +37,8 @@ from boostphase.consequence import (
 )
 from boostphase.earth import WGS84
 from boostphase.errors import InputError
-from boostphase.flight import fly
-from boostphase.vehicles import load
+from conftest import AZ, SITE  # noqa: E402  (the shared flight's launch point and azimuth)
 
-SITE = (39.0, 125.7)   # near Pyongyang
-AZ = 45.0              # north-east, over Russia's Far East
 REPO = Path(__file__).resolve().parents[1]
 R_KM = 6371.0
 
@@ -97,14 +94,7 @@ include_stages = false
 """
 
 
-@pytest.fixture(scope="module")
-def missile():
-    return load("hwasong-15")
-
-
-@pytest.fixture(scope="module")
-def me_traj(missile):
-    return fly(missile, *SITE, azimuth_deg=AZ, profile="min-energy")
+# fixtures `missile` and `me_traj` (the min-energy flight from SITE on AZ): tests/conftest.py
 
 
 @pytest.fixture(scope="module")
