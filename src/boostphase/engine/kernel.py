@@ -547,6 +547,7 @@ def _integrate_jit(case: Case, consts, atm, fall_tab, *, settings: Settings) -> 
 # them (settings, argument shapes and dtypes, the source of this module and of the atmosphere
 # tables it reads, JAX version, backend, device and CPU flags), and loaded without tracing.
 _AOT: dict[str, object] = {}
+_FAST: dict[tuple, object] = {}  # (settings, tree, device, leaf signature) -> executable
 _AOT_LOCK = threading.Lock()
 _AOT_DISABLED = False
 _CHECKED: set[int] = set()   # ids of executables that have run once in this process
@@ -596,13 +597,16 @@ def _machine() -> str:
 
 
 def _device_of(args):
-    """The device the call will run on: that of the case arrays (jnp.asarray under a
-    ``jax.default_device`` context puts them there), else JAX's default."""
-    for x in jax.tree_util.tree_leaves(args):
-        devs = getattr(x, "devices", None)
-        if callable(devs):
-            return next(iter(devs()))
-    return jax.devices()[0]
+    """The device the call will run on: that of the case arrays when they are JAX arrays
+    (jnp.asarray under a ``jax.default_device`` context puts them there), else the default
+    device (NumPy case arrays go there)."""
+    devs = getattr(args[0].y0, "devices", None)
+    if callable(devs):
+        return next(iter(devs()))
+    dev = jax.config.jax_default_device
+    if isinstance(dev, str):
+        dev = jax.devices(dev)[0]
+    return dev if dev is not None else jax.devices()[0]
 
 
 def _aot_key(args, settings: Settings, dev) -> str:
@@ -619,9 +623,17 @@ def _compiled(args, settings: Settings):
     from jax.experimental.serialize_executable import deserialize_and_load, serialize
 
     dev = _device_of(args)
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    # in-memory lookup first, without hashing the full key (it costs 0.3 ms a call)
+    fast = (settings, tree, dev, tuple((getattr(x, "shape", ()), getattr(x, "dtype", type(x)),
+                                        getattr(x, "weak_type", False)) for x in leaves))
+    fn = _FAST.get(fast)
+    if fn is not None:
+        return fn
     key = _aot_key(args, settings, dev)
     fn = _AOT.get(key)
     if fn is not None:
+        _FAST[fast] = fn
         return fn
     with _AOT_LOCK:
         fn = _AOT.get(key)
@@ -648,6 +660,7 @@ def _compiled(args, settings: Settings):
                 except Exception:  # noqa: S110 - a read-only or full cache folder only costs time
                     pass
         _AOT[key] = fn
+        _FAST[fast] = fn
         return fn
 
 
@@ -656,7 +669,9 @@ def _discard(args, settings: Settings) -> None:
     dev = _device_of(args)
     key = _aot_key(args, settings, dev)
     with _AOT_LOCK:
-        _AOT.pop(key, None)
+        bad = _AOT.pop(key, None)
+        for k in [k for k, v in _FAST.items() if v is bad]:
+            del _FAST[k]
         folder = _aot_dir()
         if folder:
             try:
