@@ -4,9 +4,11 @@ Prints, in one run on this machine:
   * a batch of N coasts with drag (default 100,000): time, trajectories/s, and the ratio per
     trajectory against SciPy RK45 looping over a sample of the same cases (same rtol), with the
     impact-point accuracy of both against DOP853 at rtol 1e-10;
-  * one full ICBM flyout (fixed steering) after warm-up: milliseconds per flyout.
+  * one full ICBM flyout after warm-up at rtol 1e-10, 1e-8 and 1e-7: milliseconds per flyout
+    (median), the same flyout with SciPy RK45 at the same rtol, the impact error of both against
+    an independent SciPy DOP853 flyout at rtol 1e-10, and the per-flyout cost in a batch.
 
-Run:  .venv/bin/python benchmarks/bench_flight.py [--n 100000] [--sample 100]
+Run:  .venv/bin/python benchmarks/bench_flight.py [--n 100000] [--sample 100] [--flyout-only]
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from scipy.integrate import solve_ivp
 
 from boostphase.atmosphere import kernel_table, us76
 from boostphase.earth import WGS84
-from boostphase.flight import Steering, _Flyer, coast
+from boostphase.flight import Steering, _flyout_arrays, _run, _settings, coast
 from boostphase.vehicles import load
 
 OM = WGS84.omega_rad_s
@@ -66,8 +68,13 @@ def main():
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--sample", type=int, default=100)
     ap.add_argument("--rtol", type=float, default=1e-8)
+    ap.add_argument("--reps", type=int, default=50, help="timed repeats of the single flyout")
+    ap.add_argument("--flyout-only", action="store_true", help="skip the coast batch")
     args = ap.parse_args()
     kernel_table()
+    if args.flyout_only:
+        flyout_section(args.reps)
+        return
     c = cases(args.n)
     # warm-up (compilation) on a small batch with the same chunk shape
     small = {k: v[:16384] for k, v in c.items()}
@@ -94,16 +101,56 @@ def main():
     print(f"impact error vs DOP853 rtol 1e-10 (30 cases): engine max {err_eng.max():.3f} m, "
           f"scipy RK45 max {err_sp.max():.3f} m")
 
-    m = load("generic-liquid-icbm")
-    fl = _Flyer(m, 39.0, 125.7, 0.0, Steering(), WGS84)
-    fl.run(60.0, 5.0)
-    t0 = time.perf_counter()
-    reps = 50
-    for _ in range(reps):
-        fl.run(60.0, 5.0)
-    t_fly = (time.perf_counter() - t0) / reps
-    print(f"one ICBM flyout (generic liquid, fixed steering, rtol 1e-10): {t_fly * 1e3:.2f} ms after warm-up")
+    flyout_section(args.reps)
 
+
+def flyout_section(reps: int):
+    """One full ICBM flyout (Hwasong-15 model, gravity turn, 5 deg kick, launched north-east
+    from near Pyongyang): engine latency at three tolerances, the same flyout with SciPy RK45
+    at the same tolerance, and both against an independent SciPy DOP853 flyout at rtol 1e-10
+    (tests/reference_flyout.py)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from reference_flyout import scipy_flyout
+
+    m = load("hwasong-15")
+    arrays, _, _ = _flyout_arrays(m, 39.0, 125.7, 0.0, 45.0, 5.0, Steering(), 2.0e4, WGS84)
+    t0 = time.perf_counter()
+    ref = scipy_flyout(arrays, 0, "DOP853", 1e-10)
+    t_ref = time.perf_counter() - t0
+    print(f"one ICBM flyout (hwasong-15, gravity turn, {ref['impact_t']:.0f} s of flight); reference SciPy "
+          f"DOP853 rtol 1e-10: {t_ref * 1e3:.0f} ms, {ref['nfev']} rhs")
+    for rtol in (1e-10, 1e-8, 1e-7):
+        settings = _settings(WGS84, True, rtol=rtol)
+        out = _run(arrays, WGS84, settings)  # warm-up (compilation or cache load)
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            out = _run(arrays, WGS84, settings)
+            times.append(time.perf_counter() - t0)
+        t_eng = float(np.median(times))
+        t0 = time.perf_counter()
+        rk = scipy_flyout(arrays, 0, "RK45", rtol)
+        t_rk = time.perf_counter() - t0
+        e_eng = np.linalg.norm(out["y"][0, :3] - ref["impact_r"])
+        e_rk = np.linalg.norm(rk["impact_r"] - ref["impact_r"])
+        iters = int(out["n_steps"][0] + out["n_reject"][0])
+        print(f"  rtol {rtol:g}: engine {t_eng * 1e3:.2f} ms median of {reps} (best {min(times) * 1e3:.2f}; "
+              f"{iters} iterations, {t_eng / iters * 1e6:.1f} us each), SciPy RK45 {t_rk * 1e3:.0f} ms "
+              f"= {t_rk / t_eng:,.0f}x; impact vs DOP853: engine {e_eng:.2f} m, RK45 {e_rk:.2f} m")
+    # throughput: many flyouts of the same missile in one call (kicks 1-20 deg, all azimuths)
+    n = 4096
+    rng = np.random.default_rng(2)
+    batch, _, _ = _flyout_arrays(m, 39.0, 125.7, 0.0, rng.uniform(0, 360, n), rng.uniform(1, 20, n),
+                                 Steering(), 2.0e4, WGS84)
+    settings = _settings(WGS84, True)
+    _run({k: v[:64] for k, v in batch.items()}, WGS84, settings)
+    t0 = time.perf_counter()
+    _run(batch, WGS84, settings)
+    dt = time.perf_counter() - t0
+    print(f"  {n} flyouts in one batch at rtol 1e-10: {dt:.2f} s = {dt / n * 1e3:.2f} ms per flyout")
 
 if __name__ == "__main__":
     main()
