@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
 
@@ -1085,6 +1086,24 @@ def test_sweep_job_limits_name_the_cli(client):
     inf = {**SWEEP_PARAMS, "grid": {"speed": {"from": "1 km/s", "to": "2 km/s", "step": "inf m/s"}}}
     assert client.post("/api/jobs", json={"kind": "sweep", "params": inf}).json()["field"] == "grid.speed.step"
     assert client.get("/api/meta").json()["max_sweep_cases"] == webapp.MAX_SWEEP_JOB_CASES
+
+
+def test_stale_sweep_folders_of_dead_servers_are_removed(tmp_path):
+    """A server killed outright leaves its sweep folders; the next server removes those whose
+    server pid is gone, and leaves a live server's folders alone. A real dead pid: a child
+    process that has exited and been reaped."""
+    import subprocess
+    import sys
+
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                           text=True, check=True)
+    dead = tmp_path / f"{webapp.SWEEP_DIR_PREFIX}{int(child.stdout)}-abcd1234-x1"
+    live = tmp_path / f"{webapp.SWEEP_DIR_PREFIX}{os.getpid()}-abcd1234-x2"
+    other = tmp_path / "boostphase-sweep-notes"  # not a job folder: never touched
+    for d in (dead, live, other):
+        (d / "out").mkdir(parents=True)
+    assert webapp.remove_stale_sweep_dirs(tmp_path) == [dead]
+    assert not dead.exists() and live.exists() and other.exists()
 
 
 # ------------------------------------------------------------------------------ run store

@@ -59,6 +59,7 @@ import math
 import os
 import re
 import secrets
+import shutil
 import threading
 import time
 from collections import OrderedDict
@@ -457,8 +458,6 @@ class Job:
     def dispose(self) -> None:
         """Remove the job's temporary folder (its files are gone with it)."""
         if self.workdir is not None:
-            import shutil
-
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     def status(self) -> dict:
@@ -684,6 +683,34 @@ def sweep_summary(res) -> dict:
     })
 
 
+SWEEP_DIR_PREFIX = "boostphase-sweep-"
+
+
+def remove_stale_sweep_dirs(tmp: str | os.PathLike | None = None) -> list[Path]:
+    """Remove the sweep jobs' temporary folders left by servers that are no longer running (a
+    server killed outright cannot clean up; a finished or cancelled job removes its own folder).
+    A folder is ``boostphase-sweep-<pid>-<job>-<random>`` in the temporary directory; it is
+    removed when no process has that pid. Returns the folders removed."""
+    import tempfile
+
+    root = Path(tmp or tempfile.gettempdir())
+    removed = []
+    for d in root.glob(f"{SWEEP_DIR_PREFIX}*-*-*"):
+        pid_text = d.name[len(SWEEP_DIR_PREFIX):].split("-", 1)[0]
+        if not d.is_dir() or not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+            continue  # that server is alive (or the pid belongs to another user's process)
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
+
+
 def sweep_job(spec) -> Callable[[Job], dict]:
     """The work of a sweep job: ``run_sweep`` serially in the job's thread (``workers=0``) into a
     server-owned temporary folder; progress after every chunk; a cancelled job stops after the
@@ -698,7 +725,8 @@ def sweep_job(spec) -> Callable[[Job], dict]:
 
         if job.cancel.is_set():
             raise JobCancelled()
-        job.workdir = Path(tempfile.mkdtemp(prefix=f"boostphase-sweep-{job.id[:8]}-"))
+        # the server's pid in the name: a later server removes folders of dead servers
+        job.workdir = Path(tempfile.mkdtemp(prefix=f"{SWEEP_DIR_PREFIX}{os.getpid()}-{job.id[:8]}-"))
         out = job.workdir / "out"
         n, n_chunks = spec.n_cases, spec.n_chunks
         job.message, job.progress = f"{n:,} cases in {n_chunks:,} chunks of {spec.chunk:,}", 0.02
@@ -1254,6 +1282,7 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app):
+        remove_stale_sweep_dirs()
         if warm:
             threading.Thread(target=_warm_up, name="boostphase-warm-up", daemon=True).start()
         try:
