@@ -531,24 +531,32 @@ def _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering: Steering
     cols = {k: np.zeros((n, S_MAX)) for k in keys}
     cdm = np.zeros((n, S_MAX, _K_CD))
     cdv = np.zeros((n, S_MAX, _K_CD))
-    cache: dict = {}
     bo_index = np.zeros(n, dtype=int)
-    for i in range(n):
-        kick = float(kicks_deg[i]) if hold else 0.0
-        cut = None if cutoffs_s is None else float(cutoffs_s[i])
-        if (kick, cut) not in cache:
-            tv, tp = steering.resolved(missile, kick)
-            segs, t_bo, _, _ = _schedule(missile, tv, tp, hold, cut, cutoff_beta_kg_m2)
-            if len(segs) > S_MAX:
-                raise InputError("stages", len(missile.stages), f"a schedule of at most {S_MAX} segments")
-            segs = segs + [segs[-1]] * (S_MAX - len(segs))  # padding: never reached (t_end = 1e30)
-            tabs = [_cd_table(sg["cd"]) for sg in segs]
-            cache[(kick, cut)] = (segs, tabs, max(j for j, sg in enumerate(segs) if sg["thrust"] > 0), t_bo)
-        segs, tabs, bo_index[i], t_bo = cache[(kick, cut)]
+    # one schedule per distinct (kick, cut-off): the kick only shapes it under pitch-hold
+    kick_key = kicks_deg if hold else np.zeros(n)
+    cut_key = np.full(n, -1.0) if cutoffs_s is None else cutoffs_s  # -1: no cut-off
+    uniq, inverse = np.unique(np.stack([kick_key, cut_key], axis=1), axis=0, return_inverse=True)
+    order = np.argsort(inverse.reshape(-1), kind="stable")
+    groups = np.split(order, np.cumsum(np.bincount(inverse.reshape(-1), minlength=len(uniq)))[:-1])
+    t_bo = None
+    cd_cache: dict = {}  # id -> (table, padded table); the table is kept so its id stays unique
+    for (kick, cut), rows in zip(uniq, groups, strict=True):
+        tv, tp = steering.resolved(missile, float(kick))
+        segs, t_bo, _, _ = _schedule(missile, tv, tp, hold, None if cut == -1.0 else float(cut),
+                                     cutoff_beta_kg_m2)
+        if len(segs) > S_MAX:
+            raise InputError("stages", len(missile.stages), f"a schedule of at most {S_MAX} segments")
+        segs = segs + [segs[-1]] * (S_MAX - len(segs))  # padding: never reached (t_end = 1e30)
+        tabs = []
+        for sg in segs:  # padded tables by identity: schedules share their stages' tables
+            if id(sg["cd"]) not in cd_cache:
+                cd_cache[id(sg["cd"])] = (sg["cd"], _cd_table(sg["cd"]))
+            tabs.append(cd_cache[id(sg["cd"])][1])
         for k in keys:
-            cols[k][i] = [sg[k] for sg in segs]
-        cdm[i] = [t[0] for t in tabs]
-        cdv[i] = [t[1] for t in tabs]
+            cols[k][rows] = [sg[k] for sg in segs]
+        cdm[rows] = [t[0] for t in tabs]
+        cdv[rows] = [t[1] for t in tabs]
+        bo_index[rows] = max(j for j, sg in enumerate(segs) if sg["thrust"] > 0)
     kr = np.radians(kicks_deg)
     azr = np.radians(az_deg)
     u_fixed = np.stack([np.sin(kr) * np.sin(azr), np.sin(kr) * np.cos(azr), np.cos(kr)], axis=1)
