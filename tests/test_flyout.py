@@ -185,3 +185,25 @@ def test_powered_flyout_matches_an_independent_scipy_dop853_flyout(name, az, kic
     assert abs(out["apogee_alt"][0] - ref["apogee_m"]) < 1.0
     assert np.linalg.norm(out["y"][0, :3] - ref["impact_r"]) < 5.0
     assert abs(out["t"][0] - ref["impact_t"]) < 0.01
+
+
+def test_recording_changes_nothing_but_the_record():
+    """A batch flown with its path recorded (the record loop written out over the batch, see
+    engine._integrate_jit) ends bit for bit where the same batch ends unrecorded, and each
+    record is the accepted path: it starts at the launch state and ends at the impact."""
+    from boostphase.flight import _flyout_arrays, _run, _settings
+
+    arrays, _, _ = _flyout_arrays(load("hwasong-15"), *SITE, 0.0, np.linspace(0, 90, 16), np.linspace(1, 20, 16),
+                                  Steering(), 2.0e4, WGS84)
+    plain = _run(arrays, WGS84, _settings(WGS84, True))
+    rec = _run(arrays, WGS84, _settings(WGS84, True, n_rec=600))
+    for key in ("t", "y", "seg_state", "apogee_alt", "n_steps", "n_reject"):
+        np.testing.assert_array_equal(plain[key], rec[key], err_msg=key)
+    for i in range(16):
+        n = int(rec["n_rec"][i])
+        assert 50 < n < 600
+        path = rec["rec"][i, :n]
+        np.testing.assert_array_equal(path[0, 1:], arrays["y0"][i])
+        np.testing.assert_array_equal(path[-1, 1:], rec["y"][i])
+        assert np.all(np.diff(path[:, 0]) > 0)
+        assert np.isnan(rec["rec"][i, n:]).all()
