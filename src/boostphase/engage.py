@@ -695,60 +695,171 @@ class Threat:
         return d
 
 
-@functools.lru_cache(maxsize=256)
+class _Cache:
+    """A small thread-safe LRU map (threat flights are shared by web requests and map cells, and
+    filled in batches by :func:`prepare_threats`)."""
+
+    def __init__(self, size: int):
+        import threading
+        from collections import OrderedDict
+
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            v = self.data.get(key)
+            if v is not None:
+                self.data.move_to_end(key)
+            return v
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+_FLIGHTS = _Cache(256)   # (missile, launch, target, azimuth, profile, earth) -> Trajectory
+_TRACKS = _Cache(256)    # (missile, launch, az, kick, sample_s, post_s, earth, impacts) -> ThreatTrack
+
+
 def _fly_cached(missile, launch, target, azimuth, profile, earth):
-    from .flight import fly
+    key = (missile, launch, target, azimuth, profile, earth)
+    traj = _FLIGHTS.get(key)
+    if traj is None:
+        from .flight import fly
 
-    if profile == "target":
-        return fly(missile, *launch, target=target, profile="target", earth=earth)
-    az = azimuth
-    if az is None:
-        _, az = earth.distance_azimuth(launch[0], launch[1], target[0], target[1])
-    return fly(missile, *launch, azimuth_deg=float(az), profile="min-energy", earth=earth)
+        if profile == "target":
+            traj = fly(missile, *launch, target=target, profile="target", earth=earth)
+        else:
+            traj = fly(missile, *launch, azimuth_deg=_threat_azimuth(launch, target, azimuth, earth),
+                       profile="min-energy", earth=earth)
+        _FLIGHTS.put(key, traj)
+    return traj
 
 
-@functools.lru_cache(maxsize=256)
+def _threat_azimuth(launch, target, azimuth, earth) -> float:
+    if azimuth is not None:
+        return float(azimuth)
+    _, az = earth.distance_azimuth(launch[0], launch[1], target[0], target[1])
+    return float(az)
+
+
 def _track_cached(missile, launch, az, kick, sample_s, post_s, earth, impacts: bool = False) -> ThreatTrack:
+    key = (missile, launch, az, kick, sample_s, post_s, earth, impacts)
+    tr = _TRACKS.get(key)
+    if tr is None:
+        tr = _tracks([key])[0]
+        _TRACKS.put(key, tr)
+    return tr
+
+
+def _tracks(keys) -> list[ThreatTrack]:
+    """Boost tracks of several threats (keys as in _track_cached, one Earth), each phase one
+    batched engine call across the threats: the cut-off flights, then the post-boost coasts."""
     from .flight import Steering, _cd_table, _flyout_arrays, _run, _settings, cutoff_flights
 
-    t_bo = missile.boost_time_s
-    cuts = np.arange(sample_s, t_bo, sample_s)
-    cuts = np.append(cuts[cuts < t_bo - 1e-6], t_bo)
-    if impacts:
-        # thrust cut-off flights to impact: the state at each cut-off and where the payload lands
-        res = cutoff_flights(missile, launch[0], launch[1], az, kick, cuts, earth=earth)
-        states = res.state
-        ilat = np.where(res.impacted, res.impact_lat_deg, np.nan)
-        ilon = np.where(res.impacted, res.impact_lon_deg, np.nan)
-    else:
-        # the same cut-off flights (same schedule, steering and integrator as cutoff_flights), each
-        # stopped 1 s after its cut-off: only the state at the cut-off is needed
-        cut_eff = np.minimum(cuts, t_bo * (1 - 1e-12))
-        arrays, _, bo = _flyout_arrays(missile, launch[0], launch[1], 0.0, az, kick, Steering(), 2.0e4, earth,
-                                       cut_eff, None)
-        arrays["t_max"] = cut_eff + 1.0
-        out = _run(arrays, earth, _settings(earth, True))
-        states = out["seg_state"][np.arange(len(cuts)), bo, 1:]
-        ilat = ilon = np.full(len(cuts), np.nan)
-    t = cuts
-    if post_s > 0:
-        # the vacuum coast after burnout, stopped at each later sample time (one batched call)
-        tp = t_bo + np.arange(sample_s, post_s + 1e-9, sample_s)
+    earth = keys[0][6]
+    # --- boost samples: thrust cut-off flights (exact states at each sample time)
+    parts, rows = [], []
+    for missile, launch, az, kick, sample_s, _, _, impacts in keys:
+        t_bo = missile.boost_time_s
+        cuts = np.arange(sample_s, t_bo, sample_s)
+        cuts = np.append(cuts[cuts < t_bo - 1e-6], t_bo)
+        if impacts:
+            # thrust cut-off flights to impact: the state at each cut-off and where the payload lands
+            res = cutoff_flights(missile, launch[0], launch[1], az, kick, cuts, earth=earth)
+            rows.append((cuts, res.state, np.where(res.impacted, res.impact_lat_deg, np.nan),
+                         np.where(res.impacted, res.impact_lon_deg, np.nan), None))
+        else:
+            # the same cut-off flights (same schedule, steering and integrator as cutoff_flights),
+            # each stopped 1 s after its cut-off: only the state at the cut-off is needed
+            cut_eff = np.minimum(cuts, t_bo * (1 - 1e-12))
+            arrays, _, bo = _flyout_arrays(missile, launch[0], launch[1], 0.0, az, kick, Steering(), 2.0e4, earth,
+                                           cut_eff, None)
+            arrays["t_max"] = cut_eff + 1.0
+            nan = np.full(len(cuts), np.nan)
+            rows.append((cuts, None, nan, nan, bo))
+            parts.append(arrays)
+    if parts:
+        out = _run({k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}, earth,
+                   _settings(earth, True))
+        start = 0
+        for i, (cuts, states, ilat, ilon, bo) in enumerate(rows):
+            if states is None:
+                seg = out["seg_state"][start:start + len(cuts)]
+                rows[i] = (cuts, seg[np.arange(len(cuts)), bo, 1:], ilat, ilon, bo)
+                start += len(cuts)
+    # --- after burnout: the vacuum coast, stopped at each later sample time
+    mach, cd = _cd_table(((0.0, 1.0), (1.0, 1.0)))
+    coasts, tps = [], []
+    for (missile, _, _, _, sample_s, post_s, _, _), (_, states, _, _, _) in zip(keys, rows, strict=True):
+        t_bo = missile.boost_time_s
+        tp = t_bo + np.arange(sample_s, post_s + 1e-9, sample_s) if post_s > 0 else np.zeros(0)
         n = len(tp)
-        mach, cd = _cd_table(((0.0, 1.0), (1.0, 1.0)))
-        arrays = dict(
+        tps.append(tp)
+        coasts.append(dict(
             y0=np.repeat(states[-1:], n, axis=0), t0=np.full(n, t_bo), seg_t_end=np.full((n, 1), 1e30),
             seg_m0=np.ones((n, 1)), seg_mdot=np.zeros((n, 1)), seg_thrust=np.zeros((n, 1)),
             seg_exit_area=np.zeros((n, 1)), seg_ref_area=np.zeros((n, 1)), seg_mode=np.full((n, 1), 2, np.int32),
             cd_mach=np.broadcast_to(mach, (n, 1, len(mach))), cd_val=np.broadcast_to(cd, (n, 1, len(cd))),
-            azimuth=np.zeros(n), kick=np.zeros(n), u_fixed=np.zeros((n, 3)), t_max=tp)
-        out = _run(arrays, earth, _settings(earth, False))
-        keep = ~out["impacted"]
-        t = np.concatenate([t, tp[keep]])
-        states = np.concatenate([states, out["y"][keep]])
-        ilat = np.concatenate([ilat, np.full(keep.sum(), np.nan)])
-        ilon = np.concatenate([ilon, np.full(keep.sum(), np.nan)])
-    return ThreatTrack.from_states(t, states, t_bo, earth, ilat, ilon)
+            azimuth=np.zeros(n), kick=np.zeros(n), u_fixed=np.zeros((n, 3)), t_max=tp))
+    total = sum(len(tp) for tp in tps)
+    out = _run({k: np.concatenate([c[k] for c in coasts], axis=0) for k in coasts[0]}, earth,
+               _settings(earth, False)) if total else None
+    tracks, start = [], 0
+    for (missile, *_), (cuts, states, ilat, ilon, _), tp in zip(keys, rows, tps, strict=True):
+        t = cuts
+        if len(tp):
+            sl = slice(start, start + len(tp))
+            start += len(tp)
+            keep = ~out["impacted"][sl]
+            t = np.concatenate([t, tp[keep]])
+            states = np.concatenate([states, out["y"][sl][keep]])
+            ilat = np.concatenate([ilat, np.full(keep.sum(), np.nan)])
+            ilon = np.concatenate([ilon, np.full(keep.sum(), np.nan)])
+        tracks.append(ThreatTrack.from_states(t, states, missile.boost_time_s, earth, ilat, ilon))
+    return tracks
+
+
+def prepare_threats(threats: Sequence[Threat]) -> None:
+    """Fly every threat's trajectory and boost track that is not known yet, batched across the
+    threats: the min-energy searches of all threats share each round's engine call, then their
+    recorded flights, cut-off flights and post-boost coasts one call each (per Earth model). The
+    results are those each threat computes alone (same grids, steering and integrator), cached
+    for it and for any later threat with the same launch. Target-profile flights (an iterative
+    two-parameter search) are flown one by one."""
+    from .flight import Steering, _Flyer, _max_range_kicks, _trajectories
+
+    pending: dict = {}
+    for th in threats:
+        if th.missile is None or th._traj is not None or th.profile != "min-energy":
+            continue
+        key = (th.missile, th.launch, th.target, th.azimuth_in, th.profile, th.earth)
+        if key not in pending and _FLIGHTS.get(key) is None:
+            pending[key] = th
+    for earth in {k[5] for k in pending}:
+        keys = [k for k in pending if k[5] == earth]
+        jobs = [(_Flyer(k[0], k[1][0], k[1][1], 0.0, Steering(), earth), _threat_azimuth(k[1], k[2], k[3], earth))
+                for k in keys]
+        kicks = _max_range_kicks(jobs)
+        trajs = _trajectories([(fl, az, kick, "min-energy", {}) for (fl, az), (kick, _) in zip(jobs, kicks, strict=True)])
+        for k, traj in zip(keys, trajs, strict=True):
+            _FLIGHTS.put(k, traj)
+    todo: dict = {}
+    for th in threats:
+        if th.missile is None or th._track is not None:
+            continue
+        traj = th.trajectory
+        key = (th.missile, th.launch, traj.azimuth_deg, traj.kick_deg, th.sample_s, th.post_boost_s, th.earth,
+               th.criterion != "burnout")
+        if key not in todo and _TRACKS.get(key) is None:
+            todo[key] = th
+    for earth in {k[6] for k in todo}:
+        keys = [k for k in todo if k[6] == earth]
+        for k, tr in zip(keys, _tracks(keys), strict=True):
+            _TRACKS.put(k, tr)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1299,7 +1410,8 @@ def engagement_map(threats: Sequence[Threat], interceptor: Interceptor, timeline
     ko = keep_out or KeepOut()
     glat, glon = np.meshgrid(lat, lon, indexing="ij")
     allowed = ko.allowed(glat, glon, platform.orbit_radius_m) if not ko.empty else np.ones(glat.shape, bool)
-    for t in threats:   # flights first (their time is not the map's)
+    prepare_threats(threats)   # flights first, batched (their time is not the map's)
+    for t in threats:
         _ = t.track, t.latest_useful_time_s
     table = interceptor.reach_table(platform.altitude_m, platform.along_speed_m_s)
     t0 = time.perf_counter()
@@ -1336,6 +1448,7 @@ def sensitivity_table(threats: dict[str, Threat], speeds_m_s: Sequence[float], d
     bearings = np.arange(0.0, 360.0, bearing_step_deg)
     dists = np.arange(0.0, max_distance_m + 1.0, distance_step_m)
     rows = []
+    prepare_threats(list(threats.values()))
     for name, th in threats.items():
         la0, lo0 = th.launch
         B, D = np.meshgrid(bearings, dists, indexing="ij")
@@ -1613,6 +1726,7 @@ class ScenarioObjects:
 
     def engagements(self) -> list[EngagementResult]:
         """Every (threat, platform) pair, threats outer."""
+        prepare_threats(self.threats)
         return [Engagement(t, p, self.interceptor, self.timeline).solve() for t in self.threats for p in self.platforms]
 
     def engagement_map(self) -> EngagementMap:

@@ -575,6 +575,82 @@ def _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering: Steering
     return arrays, t_bo, bo_index
 
 
+def _run_flyers(jobs, n_rec: int = 1) -> list[dict]:
+    """Fly several (flyer, azimuths, kicks) jobs in one batched engine call (the flyers share
+    their Earth and tolerance); one output dict per job, with ranges and impact points."""
+    f0 = jobs[0][0]
+    parts = []
+    for fl, az, kicks in jobs:
+        arrays, t_bo, bo = _flyout_arrays(fl.missile, fl.lat, fl.lon, fl.alt, az, kicks, fl.steering, fl.t_max,
+                                          fl.earth)
+        parts.append((arrays, t_bo, bo))
+    merged = {k: np.concatenate([p[0][k] for p in parts], axis=0) for k in parts[0][0]}
+    out = _run(merged, f0.earth, _settings(f0.earth, True, n_rec=n_rec, rtol=f0.rtol))
+    res, start = [], 0
+    for (fl, az, _), (_arrays, t_bo, bo_index) in zip(jobs, parts, strict=True):
+        stop = start + len(bo_index)
+        o = {k: v[start:stop] for k, v in out.items()}
+        start = stop
+        ilat, ilon, _ = fl.earth.ecef_to_geodetic(o["y"][:, :3])
+        rng, az_imp = fl.earth.distance_azimuth(fl.lat, fl.lon, ilat, ilon)
+        o["range_m"] = np.where(o["impacted"], rng, np.nan)
+        # signed distance along the launch azimuth: a steep flight that Coriolis drifts back
+        # behind the launch point counts negative (monotonic in the kick, unlike the distance)
+        o["downrange_m"] = o["range_m"] * np.cos(np.radians(az_imp - np.asarray(az, float)))
+        o["impact_az_deg"] = az_imp
+        o["impact_lat"], o["impact_lon"] = ilat, ilon
+        o["t_bo"], o["bo_index"] = t_bo, bo_index
+        o["burnout_state"] = o["seg_state"][np.arange(len(bo_index)), bo_index, 1:]
+        res.append(o)
+    return res
+
+
+def _max_range_kicks(jobs) -> list[tuple[float, float]]:
+    """(kick_deg, range_m) of the minimum-energy (maximum-range) trajectory of each (flyer,
+    azimuth) job: four rounds of 32 kicks each, every round of every job in one engine call."""
+    kicks = [np.geomspace(0.05, 70.0, 32) for _ in jobs]
+    best: list = [None] * len(jobs)
+    active = list(range(len(jobs)))
+    for it in range(4):
+        outs = _run_flyers([(jobs[j][0], jobs[j][1], kicks[j]) for j in active])
+        still = []
+        for j, out in zip(active, outs, strict=True):
+            k = kicks[j]
+            if it == 0 and not out["impacted"].all():
+                # some steering puts the payload in orbit: the reach is global
+                i = int(np.argmin(out["impacted"]))
+                best[j] = (float(k[i]), float("inf"))
+                continue
+            r = np.nan_to_num(out["range_m"], nan=-1.0)
+            i = int(np.argmax(r))
+            best[j] = (float(k[i]), float(r[i]))
+            kicks[j] = np.linspace(k[max(i - 1, 0)], k[min(i + 1, len(k) - 1)], 32)
+            still.append(j)
+        active = still
+        if not active:
+            break
+    return best
+
+
+def _trajectories(jobs) -> list[Trajectory]:
+    """Recorded flights of (flyer, azimuth, kick, profile, extra) jobs, in one engine call."""
+    outs = _run_flyers([(fl, az, kick) for fl, az, kick, _, _ in jobs], n_rec=8192)
+    trajs = []
+    for (fl, az, kick, profile, extra), out in zip(jobs, outs, strict=True):
+        n = int(out["n_rec"][0])
+        rec = out["rec"][0, :n]
+        tv, tp = fl.steering.resolved(fl.missile, kick)
+        _, t_bo, ign, bo = _schedule(fl.missile, tv, tp)
+        trajs.append(Trajectory(
+            missile=fl.missile, earth=fl.earth, launch_lat_deg=fl.lat, launch_lon_deg=fl.lon,
+            azimuth_deg=float(az), kick_deg=float(kick), profile=profile,
+            t_s=rec[:, 0], state=rec[:, 1:], burnout_time_s=t_bo,
+            burnout_state=out["burnout_state"][0], stage_burnout_times_s=bo,
+            apogee_m=float(out["apogee_alt"][0]), apogee_time_s=float(out["apogee_t"][0]),
+            impacted=bool(out["impacted"][0]), extra=extra or {}))
+    return trajs
+
+
 class _Flyer:
     """Batched flyouts of one missile from one site (the unit the profile searches work on)."""
 
@@ -584,51 +660,15 @@ class _Flyer:
         self.steering, self.earth, self.t_max, self.rtol = steering, earth, t_max_s, rtol
 
     def run(self, az_deg, kicks_deg, n_rec: int = 1):
-        arrays, t_bo, bo_index = _flyout_arrays(self.missile, self.lat, self.lon, self.alt, az_deg,
-                                                kicks_deg, self.steering, self.t_max, self.earth)
-        out = _run(arrays, self.earth, _settings(self.earth, True, n_rec=n_rec, rtol=self.rtol))
-        ilat, ilon, _ = self.earth.ecef_to_geodetic(out["y"][:, :3])
-        rng, az_imp = self.earth.distance_azimuth(self.lat, self.lon, ilat, ilon)
-        out["range_m"] = np.where(out["impacted"], rng, np.nan)
-        # signed distance along the launch azimuth: a steep flight that Coriolis drifts back
-        # behind the launch point counts negative (monotonic in the kick, unlike the distance)
-        out["downrange_m"] = out["range_m"] * np.cos(np.radians(az_imp - np.asarray(az_deg, float)))
-        out["impact_az_deg"] = az_imp
-        out["impact_lat"], out["impact_lon"] = ilat, ilon
-        out["t_bo"], out["bo_index"] = t_bo, bo_index
-        out["burnout_state"] = out["seg_state"][np.arange(len(bo_index)), bo_index, 1:]
-        return out
+        return _run_flyers([(self, az_deg, kicks_deg)], n_rec)[0]
 
     def trajectory(self, az_deg: float, kick_deg: float, profile: str, extra=None) -> Trajectory:
-        out = self.run(az_deg, kick_deg, n_rec=8192)
-        n = int(out["n_rec"][0])
-        rec = out["rec"][0, :n]
-        tv, tp = self.steering.resolved(self.missile, kick_deg)
-        _, t_bo, ign, bo = _schedule(self.missile, tv, tp)
-        return Trajectory(
-            missile=self.missile, earth=self.earth, launch_lat_deg=self.lat, launch_lon_deg=self.lon,
-            azimuth_deg=float(az_deg), kick_deg=float(kick_deg), profile=profile,
-            t_s=rec[:, 0], state=rec[:, 1:], burnout_time_s=t_bo,
-            burnout_state=out["burnout_state"][0], stage_burnout_times_s=bo,
-            apogee_m=float(out["apogee_alt"][0]), apogee_time_s=float(out["apogee_t"][0]),
-            impacted=bool(out["impacted"][0]), extra=extra or {})
+        return _trajectories([(self, az_deg, kick_deg, profile, extra)])[0]
 
     # --- profile searches (each a few batched engine calls) -------------------------------
     def max_range_kick(self, az_deg: float) -> tuple[float, float]:
         """(kick_deg, range_m) of the minimum-energy (maximum-range) trajectory on this azimuth."""
-        kicks = np.geomspace(0.05, 70.0, 32)
-        for it in range(4):
-            out = self.run(az_deg, kicks)
-            if it == 0 and not out["impacted"].all():
-                # some steering puts the payload in orbit: the reach is global
-                i = int(np.argmin(out["impacted"]))
-                return float(kicks[i]), float("inf")
-            r = np.nan_to_num(out["range_m"], nan=-1.0)
-            i = int(np.argmax(r))
-            lo, hi = kicks[max(i - 1, 0)], kicks[min(i + 1, len(kicks) - 1)]
-            best = (float(kicks[i]), float(r[i]))
-            kicks = np.linspace(lo, hi, 32)
-        return best
+        return _max_range_kicks([(self, az_deg)])[0]
 
     def _solve_kick(self, az_deg: float, lo: float, hi: float, key: str, value: float, pick: str,
                     n_first: int = 32):
