@@ -131,7 +131,8 @@ def test_catalog_city_meta_tests(client):
     city = client.get("/api/city", params={"name": "new york"}).json()
     assert city["name"] == "New York City" and city["country_code"] == "US"
     meta = client.get("/api/meta").json()
-    assert meta["examples"] == EXAMPLES and meta["panels"]["flight"]
+    # the panels' examples, and the example sweeps under their own key (test_meta_sweep_examples...)
+    assert {k: v for k, v in meta["examples"].items() if k != "sweep"} == EXAMPLES and meta["panels"]["flight"]
     tests = client.get("/api/tests").json()
     assert any(t["date"] == "2017-07-28" for t in tests["tests"]) and tests["sites"]
 
@@ -1086,6 +1087,58 @@ def test_sweep_job_limits_name_the_cli(client):
     inf = {**SWEEP_PARAMS, "grid": {"speed": {"from": "1 km/s", "to": "2 km/s", "step": "inf m/s"}}}
     assert client.post("/api/jobs", json={"kind": "sweep", "params": inf}).json()["field"] == "grid.speed.step"
     assert client.get("/api/meta").json()["max_sweep_cases"] == webapp.MAX_SWEEP_JOB_CASES
+
+
+def test_meta_sweep_examples_are_accepted_jobs(client):
+    """/api/meta lists examples/sweep_*.toml (parsed) for the page's Sweep panel; each is accepted
+    as a job (202, no 422); the smallest runs to done with the number of cases of its spec, the
+    others are cancelled (queued: they never start)."""
+    import tomllib
+
+    meta = client.get("/api/meta").json()
+    assert meta["panels"]["sweep"] is True
+    ex = meta["examples"]["sweep"]
+    assert set(ex) == {"coast_speed_angle", "debris_dispersion", "flyout_kick"}
+    for name, params in ex.items():
+        assert params == tomllib.loads((webapp.EXAMPLES_DIR / f"sweep_{name}.toml").read_text()), name
+    n_cases = {name: webapp.sweep_spec(params).n_cases for name, params in ex.items()}
+    order = sorted(ex, key=n_cases.get)  # the smallest first: the one worker runs it first
+    ids = {}
+    for name in order:
+        r = client.post("/api/jobs", json={"kind": "sweep", "params": ex[name]})
+        assert r.status_code == 202, (name, r.text)
+        ids[name] = r.json()["job_id"]
+    for name in order[1:]:
+        client.delete(f"/api/jobs/{ids[name]}")
+    st, _ = _wait(client, ids[order[0]])
+    assert st["state"] == "done", st
+    res = st["result"]
+    spec = ex[order[0]]
+    assert res["n_cases"] == n_cases[order[0]] and res["name"] == spec["name"] and res["kind"] == spec["kind"]
+    assert [d["name"] for d in res["dims"]] == [*spec["grid"], *(["sample"] if "dispersion" in spec else [])]
+    for name in order[1:]:
+        assert _wait(client, ids[name], timeout=60)[0]["state"] == "cancelled", name
+
+
+def test_sweep_examples_only_within_the_web_limits(tmp_path, monkeypatch):
+    """An example sweep over the web's limits is left out of /api/meta (the CLI runs it); without
+    an examples folder (an installed package) there are none."""
+    (tmp_path / "sweep_small.toml").write_text('kind = "coast"\n[fixed]\nlat = 1\nlon = 2\nspeed = 3000\n'
+                                               'flight_path = 45\n[grid]\nazimuth = [0, 90]\n')
+    (tmp_path / "sweep_big.toml").write_text('kind = "coast"\n[grid]\nspeed = {from = 1000, to = 2000, n = 1000}\n'
+                                             'flight_path = {from = 10, to = 80, n = 1000}\n')
+    (tmp_path / "sweep_broken.toml").write_text('kind = "coast"\n[grid\n')
+    try:
+        monkeypatch.setattr(webapp, "EXAMPLES_DIR", tmp_path)
+        webapp.sweep_examples.cache_clear()
+        assert list(webapp.sweep_examples()) == ["small"]
+        monkeypatch.setattr(webapp, "EXAMPLES_DIR", tmp_path / "absent")
+        webapp.sweep_examples.cache_clear()
+        assert webapp.sweep_examples() == {}
+    finally:
+        monkeypatch.undo()
+        webapp.sweep_examples.cache_clear()
+    assert len(webapp.sweep_examples()) == 3
 
 
 def test_stale_sweep_folders_of_dead_servers_are_removed(tmp_path):

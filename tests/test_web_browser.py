@@ -5,6 +5,8 @@ and the page reports no CSP violation. The screenshot goes to docs/globe.png for
 The Engage tab (engagement, several orbits, engagement map overlay, PNG of the globe, borders)
 and the Consequence tab (shortfall, a footprint run as a background job with progress, share link,
 Save run, KML, cancel) run from links in the same browser session; their numbers equal the API's.
+The Sweep tab runs a small example sweep as a background job (its numbers equal the job's, as the
+API gives them), refuses a JSON syntax error at the spec without a request, and cancels a job.
 
 A missing browser or node package is a failure, not a skip: `bash tools/web_setup.sh` installs
 them (Debian's chromium, `npm ci`).
@@ -131,6 +133,10 @@ def _consequence_hash() -> str:
     return "#consequence?" + urlencode(params)
 
 
+# the example sweep the page runs (5 x 400 dispersed coasts; the page cuts it to 5 x 40)
+SWEEP_EXAMPLE = "debris_dispersion"
+
+
 @pytest.fixture(scope="module")
 def browser_run(server, tmp_path_factory):
     """One headless-Chromium session over the whole page (driver: web_browser_driver.mjs); the
@@ -147,6 +153,7 @@ def browser_run(server, tmp_path_factory):
                         "--check", f"{server}/{example_hash('check')}",
                         "--consequence", f"{server}/{_consequence_hash()}",
                         "--engage", f"{server}/{example_hash('engagemap')}",
+                        "--sweep", SWEEP_EXAMPLE,
                         "--chromium", str(CHROMIUM), "--timeout", "300"],
                        cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stderr[-3000:]
@@ -297,3 +304,57 @@ def test_engage_panel_in_browser(browser_run, server):
     img = np.asarray(Image.open(io.BytesIO(base64.b64decode(e["png"]["png"]))).convert("RGB")).astype(int)
     distinct, lit, _ = _pixel_stats(img)
     assert img.shape[0] > 250 and distinct > 300 and lit > 0.2, (img.shape, distinct, lit)
+
+
+def test_sweep_panel_in_browser(browser_run, server):
+    s = browser_run["rep"]["sweep"]
+    meta = _get(f"{server}/api/meta")
+    # the tab opens from the keyboard (arrow from Consequence) and lists the API's example sweeps
+    assert s["tab"] == {"focused": "tab-sweep", "panel": "sweep", "selected": "true", "hidden": False}
+    assert s["examples"] == list(meta["examples"]["sweep"])
+    assert json.loads(s["example_text"]) == meta["examples"]["sweep"][SWEEP_EXAMPLE]
+
+    # a JSON syntax error: shown at the spec with its line and column, the caret on it, no job
+    bad = s["bad_text"]
+    pos = bad.index('"samples": 400,') + len('"samples": 400,')  # the second comma
+    line, col = bad[:pos].count("\n") + 1, pos - (bad.rfind("\n", 0, pos) + 1) + 1
+    syn = s["syntax"]
+    assert syn["message"].startswith(f"Sweep spec: JSON syntax error at line {line}, column {col}: "), syn
+    assert syn["posts"] == 0 and syn["invalid"] == "true" and syn["focused"] == "sweep-spec" and syn["caret"] == pos
+    assert syn["role"] == "alert" and syn["state"] == "error"
+
+    # the sweep the page ran is the textarea's spec; the page shows the job's numbers
+    assert len(s["posted"]) == 1
+    sent = json.loads(s["posted"][0])
+    assert sent == {"kind": "sweep", "params": json.loads(s["run_text"])}
+    assert sent["params"]["dispersion"]["samples"] == 40
+    job = _get(f"{server}/api/jobs/{s['done']['job_id']}")
+    assert job["state"] == "done" and job["params"] == sent["params"]
+    res = job["result"]
+    cells = s["cells"]
+    assert int(cells["n_cases"]["value"]) == res["n_cases"] == 5 * 40 and cells["n_cases"]["text"] == "200"
+    assert float(cells["elapsed_s"]["value"]) == job["elapsed_s"]
+    assert cells["sha256"]["value"] == res["sha256"] and cells["sha256"]["text"] == res["sha256"]
+    assert s["done"]["dims"] == [d["name"] for d in res["dims"]] == ["beta", "sample"]
+    for d in res["dims"]:
+        assert int(cells[f"dims.{d['name']}.size"]["value"]) == d["size"]
+        assert float(cells[f"dims.{d['name']}.first"]["value"]) == d["values"][0]
+        assert float(cells[f"dims.{d['name']}.last"]["value"]) == d["values"][-1]
+    for name, v in res["variables"].items():
+        stats = ("true", "false") if v["dtype"] == "bool" else ("min", "mean", "max", "nan")
+        for k in stats:
+            c = cells[f"variables.{name}.{k}"]
+            assert float(c["value"]) == v[k], (name, k)
+            shown = float(c["text"].split()[0].replace(",", ""))  # as formatted on the page
+            assert shown == pytest.approx(v[k], rel=1e-5, abs=1e-9), (name, k, c["text"])
+    assert res["variables"]["impacted"]["true"] + res["variables"]["impacted"]["false"] == 200
+    assert s["done"]["error_hidden"] and s["done"]["invalid"] is None  # the earlier error is cleared
+    # the CSV of the job: a header and a row per case
+    assert s["csv"]["name"].endswith(".csv") and s["csv"]["head"].startswith("case,beta,sample,")
+    assert s["csv"]["lines"] == res["n_cases"] + 1
+
+    # Cancel (shown while the job runs) stops the bigger sweep on the server
+    assert s["cancel_visible"] and s["cancel_hidden_after"]
+    st = _get(f"{server}/api/jobs/{s['cancel_job']}")
+    assert st["state"] == "cancelled" and st["progress"] < 1 and st["params"]["name"] == "cancel-me", st
+    assert s["diagnostics"] == {"csp": [], "errors": []}

@@ -3,6 +3,7 @@
 // acts and reports what it saw, as one JSON object on stdout.
 //
 //   node tests/web_browser_driver.mjs --url http://127.0.0.1:PORT/ --globe OUT.png --page OUT2.png
+//     [--check URL] [--consequence URL] [--engage URL] [--sweep EXAMPLE]
 import { chromium } from "playwright-core";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
@@ -57,6 +58,7 @@ async function download(page, selector) {
   const fs = await import("node:fs");
   const buf = fs.readFileSync(path);
   return { name: dl.suggestedFilename(), bytes: buf.length, head: buf.subarray(0, 120).toString("latin1"),
+    lines: buf.toString("latin1").split("\n").filter((x) => x).length,
     png: buf.subarray(0, 8).toString("hex") === "89504e470d0a1a0a" ? buf.toString("base64") : null };
 }
 
@@ -181,6 +183,75 @@ async function engage(browser) {
   step("engage checked");
 }
 
+// The Sweep tab, opened from the keyboard: a JSON syntax error in the spec is shown at the spec
+// and sends nothing; the example named by --sweep, cut to 5 x 40 = 200 cases in the textarea,
+// runs as a job to done (the numbers shown are read for the test) and its CSV downloads; a
+// bigger sweep, started with Ctrl+Enter, is cancelled from the page.
+async function sweepTab(browser) {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 640 }, acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  watch(page, "sweep");
+  const posts = []; // the bodies of POST /api/jobs
+  page.on("request", (r) => { if (r.method() === "POST" && new URL(r.url()).pathname === "/api/jobs") posts.push(r.postData()); });
+  await page.goto(URL_, { waitUntil: "domcontentloaded" });
+  await page.waitForSelector("body[data-ready='1']");
+  await page.click("#tab-consequence");
+  await page.keyboard.press("ArrowRight");
+  const s = { tab: await page.evaluate(() => ({ focused: document.activeElement.id, panel: window.boostphase.state.panel,
+    selected: document.querySelector("#tab-sweep").getAttribute("aria-selected"), hidden: document.querySelector("#panel-sweep").hidden })) };
+  s.examples = await page.evaluate(() => Array.from(document.querySelectorAll("#sweep-example option")).map((o) => o.value));
+  await page.selectOption("#sweep-example", args.sweep);
+  const spec = await page.inputValue("#sweep-spec");
+  s.example_text = spec;
+
+  // a syntax error (a doubled comma): an inline error at the spec, no request
+  s.bad_text = spec.replace('"samples": 400', '"samples": 400,,');
+  await page.fill("#sweep-spec", s.bad_text);
+  await page.click("#form-sweep button[type=submit]");
+  await page.waitForSelector("#sweep-spec-error:not([hidden])");
+  await page.waitForTimeout(300); // a request, if one were sent, would show by now
+  s.syntax = await page.evaluate(() => ({ message: document.querySelector("#sweep-spec-error").textContent,
+    role: document.querySelector("#sweep-spec-error").getAttribute("role"),
+    invalid: document.querySelector("#sweep-spec").getAttribute("aria-invalid"), focused: document.activeElement.id,
+    caret: document.querySelector("#sweep-spec").selectionStart, state: document.querySelector("#result-sweep").dataset.state }));
+  s.syntax.posts = posts.length;
+  step("sweep syntax error");
+
+  // the example with fewer samples: run, progress bar, done
+  s.run_text = spec.replace('"samples": 400', '"samples": 40');
+  await page.fill("#sweep-spec", s.run_text);
+  await page.click("#form-sweep button[type=submit]");
+  await page.waitForSelector("#sweep-progress");
+  await page.waitForSelector("#result-sweep[data-state=done]");
+  step("sweep done");
+  s.posted = posts.slice();
+  s.cells = await cells(page, "#result-sweep");
+  s.done = await page.evaluate(() => ({ job_id: document.querySelector("#result-sweep").dataset.jobId,
+    run: document.querySelector("#result-sweep").dataset.run, error_hidden: document.querySelector("#sweep-spec-error").hidden,
+    invalid: document.querySelector("#sweep-spec").getAttribute("aria-invalid"),
+    dims: Array.from(document.querySelectorAll("#result-sweep table.sweep-dims tbody th")).map((th) => th.textContent) }));
+  s.csv = await download(page, "#result-sweep [data-download=csv]");
+  step("sweep csv");
+
+  // a bigger sweep (50 chunks of 1,000 coasts), run with Ctrl+Enter and cancelled
+  await page.fill("#sweep-spec", JSON.stringify({ kind: "coast", name: "cancel-me", chunk: 1000,
+    fixed: { lat: 39, lon: 125.7, azimuth: 90 },
+    grid: { speed: { from: "2 km/s", to: "7 km/s", n: 200 }, flight_path: { from: 10, to: 80, n: 250 } } }, null, 2));
+  await page.focus("#sweep-spec");
+  await page.keyboard.press("Control+Enter");
+  await page.waitForSelector("#result-sweep[data-job-id][data-state=running]");
+  s.cancel_job = await page.evaluate(() => document.querySelector("#result-sweep").dataset.jobId);
+  s.cancel_visible = await page.isVisible("#form-sweep [data-action=cancel]");
+  await page.click("#form-sweep [data-action=cancel]");
+  await page.waitForSelector("#result-sweep[data-state=cancelled]");
+  s.cancel_hidden_after = await page.evaluate(() => document.querySelector("#form-sweep [data-action=cancel]").hidden);
+  s.diagnostics = await page.evaluate(() => window.boostphaseDiagnostics);
+  report.sweep = s;
+  await ctx.close();
+  step("sweep checked");
+}
+
 async function globeSettled(page) {
   // imagery tiles loaded and no camera flight under way; then one more frame
   await page.waitForFunction(() => {
@@ -274,6 +345,7 @@ try {
 
   if (args.consequence) await consequence(browser);
   if (args.engage) await engage(browser);
+  if (args.sweep) await sweepTab(browser);
 } catch (e) {
   report.failure = String(e && e.stack || e);
 } finally {

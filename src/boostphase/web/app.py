@@ -37,7 +37,8 @@ SWEEP.toml as JSON, validated by :func:`boostphase.sweep.parse_spec`, at most
 :data:`MAX_SWEEP_JOB_CASES` cases): ``run_sweep`` runs serially in the job's thread into a
 server-owned temporary folder (removed when the job is dropped or the server stops), reports
 progress after each chunk and stops between chunks when cancelled; the result is a JSON summary,
-``GET /api/jobs/{id}/csv`` and ``/netcdf`` the table and the dataset.
+``GET /api/jobs/{id}/csv`` and ``/netcdf`` the table and the dataset. The page's Sweep panel runs
+them; ``/api/meta`` lists the example sweeps (``examples.sweep``) that fit the web's limits.
 
 Run store (``/api/runs``): "Save run" records the panel's request (re-validated here, never a file
 path) and the summary of its result with :func:`boostphase.store.save_run`, in the store that
@@ -51,6 +52,7 @@ so that CLI, web API and scenario files share one set of models.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hmac
 import importlib.util
@@ -371,10 +373,40 @@ def _optional_module(name: str) -> bool:
     return importlib.util.find_spec(f"boostphase.{name}") is not None
 
 
+def _sweep_available() -> bool:
+    """Whether sweep jobs can run here: the ``sweep`` module and xarray are importable."""
+    return _optional_module("sweep") and importlib.util.find_spec("xarray") is not None
+
+
 def panels() -> dict[str, bool]:
-    """Which panels the page shows (engage and consequence: when their modules are installed)."""
-    return {"flight": True, "reconstruct": True, "check": True,
-            "engage": _optional_module("engage"), "consequence": _optional_module("consequence")}
+    """Which panels the page shows (engage, consequence and sweep: when their modules are installed)."""
+    out = {"flight": True, "reconstruct": True, "check": True,
+           "engage": _optional_module("engage"), "consequence": _optional_module("consequence")}
+    if _sweep_available():
+        out["sweep"] = True
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def sweep_examples() -> dict[str, dict[str, Any]]:
+    """The example sweeps for the page's Sweep panel, by name: ``examples/sweep_NAME.toml`` of
+    :data:`EXAMPLES_DIR`, parsed (the JSON ``params`` of a sweep job). Only those a web job
+    accepts (:class:`SweepJobParams` and :func:`sweep_spec`, i.e. within the web's limits) are
+    listed; none without the examples folder (an installed package) or without the sweep
+    module. Read once per process."""
+    import tomllib
+
+    if not _sweep_available() or not EXAMPLES_DIR.is_dir():
+        return {}
+    out = {}
+    for path in sorted(EXAMPLES_DIR.glob("sweep_*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            sweep_spec(SweepJobParams.model_validate(data).model_dump(exclude_none=True))
+        except (OSError, tomllib.TOMLDecodeError, ValidationError, InputError):
+            continue  # over the web's limits (or broken): the CLI runs it, the page does not list it
+        out[path.stem.removeprefix("sweep_")] = data
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1363,8 +1395,9 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     # --- API ----------------------------------------------------------------------------------
     @app.get("/api/meta", tags=["meta"])
     def meta() -> dict:
-        """Version, panels available, the example scenario of each panel, whether Cesium is installed."""
-        return {"version": __version__, "panels": panels(), "examples": EXAMPLES,
+        """Version, panels available, the example scenario of each panel (``examples.sweep``: the
+        example sweeps by name, each a sweep job's ``params``), whether Cesium is installed."""
+        return {"version": __version__, "panels": panels(), "examples": {**EXAMPLES, "sweep": sweep_examples()},
                 "modules": {"engage": _optional_module("engage"), "consequence": _optional_module("consequence")},
                 "cesium": cesium is not None, "czml_epoch": CZML_EPOCH,
                 "footprint_job_above": MAX_FOOTPRINT_FRAGMENTS, "max_job_fragments": MAX_JOB_FRAGMENTS,

@@ -7,7 +7,7 @@
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
 
-  const PANELS = ["flight", "reconstruct", "check", "engage", "consequence"];
+  const PANELS = ["flight", "reconstruct", "check", "engage", "consequence", "sweep"];
   const API = { flight: "flyout", reconstruct: "reconstruct", check: "check", engage: "engage",
     engagemap: "engage/map", shortfall: "shortfall", footprint: "footprint" };
   // forms/results/layers that live inside another panel's tab (the Consequence tab holds two forms,
@@ -447,6 +447,260 @@
       ctrl.signal.removeEventListener("abort", onAbort);
       if (state.jobs.footprint === id) state.jobs.footprint = null;
     }
+  }
+
+  // ------------------------------------------------------------------------------ sweep
+  // The Sweep tab: a SWEEP.toml as JSON in a textarea, run as a background job (POST /api/jobs,
+  // polled every 400 ms like a big footprint). The result is the job's summary: dimensions,
+  // variables with their statistics (SI units and degrees, as the API gives them), the CSV and
+  // NetCDF downloads. Cancel asks the server to stop (between chunks) and the page waits for it.
+  // Nothing is drawn on the globe.
+  const sweep = { ctrl: null, jobId: null, cancel: false };
+
+  function sweepExamples() { return (state.meta && state.meta.examples && state.meta.examples.sweep) || {}; }
+  function initSweep() {
+    const ex = sweepExamples();
+    $("#sweep-example").replaceChildren(...Object.entries(ex).map(([k, v]) =>
+      el("option", { value: k, text: `${k.replace(/_/g, " ")} (${v.kind}${v.name ? `, "${v.name}"` : ""})` })));
+    if (state.meta && state.meta.max_sweep_cases) $("#sweep-max").textContent = fmt(state.meta.max_sweep_cases, 0);
+    loadSweepExample();
+  }
+  function loadSweepExample() {
+    const ex = sweepExamples()[$("#sweep-example").value];
+    if (!ex) return;
+    $("#sweep-spec").value = JSON.stringify(ex, null, 2);
+    sweepError(null);
+  }
+  // the inline error under the spec (null clears it); `at`: [start, end] to select in the text
+  function sweepError(text, at) {
+    const p = $("#sweep-spec-error"), ta = $("#sweep-spec");
+    p.textContent = text || "";
+    p.hidden = !text;
+    if (!text) { ta.removeAttribute("aria-invalid"); return; }
+    ta.setAttribute("aria-invalid", "true");
+    ta.focus();
+    if (at) ta.setSelectionRange(at[0], at[1]);
+  }
+
+  // Where JSON.parse failed: the index of the first character that cannot continue valid JSON.
+  // Browsers word their messages differently and some give no position, so the page finds it.
+  function jsonErrorAt(s) {
+    let i = 0;
+    const fail = () => { throw i; };
+    const ws = () => { while (i < s.length && " \t\n\r".includes(s[i])) i++; };
+    const word = (w) => { for (const c of w) { if (s[i] !== c) fail(); i++; } };
+    function str() {
+      for (i++; ; i++) {
+        if (i >= s.length || s[i] < " ") fail();
+        if (s[i] === '"') { i++; return; }
+        if (s[i] === "\\") {
+          i++;
+          if (s[i] === "u") { if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 1, i + 5))) fail(); i += 4; }
+          else if (!s[i] || !'"\\/bfnrt'.includes(s[i])) fail();
+        }
+      }
+    }
+    function seq(close, item) { // the items of an object or array, after its opening bracket
+      i++; ws();
+      if (s[i] === close) { i++; return; }
+      for (;;) {
+        item(); ws();
+        if (s[i] === ",") { i++; ws(); continue; }
+        if (s[i] === close) { i++; return; }
+        fail();
+      }
+    }
+    function value() {
+      ws();
+      const c = s[i];
+      if (c === "{") return seq("}", () => { if (s[i] !== '"') fail(); str(); ws(); if (s[i] !== ":") fail(); i++; value(); });
+      if (c === "[") return seq("]", value);
+      if (c === '"') return str();
+      if (c === "t" || c === "f" || c === "n") return word({ t: "true", f: "false", n: "null" }[c]);
+      const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/.exec(s.slice(i, i + 400));
+      if (!m) fail();
+      i += m[0].length;
+    }
+    try { value(); ws(); if (i < s.length) fail(); } catch (e) { return typeof e === "number" ? e : s.length; }
+    return s.length;
+  }
+  // The spec as an object, or {error, at}: a syntax error names the spec, its line and column
+  function parseSweepSpec(text) {
+    let v;
+    try { v = JSON.parse(text); } catch (e) {
+      const pos = Math.min(jsonErrorAt(text), text.length);
+      const lines = text.slice(0, pos).split("\n");
+      return { error: `Sweep spec: JSON syntax error at line ${lines.length}, column ${lines[lines.length - 1].length + 1}: ` +
+        `${e.message}. Nothing was sent.`, at: [pos, Math.min(pos + 1, text.length)] };
+    }
+    if (v === null || typeof v !== "object" || Array.isArray(v)) {
+      return { error: "Sweep spec: a JSON object {…} with the keys of a SWEEP.toml (kind, fixed, grid…) is needed. Nothing was sent.", at: null };
+    }
+    return { spec: v };
+  }
+  // the key a 422's field names ("grid.speed.n"), found in the spec's text, to select it
+  function fieldAt(text, field) {
+    let from = 0, found = null;
+    for (const part of String(field).split(".")) {
+      const key = JSON.stringify(part.replace(/\[\d+\]$/, ""));
+      const k = text.indexOf(key, from);
+      if (k < 0) break;
+      found = [k, k + key.length];
+      from = found[1];
+    }
+    return found;
+  }
+
+  async function runSweep() {
+    const form = $("#form-sweep"), box = $("#result-sweep"), ta = $("#sweep-spec");
+    const cancel = $("[data-action=cancel]", form);
+    const parsed = parseSweepSpec(ta.value);
+    if (parsed.error) {
+      sweepError(parsed.error, parsed.at);
+      status(parsed.error, "error");
+      if (!sweep.ctrl) { box.replaceChildren(); box.dataset.state = "error"; } // a run under way goes on
+      return;
+    }
+    if (sweep.ctrl) sweep.ctrl.abort(); // a new run replaces the one under way (whose job is cancelled)
+    sweepError(null);
+    const ctrl = new AbortController();
+    Object.assign(sweep, { ctrl, jobId: null, cancel: false });
+    const t0 = performance.now();
+    const bar = el("progress", { id: "sweep-progress", max: "1", value: "0", "aria-label": "Sweep job progress" });
+    const msg = el("span", { class: "job-message", text: " submitting" });
+    box.replaceChildren(el("div", { class: "job" }, el("p", { text: "Background sweep job:" }), bar, msg));
+    box.dataset.state = "running";
+    delete box.dataset.jobId;
+    delete box.dataset.progress;
+    form.setAttribute("aria-busy", "true");
+    cancel.hidden = false;
+    cancel.disabled = false;
+    status("Sweep submitted…");
+    let id = null;
+    const drop = () => fetch(`/api/jobs/${id}`, { method: "DELETE", credentials: "same-origin" });
+    try {
+      const r = await post("/api/jobs", { kind: "sweep", params: parsed.spec }, ctrl.signal);
+      const d = await r.json();
+      if (ctrl.signal.aborted) throw new DOMException("Aborted", "AbortError");
+      if (!r.ok) { sweepFailed(d, r.status, ta.value); return; }
+      id = d.job_id;
+      sweep.jobId = state.jobs.sweep = box.dataset.jobId = id;
+      if (sweep.cancel) await drop(); // Cancel was pressed before the job had an id
+      for (;;) {
+        await sleep(400, ctrl.signal);
+        const s = await getJSON(`/api/jobs/${id}`);
+        if (ctrl.signal.aborted) throw new DOMException("Aborted", "AbortError");
+        bar.value = s.progress;
+        msg.textContent = ` ${fmt(100 * s.progress, 0)} %: ${s.message}`;
+        box.dataset.progress = String(s.progress);
+        if (s.state === "done") {
+          state.runs += 1;
+          state.results.sweep = { request: parsed.spec, response: s.result, jobId: id };
+          renderSweep(s, box);
+          box.dataset.state = "done";
+          box.dataset.run = String(state.runs);
+          status(`Sweep done: ${fmt(s.result.n_cases, 0)} cases in ${((performance.now() - t0) / 1000).toFixed(2)} s.`);
+          return;
+        }
+        if (s.state === "failed") { sweepFailed(s, 422, ta.value); return; }
+        if (s.state === "cancelled") {
+          box.replaceChildren(el("p", { text: `Cancelled: ${fmt(100 * s.progress, 0)} % was done (${s.message}); nothing was kept.` }));
+          box.dataset.state = "cancelled";
+          status("Sweep cancelled.");
+          return;
+        }
+      }
+    } catch (e) {
+      // aborted: a newer run owns the box; this run's job is cancelled on the server
+      if (e.name === "AbortError") { if (id) drop(); return; }
+      box.replaceChildren(el("p", { class: "error", role: "alert", text: String(e) }));
+      box.dataset.state = "error";
+      status(String(e), "error");
+    } finally {
+      if (sweep.ctrl === ctrl) {
+        sweep.ctrl = null;
+        form.removeAttribute("aria-busy");
+        cancel.hidden = true;
+        if (state.jobs.sweep === id) state.jobs.sweep = null;
+      }
+    }
+  }
+  // Cancel: the server stops the job after the chunk it is computing; the poll then sees it
+  async function cancelSweep() {
+    if (!sweep.ctrl) return;
+    sweep.cancel = true;
+    $("#form-sweep [data-action=cancel]").disabled = true;
+    status("Cancelling the sweep: it stops after the chunk under way…");
+    if (sweep.jobId) await fetch(`/api/jobs/${sweep.jobId}`, { method: "DELETE", credentials: "same-origin" });
+  }
+  // A refused spec (422, or a job that failed on its input) is shown at the spec, naming the
+  // field; anything else (429: too many jobs; an internal error) in the result box.
+  function sweepFailed(d, code, text) {
+    const box = $("#result-sweep");
+    const error = d.error || `HTTP ${code}`;
+    box.dataset.state = "error";
+    status(`Error: ${error}`, "error");
+    if (code === 422 && d.field) {
+      const field = String(d.field).replace(/^params\.?/, "");
+      sweepError(`Sweep spec refused${field ? ` (field ${field})` : ""}: ${error}`, field ? fieldAt(text, field) : null);
+      box.replaceChildren();
+      return;
+    }
+    box.replaceChildren(el("p", { class: "error", role: "alert", text: error }));
+  }
+
+  // a coordinate or statistic as shown: integers in full, others to 6 significant digits
+  function num(x) {
+    if (x === null || x === undefined) return "—";
+    if (typeof x !== "number") return String(x);
+    if (Number.isInteger(x) || Math.abs(x) >= 1e6) return fmt(x, 0);
+    return x.toLocaleString("en-US", { maximumSignificantDigits: 6 });
+  }
+  const cell = (key, value) => el("td", { class: "num", text: num(value), dataset: { key, value: String(value) } });
+  function renderSweep(job, box) {
+    const res = job.result;
+    const parts = [table(`Sweep "${res.name}" (${res.kind})`, [
+      ["Cases", res.n_cases, 0, "", "n_cases"],
+      ["Chunks", res.n_chunks, 0, `of up to ${fmt(res.chunk, 0)} cases`, "n_chunks"],
+      ["Random seed", String(res.seed), 0, "", "seed"],
+      ["Job time on the server", job.elapsed_s, 2, "s", "elapsed_s"],
+      ["of which computing", res.timings_s.compute_s, 2, "s", "timings_s.compute_s"],
+    ])];
+    // dimensions: the grid's fields in order (then "sample" with a dispersion)
+    const dt = el("table", { class: "results sweep-dims" }, el("caption", { text: res.dims.length ?
+      `Dimensions (shape ${res.shape.join(" × ")})` : "No dimension: a single case" }));
+    dt.append(el("thead", {}, el("tr", {}, ...["dimension", "size", "units", "first", "last"].map((h) => el("th", { scope: "col", text: h })))));
+    const db = el("tbody");
+    for (const d of res.dims) {
+      db.append(el("tr", {}, el("th", { scope: "row", title: d.long_name, text: d.name }), cell(`dims.${d.name}.size`, d.size),
+        el("td", { class: "unit", text: d.units }), cell(`dims.${d.name}.first`, d.values[0]),
+        cell(`dims.${d.name}.last`, d.values[d.values.length - 1])));
+    }
+    dt.append(db);
+    // variables: min, mean, max over the finite values and the count of the others; flags: counts
+    const vt = el("table", { class: "results sweep-vars" }, el("caption", { text: "Variables over every case" }));
+    vt.append(el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "variable [units]" }),
+      ...["min", "mean", "max"].map((h) => el("th", { scope: "col", class: "num", text: h })),
+      el("th", { scope: "col", class: "num" }, el("abbr", { title: "values that are not finite (NaN: e.g. no impact)", text: "NaN" })))));
+    const vb = el("tbody");
+    for (const [name, v] of Object.entries(res.variables)) {
+      const head = [el("th", { scope: "row" }, name, " ", el("span", { class: "unit", text: v.units }),
+        el("small", { class: "hint", text: v.long_name }))];
+      if ("true" in v) {
+        const count = (k) => el("span", { text: `${fmt(v[k], 0)} ${k}`, dataset: { key: `variables.${name}.${k}`, value: String(v[k]) } });
+        vb.append(el("tr", {}, ...head, el("td", { class: "num", colspan: "3" }, count("true"), ", ", count("false")), el("td", { class: "num", text: "—" })));
+      } else {
+        vb.append(el("tr", {}, ...head, cell(`variables.${name}.min`, v.min), cell(`variables.${name}.mean`, v.mean),
+          cell(`variables.${name}.max`, v.max), cell(`variables.${name}.nan`, v.nan)));
+      }
+    }
+    vt.append(vb);
+    const fixed = Object.entries(res.fixed || {}).map(([k, v]) => `${k} = ${v}`).join(", ");
+    parts.push(dt, vt,
+      el("p", { class: "method" }, `Fixed for every case: ${fixed || "nothing"}. ${res.case_order}. SHA-256 of the data: `,
+        el("code", { class: "digest", text: res.sha256, dataset: { key: "sha256", value: res.sha256 } })),
+      downloads("sweep", null, [["csv", "CSV"], ["netcdf", "NetCDF"]], job.job_id));
+    box.replaceChildren(...parts);
   }
 
   // "Save run": the panel's request and the summary of its result go to the run store
@@ -1094,6 +1348,13 @@
     };
     $("#eng-orbit-add").addEventListener("click", addFromField);
     $("#eng-orbit-new").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addFromField(); } });
+    // the Sweep tab (not in API: its form runs a job, not a panel endpoint)
+    $("#form-sweep").addEventListener("submit", (e) => { e.preventDefault(); runSweep(); });
+    $("#form-sweep [data-action=cancel]").addEventListener("click", cancelSweep);
+    $("#sweep-example").addEventListener("change", loadSweepExample);
+    $("#sweep-spec").addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $("#form-sweep").requestSubmit(); }
+    });
     $("#saved-runs").addEventListener("toggle", () => { if ($("#saved-runs").open) loadRuns(); });
     $("#saved-runs-refresh").addEventListener("click", loadRuns);
     $("#flight-profile").addEventListener("change", updateProfile);
@@ -1119,6 +1380,7 @@
       fill("reconstruct", meta.examples.reconstruct);
       fill("check", meta.examples.check);
       for (const p of ["engage", "engagemap", "shortfall", "footprint"]) if (meta.examples[p]) fill(p, meta.examples[p]);
+      initSweep();
     } catch (e) {
       status(`Could not load the catalog: ${e}`, "error");
     }
