@@ -99,8 +99,9 @@ def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] |
          block: int | None = None):
     """Integrate cases given as NumPy arrays with a leading batch axis; returns NumPy results.
 
-    With ``block`` the batch runs in calls of exactly ``block`` lanes (the last GUARD_LANES of
-    each only padding), several calls at once on :func:`engine_threads` threads; each case's
+    With ``block`` the batch runs in calls of ``block`` lanes, or of the smallest power of two
+    from MIN_BLOCK that holds a smaller batch (the last GUARD_LANES of each only padding),
+    several calls at once on :func:`engine_threads` threads; each case's
     result depends only on its own inputs, so threads change nothing but the wall time. Without
     ``block``, batches of more than BATCH_BLOCK cases run in BATCH_BLOCK-lane blocks."""
     import jax
