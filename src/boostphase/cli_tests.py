@@ -265,8 +265,15 @@ def _catalog_row(t) -> dict:
 
 
 def _reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
-    from .reconstruct import reconstruct
+    """Reconstruct every test that has a model and a reported apogee and range, filling ``rows``.
+    Tests run side by side on the engine threads (each fit is a chain of small engine calls
+    that leaves cores idle). Each test's
+    result does not depend on the others: the same engine calls, in the same shapes."""
+    from concurrent.futures import ThreadPoolExecutor
 
+    from .flight import engine_threads
+
+    todo = []
     for t, row in zip(tests, rows, strict=True):
         if row["model"] is None:
             row.update(status="skipped", reason=row["model_note"])
@@ -275,42 +282,52 @@ def _reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
             missing = "apogee" if t.apogee_km is None else "range"
             row.update(status="skipped", reason=f"no reported {missing} to fit")
             continue
-        if verbose:
-            typer.echo(f"reconstructing {t.date} {t.vehicle} ({row['model']}) ...", err=True)
-        t0 = time.perf_counter()
-        try:
-            # fitted from the test's own site, flown east (toward the Sea of Japan, as the
-            # reported impact areas of these tests lie); the reach contour is not needed here
-            res = reconstruct(t.apogee_km, t.range_km, t.flight_time_s, missile=row["model"],
-                              launch=(t.site_lat_deg, t.site_lon_deg), test_azimuth_deg=90.0,
-                              sensitivity=sensitivity, reach=False)
-        except InputError as e:
-            row.update(status="skipped", reason=f"the {row['model']} model cannot fit the "
-                                                f"reported figures: {e}",
-                       elapsed_s=round(time.perf_counter() - t0, 2))
-            continue
-        row["elapsed_s"] = round(time.perf_counter() - t0, 2)
-        row["fit"] = res["fit"]
-        row["residuals"] = res["residuals"]
-        row["burnout_speed_km_s"] = res["burnout_speed_km_s"]
-        row["sensitivity"] = res.get("sensitivity", [])
-        bad = _misfit(t, res)
-        if bad:
-            row.update(status="fit failed", implied_max_range_km=None, band_km=None, reason=bad)
-            continue
-        rng = res["max_range_km"]
-        if rng is None:
-            row.update(status="orbital", implied_max_range_km=None, band_km=None,
-                       reason="the fitted model reaches orbit or the far side of the Earth on a "
-                              "minimum-energy trajectory (any point on Earth is in reach)")
-            continue
-        band = res.get("max_range_band_km") or [rng, rng]
-        row.update(status="reconstructed", implied_max_range_km=rng,
-                   band_km=[min(band[0], rng), max(band[1], rng)])
-        if rng < t.range_km:
-            row["note"] = ("implied reach below the flown range: this test flew close to a "
-                           "standard trajectory (not lofted), eastward, where the Earth's "
-                           "rotation adds range; the implied reach is over a non-rotating Earth")
+        todo.append((t, row))
+    with ThreadPoolExecutor(max(1, min(engine_threads(), len(todo)))) as pool:
+        for _ in pool.map(lambda tr: _reconstruct_one(*tr, sensitivity, verbose), todo):
+            pass
+
+
+def _reconstruct_one(t, row, sensitivity: bool, verbose: bool) -> None:
+    """Reconstruct one test into its ``row`` (status, fit, implied reach or the reason not)."""
+    from .reconstruct import reconstruct
+
+    if verbose:
+        typer.echo(f"reconstructing {t.date} {t.vehicle} ({row['model']}) ...", err=True)
+    t0 = time.perf_counter()
+    try:
+        # fitted from the test's own site, flown east (toward the Sea of Japan, as the
+        # reported impact areas of these tests lie); the reach contour is not needed here
+        res = reconstruct(t.apogee_km, t.range_km, t.flight_time_s, missile=row["model"],
+                          launch=(t.site_lat_deg, t.site_lon_deg), test_azimuth_deg=90.0,
+                          sensitivity=sensitivity, reach=False)
+    except InputError as e:
+        row.update(status="skipped", reason=f"the {row['model']} model cannot fit the "
+                                            f"reported figures: {e}",
+                   elapsed_s=round(time.perf_counter() - t0, 2))
+        return
+    row["elapsed_s"] = round(time.perf_counter() - t0, 2)
+    row["fit"] = res["fit"]
+    row["residuals"] = res["residuals"]
+    row["burnout_speed_km_s"] = res["burnout_speed_km_s"]
+    row["sensitivity"] = res.get("sensitivity", [])
+    bad = _misfit(t, res)
+    if bad:
+        row.update(status="fit failed", implied_max_range_km=None, band_km=None, reason=bad)
+        return
+    rng = res["max_range_km"]
+    if rng is None:
+        row.update(status="orbital", implied_max_range_km=None, band_km=None,
+                   reason="the fitted model reaches orbit or the far side of the Earth on a "
+                          "minimum-energy trajectory (any point on Earth is in reach)")
+        return
+    band = res.get("max_range_band_km") or [rng, rng]
+    row.update(status="reconstructed", implied_max_range_km=rng,
+               band_km=[min(band[0], rng), max(band[1], rng)])
+    if rng < t.range_km:
+        row["note"] = ("implied reach below the flown range: this test flew close to a "
+                       "standard trajectory (not lofted), eastward, where the Earth's "
+                       "rotation adds range; the implied reach is over a non-rotating Earth")
 
 
 FIT_TOLERANCE = 0.02
