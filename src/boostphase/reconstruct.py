@@ -14,13 +14,14 @@ All searches are batched on the engine: one call flies every (payload, kick) pai
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from .earth import WGS84, Earth
 from .errors import InputError, check_range
-from .flight import Steering, _Flyer, _flyout_arrays, _run, _settings, fly
+from .flight import Steering, _Flyer, _flyout_arrays, _run, _settings, engine_threads, fly
 
 DEFAULT_MISSILE = "hwasong-14"
 
@@ -276,9 +277,22 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
     lat, lon = launch if launch is not None else (40.0, 127.0)
     apo, rng = apogee_km * 1e3, range_km * 1e3
 
-    fit = fit_vehicle(base, apo, rng, lat, lon, test_azimuth_deg)
     still = WGS84.without_rotation()
-    std = fly(fit.missile, lat, lon, azimuth_deg=test_azimuth_deg, profile="min-energy", earth=still)
+
+    def fit_and_fly(factor: float):
+        """The fit of the catalog model (factor 1) or of a burn-time variant (burn time x factor
+        at the same thrust: same engines, propellant scaled with the burn time), and its
+        minimum-energy flight over the non-rotating Earth."""
+        vehicle = base if factor == 1.0 else base.scaled(propellant_factor=factor, burn_time_factor=factor)
+        f = fit_vehicle(vehicle, apo, rng, lat, lon, test_azimuth_deg)
+        return f, fly(f.missile, lat, lon, azimuth_deg=test_azimuth_deg, profile="min-energy", earth=still)
+
+    # the fit and its sensitivity variants are independent chains of small engine calls: run
+    # side by side on the engine threads (same calls, same results)
+    factors = (1.0, 0.8, 1.2) if sensitivity else (1.0,)
+    with ThreadPoolExecutor(max(1, min(engine_threads(), len(factors)))) as pool:
+        runs = [pool.submit(fit_and_fly, f) for f in factors]
+    fit, std = runs[0].result()
     result = {
         "missile_model": base.name,
         "method": ("payload of the catalog model fitted so its lofted flight reaches the reported apogee "
@@ -302,11 +316,9 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
         sens = []
         # burn time +-20 % at the same thrust (same engines, propellant scaled with the burn time),
         # payload refitted to the test each time
-        for f in (0.8, 1.2):
+        for f, run in zip(factors[1:], runs[1:], strict=True):
             try:
-                fb = fit_vehicle(base.scaled(propellant_factor=f, burn_time_factor=f), apo, rng, lat, lon,
-                                 test_azimuth_deg)
-                s = fly(fb.missile, lat, lon, azimuth_deg=test_azimuth_deg, profile="min-energy", earth=still)
+                fb, s = run.result()
                 sens.append({"burn_time_factor": f, "payload_kg": fb.payload_kg,
                              "max_range_km": None if _is_global(s) else s.range_m / 1e3,
                              "orbital": _is_global(s)})
