@@ -352,6 +352,10 @@ def test_sweep_panel_in_browser(browser_run, server):
     # the CSV of the job: a header and a row per case
     assert s["csv"]["name"].endswith(".csv") and s["csv"]["head"].startswith("case,beta,sample,")
     assert s["csv"]["lines"] == res["n_cases"] + 1
+    # the share link carries the spec: a page opened from it shows the same spec, not run
+    assert "#sweep?" in s["share_url"] and "spec=" in s["share_url"]
+    assert s["shared"]["panel"] == "sweep" and json.loads(s["shared"]["spec"]) == json.loads(s["run_text"])
+    assert s["shared"]["state"] is None
 
     # Cancel (shown while the job runs) stops the bigger sweep on the server
     assert s["cancel_visible"] and s["cancel_hidden_after"]

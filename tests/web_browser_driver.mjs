@@ -233,6 +233,18 @@ async function sweepTab(browser) {
     dims: Array.from(document.querySelectorAll("#result-sweep table.sweep-dims tbody th")).map((th) => th.textContent) }));
   s.csv = await download(page, "#result-sweep [data-download=csv]");
   step("sweep csv");
+  // the share link carries the spec: a new page opened from it shows the same spec, not run
+  await page.click("#share-button");
+  s.share_url = await page.inputValue("#share-url");
+  const other = await ctx.newPage();
+  watch(other, "sweep-link");
+  await other.goto(s.share_url, { waitUntil: "domcontentloaded" });
+  await other.waitForSelector("body[data-ready='1']");
+  await other.waitForFunction(() => window.boostphase.state.panel === "sweep");
+  s.shared = await other.evaluate(() => ({ panel: window.boostphase.state.panel, spec: document.querySelector("#sweep-spec").value,
+    state: document.querySelector("#result-sweep").dataset.state || null }));
+  await other.close();
+  step("sweep share link");
 
   // a bigger sweep (50 chunks of 1,000 coasts), run with Ctrl+Enter and cancelled
   await page.fill("#sweep-spec", JSON.stringify({ kind: "coast", name: "cancel-me", chunk: 1000,

@@ -1210,6 +1210,9 @@
         for (const [k, v] of Object.entries(src)) params.set(`${f}.${k}`, String(v));
       }
       if (ran.length) params.set("run", ran.join(","));
+    } else if (panel === "sweep") {
+      // the spec, compact; a link opens the tab with it filled in (not run: a sweep is a job)
+      try { params.set("spec", JSON.stringify(JSON.parse($("#sweep-spec").value))); } catch (e) { /* not valid JSON: not shared */ }
     }
     const view = getView();
     if (view) params.set("view", view);
@@ -1251,6 +1254,12 @@
     } else if (Object.keys(h.params).length && API[h.panel]) {
       fill(h.panel, h.params);
       await run(h.panel, { view });
+    } else if (h.panel === "sweep" && h.params.spec !== undefined) {
+      try { $("#sweep-spec").value = JSON.stringify(JSON.parse(h.params.spec), null, 2); sweepError(null); } catch (e) {
+        $("#sweep-spec").value = h.params.spec;
+        sweepError("The shared sweep spec is not valid JSON.");
+      }
+      if (view) setView(view);
     } else if (view) setView(view);
   }
 
