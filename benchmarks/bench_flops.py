@@ -103,7 +103,7 @@ def main():
         seg_t_end=jnp.full((n, 1), 1e30), seg_m0=jnp.asarray(beta[:n, None]), seg_mdot=jnp.zeros((n, 1)),
         seg_thrust=jnp.zeros((n, 1)), seg_exit_area=jnp.zeros((n, 1)), seg_ref_area=jnp.ones((n, 1)),
         seg_mode=jnp.full((n, 1), 2, dtype=jnp.int32), cd_mach=jnp.broadcast_to(jnp.asarray(mach), (n, 1, _K_CD)),
-        cd_val=jnp.broadcast_to(jnp.asarray(cd), (n, 1, _K_CD)), azimuth=jnp.zeros(n), kick=jnp.zeros(n),
+        cd_val=jnp.broadcast_to(jnp.asarray(cd), (n, 1, _K_CD)), azimuth=jnp.zeros(n), kick=jnp.zeros(n), pitch_t0=jnp.zeros(n), pitch_t1=jnp.zeros(n),
         u_fixed=jnp.zeros((n, 3)), t_max=jnp.full(n, 2e4))
 
     def rhs_batch(c):

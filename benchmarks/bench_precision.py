@@ -35,7 +35,8 @@ def coast_arrays(n: int) -> dict:
                 seg_m0=c["beta_kg_m2"][:, None], seg_mdot=np.zeros((n, 1)), seg_thrust=np.zeros((n, 1)),
                 seg_exit_area=np.zeros((n, 1)), seg_ref_area=np.ones((n, 1)), seg_mode=np.full((n, 1), 2, np.int32),
                 cd_mach=np.broadcast_to(mach, (n, 1, _K_CD)).copy(), cd_val=np.broadcast_to(cd, (n, 1, _K_CD)).copy(),
-                azimuth=np.zeros(n), kick=np.zeros(n), u_fixed=np.zeros((n, 3)), t_max=np.full(n, 2.0e4))
+                azimuth=np.zeros(n), kick=np.zeros(n), pitch_t0=np.zeros(n), pitch_t1=np.zeros(n),
+                u_fixed=np.zeros((n, 3)), t_max=np.full(n, 2.0e4))
 
 
 def cast(x, dtype):

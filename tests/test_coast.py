@@ -147,7 +147,8 @@ def test_matches_scipy_dop853_and_converges_at_fifth_order():
                 seg_m0=np.ones((1, 1)), seg_mdot=np.zeros((1, 1)), seg_thrust=np.zeros((1, 1)),
                 seg_exit_area=np.zeros((1, 1)), seg_ref_area=np.zeros((1, 1)),
                 seg_mode=np.full((1, 1), 2, dtype=np.int32), cd_mach=mach[None, None], cd_val=cd[None, None],
-                azimuth=np.zeros(1), kick=np.zeros(1), u_fixed=np.zeros((1, 3)), t_max=np.full(1, t_end))
+                azimuth=np.zeros(1), kick=np.zeros(1), pitch_t0=np.zeros(1), pitch_t1=np.zeros(1),
+                u_fixed=np.zeros((1, 3)), t_max=np.full(1, t_end))
     errs = []
     for h in (120.0, 60.0, 30.0):  # errors stay far above the reference's ~1e-5 m floor
         s = Settings(drag=False, rtol=1e6, atol_pos_m=1e9, atol_vel_m_s=1e9, h0_s=h, h_max_s=h,

@@ -356,7 +356,7 @@ def _fly_fan(interceptor: Interceptor, lat: float, lon: float, alt_m: float, az_
         seg_exit_area=np.zeros((n, _S)), seg_ref_area=np.zeros((n, _S)),
         seg_mode=np.tile(cols[:, 4], (n, 1)).astype(np.int32),
         cd_mach=np.broadcast_to(mach, (n, _S, len(mach))), cd_val=np.broadcast_to(cd, (n, _S, len(cd))),
-        azimuth=np.full(n, az), kick=np.zeros(n), u_fixed=u_fixed, t_max=np.full(n, horizon_s))
+        azimuth=np.full(n, az), kick=np.zeros(n), pitch_t0=np.zeros(n), pitch_t1=np.zeros(n), u_fixed=u_fixed, t_max=np.full(n, horizon_s))
     settings = _settings(earth, False, n_rec=_N_REC, rtol=1e-9, h_max_s=_H_MAX_S)
     out = _run(arrays, earth, settings)
     nb = len(interceptor.stages)
@@ -804,7 +804,8 @@ def _tracks(keys) -> list[ThreatTrack]:
             seg_m0=np.ones((n, 1)), seg_mdot=np.zeros((n, 1)), seg_thrust=np.zeros((n, 1)),
             seg_exit_area=np.zeros((n, 1)), seg_ref_area=np.zeros((n, 1)), seg_mode=np.full((n, 1), 2, np.int32),
             cd_mach=np.broadcast_to(mach, (n, 1, len(mach))), cd_val=np.broadcast_to(cd, (n, 1, len(cd))),
-            azimuth=np.zeros(n), kick=np.zeros(n), u_fixed=np.zeros((n, 3)), t_max=tp))
+            azimuth=np.zeros(n), kick=np.zeros(n), pitch_t0=np.zeros(n), pitch_t1=np.zeros(n),
+            u_fixed=np.zeros((n, 3)), t_max=tp))
     total = sum(len(tp) for tp in tps)
     out = _run({k: np.concatenate([c[k] for c in coasts], axis=0) for k in coasts[0]}, earth,
                _settings(earth, False)) if total else None

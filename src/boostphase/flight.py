@@ -231,7 +231,8 @@ def coast_states(r0_m, v0_m_s, beta_kg_m2=None, earth: Earth = WGS84, t_max_s: f
         seg_thrust=np.zeros((n, 1)), seg_exit_area=np.zeros((n, 1)),
         seg_ref_area=np.where(vac, 0.0, 1.0)[:, None], seg_mode=np.full((n, 1), 2, dtype=np.int32),
         cd_mach=np.broadcast_to(mach, (n, 1, _K_CD)), cd_val=np.broadcast_to(cd, (n, 1, _K_CD)),
-        azimuth=np.zeros(n), kick=np.zeros(n), u_fixed=np.zeros((n, 3)), t_max=np.full(n, t_max_s),
+        azimuth=np.zeros(n), kick=np.zeros(n), pitch_t0=np.zeros(n), pitch_t1=np.zeros(n),
+        u_fixed=np.zeros((n, 3)), t_max=np.full(n, t_max_s),
     )
     settings = _settings(earth, has_drag, rtol=rtol, powered=False, constant_cd=True,
                          terminal_fall=bool(terminal_fall and has_drag))
@@ -549,6 +550,7 @@ def _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering: Steering
     cdm = np.zeros((n, S_MAX, _K_CD))
     cdv = np.zeros((n, S_MAX, _K_CD))
     bo_index = np.zeros(n, dtype=int)
+    pitch_t0, pitch_t1 = np.zeros(n), np.zeros(n)
     # one schedule per distinct (kick, cut-off): the kick only shapes it under pitch-hold
     kick_key = kicks_deg if hold else np.zeros(n)
     cut_key = np.full(n, -1.0) if cutoffs_s is None else cutoffs_s  # -1: no cut-off
@@ -574,6 +576,7 @@ def _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering: Steering
         cdm[rows] = [t[0] for t in tabs]
         cdv[rows] = [t[1] for t in tabs]
         bo_index[rows] = max(j for j, sg in enumerate(segs) if sg["thrust"] > 0)
+        pitch_t0[rows], pitch_t1[rows] = tv, tv + tp
     kr = np.radians(kicks_deg)
     azr = np.radians(az_deg)
     u_fixed = np.stack([np.sin(kr) * np.sin(azr), np.sin(kr) * np.cos(azr), np.cos(kr)], axis=1)
@@ -581,7 +584,8 @@ def _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering: Steering
         y0=np.concatenate([r0, v0], axis=1), t0=np.zeros(n), seg_t_end=cols["t_end"],
         seg_m0=cols["m0"], seg_mdot=cols["mdot"], seg_thrust=cols["thrust"], seg_exit_area=cols["exit_area"],
         seg_ref_area=cols["ref_area"], seg_mode=cols["mode"].astype(np.int32),
-        cd_mach=cdm, cd_val=cdv, azimuth=azr, kick=kr, u_fixed=u_fixed, t_max=np.full(n, t_max_s))
+        cd_mach=cdm, cd_val=cdv, azimuth=azr, kick=kr, pitch_t0=pitch_t0, pitch_t1=pitch_t1,
+        u_fixed=u_fixed, t_max=np.full(n, t_max_s))
     return arrays, t_bo, bo_index
 
 

@@ -17,8 +17,9 @@ apogee), so the impact (geodetic altitude 0) and the apogee (vertical speed 0) a
 integrator's accuracy, not to a step; about 3 trials per event.
 
 Steering modes per segment: 0 vertical (local geodetic up), 1 pitch-over (thrust tilted
-from vertical towards the case's azimuth by an angle growing linearly from 0 to ``kick``
-over the segment), 2 gravity turn (thrust along the air-relative velocity), 3 fixed
+from vertical towards the case's azimuth by an angle growing linearly from 0 at ``pitch_t0``
+to ``kick`` at ``pitch_t1``: the pitch-over's own start and end, not the segment's, so an
+event inside the pitch-over, a staging or a shroud drop, does not reset the tilt), 2 gravity turn (thrust along the air-relative velocity), 3 fixed
 (thrust along the case's given unit vector ``u_fixed`` in the local east/north/up frame).
 """
 
@@ -76,7 +77,9 @@ class Case(NamedTuple):
     cd_mach: jnp.ndarray     # (S, K) Mach points of the Cd table of each segment (ascending)
     cd_val: jnp.ndarray      # (S, K) Cd values
     azimuth: jnp.ndarray     # () launch azimuth (rad) for the pitch-over
-    kick: jnp.ndarray        # () pitch-over angle (rad) reached at the end of a mode-1 segment
+    kick: jnp.ndarray        # () pitch-over angle (rad) reached at pitch_t1
+    pitch_t0: jnp.ndarray    # () start time of the pitch-over (s); the tilt is 0 before it
+    pitch_t1: jnp.ndarray    # () end time of the pitch-over (s); the tilt is ``kick`` from then
     u_fixed: jnp.ndarray     # (3,) east/north/up thrust direction for mode 3
     t_max: jnp.ndarray       # () give up (no impact) after this time (s)
 
@@ -276,8 +279,10 @@ def _rhs(t, y, seg: _Seg, case: Case, consts, atm, settings: Settings):
         up = _up(sl, cl, so, co)
         east = jnp.stack([-so, co, 0.0 * so])
         north = jnp.stack([-sl * co, -sl * so, cl])
-        seg_len = jnp.maximum(seg.t_end - seg.t_start, 1e-9)
-        theta = case.kick * jnp.clip((t - seg.t_start) / seg_len, 0.0, 1.0)
+        # the tilt depends on the time since the pitch-over began, never on the segment: a
+        # segment boundary inside the pitch-over (staging, shroud drop) must not reset it
+        pitch_len = jnp.maximum(case.pitch_t1 - case.pitch_t0, 1e-9)
+        theta = case.kick * jnp.clip((t - case.pitch_t0) / pitch_len, 0.0, 1.0)
         horiz = seg.sin_az * east + seg.cos_az * north
         u_kick = jnp.cos(theta) * up + jnp.sin(theta) * horiz
         u_vel = jnp.where(speed > 1e-6, v / jnp.maximum(speed, 1e-6), up)
