@@ -46,9 +46,27 @@ def _maybe_save(data: dict) -> None:
     typer.echo(f"saved as run {run_id} (boostphase runs show {run_id})", err=True)
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str, err: InputError | None = None) -> None:
+    """One line on stderr and exit code 2; with ``--json`` also ``{"error": {...}}`` on stdout,
+    so a script reading the JSON sees the failure and its field."""
     typer.echo(f"error: {msg}", err=True)
+    if "--json" in sys.argv[1:]:
+        body = {"message": msg}
+        if err is not None:
+            body.update(field=err.field, value=_jsonable_value(err.value), allowed=err.allowed)
+            if err.hint:
+                body["hint"] = err.hint
+        typer.echo(json.dumps({"error": body}, allow_nan=False))
     sys.exit(2)
+
+
+def _jsonable_value(v):
+    """A rejected value as JSON can carry it (NaN and infinities as their text)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
 
 
 def _emit(data: dict, as_json: bool, title: str = "") -> None:
@@ -97,7 +115,7 @@ def parse_latlon(field: str, text: str) -> tuple[float, float]:
     except ValueError:
         raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7") from None
     check_range(f"{field} latitude", lat, -90, 90, "deg")
-    check_range(f"{field} longitude", lon, -180, 360, "deg")
+    check_range(f"{field} longitude", lon, -360, 360, "deg")  # the range fly() and coast() accept
     return lat, lon
 
 
@@ -133,11 +151,13 @@ def coast(
 ):
     """Coast a free ballistic body from a given state to impact (altitude 0)."""
     from .earth import earth_model
+    from .scenario.files import check_output
 
     em = earth_model(earth, rotation=not no_rotation)
     if batch is not None:
         if out is None:
             raise InputError("--out", None, "an output CSV path with --batch")
+        check_output("--out", out)
         _coast_batch(batch, out, em)
         return
     missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--alt-km", alt_km), ("--speed-km-s", speed_km_s),
@@ -161,12 +181,15 @@ _BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "
 
 
 def _coast_batch(inp: Path, out: Path, em) -> None:
+    import io
+
     import numpy as np
 
-    if not inp.is_file():
-        raise InputError("--batch", str(inp), "an existing CSV file")
+    from .scenario.files import read_text
+
+    text = read_text("--batch", inp, "a UTF-8 CSV file")
     rows, bad = [], []
-    with inp.open(newline="") as fh:
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         cols = [c.strip() for c in (reader.fieldnames or [])]
         missing = [c for c in _BATCH_COLS[:-1] if c not in cols]
@@ -256,8 +279,11 @@ def flyout(
     """Fly a catalog missile: range, apogee, flight time, burnout state and impact point."""
     from .earth import earth_model
     from .flight import fly
+    from .scenario.files import check_output
     from .vehicles import load
 
+    check_output("--csv", csv_out)
+    check_output("--geojson", geojson_out)
     m = load(missile)
     lat, lon = parse_latlon("--launch", launch)
     tgt = parse_place("--target", target) if target else None
@@ -290,7 +316,9 @@ def reconstruct(
 ):
     """Reconstruct a lofted test: fitted vehicle, standard-trajectory range, reach by azimuth."""
     from .reconstruct import reconstruct as _reconstruct
+    from .scenario.files import check_output
 
+    check_output("--geojson", geojson_out)
     site = parse_latlon("--launch", launch) if launch else None
     names = [c for c in (cities or "").split(",") if c.strip()]
     if names:
@@ -388,7 +416,7 @@ def main() -> None:
         if isinstance(rv, int) and rv != 0:
             sys.exit(rv)
     except InputError as e:
-        _fail(str(e))
+        _fail(str(e), e)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:
@@ -399,6 +427,13 @@ def main() -> None:
         if hasattr(e, "show") and hasattr(e, "exit_code"):
             e.show()
             sys.exit(2)
+        # Last line of defence: a file the user named that could not be read or written (every
+        # reader goes through scenario.files, which names the field; this catches the rest).
+        if isinstance(e, (OSError, UnicodeDecodeError, RecursionError)):
+            what = getattr(e, "filename", None) or type(e).__name__
+            err = InputError("file", str(what), "a readable input file and a writable output path",
+                             getattr(e, "strerror", None) or str(e)[:200])
+            _fail(str(err), err)
         raise
 
 

@@ -57,7 +57,6 @@ import os
 import shutil
 import sys
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -368,14 +367,9 @@ def _jsonable(v):
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a SWEEP.toml; bad values raise InputError naming the field."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("SWEEP.toml", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError("SWEEP.toml", str(path), f"valid TOML ({e})") from None
-    return parse_spec(data)
+    from .scenario.files import load_toml
+
+    return parse_spec(load_toml("SWEEP.toml", path))
 
 
 _TOP_KEYS = ("kind", "name", "chunk", "seed", "fixed", "grid", "dispersion")
