@@ -97,3 +97,10 @@ def test_python_fly_refuses_what_the_cli_refuses():
             fly(m, 39.0, 125.7, azimuth_deg=az)
     with pytest.raises(InputError, match="lon"):
         coast(39.0, math.inf, 100e3, 6000.0, 20.0, 45.0)
+
+
+def test_version_flag_prints_the_package_version():
+    from boostphase import __version__
+
+    p = run("--version")
+    assert p.returncode == 0 and p.stdout.strip() == f"boostphase {__version__}"

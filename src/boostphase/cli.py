@@ -25,8 +25,18 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
 _STATE = {"save": False, "started": None}
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"boostphase {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run store")):
+def _root(save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run store"),
+          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")):
     """Physics-based checks of public claims about ballistic missiles and boost-phase defence."""
     import time
 
