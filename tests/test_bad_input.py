@@ -104,3 +104,18 @@ def test_version_flag_prints_the_package_version():
 
     p = run("--version")
     assert p.returncode == 0 and p.stdout.strip() == f"boostphase {__version__}"
+
+
+def test_save_with_a_command_that_cannot_store_is_refused_up_front(tmp_path):
+    """``--save`` used to be ignored silently by check, catalog and engage (exit 0, nothing
+    stored): now refused before any work, naming the commands that store their runs."""
+    import os
+
+    env = dict(os.environ, BOOSTPHASE_STORE=str(tmp_path / "runs.sqlite"))
+    for args in (("check", "--range-km", "1000", "--apogee-km", "100"), ("catalog",),
+                 ("engage", "examples/c4_single_orbit.toml")):
+        p = subprocess.run([sys.executable, "-m", "boostphase.cli", "--save", *args], capture_output=True,
+                           text=True, timeout=120, env=env)
+        assert_refused(p, "--save")
+        assert "coast, flyout, reconstruct" in p.stderr
+    assert not (tmp_path / "runs.sqlite").exists()

@@ -33,13 +33,23 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# Commands whose result ``--save`` stores (and ``runs rerun`` reproduces); ``sweep`` has its own.
+SAVE_COMMANDS = ("coast", "flyout", "reconstruct")
+
+
 @app.callback()
-def _root(save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run store"),
+def _root(ctx: typer.Context,
+          save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run "
+                                    "store; for " + ", ".join(SAVE_COMMANDS) + " (sweep: its own --save)"),
           version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="print the version and exit")):
     """Physics-based checks of public claims about ballistic missiles and boost-phase defence."""
     import time
 
+    if save and ctx.invoked_subcommand not in SAVE_COMMANDS:
+        # refused up front: a flag that silently stored nothing would lose the user's run
+        raise InputError("--save", ctx.invoked_subcommand, "used with " + ", ".join(SAVE_COMMANDS)
+                         + " (sweep takes its own --save)")
     _STATE["save"] = save
     _STATE["started"] = time.perf_counter()
 
@@ -343,6 +353,7 @@ def reconstruct(
     if geojson_out and "reach_geojson" in res:
         geojson_out.write_text(json.dumps(res["reach_geojson"]))
     if as_json:
+        _maybe_save(res)
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
     brief = {k: res[k] for k in ("missile_model", "max_range_km", "burnout_speed_km_s", "fit", "residuals")}
