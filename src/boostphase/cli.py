@@ -145,9 +145,11 @@ def parse_place(field: str, text: str) -> tuple[float, float]:
         return parse_latlon(field, text)
     except InputError:
         if any(c.isalpha() for c in text):
-            from .geography import find_city
+            from .geography import describe_city, find_city
 
             c = find_city(text)
+            # say which place the name was taken as ("Atlantis" is a town in South Africa)
+            typer.echo(f"note: {field} {text!r} taken as {describe_city(c)}", err=True)
             return c.lat_deg, c.lon_deg
         raise
 
@@ -342,10 +344,10 @@ def reconstruct(
     site = parse_latlon("--launch", launch) if launch else None
     names = [c for c in (cities or "").split(",") if c.strip()]
     if names:
-        from .geography import find_city
+        from .geography import describe_city, find_city
 
-        for n in names:  # fail fast on unknown names, before the long computation
-            find_city(n.strip())
+        for n in names:  # fail fast on unknown or ambiguous names, before the long computation
+            typer.echo(f"note: --cities {n.strip()!r} taken as {describe_city(find_city(n.strip()))}", err=True)
         if site is None:
             raise InputError("--cities", cities, "used together with --launch LAT,LON")
     res = _reconstruct(apogee_km, range_km, flight_time_s, launch=site, test_azimuth_deg=test_azimuth,
