@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DOCS_SITE ?= site
 
-.PHONY: demo test test-slow bench lint setup clean web
+.PHONY: demo test test-slow bench lint setup clean web docs docs-serve
 
 setup: $(STAMP)
 
@@ -22,6 +23,7 @@ test: $(STAMP)
 	bash tools/web_setup.sh
 	$(PY) -m ruff check src tests benchmarks tools
 	$(PY) -m pytest -q
+	BOOSTPHASE_DOCS_FAST=1 $(PY) -m mkdocs build --strict -q -d $(DOCS_SITE)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
@@ -29,8 +31,16 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_flight.py
 
+# The documentation site (MkDocs Material; every example executed). `make test` builds it in fast
+# mode (small sizes); this is the full build. A failing example or a broken link fails both.
+docs: $(STAMP)
+	$(PY) -m mkdocs build --strict -d $(DOCS_SITE)
+
+docs-serve: $(STAMP)
+	$(PY) -m mkdocs serve
+
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache $(DOCS_SITE)
 
 web: $(STAMP)
 	bash tools/web_setup.sh
