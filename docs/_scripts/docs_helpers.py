@@ -60,13 +60,18 @@ def run_cli(args: str) -> tuple[int, str]:
 
 
 def cli(args: str, fast: str | None = None, keys: list[str] | None = None, expect: int = 0,
-        show: str | None = None) -> dict | str:
+        show: str | None = None, slow: bool = False) -> dict | str | None:
     """Print ``$ boostphase ARGS`` and its output as a console block; return the parsed JSON
     (when ``--json``) or the text. ``fast``: the arguments to run instead in fast mode (the page
     shows the command actually run). ``keys``: show only these keys of a JSON answer (the page
-    says it is an excerpt). ``show``: print this text as the command instead (for a long one)."""
+    says it is an excerpt). ``show``: print this text as the command instead (for a long one).
+    ``slow``: a command the fast build shows without running (the full build runs it)."""
     if FAST and fast is not None:
         args = fast
+    if FAST and slow:
+        _out(f"```console\n$ {show or 'boostphase ' + args}\n# (not run in the fast build; "
+             "`make docs` runs it and shows its output here)\n```\n")
+        return None
     code, out = run_cli(args)
     if code != expect:
         raise RuntimeError(f"boostphase {args} exited with {code} (expected {expect}):\n{out[-3000:]}")
