@@ -4,9 +4,15 @@ only once they exist (so the strict build never links to a missing page)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import time
 from pathlib import Path
+
+log = logging.getLogger("mkdocs.hooks.boostphase")
+_t0: dict[str, float] = {}
+_took: dict[str, float] = {}
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,3 +36,19 @@ def on_config(config, **kwargs):
                 if not any(isinstance(e, dict) and path in e.values() for e in entries):
                     entries.append({title: path})
     return config
+
+
+# Time each page's conversion (where its examples run), and name the slowest after the build.
+def on_page_markdown(markdown, page, **kwargs):
+    _t0[page.file.src_uri] = time.perf_counter()
+    return markdown
+
+
+def on_page_content(html, page, **kwargs):
+    _took[page.file.src_uri] = time.perf_counter() - _t0.pop(page.file.src_uri, time.perf_counter())
+    return html
+
+
+def on_post_build(config, **kwargs):
+    slow = sorted(_took.items(), key=lambda kv: -kv[1])[:6]
+    log.info("examples run per page (s): " + ", ".join(f"{k} {v:.1f}" for k, v in slow))
