@@ -16,6 +16,7 @@ import os
 import shlex
 import sys
 
+
 def _out(*args, **kw) -> None:
     """Print into the calling page: markdown-exec gives each executed block its own ``print``
     (a buffer that becomes the page's output); use the caller's, else the built-in one."""

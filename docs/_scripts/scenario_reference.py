@@ -121,7 +121,7 @@ def _default(fi, unit: str | None) -> str:
         return str(d).lower()
     if isinstance(d, (int, float)):
         return _num(d) + (f" {unit}" if unit else "")
-    return f"`{d}`"
+    return f"`{d}`" if d != "" else '`""`'
 
 
 def _rows(model: type[BaseModel], prefix: str, key: str) -> list[list[str]]:
