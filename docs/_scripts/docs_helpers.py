@@ -36,17 +36,17 @@ def fast_note() -> None:
               "(as `make test` does): sizes are small. `make docs` builds it at full size.\n")
 
 
-def run_cli(args: str) -> tuple[int, str]:
-    """Run ``boostphase ARGS`` in-process; return (exit status, stdout + stderr)."""
+def run_cli(args: str) -> tuple[int, str, str]:
+    """Run ``boostphase ARGS`` in-process; return (exit status, stdout, stderr)."""
     from boostphase.cli import main
 
-    buf = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     argv, cols = sys.argv, os.environ.get("COLUMNS")
     sys.argv = ["boostphase", *shlex.split(args)]
     os.environ["COLUMNS"] = "100"
     code = 0
     try:
-        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 main()
             except SystemExit as e:
@@ -57,7 +57,7 @@ def run_cli(args: str) -> tuple[int, str]:
             os.environ.pop("COLUMNS", None)
         else:
             os.environ["COLUMNS"] = cols
-    return code, buf.getvalue()
+    return code, out.getvalue(), err.getvalue()
 
 
 def cli(args: str, fast: str | None = None, keys: list[str] | None = None, expect: int = 0,
@@ -73,12 +73,14 @@ def cli(args: str, fast: str | None = None, keys: list[str] | None = None, expec
         _out(f"```console\n$ {show or 'boostphase ' + args}\n# (not run in the fast build; "
              "`make docs` runs it and shows its output here)\n```\n")
         return None
-    code, out = run_cli(args)
+    code, out, err = run_cli(args)
     if code != expect:
-        raise RuntimeError(f"boostphase {args} exited with {code} (expected {expect}):\n{out[-3000:]}")
+        raise RuntimeError(f"boostphase {args} exited with {code} (expected {expect}):\n"
+                           f"{out[-2000:]}\n{err[-2000:]}")
+    as_json = "--json" in shlex.split(args) and code == 0
     parsed: dict | str = out
-    text = out.rstrip()
-    if "--json" in shlex.split(args) and code == 0:
+    text = out.rstrip() if as_json else (out + err).rstrip()
+    if as_json:
         parsed = json.loads(out)
         if keys:
             missing = [k for k in keys if k not in parsed]
@@ -86,6 +88,8 @@ def cli(args: str, fast: str | None = None, keys: list[str] | None = None, expec
                 raise KeyError(f"boostphase {args}: no key(s) {missing} in its JSON")
             text = json.dumps(_rounded({k: parsed[k] for k in keys}), indent=2, ensure_ascii=False)
             text += f"\n# (excerpt: {', '.join(keys)}; numbers rounded for reading)"
+    if as_json and err.strip():   # notes on stderr (e.g. which place a city name was taken as)
+        text = err.strip() + "\n" + text
     cmd = show or f"boostphase {args}"
     _out(f"```console\n$ {cmd}\n{text}\n```\n")
     return parsed
