@@ -95,6 +95,18 @@ def cli(args: str, fast: str | None = None, keys: list[str] | None = None, expec
     return parsed
 
 
+def image(path, alt: str, width: int = 720) -> None:
+    """Embed a PNG written by an example into the page (nothing if it was not written, as in the
+    fast build for slow commands)."""
+    import base64
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_file():
+        data = base64.b64encode(p.read_bytes()).decode()
+        _out(f'<img alt="{alt}" width="{width}" src="data:image/png;base64,{data}">\n')
+
+
 def _rounded(obj, nd: int = 3):
     if isinstance(obj, float):
         return round(obj, nd)
