@@ -124,34 +124,20 @@ def _flatten(d: dict, prefix: str = ""):
 
 
 def parse_latlon(field: str, text: str) -> tuple[float, float]:
-    """'LAT,LON' in degrees -> floats, with range checks."""
-    from .errors import check_range
+    """'LAT,LON' in degrees -> floats, with range checks (scenario.fields)."""
+    from .scenario.fields import parse_latlon as _parse
 
-    parts = [p.strip() for p in str(text).split(",")]
-    if len(parts) != 2:
-        raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7")
-    try:
-        lat, lon = float(parts[0]), float(parts[1])
-    except ValueError:
-        raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7") from None
-    check_range(f"{field} latitude", lat, -90, 90, "deg")
-    check_range(f"{field} longitude", lon, -360, 360, "deg")  # the range fly() and coast() accept
-    return lat, lon
+    return _parse(field, text)
 
 
 def parse_place(field: str, text: str) -> tuple[float, float]:
-    """'LAT,LON' or a city name from the offline gazetteer."""
-    try:
-        return parse_latlon(field, text)
-    except InputError:
-        if any(c.isalpha() for c in text):
-            from .geography import describe_city, find_city
+    """'LAT,LON' or a city name; says on stderr which city a name was taken as."""
+    from .scenario.fields import resolve_place
 
-            c = find_city(text)
-            # say which place the name was taken as ("Atlantis" is a town in South Africa)
-            typer.echo(f"note: {field} {text!r} taken as {describe_city(c)}", err=True)
-            return c.lat_deg, c.lon_deg
-        raise
+    p = resolve_place(field, text)
+    if p.taken_as:  # "Atlantis" is a town in South Africa: the user must see which place it was
+        typer.echo(f"note: {field} {text!r} taken as {p.taken_as}", err=True)
+    return p.lat_deg, p.lon_deg
 
 
 # --------------------------------------------------------------------------------------------
