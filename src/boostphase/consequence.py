@@ -782,9 +782,9 @@ def cities_at_risk(frag_lat, frag_lon, radius_km: float, pieces: int | None = No
     reported by kind, with the summed weight of those within the radius."""
     from scipy.spatial import cKDTree
 
-    from .geography import _cities
+    from .geography import city_table
 
-    cat = _cities()
+    cat = city_table()
     radius_km = float(radius_km)
     n = len(frag_lat)
     scale = (pieces if pieces else n) / max(n, 1)

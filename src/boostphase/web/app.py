@@ -1142,9 +1142,9 @@ def borders_bytes() -> _Borders:
             return _BORDERS[0]
         import shapely
 
-        from ..geography import _territories
+        from ..geography import territory_table
 
-        t = _territories()
+        t = territory_table()
         feats = []
         for c in range(t.n_countries):
             idx = np.flatnonzero(t.poly_label == c)
