@@ -58,6 +58,7 @@ __all__ = [
     "distance_to_territory_km",
     "country_names",
     "territory_table",
+    "unwrap_longitude",
     "city_table",
 ]
 
@@ -533,6 +534,16 @@ def cities_within(lat_deg: float, lon_deg: float,
 # Washington 0.20 M) and "Paris" resolve. A country code in brackets picks: "San Jose (CR)".
 AMBIGUOUS_POPULATION_SHARE = 1.0 / 3.0
 _QUALIFIED = re.compile(r"^(?P<name>.*?)\s*\((?P<cc>[A-Za-z]{2})\)\s*$")
+
+
+def unwrap_longitude(lon_deg, centre_deg: float | None = None) -> np.ndarray:
+    """Longitudes (deg) shifted by whole turns to lie within 180 deg of ``centre_deg`` (default:
+    their circular mean), so a set of points across the date line plots as one cluster."""
+    lon = np.asarray(lon_deg, float)
+    if centre_deg is None:
+        ang = np.radians(lon)
+        centre_deg = float(np.degrees(np.arctan2(np.mean(np.sin(ang)), np.mean(np.cos(ang))))) if lon.size else 0.0
+    return centre_deg + (lon - centre_deg + 180.0) % 360.0 - 180.0
 
 
 def describe_city(c: City) -> str:
