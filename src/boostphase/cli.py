@@ -89,10 +89,36 @@ def _jsonable_value(v):
     return str(v)
 
 
+def finite_json(o):
+    """``o`` with NumPy values made plain and every NaN/inf float replaced by None, so the JSON
+    written from it has ``null`` where a value is not a number (a flight that does not land has
+    no range), never ``NaN`` or ``Infinity``."""
+    import numpy as np
+
+    if isinstance(o, dict):
+        return {k: finite_json(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [finite_json(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return finite_json(o.tolist())
+    if isinstance(o, np.generic):
+        o = o.item()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    return o
+
+
+def json_text(data, indent: int | None = 2) -> str:
+    """JSON of ``data`` for output: non-finite numbers become null (:func:`finite_json`) and the
+    encoder refuses any that remain (``allow_nan=False``), so no NaN/Infinity ever reaches a
+    reader's parser."""
+    return json.dumps(finite_json(data), indent=indent, default=_json_default, allow_nan=False)
+
+
 def _emit(data: dict, as_json: bool, title: str = "") -> None:
     _maybe_save(data)
     if as_json:
-        typer.echo(json.dumps(data, indent=2, default=_json_default))
+        typer.echo(json_text(data))
         return
     from rich.console import Console
     from rich.table import Table
@@ -101,7 +127,11 @@ def _emit(data: dict, as_json: bool, title: str = "") -> None:
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for key, val in _flatten(data):
-        table.add_row(key, f"{val:,.3f}" if isinstance(val, float) else str(val))
+        if val is None or (isinstance(val, float) and not math.isfinite(val)):
+            txt = "none"  # e.g. the range of a flight that does not land: no number
+        else:
+            txt = f"{val:,.3f}" if isinstance(val, float) else str(val)
+        table.add_row(key, txt)
     Console().print(table)
 
 
@@ -179,10 +209,14 @@ def coast(
     row = res.row(0)
     row["earth"] = em.name
     if not row["impacted"]:
-        typer.echo("warning: no impact within the time limit (orbital or escaping)", err=True)
+        typer.echo(f"warning: {row['reason']}; range, impact point and flight time are null", err=True)
     _emit(row, as_json, "coast")
 
 
+# columns of the --batch output: a case that does not land (orbital, escaping, out of time) has
+# empty impact, range, flight-time and speed cells, impacted=false and a reason
+BATCH_OUT_COLS = ("impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s",
+                  "impacted", "reason")
 _BATCH_COLS = ("lat", "lon", "alt_km", "speed_km_s", "flight_path_deg", "azimuth_deg", "beta_kg_m2")
 _BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "speed_km_s": (0, 20),
                  "flight_path_deg": (-90, 90), "azimuth_deg": (-360, 360), "beta_kg_m2": (1e-6, 1e9)}
@@ -246,16 +280,23 @@ def _coast_batch(inp: Path, out: Path, em) -> None:
     try:
         with os.fdopen(fd, "w", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s"])
+            w.writerow(list(BATCH_OUT_COLS))
             for i in range(len(a)):
-                w.writerow([f"{res.impact_lat_deg[i]:.8f}", f"{res.impact_lon_deg[i]:.8f}", f"{res.range_m[i] / 1e3:.6f}",
-                            f"{res.apogee_m[i] / 1e3:.6f}", f"{res.flight_time_s[i]:.4f}",
-                            f"{res.impact_speed_m_s[i] / 1e3:.6f}"])
+                hit = bool(res.impacted[i])
+
+                def cell(x, fmt, hit=hit):  # empty cell where the case did not land
+                    return format(x, fmt) if hit and math.isfinite(x) else ""
+                w.writerow([cell(res.impact_lat_deg[i], ".8f"), cell(res.impact_lon_deg[i], ".8f"),
+                            cell(res.range_m[i] / 1e3, ".6f"), f"{res.apogee_m[i] / 1e3:.6f}",
+                            cell(res.flight_time_s[i], ".4f"), cell(res.impact_speed_m_s[i] / 1e3, ".6f"),
+                            "true" if hit else "false", res.reason[i] or ""])
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    typer.echo(f"wrote {len(a)} rows to {out}", err=True)
+    n_miss = int(np.count_nonzero(~np.asarray(res.impacted, bool)))
+    note = f" ({n_miss} without impact: empty range cells, impacted=false)" if n_miss else ""
+    typer.echo(f"wrote {len(a)} rows to {out}{note}", err=True)
 
 
 def _progress(total: int, what: str):
@@ -305,7 +346,9 @@ def flyout(
     if csv_out:
         traj.to_csv(csv_out)
     if geojson_out:
-        geojson_out.write_text(json.dumps(traj.to_geojson()))
+        geojson_out.write_text(json_text(traj.to_geojson(), indent=None))
+    if not traj.impacted:
+        typer.echo(f"warning: {traj.reason}; range, impact point and flight time are null", err=True)
     _emit(traj.summary(), as_json, f"{m.title} flyout")
 
 

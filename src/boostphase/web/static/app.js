@@ -780,7 +780,7 @@
         ["Ground range", s.range_km, 1, "km", "range_km"],
         ["Apogee", s.apogee_km, 1, "km", "apogee_km"],
         ["Flight time", s.flight_time_s, 1, "s", "flight_time_s"],
-        ["Flight time", s.flight_time_s / 60, 1, "min", null],
+        ["Flight time", s.flight_time_s == null ? null : s.flight_time_s / 60, 1, "min", null],
         ["Burnout time", s.burnout.time_s, 1, "s", "burnout.time_s"],
         ["Burnout altitude", s.burnout.altitude_km, 1, "km", "burnout.altitude_km"],
         ["Burnout speed", s.burnout.speed_km_s, 3, "km/s", "burnout.speed_km_s"],
@@ -792,7 +792,8 @@
         ["Earth model", s.earth, 0, "", "earth"],
       ];
       const parts = [table(`${res.missile.title}: ${s.profile} flight`, rows)];
-      if (!s.impacted) parts.unshift(el("p", { class: "warning", role: "note", text: "No impact within the time limit: the flight is orbital or escaping." }));
+      // a flight that does not land has no range, impact point or flight time (null, shown "—")
+      if (!s.impacted) parts.unshift(el("p", { class: "warning", role: "note", text: `No impact, so no range: ${s.reason || "no impact within the time limit"}.` }));
       parts.push(altitudeChart(res));
       parts.push(downloads("flight", body));
       parts.push(el("button", { type: "button", class: "animate", onclick: () => animateCzml(body) }, "Animate the flight on the globe (CZML)"));
@@ -1009,7 +1010,8 @@
       marker(ds, ev.launch.lon, ev.launch.lat, 0, "launch", "#ffffff");
       marker(ds, ev.burnout.lon, ev.burnout.lat, ev.burnout.alt_km * 1000, `burnout ${fmt(ev.burnout.t_s, 0)} s, ${fmt(ev.burnout.alt_km, 0)} km`, "#ffd166", true);
       marker(ds, ev.apogee.lon, ev.apogee.lat, ev.apogee.alt_km * 1000, `apogee ${fmt(ev.apogee.alt_km, 0)} km`, "#06d6a0");
-      marker(ds, ev.impact.lon, ev.impact.lat, 0, `impact, ${fmt(res.summary.range_km, 0)} km`, "#ef476f");
+      if (ev.impact) marker(ds, ev.impact.lon, ev.impact.lat, 0, `impact, ${fmt(res.summary.range_km, 0)} km`, "#ef476f");
+      else if (ev.end) marker(ds, ev.end.lon, ev.end.lat, ev.end.alt_km * 1000, `no impact (end of the computed flight, ${fmt(ev.end.t_s, 0)} s)`, "#ef476f");
       return C.Cartesian3.fromDegreesArrayHeights(xyz);
     },
     reconstruct(res) {
@@ -1110,7 +1112,7 @@
       const tr = res.trace;
       const frame = points("shortfall", tr.map((p) => p.lat), tr.map((p) => p.lon), tr.map((p) => p.territory), 7);
       marker(ds, res.launch.lon, res.launch.lat, 0, "launch", "#ffffff");
-      marker(ds, res.nominal_impact.lon, res.nominal_impact.lat, 0, "nominal impact", "#ef476f", true);
+      if (res.nominal_impact && res.nominal_impact.lat != null) marker(ds, res.nominal_impact.lon, res.nominal_impact.lat, 0, "nominal impact", "#ef476f", true);
       return frame;
     },
     footprint(res) {
