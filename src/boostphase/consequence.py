@@ -645,6 +645,11 @@ def load_scenario(path) -> Scenario:
         q = Path(eng["scenario"])
         if not q.is_absolute() and (p.parent / q).is_file():
             data = {**data, "engagement": {**eng, "scenario": str((p.parent / q).resolve())}}
+    th = data.get("threat")
+    if isinstance(th, dict) and "missile" in th:  # a vehicle file named relative to this file
+        from .vehicles import resolve_vehicle_ref
+
+        data = {**data, "threat": {**th, "missile": resolve_vehicle_ref(th["missile"], p.parent)}}
     return parse_scenario(data)
 
 
@@ -1212,8 +1217,9 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
         th = sc.threat
         try:
             m = _missile(th.missile, th.payload_kg)
-        except InputError as e:
-            raise InputError("threat.missile", e.value, e.allowed, e.hint) from None
+        except InputError as e:  # a vehicle file's own errors already name the file and its field
+            fld = "threat.missile" if e.field in ("missile", "path") or e.field.startswith("missile.") else e.field
+            raise InputError(fld, e.value, e.allowed, e.hint) from None
         lat0, lon0 = th.launch
         if th.target is None and th.azimuth is None:
             raise InputError("threat.target", None, "a target (LAT,LON or a city) or an azimuth")

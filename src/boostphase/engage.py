@@ -1781,4 +1781,18 @@ def load_scenario(path) -> Scenario:
         data = tomllib.loads(p.read_text())
     except tomllib.TOMLDecodeError as e:
         raise InputError("scenario", str(path), f"valid TOML ({e})") from None
+    _resolve_vehicle_files(data, p.parent)
     return parse_scenario(data, p.name)
+
+
+def _resolve_vehicle_files(data: dict, base_dir: Path) -> None:
+    """Vehicle files named relative to the scenario file become absolute paths (in place)."""
+    from .vehicles import resolve_vehicle_ref
+
+    for t in data.get("threats") or []:
+        if isinstance(t, dict) and "missile" in t:
+            t["missile"] = resolve_vehicle_ref(t["missile"], base_dir)
+    tables = [*(data.get("threat_sets") or []), data.get("sensitivity")]
+    for t in tables:
+        if isinstance(t, dict) and isinstance(t.get("missiles"), list):
+            t["missiles"] = [resolve_vehicle_ref(m, base_dir) for m in t["missiles"]]
