@@ -362,7 +362,8 @@ def check(
     if as_json:
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
-    typer.echo(f"ballistic_consistent: {res['ballistic_consistent']}")
+    typer.echo(f"verdict: {res['verdict']}  (ballistic_consistent: {res['ballistic_consistent']})")
+    typer.echo(res["verdict_sentence"])
     for r in res["reasons"]:
         typer.echo(f"- {r}")
 

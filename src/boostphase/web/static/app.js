@@ -835,6 +835,8 @@
       const ok = res.ballistic_consistent;
       const verdict = el("p", { class: `verdict ${ok ? "yes" : "no"}`, dataset: { key: "ballistic_consistent", value: String(ok) } },
         ok ? "Consistent with a ballistic flight." : "No ballistic flight matches all the figures.");
+      const why = el("p", { class: "verdict-sentence", dataset: { key: "verdict", value: String(res.verdict) } },
+        el("strong", { text: `${String(res.verdict).replaceAll("_", " ")}: ` }), res.verdict_sentence || "");
       const reasons = el("ol", { class: "reasons" }, ...res.reasons.map((r) => el("li", { text: r })));
       const rows = [
         ["Least burnout speed for the range (min-energy arc)", res.min_energy && res.min_energy.burnout_speed_km_s, 3, "km/s", "min_energy.burnout_speed_km_s"],
@@ -845,7 +847,7 @@
         ["Claimed peak Mach", res.claimed_peak_mach, 1, res.mach_convention, "claimed_peak_mach"],
         ["Least glide L/D for the claimed speed", res.min_glide_ld_for_claimed_speed, 2, "", "min_glide_ld_for_claimed_speed"],
       ].filter((r) => r[1] !== null && r[1] !== undefined);
-      box.replaceChildren(verdict, el("h3", { text: "Reasons" }), reasons, table("Figures (spherical Earth)", rows),
+      box.replaceChildren(verdict, why, el("h3", { text: "Reasons" }), reasons, table("Figures (spherical Earth)", rows),
         el("p", { class: "method", text: `Earth: ${res.earth}.` }));
     },
     engage(res, body, box) {
