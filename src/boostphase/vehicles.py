@@ -75,11 +75,10 @@ _MISSILE_KEYS = ("name", "title", "stages", "sources", "notes", *_MISSILE_NUMERI
 
 
 def _positive(fld: str, value: object, hi: float, unit: str) -> float:
-    v = check_range(fld, value, 0.0, hi, unit)  # type: ignore[arg-type]
-    if v <= 0.0:
-        raise InputError(fld, value, f"> 0 and <= {hi:g} {unit}")
-    if math.isinf(v):
-        raise InputError(fld, value, "a finite number")
+    """``value`` as a float in (0, hi], else InputError saying so."""
+    v = check_range(fld, value)  # type: ignore[arg-type]
+    if not 0.0 < v <= hi:
+        raise InputError(fld, value, f"> 0 and <= {hi:g} {unit}".rstrip())
     return v
 
 
