@@ -38,7 +38,7 @@ from types import MappingProxyType
 
 from boostphase.errors import InputError, check_range
 
-__all__ = ["G0", "P0_PA", "Stage", "Missile", "load", "catalog", "catalog_names", "from_toml", "from_text",
+__all__ = ["G0", "P0_PA", "Stage", "Missile", "load", "load_catalog", "catalog", "catalog_names", "from_toml", "from_text",
            "looks_like_vehicle_file", "resolve_vehicle_ref", "template_text", "MAX_VEHICLE_FILE_BYTES"]
 
 G0 = 9.80665
@@ -410,6 +410,8 @@ def from_text(text: str, where: str = "vehicle file") -> Missile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(where, "not TOML", "a valid TOML vehicle file", hint=str(exc)) from None
+    except RecursionError:  # arrays nested thousands deep
+        raise InputError(where, "deeply nested arrays", "a vehicle TOML file (see the template)") from None
     try:
         return _from_mapping(data, where)
     except InputError as e:
@@ -589,29 +591,38 @@ def resolve_vehicle_ref(ref: object, base_dir: str | os.PathLike | None) -> obje
     return str(q.resolve()) if q.is_file() else ref
 
 
-def load(name_or_path: str | os.PathLike) -> Missile:
+def load(name_or_path: str | os.PathLike | Missile) -> Missile:
     """A catalog vehicle by name (case-insensitive; spaces/underscores read as '-'), or a vehicle
     TOML file of the catalog's format by path (``*.toml``, or any string with a ``/``; a name
-    that is not in the catalog but is an existing file is read too)."""
+    that is not in the catalog but is an existing file is read too). A :class:`Missile` is
+    returned as it is."""
+    if isinstance(name_or_path, Missile):
+        return name_or_path
     if looks_like_vehicle_file(name_or_path):
         p = Path(str(name_or_path).strip() if isinstance(name_or_path, str) else name_or_path).expanduser()
         if not p.is_file():
             raise InputError("missile", str(name_or_path),
                              "a catalog name or an existing vehicle TOML file (file not found)")
         return from_toml(p)
-    if not isinstance(name_or_path, str):
-        raise InputError("missile", name_or_path, "a catalog name or a path to a vehicle TOML file")
+    if isinstance(name_or_path, str) and _normalise(name_or_path) not in _catalog() \
+            and name_or_path.strip() and Path(name_or_path.strip()).is_file():
+        return from_toml(name_or_path.strip())
+    return load_catalog(name_or_path, files=True)  # type: ignore[arg-type]
+
+
+def load_catalog(name: str, files: bool = False) -> Missile:
+    """A catalog vehicle by name only (never a file: what a server offers remote users)."""
+    if not isinstance(name, str):
+        raise InputError("missile", name, "a catalog name" + (" or a path to a vehicle TOML file" if files else ""))
     cat = _catalog()
-    key = _normalise(name_or_path)
+    key = _normalise(name)
     if key in cat:
         return cat[key]
-    if name_or_path.strip() and Path(name_or_path.strip()).is_file():
-        return from_toml(name_or_path.strip())
     names = sorted(cat)
     near = difflib.get_close_matches(key, names, n=3, cutoff=0.4)
     hint = f"did you mean: {', '.join(near)}?" if near else None
-    raise InputError("missile", name_or_path, f"one of: {', '.join(names)}, or a path to a vehicle TOML file",
-                     hint=hint)
+    raise InputError("missile", name, f"one of: {', '.join(names)}" + (", or a path to a vehicle TOML file"
+                                                                        if files else ""), hint=hint)
 
 
 def template_text() -> str:

@@ -282,7 +282,7 @@
   function collectForm(panel) {
     const form = formOf(panel);
     const body = {};
-    for (const inp of $$("input[name], select[name]", form)) {
+    for (const inp of $$("input[name], select[name], textarea[name]", form)) {
       const name = inp.name;
       if (["direction", "click"].includes(name)) continue;
       if (inp.closest("[hidden]")) continue;
@@ -1200,7 +1200,8 @@
     const forms = formsOf(panel);
     if (forms.length === 1) {
       const res = state.results[panel];
-      if (res) for (const [k, v] of Object.entries(res.request)) params.set(k, String(v));
+      // a pasted vehicle file is not put in links (too long for a URL)
+      if (res) for (const [k, v] of Object.entries(res.request)) if (k !== "vehicle_toml") params.set(k, String(v));
     } else if (forms.length > 1) {
       const ran = [];
       for (const f of forms) {
@@ -1209,7 +1210,7 @@
         if (res) ran.push(f);
         const names = new Set($$("input[name], select[name]", formOf(f)).map((i) => i.name));
         const src = res ? Object.fromEntries(Object.entries(res.request).filter(([k]) => names.has(k))) : own;
-        for (const [k, v] of Object.entries(src)) params.set(`${f}.${k}`, String(v));
+        for (const [k, v] of Object.entries(src)) if (k !== "vehicle_toml") params.set(`${f}.${k}`, String(v));
       }
       if (ran.length) params.set("run", ran.join(","));
     } else if (panel === "sweep") {
@@ -1370,6 +1371,18 @@
     $("#saved-runs-refresh").addEventListener("click", loadRuns);
     $("#flight-profile").addEventListener("change", updateProfile);
     $("#flight-missile").addEventListener("change", showMissileSources);
+    // vehicle files of the user's own: an upload fills the paste box (the server checks the text)
+    for (const up of $$("input[data-vehicle-into]")) {
+      up.addEventListener("change", async () => {
+        const f = up.files && up.files[0];
+        if (!f) return;
+        if (f.size > 65536) { status(`${f.name}: a vehicle file of at most 65,536 bytes, please.`, "error"); return; }
+        const box = $(`#${up.dataset.vehicleInto}`);
+        box.value = await f.text();
+        box.closest("details").open = true;
+        status(`${f.name} loaded: it is used instead of the catalog missile (clear the box to go back).`);
+      });
+    }
     $("#share-button").addEventListener("click", async () => {
       writeHash();
       const inp = $("#share-url");
