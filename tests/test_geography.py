@@ -231,3 +231,31 @@ def test_distance_unknown_country():
 def test_data_files_are_small():
     total = geo.TERRITORY_FILE.stat().st_size + geo.CITIES_FILE.stat().st_size
     assert total < 6.5e6
+
+
+def test_ambiguous_city_names_are_refused_and_a_country_code_picks():
+    """Issue 16: a name shared by places of similar size is refused with the places listed
+    (GeoNames: San Jose, US 1.0 M and Costa Rica 0.34 M); "Name (CC)" picks within a country;
+    a name whose next namesake is far smaller resolves to the big one (Vancouver, Canada 0.66 M
+    vs Washington State 0.20 M), and describe_city says which place was taken."""
+    from boostphase.errors import InputError
+    from boostphase.geography import describe_city, find_city
+
+    with pytest.raises(InputError, match=r"San Jose \(US\).*San Jos. \(CR\)"):
+        find_city("San Jose")
+    assert find_city("San Jose (CR)").country_code == "CR"
+    assert find_city("san jose (us)").country_code == "US"
+    assert find_city("Vancouver").country_code == "CA"
+    with pytest.raises(InputError, match="no place of that name in country XX"):
+        find_city("Paris (XX)")
+    atlantis = describe_city(find_city("Atlantis"))
+    assert atlantis.startswith("Atlantis (ZA, population ")
+
+
+def test_the_cli_says_which_place_a_name_was_taken_as(tmp_path):
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "boostphase.cli", "flyout", "--missile", "no-dong", "--launch",
+                        "39,125.7", "--target", "Atlantis", "--json"], capture_output=True, text=True, timeout=300)
+    assert "taken as Atlantis (ZA, population" in p.stderr

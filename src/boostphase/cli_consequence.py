@@ -38,8 +38,10 @@ def _progress(total: int, what: str):
 
 
 def _check_out(field: str, path: Path | None) -> None:
-    if path is not None and path.exists() and path.is_dir():
-        raise InputError(field, str(path), "a file path (not a folder)")
+    """Refuse an output path that cannot be written, before any work (scenario.files)."""
+    from .scenario.files import check_output
+
+    check_output(field, path)
 
 
 def register(app: typer.Typer) -> None:

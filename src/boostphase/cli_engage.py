@@ -303,8 +303,12 @@ def register(app) -> None:
                    geojson: Path = typer.Option(None, "--geojson", help="GeoJSON contours to write"),
                    as_json: bool = typer.Option(False, "--json", help="print JSON")):
         """Engagement map: share of threats interceptable in boost phase per orbit centre."""
+        from .scenario.files import check_output
+
         if out.suffix.lower() != ".png":
             raise InputError("--out", str(out), "a .png path")
+        check_output("--out", out)
+        check_output("--geojson", geojson)
         sc = _scenario(scenario)
         emap = sc.engagement_map()
         plot_engagement_map(emap, out, sc.title, sc.platforms)

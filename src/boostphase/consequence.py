@@ -64,7 +64,6 @@ Public, policy-level kinematics only (the level of the APS boost-phase study).
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -497,10 +496,9 @@ class EngagementSpec(_Model):
             path = str(examples_dir() / DEFAULT_ENGAGEMENT)
         if path is not None:
             p = _find_engage_file(path)
-            try:
-                base = tomllib.loads(p.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-                raise InputError("engagement.scenario", path, "a valid TOML engagement scenario", str(e)) from None
+            from .scenario.files import load_toml
+
+            base = load_toml("engagement.scenario", p)
             name = str(p)
         data = {k: base[k] for k in (*_ENGAGE_KEYS, "title") if k in base}
         for k in _ENGAGE_KEYS:
@@ -630,15 +628,10 @@ def parse_scenario(data: dict) -> Scenario:
 
 def load_scenario(path) -> Scenario:
     """Read a scenario TOML file (see ``examples/c5_*.toml``)."""
+    from .scenario.files import load_toml
+
     p = Path(path)
-    if not p.is_file():
-        raise InputError("scenario", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise InputError("scenario", str(path), "valid TOML", str(e)) from None
-    except UnicodeDecodeError:
-        raise InputError("scenario", str(path), "a UTF-8 text file") from None
+    data = load_toml("scenario", p)
     eng = data.get("engagement")
     if isinstance(eng, dict) and isinstance(eng.get("scenario"), str):
         # an engagement scenario named relative to this file

@@ -53,10 +53,8 @@ from __future__ import annotations
 
 import functools
 import math
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
@@ -1774,18 +1772,16 @@ def parse_scenario(data: dict, where: str = "scenario") -> Scenario:
 
 def load_scenario(path) -> Scenario:
     """Read and validate a scenario TOML file."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("scenario", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise InputError("scenario", str(path), f"valid TOML ({e})") from None
-    _resolve_vehicle_files(data, p.parent)
-    return parse_scenario(data, p.name)
+    from pathlib import Path
+
+    from .scenario.files import load_toml
+
+    data = load_toml("scenario", path)
+    _resolve_vehicle_files(data, Path(path).parent)
+    return parse_scenario(data, Path(path).name)
 
 
-def _resolve_vehicle_files(data: dict, base_dir: Path) -> None:
+def _resolve_vehicle_files(data: dict, base_dir) -> None:
     """Vehicle files named relative to the scenario file become absolute paths (in place)."""
     from .vehicles import resolve_vehicle_ref
 

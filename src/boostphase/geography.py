@@ -53,6 +53,7 @@ __all__ = [
     "territory",
     "nearest_city",
     "cities_within",
+    "describe_city",
     "find_city",
     "distance_to_territory_km",
     "country_names",
@@ -523,26 +524,54 @@ def cities_within(lat_deg: float, lon_deg: float,
             for i in rows[order]]
 
 
+# Two places of one name are ambiguous when the second has at least this share of the first's
+# population: "San Jose" (US 1.0 M, Costa Rica 0.34 M) is refused, "Vancouver" (Canada 0.66 M,
+# Washington 0.20 M) and "Paris" resolve. A country code in brackets picks: "San Jose (CR)".
+AMBIGUOUS_POPULATION_SHARE = 1.0 / 3.0
+_QUALIFIED = re.compile(r"^(?P<name>.*?)\s*\((?P<cc>[A-Za-z]{2})\)\s*$")
+
+
+def describe_city(c: City) -> str:
+    """'Atlantis (ZA, population 82,736, -33.57, 18.49)': which place a name was taken as."""
+    return f"{c.name} ({c.country_code}, population {c.population:,}, {c.lat_deg:.2f}, {c.lon_deg:.2f})"
+
+
 def find_city(name: str) -> City:
     """Look a city up by name (case-, accent- and punctuation-insensitive).
 
-    Matches GeoNames' name or ASCII name; of several matches the most populous wins. A few
-    common English names are aliases ("Washington", "Washington DC" -> Washington, D.C.;
-    "New York" -> New York City). Unknown names raise :class:`~boostphase.errors.InputError`
-    with close matches as a hint.
+    Matches GeoNames' name or ASCII name. Of several places of that name the most populous is
+    taken only when the next has less than a third of its population; otherwise the name is
+    ambiguous and refused, listing the places; ``"Name (CC)"`` with a two-letter country code
+    picks the most populous of that country. A few common English names are aliases
+    ("Washington", "Washington DC" -> Washington, D.C.; "New York" -> New York City). Unknown
+    names raise :class:`~boostphase.errors.InputError` with close matches as a hint. Callers
+    should tell the user which place was taken (:func:`describe_city`).
     """
     if not isinstance(name, str) or not name.strip():
         raise InputError("city", name, _CITY_ALLOWED)
     c = _cities()
-    key = _key(name)
+    m = _QUALIFIED.match(name)
+    country = m.group("cc").upper() if m else None
+    key = _key(m.group("name") if m else name)
     gid = _CITY_ALIASES.get(key)
-    if gid is not None:
+    if gid is not None and country is None:
         rows = np.flatnonzero(c.geonameid == gid)
         if rows.size:
             return c.city(int(rows[0]))
     idx = c.index()
     rows = idx.get(key)
+    if rows and country is not None:
+        rows = [i for i in rows if c.country[i] == country]
+        if not rows:
+            raise InputError("city", name, _CITY_ALLOWED, f"no place of that name in country {country}")
     if rows:
+        if country is None and len(rows) > 1 and (
+                c.population[rows[1]] >= AMBIGUOUS_POPULATION_SHARE * c.population[rows[0]]):
+            options = ", ".join(f"{c.name[i]} ({c.country[i]}) population {int(c.population[i]):,}"
+                                for i in rows[:4])
+            raise InputError("city", name, "an unambiguous city name",
+                             f"several places of that name: {options}; add a country code, e.g. "
+                             f"'{c.name[rows[0]]} ({c.country[rows[0]]})'")
         return c.city(rows[0])
     close = difflib.get_close_matches(key, list(idx), n=3, cutoff=0.6)
     hint = None

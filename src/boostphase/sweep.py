@@ -57,7 +57,6 @@ import os
 import shutil
 import sys
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -392,21 +391,16 @@ def _jsonable(v):
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a SWEEP.toml; bad values raise InputError naming the field."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("SWEEP.toml", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError("SWEEP.toml", str(path), f"valid TOML ({e})") from None
+    from .scenario.files import load_toml
     from .vehicles import resolve_vehicle_ref
 
+    data = load_toml("SWEEP.toml", path)
     for section in ("fixed", "grid"):  # vehicle files named relative to the sweep file
         tab = data.get(section)
         if isinstance(tab, dict) and "missile" in tab:
             m = tab["missile"]
-            tab["missile"] = ([resolve_vehicle_ref(x, p.parent) for x in m] if isinstance(m, list)
-                              else resolve_vehicle_ref(m, p.parent))
+            tab["missile"] = ([resolve_vehicle_ref(x, Path(path).parent) for x in m] if isinstance(m, list)
+                              else resolve_vehicle_ref(m, Path(path).parent))
     return parse_spec(data)
 
 

@@ -436,13 +436,13 @@ def jsonable(o):
 
 
 def _parse_latlon(field: str, text: str) -> tuple[float, float]:
-    from ..cli import parse_latlon  # the CLI's parser: same checks, same error texts
+    from ..scenario.fields import parse_latlon  # the CLI's parser: same checks, same error texts
 
     return parse_latlon(field, text)
 
 
 def _parse_place(field: str, text: str) -> tuple[float, float]:
-    from ..cli import parse_place
+    from ..scenario.fields import parse_place
 
     return parse_place(field, text)
 
