@@ -95,3 +95,15 @@ def test_page_has_the_vehicle_upload_controls():
         assert f'id="{pre}-vehicle" name="vehicle_toml"' in html
         assert f'data-vehicle-into="{pre}-vehicle"' in html
     assert "textarea[name]" in js and "data-vehicle-into" in js
+
+
+def test_pasted_vehicle_in_footprint(client):
+    """The footprint of a pasted copy of the catalog's No-dong equals the catalog one's (same
+    seed, same intercept time): the pasted file is the vehicle flown."""
+    base = {"launch": "39.0,125.7", "target": "Busan", "intercept_time_s": 40, "n_fragments": 50, "seed": 3}
+    by_name = client.post("/api/footprint", json={**base, "missile": "no-dong"})
+    pasted = client.post("/api/footprint", json={**base, "vehicle_toml": NODONG})
+    assert by_name.status_code == 200 and pasted.status_code == 200, pasted.text
+    a, b = pasted.json(), by_name.json()
+    for key in ("shares", "payload", "intercept", "sample"):
+        assert a[key] == b[key], key

@@ -280,6 +280,7 @@ class FootprintRequest(_Model):
     example: Literal["chicago", "los_angeles", "washington"] | None = Field(
         None, description="a C5 example scenario (examples/c5_*.toml); the threat fields are then ignored")
     missile: ShortText | None = Field(None, description="catalog name (see /api/catalog)")
+    vehicle_toml: VehicleText | None = None
     launch: ShortText | None = Field(None, description="LAT,LON of the launch point (deg)")
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
     payload_kg: Q("kg", 1, 1e5, "payload mass (default: the catalog's)") | None = None
@@ -1046,11 +1047,11 @@ def footprint_scenario(req: FootprintRequest):
             raise InputError("example", req.example, "an example scenario of a source checkout (examples/)")
         data = tomllib.loads(path.read_text())
     else:
-        if req.missile is None or req.launch is None or req.target is None:
+        if (req.missile is None and req.vehicle_toml is None) or req.launch is None or req.target is None:
             raise InputError("missile" if req.missile is None else "launch" if req.launch is None else "target",
                              None, "missile, launch and target, or an example scenario")
-        request_vehicle(req.missile, None)  # a catalog name: no server file is read
-        threat: dict[str, Any] = {"missile": req.missile, "launch": list(_parse_latlon("launch", req.launch)),
+        m = request_vehicle(req.missile, req.vehicle_toml)  # a catalog name: no server file is read
+        threat: dict[str, Any] = {"missile": m.name, "launch": list(_parse_latlon("launch", req.launch)),
                                   "target": list(_parse_place("target", req.target)), "profile": "target",
                                   "payload_beta": "vacuum" if req.beta_kg_m2 is None else req.beta_kg_m2}
         if req.payload_kg is not None:
@@ -1083,6 +1084,8 @@ def run_footprint(req: FootprintRequest, *, progress: Callable[[int], None] | No
     kw: dict[str, Any] = {}
     if chunk_size is not None:
         kw["chunk_size"] = chunk_size
+    if req.vehicle_toml is not None and req.example is None:  # the pasted vehicle, not a catalog name
+        kw["missile"] = request_vehicle(None, req.vehicle_toml)
     return footprint(sc, progress=progress, **kw), sc.title
 
 

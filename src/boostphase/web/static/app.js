@@ -274,7 +274,7 @@
     if (panel === "footprint" && !body.example) {
       // a custom footprint: the threat of the shortfall form, at the intercept time given here
       const sf = collectForm("shortfall");
-      for (const k of ["missile", "launch", "target", "payload_kg", "beta_kg_m2"]) if (sf[k] !== undefined) body[k] = sf[k];
+      for (const k of ["missile", "vehicle_toml", "launch", "target", "payload_kg", "beta_kg_m2"]) if (sf[k] !== undefined) body[k] = sf[k];
     }
     if (panel === "engagemap") return { ...collectForm("engage"), ...body }; // the threat, UAV and interceptor above
     return body;
