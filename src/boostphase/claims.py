@@ -36,9 +36,8 @@ burnout and impact speeds and its surface-equivalent speed); with the range alon
 at least the band's lower end and below escape speed (faster flights fly lofted or depressed
 arcs, which are reported). A flight time must match the arc's (with or without drag) within
 ``±tolerance``, plus up to :data:`BOOST_ALLOWANCE_S` for the boost. An apogee that no drag arc
-can reach at the range makes the claim inconsistent too. ``verdict`` says which way a claim
-fails (too fast for a ballistic arc, too slow for any, or inconsistent times) with a plain
-``verdict_sentence``: see :mod:`boostphase.claim_verdict`.
+can reach at the range makes the claim inconsistent too. ``verdict`` and ``verdict_sentence``
+say which way a claim fails: see :mod:`boostphase.claim_verdict`.
 
 Mach numbers. ``mach_convention="sea-level"`` divides by the US76 sea-level speed of sound
 (340.29 m/s), which is how South Korea's Joint Chiefs of Staff *appear* to quote Mach
@@ -692,9 +691,8 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
             fails.append(("inconsistent_times:time", reasons[-1]))
 
     ballistic = not fails
-    reasons.append(
-        ("The figures fit a ballistic flight" if ballistic else "No ballistic flight matches all the figures")
-        + f" (each within ±{tol:.0%}).")
+    reasons.append(("The figures fit a ballistic flight" if ballistic else "No ballistic flight matches all the figures")
+                   + f" (each within ±{tol:.0%}).")
 
     # --- boost-glide ------------------------------------------------------------------------
     glide = None
@@ -711,8 +709,8 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
                              c["peak_mach"], tol, reasons)
     verdict, failing = pick_verdict(fails)
     glide_words, beyond = (None, None) if v_claim is None else glide_clause(v_claim, min_ld)
-    sentence = verdict_sentence(verdict, failing, glide=glide_words,
-                                fit_sentence=f"The figures fit a ballistic flight (each within ±{tol:.0%}).")
+    fit = f"The figures fit a ballistic flight (each within ±{tol:.0%})."
+    sentence = verdict_sentence(verdict, failing, glide=glide_words, fit_sentence=fit)
 
     return {
         "claim": {"range_km": c["range_km"], "apogee_km": c["apogee_km"], "flight_time_s": t_claim,
