@@ -787,9 +787,9 @@ def cities_at_risk(frag_lat, frag_lon, radius_km: float, pieces: int | None = No
     reported by kind, with the summed weight of those within the radius."""
     from scipy.spatial import cKDTree
 
-    from .geography import _cities
+    from .geography import city_table
 
-    cat = _cities()
+    cat = city_table()
     radius_km = float(radius_km)
     n = len(frag_lat)
     scale = (pieces if pieces else n) / max(n, 1)
@@ -889,11 +889,13 @@ class Footprint:
         counter-clockwise."""
         import contourpy
 
+        from .geography import unwrap_longitude
+
         ok = self.impacted
         if ok.sum() < 10:
             return []
         lat = self.lat[ok]
-        lon = _unwrap_about(self.lon[ok])
+        lon = unwrap_longitude(self.lon[ok])
         x0, x1 = lon.min(), lon.max()
         y0, y1 = lat.min(), lat.max()
         px, py = max(1e-3, 0.02 * (x1 - x0)), max(1e-3, 0.02 * (y1 - y0))
@@ -1031,14 +1033,6 @@ def split_antimeridian(ring) -> list[list[list[tuple[float, float]]]]:
     return out
 
 
-def _unwrap_about(lon, centre: float | None = None):
-    lon = np.asarray(lon, float)
-    if centre is None:
-        ang = np.radians(lon)
-        centre = math.degrees(math.atan2(np.mean(np.sin(ang)), np.mean(np.cos(ang)))) if lon.size else 0.0
-    return centre + (lon - centre + 180.0) % 360.0 - 180.0
-
-
 def _window_mode(sc: Scenario) -> str:
     """Where the intercept time(s) come from: ``time``, ``scenario`` (a window given in numbers),
     ``engagement`` (the earliest intercept of the laydown) or ``assumed`` (the default window)."""
@@ -1128,7 +1122,7 @@ def engagement_window(sc: Scenario, threat, t_end_s: float | None = None) -> dic
     }
 
 
-def _window_note(mode: str, a: float, b: float, eng: dict | None) -> str:
+def window_note(mode: str, a: float, b: float, eng: dict | None) -> str:
     if mode == "time":
         return f"a fixed intercept time given in the scenario ({a:g} s after launch)"
     if mode == "scenario":
@@ -1271,7 +1265,7 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
                      "ground_point_last": {"lat": float(glat[-1]), "lon": float(_wrap(glon[-1]))},
                      "window_source": ("engagement" if eng and eng["earliest"] else
                                        "assumed" if mode in (ENGAGEMENT, "assumed") else mode),
-                     "window_note": _window_note(mode, a, b, eng)}
+                     "window_note": window_note(mode, a, b, eng)}
         if eng is not None:
             intercept["engagement"] = eng
         if inc_payload:

@@ -763,6 +763,20 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
     if workers is not None and (isinstance(workers, bool) or not 0 <= workers <= 4096):
         raise InputError("--workers", workers, "0 (serial) to 4096")
     out = Path(out)
+    created = not out.exists()
+    try:
+        return _run_sweep_in(spec, out, t0, workers, scheduler, client, retries, fresh, progress, on_chunk)
+    except BaseException:
+        # a sweep that failed before it saved any chunk (an unreachable scheduler, a bad value
+        # found by a worker, Ctrl-C) leaves no folder behind that it made itself
+        if created and not any((out / "chunks").glob("*.npz")):
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _run_sweep_in(spec: SweepSpec, out: Path, t0: float, workers, scheduler, client, retries: int, fresh: bool,
+                  progress, on_chunk) -> SweepResult:
+    """The body of :func:`run_sweep`, once the spec and the worker count are checked."""
     _prepare_out(spec, out, fresh)
     fp = spec.fingerprint()
     names = _output_names(spec)
