@@ -313,21 +313,27 @@ def _progress(total: int, what: str):
 
 @app.command()
 def flyout(
-    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`)"),
+    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`) or path to a vehicle TOML file (`boostphase catalog --template`)"),
     launch: str = typer.Option(..., help="LAT,LON of the launch point (deg)"),
     azimuth: float = typer.Option(None, help="launch azimuth, clockwise from north (deg)"),
     target: str = typer.Option(None, help="LAT,LON or a city name"),
     profile: str = typer.Option("min-energy", help="min-energy | lofted | depressed | target"),
     apogee_km: float = typer.Option(None, help="apogee for lofted/depressed (km)"),
+    kick_deg: float = typer.Option(None, "--kick-deg", help="fly this fixed pitch-over kick (deg from vertical, "
+                                   "0-89) with no search; instead of --profile"),
+    pitch_hold_rate: float = typer.Option(None, "--pitch-hold-rate", help="with --kick-deg: Forden's steering, "
+                                          "pitch over at this rate (deg/s) to the kick, then hold that angle"),
     earth: str = typer.Option("wgs84", help="wgs84 or sphere"),
     no_rotation: bool = typer.Option(False, "--no-rotation", help="ignore the Earth's rotation"),
     csv_out: Path = typer.Option(None, "--csv", help="write the time series as CSV"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the track as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Fly a catalog missile: range, apogee, flight time, burnout state and impact point."""
+    """Fly a missile (catalog name or vehicle file): range, apogee, flight time, burnout state and
+    impact point. ``--kick-deg`` flies one fixed steering, as Forden's and Thrusty's users set it."""
     from .earth import earth_model
-    from .flight import fly
+    from .errors import check_range
+    from .flight import Steering, fly
     from .scenario.files import check_output
     from .vehicles import load
 
@@ -340,9 +346,24 @@ def flyout(
         raise InputError("--azimuth/--target", None, "one of them")
     if profile == "min-energy" and tgt is not None and azimuth is None:
         pass  # fly the min-energy profile on the azimuth toward the target
-    traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
-               apogee_m=None if apogee_km is None else apogee_km * 1e3,
-               earth=earth_model(earth, rotation=not no_rotation))
+    steering = None
+    if kick_deg is not None:
+        check_range("--kick-deg", kick_deg, 0.0, 89.0, "deg")
+        if profile != "min-energy" or apogee_km is not None:
+            raise InputError("--kick-deg", kick_deg, "a fixed kick without --profile/--apogee-km (they search the kick)")
+        if pitch_hold_rate is not None:
+            check_range("--pitch-hold-rate", pitch_hold_rate, 0.01, 20.0, "deg/s")
+            steering = Steering(kick_deg=kick_deg, law="pitch-hold", pitch_rate_deg_s=pitch_hold_rate)
+    elif pitch_hold_rate is not None:
+        raise InputError("--pitch-hold-rate", pitch_hold_rate, "used together with --kick-deg")
+    earth_m = earth_model(earth, rotation=not no_rotation)
+    if kick_deg is not None:
+        az = azimuth if azimuth is not None else float(earth_m.distance_azimuth(lat, lon, *tgt)[1])
+        traj = fly(m, lat, lon, azimuth_deg=az, kick_deg=kick_deg, steering=steering, earth=earth_m)
+        traj.profile = "fixed-kick"
+    else:
+        traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
+                   apogee_m=None if apogee_km is None else apogee_km * 1e3, earth=earth_m)
     if csv_out:
         traj.to_csv(csv_out)
     if geojson_out:
@@ -360,7 +381,8 @@ def reconstruct(
     launch: str = typer.Option(None, help="LAT,LON of the launch site: adds the reach contour and cities"),
     test_azimuth: float = typer.Option(90.0, help="azimuth the test was flown on (deg)"),
     cities: str = typer.Option(None, help='comma-separated city names, e.g. "Los Angeles,Chicago"'),
-    missile: str = typer.Option(None, help="catalog model to fit (default hwasong-14)"),
+    missile: str = typer.Option(None, help="model to fit: catalog name or path to a vehicle TOML file "
+                                "(default hwasong-14)"),
     no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time +-20 % refits"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the reach contour as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
@@ -420,15 +442,24 @@ def check(
     if as_json:
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
-    typer.echo(f"ballistic_consistent: {res['ballistic_consistent']}")
+    typer.echo(f"verdict: {res['verdict']}  (ballistic_consistent: {res['ballistic_consistent']})")
+    typer.echo(res["verdict_sentence"])
     for r in res["reasons"]:
         typer.echo(f"- {r}")
 
 
 @app.command()
-def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON")):
-    """The vehicles in the catalog, with their key figures and sources."""
+def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
+            template: bool = typer.Option(False, "--template", help="print a commented vehicle file to start "
+                                          "from (format: docs/vehicle-file.md)")):
+    """The vehicles in the catalog, with their key figures and sources; or a vehicle-file template."""
     from .vehicles import catalog as _catalog
+
+    if template:
+        from .vehicles import template_text
+
+        typer.echo(template_text(), nl=False)
+        return
 
     items = []
     for m in _catalog():

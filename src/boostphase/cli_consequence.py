@@ -53,7 +53,7 @@ def register(app: typer.Typer) -> None:
 # --------------------------------------------------------------------------------------------
 
 def shortfall(
-    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`)"),
+    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`) or path to a vehicle TOML file"),
     launch: str = typer.Option(..., help="LAT,LON of the launch point (deg)"),
     target: str = typer.Option(None, help="LAT,LON or a city name (the threat flies the 'target' profile)"),
     azimuth: float = typer.Option(None, help="launch azimuth (deg) for a min-energy threat, instead of --target"),

@@ -51,7 +51,7 @@ def model_for(vehicle: str) -> tuple[str | None, str]:
 
 
 def overflight_cmd(
-    missile: str = typer.Option(None, help="catalog name (see `boostphase catalog`)"),
+    missile: str = typer.Option(None, help="catalog name (see `boostphase catalog`) or path to a vehicle TOML file"),
     launch: str = typer.Option(None, help="LAT,LON of the launch point (deg)"),
     azimuth: float = typer.Option(None, help="launch azimuth, clockwise from north (deg)"),
     target: str = typer.Option(None, help="LAT,LON or a city name"),

@@ -639,6 +639,11 @@ def load_scenario(path) -> Scenario:
         q = Path(eng["scenario"])
         if not q.is_absolute() and (p.parent / q).is_file():
             data = {**data, "engagement": {**eng, "scenario": str((p.parent / q).resolve())}}
+    th = data.get("threat")
+    if isinstance(th, dict) and "missile" in th:  # a vehicle file named relative to this file
+        from .vehicles import resolve_vehicle_ref
+
+        data = {**data, "threat": {**th, "missile": resolve_vehicle_ref(th["missile"], p.parent)}}
     return parse_scenario(data)
 
 
@@ -1149,14 +1154,16 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
               beta: BetaDist | None = None, include_payload: bool | None = None,
               include_stages: bool | None = None, city_radius_km: float | None = None,
               chunk_size: int = 65_536, workers: int = 0, earth: Earth = WGS84,
-              progress: Callable[[int], None] | None = None) -> Footprint:
+              progress: Callable[[int], None] | None = None, missile=None) -> Footprint:
     """Monte Carlo footprint of the debris of a boost-phase intercept.
 
     ``source``: a :class:`Scenario` (or a path to its TOML file), or an Earth-fixed intercept
     state (6,) in m and m/s (then only fragments are flown). Keyword arguments override the
     scenario's values. ``chunk_size``: fragments per chunk (chunks are independent tasks; the
     result does not depend on it); ``workers`` > 0 runs the chunks on that many local worker
-    processes (dask.distributed), 0 runs them here.
+    processes (dask.distributed), 0 runs them here. ``missile``: a
+    :class:`~boostphase.vehicles.Missile` (e.g. a pasted vehicle file) flown instead of the
+    scenario's ``threat.missile`` (its payload override still applies).
     """
     import time
 
@@ -1199,9 +1206,10 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
 
         th = sc.threat
         try:
-            m = _missile(th.missile, th.payload_kg)
-        except InputError as e:
-            raise InputError("threat.missile", e.value, e.allowed, e.hint) from None
+            m = _missile(th.missile if missile is None else missile, th.payload_kg)
+        except InputError as e:  # a vehicle file's own errors already name the file and its field
+            fld = "threat.missile" if e.field in ("missile", "path") or e.field.startswith("missile.") else e.field
+            raise InputError(fld, e.value, e.allowed, e.hint) from None
         lat0, lon0 = th.launch
         if th.target is None and th.azimuth is None:
             raise InputError("threat.target", None, "a target (LAT,LON or a city) or an azimuth")

@@ -274,7 +274,7 @@
     if (panel === "footprint" && !body.example) {
       // a custom footprint: the threat of the shortfall form, at the intercept time given here
       const sf = collectForm("shortfall");
-      for (const k of ["missile", "launch", "target", "payload_kg", "beta_kg_m2"]) if (sf[k] !== undefined) body[k] = sf[k];
+      for (const k of ["missile", "vehicle_toml", "launch", "target", "payload_kg", "beta_kg_m2"]) if (sf[k] !== undefined) body[k] = sf[k];
     }
     if (panel === "engagemap") return { ...collectForm("engage"), ...body }; // the threat, UAV and interceptor above
     return body;
@@ -282,7 +282,7 @@
   function collectForm(panel) {
     const form = formOf(panel);
     const body = {};
-    for (const inp of $$("input[name], select[name]", form)) {
+    for (const inp of $$("input[name], select[name], textarea[name]", form)) {
       const name = inp.name;
       if (["direction", "click"].includes(name)) continue;
       if (inp.closest("[hidden]")) continue;
@@ -836,6 +836,8 @@
       const ok = res.ballistic_consistent;
       const verdict = el("p", { class: `verdict ${ok ? "yes" : "no"}`, dataset: { key: "ballistic_consistent", value: String(ok) } },
         ok ? "Consistent with a ballistic flight." : "No ballistic flight matches all the figures.");
+      const why = el("p", { class: "verdict-sentence", dataset: { key: "verdict", value: String(res.verdict) } },
+        el("strong", { text: `${String(res.verdict).replaceAll("_", " ")}: ` }), res.verdict_sentence || "");
       const reasons = el("ol", { class: "reasons" }, ...res.reasons.map((r) => el("li", { text: r })));
       const rows = [
         ["Least burnout speed for the range (min-energy arc)", res.min_energy && res.min_energy.burnout_speed_km_s, 3, "km/s", "min_energy.burnout_speed_km_s"],
@@ -846,7 +848,7 @@
         ["Claimed peak Mach", res.claimed_peak_mach, 1, res.mach_convention, "claimed_peak_mach"],
         ["Least glide L/D for the claimed speed", res.min_glide_ld_for_claimed_speed, 2, "", "min_glide_ld_for_claimed_speed"],
       ].filter((r) => r[1] !== null && r[1] !== undefined);
-      box.replaceChildren(verdict, el("h3", { text: "Reasons" }), reasons, table("Figures (spherical Earth)", rows),
+      box.replaceChildren(verdict, why, el("h3", { text: "Reasons" }), reasons, table("Figures (spherical Earth)", rows),
         el("p", { class: "method", text: `Earth: ${res.earth}.` }));
     },
     engage(res, body, box) {
@@ -1200,7 +1202,8 @@
     const forms = formsOf(panel);
     if (forms.length === 1) {
       const res = state.results[panel];
-      if (res) for (const [k, v] of Object.entries(res.request)) params.set(k, String(v));
+      // a pasted vehicle file is not put in links (too long for a URL)
+      if (res) for (const [k, v] of Object.entries(res.request)) if (k !== "vehicle_toml") params.set(k, String(v));
     } else if (forms.length > 1) {
       const ran = [];
       for (const f of forms) {
@@ -1209,7 +1212,7 @@
         if (res) ran.push(f);
         const names = new Set($$("input[name], select[name]", formOf(f)).map((i) => i.name));
         const src = res ? Object.fromEntries(Object.entries(res.request).filter(([k]) => names.has(k))) : own;
-        for (const [k, v] of Object.entries(src)) params.set(`${f}.${k}`, String(v));
+        for (const [k, v] of Object.entries(src)) if (k !== "vehicle_toml") params.set(`${f}.${k}`, String(v));
       }
       if (ran.length) params.set("run", ran.join(","));
     } else if (panel === "sweep") {
@@ -1370,6 +1373,18 @@
     $("#saved-runs-refresh").addEventListener("click", loadRuns);
     $("#flight-profile").addEventListener("change", updateProfile);
     $("#flight-missile").addEventListener("change", showMissileSources);
+    // vehicle files of the user's own: an upload fills the paste box (the server checks the text)
+    for (const up of $$("input[data-vehicle-into]")) {
+      up.addEventListener("change", async () => {
+        const f = up.files && up.files[0];
+        if (!f) return;
+        if (f.size > 65536) { status(`${f.name}: a vehicle file of at most 65,536 bytes, please.`, "error"); return; }
+        const box = $(`#${up.dataset.vehicleInto}`);
+        box.value = await f.text();
+        box.closest("details").open = true;
+        status(`${f.name} loaded: it is used instead of the catalog missile (clear the box to go back).`);
+      });
+    }
     $("#share-button").addEventListener("click", async () => {
       writeHash();
       const inp = $("#share-url");
