@@ -444,3 +444,26 @@ def test_plot_timeline_writes_png(tmp_path, tests):
 
     img = mpimg.imread(out)
     assert img.shape[:2] == (660, 1200)  # 10 x 5.5 in at 120 dpi
+
+
+def test_timeline_keeps_global_and_unreconstructed_tests(tmp_path, tests):
+    """A global test (arrow at the top edge, with its lower bound) and an unreconstructed one (x
+    at the bottom, with its reason) are kept in the rows and drawn; a global row without a
+    finite lower bound is refused."""
+    nan = float("nan")
+
+    def rec(t):
+        if t.vehicle.startswith("Hwasong-16"):
+            return ReachRow(t.date, t.vehicle, nan, nan, nan, "skipped", "glide vehicle")
+        if t.date.year >= 2022:
+            return ReachRow(t.date, t.vehicle, nan, 14_000.0, nan, "global", "reaches any point")
+        return _stub(t)
+
+    rows = implied_reach_timeline(tests, rec)
+    statuses = {r.status for r in rows}
+    assert statuses == {"reconstructed", "global", "skipped"}
+    assert all(r.date.year < 2022 or r.status != "reconstructed" for r in rows)
+    out = plot_timeline(rows, tmp_path / "t.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(InputError, match="lower bound"):
+        implied_reach_timeline(tests, lambda t: ReachRow(t.date, t.vehicle, nan, nan, nan, "global"))
