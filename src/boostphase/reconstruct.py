@@ -243,8 +243,8 @@ def model_for(vehicle: str) -> tuple[str | None, str]:
         return None, f"no catalog model for the vehicle {vehicle!r}"
     num, suffix = int(m.group(1)), m.group(2)
     if "failed" in vehicle.lower():
-        return None, (f"{vehicle}: a failed flight (thrust lost after staging, data/nk_tests.toml); "
-                      "its apogee and range are not those of a powered flight, so no reach is implied")
+        return None, ("a failed flight (data/nk_tests.toml): its apogee and range are not those "
+                      "of a powered flight to burnout, so no reach is implied")
     if suffix:
         return None, (f"no catalog model for {vehicle} (a variant; the Hwasong-16B is reported "
                       "as an IRBM with a hypersonic glide vehicle, which a ballistic fit does "
