@@ -25,11 +25,31 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
 _STATE = {"save": False, "started": None}
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"boostphase {__version__}")
+        raise typer.Exit()
+
+
+# Commands whose result ``--save`` stores (and ``runs rerun`` reproduces); ``sweep`` has its own.
+SAVE_COMMANDS = ("coast", "flyout", "reconstruct")
+
+
 @app.callback()
-def _root(save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run store")):
+def _root(ctx: typer.Context,
+          save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run "
+                                    "store; for " + ", ".join(SAVE_COMMANDS) + " (sweep: its own --save)"),
+          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")):
     """Physics-based checks of public claims about ballistic missiles and boost-phase defence."""
     import time
 
+    if save and ctx.invoked_subcommand not in SAVE_COMMANDS:
+        # refused up front: a flag that silently stored nothing would lose the user's run
+        raise InputError("--save", ctx.invoked_subcommand, "used with " + ", ".join(SAVE_COMMANDS)
+                         + " (sweep takes its own --save)")
     _STATE["save"] = save
     _STATE["started"] = time.perf_counter()
 
@@ -46,9 +66,27 @@ def _maybe_save(data: dict) -> None:
     typer.echo(f"saved as run {run_id} (boostphase runs show {run_id})", err=True)
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str, err: InputError | None = None) -> None:
+    """One line on stderr and exit code 2; with ``--json`` also ``{"error": {...}}`` on stdout,
+    so a script reading the JSON sees the failure and its field."""
     typer.echo(f"error: {msg}", err=True)
+    if "--json" in sys.argv[1:]:
+        body = {"message": msg}
+        if err is not None:
+            body.update(field=err.field, value=_jsonable_value(err.value), allowed=err.allowed)
+            if err.hint:
+                body["hint"] = err.hint
+        typer.echo(json.dumps({"error": body}, allow_nan=False))
     sys.exit(2)
+
+
+def _jsonable_value(v):
+    """A rejected value as JSON can carry it (NaN and infinities as their text)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
 
 
 def _emit(data: dict, as_json: bool, title: str = "") -> None:
@@ -86,32 +124,20 @@ def _flatten(d: dict, prefix: str = ""):
 
 
 def parse_latlon(field: str, text: str) -> tuple[float, float]:
-    """'LAT,LON' in degrees -> floats, with range checks."""
-    from .errors import check_range
+    """'LAT,LON' in degrees -> floats, with range checks (scenario.fields)."""
+    from .scenario.fields import parse_latlon as _parse
 
-    parts = [p.strip() for p in str(text).split(",")]
-    if len(parts) != 2:
-        raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7")
-    try:
-        lat, lon = float(parts[0]), float(parts[1])
-    except ValueError:
-        raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7") from None
-    check_range(f"{field} latitude", lat, -90, 90, "deg")
-    check_range(f"{field} longitude", lon, -180, 360, "deg")
-    return lat, lon
+    return _parse(field, text)
 
 
 def parse_place(field: str, text: str) -> tuple[float, float]:
-    """'LAT,LON' or a city name from the offline gazetteer."""
-    try:
-        return parse_latlon(field, text)
-    except InputError:
-        if any(c.isalpha() for c in text):
-            from .geography import find_city
+    """'LAT,LON' or a city name; says on stderr which city a name was taken as."""
+    from .scenario.fields import resolve_place
 
-            c = find_city(text)
-            return c.lat_deg, c.lon_deg
-        raise
+    p = resolve_place(field, text)
+    if p.taken_as:  # "Atlantis" is a town in South Africa: the user must see which place it was
+        typer.echo(f"note: {field} {text!r} taken as {p.taken_as}", err=True)
+    return p.lat_deg, p.lon_deg
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,11 +159,13 @@ def coast(
 ):
     """Coast a free ballistic body from a given state to impact (altitude 0)."""
     from .earth import earth_model
+    from .scenario.files import check_output
 
     em = earth_model(earth, rotation=not no_rotation)
     if batch is not None:
         if out is None:
             raise InputError("--out", None, "an output CSV path with --batch")
+        check_output("--out", out)
         _coast_batch(batch, out, em)
         return
     missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--alt-km", alt_km), ("--speed-km-s", speed_km_s),
@@ -161,12 +189,15 @@ _BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "
 
 
 def _coast_batch(inp: Path, out: Path, em) -> None:
+    import io
+
     import numpy as np
 
-    if not inp.is_file():
-        raise InputError("--batch", str(inp), "an existing CSV file")
+    from .scenario.files import read_text
+
+    text = read_text("--batch", inp, "a UTF-8 CSV file")
     rows, bad = [], []
-    with inp.open(newline="") as fh:
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         cols = [c.strip() for c in (reader.fieldnames or [])]
         missing = [c for c in _BATCH_COLS[:-1] if c not in cols]
@@ -256,8 +287,11 @@ def flyout(
     """Fly a catalog missile: range, apogee, flight time, burnout state and impact point."""
     from .earth import earth_model
     from .flight import fly
+    from .scenario.files import check_output
     from .vehicles import load
 
+    check_output("--csv", csv_out)
+    check_output("--geojson", geojson_out)
     m = load(missile)
     lat, lon = parse_latlon("--launch", launch)
     tgt = parse_place("--target", target) if target else None
@@ -290,14 +324,16 @@ def reconstruct(
 ):
     """Reconstruct a lofted test: fitted vehicle, standard-trajectory range, reach by azimuth."""
     from .reconstruct import reconstruct as _reconstruct
+    from .scenario.files import check_output
 
+    check_output("--geojson", geojson_out)
     site = parse_latlon("--launch", launch) if launch else None
     names = [c for c in (cities or "").split(",") if c.strip()]
     if names:
-        from .geography import find_city
+        from .geography import describe_city, find_city
 
-        for n in names:  # fail fast on unknown names, before the long computation
-            find_city(n.strip())
+        for n in names:  # fail fast on unknown or ambiguous names, before the long computation
+            typer.echo(f"note: --cities {n.strip()!r} taken as {describe_city(find_city(n.strip()))}", err=True)
         if site is None:
             raise InputError("--cities", cities, "used together with --launch LAT,LON")
     res = _reconstruct(apogee_km, range_km, flight_time_s, launch=site, test_azimuth_deg=test_azimuth,
@@ -305,6 +341,7 @@ def reconstruct(
     if geojson_out and "reach_geojson" in res:
         geojson_out.write_text(json.dumps(res["reach_geojson"]))
     if as_json:
+        _maybe_save(res)
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
     brief = {k: res[k] for k in ("missile_model", "max_range_km", "burnout_speed_km_s", "fit", "residuals")}
@@ -408,7 +445,7 @@ def main() -> None:
         if isinstance(rv, int) and rv != 0:
             sys.exit(rv)
     except InputError as e:
-        _fail(str(e))
+        _fail(str(e), e)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:
@@ -419,6 +456,13 @@ def main() -> None:
         if hasattr(e, "show") and hasattr(e, "exit_code"):
             e.show()
             sys.exit(2)
+        # Last line of defence: a file the user named that could not be read or written (every
+        # reader goes through scenario.files, which names the field; this catches the rest).
+        if isinstance(e, (OSError, UnicodeDecodeError, RecursionError)):
+            what = getattr(e, "filename", None) or type(e).__name__
+            err = InputError("file", str(what), "a readable input file and a writable output path",
+                             getattr(e, "strerror", None) or str(e)[:200])
+            _fail(str(err), err)
         raise
 
 

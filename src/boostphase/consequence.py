@@ -64,7 +64,6 @@ Public, policy-level kinematics only (the level of the APS boost-phase study).
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -497,10 +496,9 @@ class EngagementSpec(_Model):
             path = str(examples_dir() / DEFAULT_ENGAGEMENT)
         if path is not None:
             p = _find_engage_file(path)
-            try:
-                base = tomllib.loads(p.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-                raise InputError("engagement.scenario", path, "a valid TOML engagement scenario", str(e)) from None
+            from .scenario.files import load_toml
+
+            base = load_toml("engagement.scenario", p)
             name = str(p)
         data = {k: base[k] for k in (*_ENGAGE_KEYS, "title") if k in base}
         for k in _ENGAGE_KEYS:
@@ -630,15 +628,10 @@ def parse_scenario(data: dict) -> Scenario:
 
 def load_scenario(path) -> Scenario:
     """Read a scenario TOML file (see ``examples/c5_*.toml``)."""
+    from .scenario.files import load_toml
+
     p = Path(path)
-    if not p.is_file():
-        raise InputError("scenario", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise InputError("scenario", str(path), "valid TOML", str(e)) from None
-    except UnicodeDecodeError:
-        raise InputError("scenario", str(path), "a UTF-8 text file") from None
+    data = load_toml("scenario", p)
     eng = data.get("engagement")
     if isinstance(eng, dict) and isinstance(eng.get("scenario"), str):
         # an engagement scenario named relative to this file
@@ -789,9 +782,9 @@ def cities_at_risk(frag_lat, frag_lon, radius_km: float, pieces: int | None = No
     reported by kind, with the summed weight of those within the radius."""
     from scipy.spatial import cKDTree
 
-    from .geography import _cities
+    from .geography import city_table
 
-    cat = _cities()
+    cat = city_table()
     radius_km = float(radius_km)
     n = len(frag_lat)
     scale = (pieces if pieces else n) / max(n, 1)
@@ -891,11 +884,13 @@ class Footprint:
         counter-clockwise."""
         import contourpy
 
+        from .geography import unwrap_longitude
+
         ok = self.impacted
         if ok.sum() < 10:
             return []
         lat = self.lat[ok]
-        lon = _unwrap_about(self.lon[ok])
+        lon = unwrap_longitude(self.lon[ok])
         x0, x1 = lon.min(), lon.max()
         y0, y1 = lat.min(), lat.max()
         px, py = max(1e-3, 0.02 * (x1 - x0)), max(1e-3, 0.02 * (y1 - y0))
@@ -1033,14 +1028,6 @@ def split_antimeridian(ring) -> list[list[list[tuple[float, float]]]]:
     return out
 
 
-def _unwrap_about(lon, centre: float | None = None):
-    lon = np.asarray(lon, float)
-    if centre is None:
-        ang = np.radians(lon)
-        centre = math.degrees(math.atan2(np.mean(np.sin(ang)), np.mean(np.cos(ang)))) if lon.size else 0.0
-    return centre + (lon - centre + 180.0) % 360.0 - 180.0
-
-
 def _window_mode(sc: Scenario) -> str:
     """Where the intercept time(s) come from: ``time``, ``scenario`` (a window given in numbers),
     ``engagement`` (the earliest intercept of the laydown) or ``assumed`` (the default window)."""
@@ -1130,7 +1117,7 @@ def engagement_window(sc: Scenario, threat, t_end_s: float | None = None) -> dic
     }
 
 
-def _window_note(mode: str, a: float, b: float, eng: dict | None) -> str:
+def window_note(mode: str, a: float, b: float, eng: dict | None) -> str:
     if mode == "time":
         return f"a fixed intercept time given in the scenario ({a:g} s after launch)"
     if mode == "scenario":
@@ -1270,7 +1257,7 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
                      "ground_point_last": {"lat": float(glat[-1]), "lon": float(_wrap(glon[-1]))},
                      "window_source": ("engagement" if eng and eng["earliest"] else
                                        "assumed" if mode in (ENGAGEMENT, "assumed") else mode),
-                     "window_note": _window_note(mode, a, b, eng)}
+                     "window_note": window_note(mode, a, b, eng)}
         if eng is not None:
             intercept["engagement"] = eng
         if inc_payload:

@@ -57,7 +57,6 @@ import os
 import shutil
 import sys
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -368,14 +367,9 @@ def _jsonable(v):
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a SWEEP.toml; bad values raise InputError naming the field."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("SWEEP.toml", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError("SWEEP.toml", str(path), f"valid TOML ({e})") from None
-    return parse_spec(data)
+    from .scenario.files import load_toml
+
+    return parse_spec(load_toml("SWEEP.toml", path))
 
 
 _TOP_KEYS = ("kind", "name", "chunk", "seed", "fixed", "grid", "dispersion")
@@ -735,6 +729,20 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
     if workers is not None and (isinstance(workers, bool) or not 0 <= workers <= 4096):
         raise InputError("--workers", workers, "0 (serial) to 4096")
     out = Path(out)
+    created = not out.exists()
+    try:
+        return _run_sweep_in(spec, out, t0, workers, scheduler, client, retries, fresh, progress, on_chunk)
+    except BaseException:
+        # a sweep that failed before it saved any chunk (an unreachable scheduler, a bad value
+        # found by a worker, Ctrl-C) leaves no folder behind that it made itself
+        if created and not any((out / "chunks").glob("*.npz")):
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _run_sweep_in(spec: SweepSpec, out: Path, t0: float, workers, scheduler, client, retries: int, fresh: bool,
+                  progress, on_chunk) -> SweepResult:
+    """The body of :func:`run_sweep`, once the spec and the worker count are checked."""
     _prepare_out(spec, out, fresh)
     fp = spec.fingerprint()
     names = _output_names(spec)
