@@ -349,7 +349,8 @@ def reconstruct(
     if res.get("global_reach"):
         brief["max_range_km"] = "global (the fitted vehicle reaches orbit or the far side of the Earth)"
     if res.get("max_range_band_km"):
-        brief["max_range_band_km"] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
+        key = "finite_band_members_km" if res.get("global_reach") else "max_range_band_km"
+        brief[key] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
     brief["max_range_lower_km"] = res["max_range_lower_km"]
     _emit(brief, False, "reconstruction")
     typer.echo(f"model: {res['missile_model']} ({res['model_choice']['how']}): {res['model_choice']['why']}")

@@ -495,8 +495,8 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
         result["global_note"] = {
             "why": (("the fitted vehicle's minimum-energy flight does not come down (orbital)"
                      if not std.impacted else
-                     f"the fitted vehicle's minimum-energy flight covers {std.range_m / 1e3:,.0f} km, "
-                     f"past {GLOBAL_RANGE_M / 1e3:,.0f} km") +
+                     f"the fitted vehicle's minimum-energy flight lands {GLOBAL_RANGE_M / 1e3:,.0f} km "
+                     f"or more away (near the antipode)") +
                     ": it can reach any point on that bearing, and a single range would be noise on a "
                     "near-orbital speed. The finite part of the answer: max_range_lower_km (the "
                     "smallest range the fit and its burn-time band support; a global member counts "
