@@ -381,9 +381,9 @@ def reconstruct(
     launch: str = typer.Option(None, help="LAT,LON of the launch site: adds the reach contour and cities"),
     test_azimuth: float = typer.Option(90.0, help="azimuth the test was flown on (deg)"),
     cities: str = typer.Option(None, help='comma-separated city names, e.g. "Los Angeles,Chicago"'),
-    missile: str = typer.Option(None, help="model to fit: catalog name or path to a vehicle TOML file "
-                                "(default hwasong-14)"),
-    no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time +-20 % refits"),
+    missile: str = typer.Option(None, help="model to fit: catalog name or path to a vehicle TOML file (default: the "
+                                "class model that matches the test; the output says which and why)"),
+    no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time x0.8 / x1.2 refits"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the reach contour as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
@@ -410,14 +410,35 @@ def reconstruct(
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
     brief = {k: res[k] for k in ("missile_model", "max_range_km", "burnout_speed_km_s", "fit", "residuals")}
-    if res.get("orbital"):
+    brief["fit"] = {k: v for k, v in res["fit"].items() if not isinstance(v, list)}
+    if res.get("global_reach"):
         brief["max_range_km"] = "global (the fitted vehicle reaches orbit or the far side of the Earth)"
     if res.get("max_range_band_km"):
-        brief["max_range_band_km"] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
+        key = "finite_band_members_km" if res.get("global_reach") else "max_range_band_km"
+        brief[key] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
+    brief["max_range_lower_km"] = res["max_range_lower_km"]
     _emit(brief, False, "reconstruction")
+    typer.echo(f"model: {res['missile_model']} ({res['model_choice']['how']}): {res['model_choice']['why']}")
+    if res.get("global_note"):
+        gn = res["global_note"]
+        typer.echo(f"global: {gn['why']} Burnout {gn['standard_burnout_speed_km_s']:.2f} km/s = "
+                   f"{gn['fraction_of_circular_speed']:.0%} of circular speed.")
+    for v in [{"burn_time_factor": 1.0, "changed": "as fitted", **res["fit"],
+               "max_range_km": res["max_range_km"], "global_reach": res["global_reach"]},
+              *res.get("sensitivity", [])]:
+        if "error" in v:
+            typer.echo(f"burn time x{v['burn_time_factor']:g}: no fit ({v['error']})")
+            continue
+        reach = "global" if v["global_reach"] else f"{v['max_range_km']:,.0f} km"
+        typer.echo(f"burn time x{v['burn_time_factor']:g}: burn {'/'.join(f'{x:.0f}' for x in v['burn_time_s'])} s, "
+                   f"propellant {'/'.join(f'{x / 1e3:.1f}' for x in v['propellant_kg'])} t, thrust "
+                   f"{'/'.join(f'{x:,.0f}' for x in v['thrust_vac_kn'])} kN -> payload {v['payload_kg']:,.0f} kg, "
+                   f"reach {reach} ({v['changed']})")
     for c in res.get("cities", []):
-        typer.echo(f"{c['name']:>20}: {c['distance_km']:8,.0f} km away, reach {c['range_km']:8,.0f} km -> "
-                   f"{'IN' if c['in_reach'] else 'out of'} reach ({c['margin_km']:+,.0f} km)")
+        reach = "  global" if c["global_reach"] else f"{c['range_km']:8,.0f} km"
+        margin = "" if c["global_reach"] else f" ({c['margin_km']:+,.0f} km)"
+        typer.echo(f"{c['name']:>20}: {c['distance_km']:8,.0f} km away, reach {reach} -> "
+                   f"{'IN' if c['in_reach'] else 'out of'} reach{margin}")
 
 
 @app.command()

@@ -213,9 +213,9 @@ class ReconstructRequest(_Model):
     test_azimuth: Q("deg", -360, 360, "azimuth the test was flown on") = 90.0
     cities: Annotated[str, Field(max_length=1000)] | None = Field(
         None, description='comma-separated city names, e.g. "Los Angeles,Chicago" (at most 30)')
-    missile: ShortText | None = Field(None, description="catalog model to fit (default hwasong-14)")
+    missile: ShortText | None = Field(None, description="catalog model to fit (default: the class model that matches the test)")
     vehicle_toml: VehicleText | None = None
-    no_sensitivity: bool = Field(False, description="skip the burn-time +-20 % refits (3x faster)")
+    no_sensitivity: bool = Field(False, description="skip the burn-time x0.8 / x1.2 refits (3x faster)")
 
 
 class CheckRequest(_Model):
