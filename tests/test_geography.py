@@ -57,7 +57,7 @@ def test_point_off_hokkaido_is_sea_not_japan():
 def test_coastal_gap_between_sea_polygon_and_coast_gets_nearest_sea():
     # 38.75N 128.2E lies a few km off North Korea's east coast, in a strip that Natural
     # Earth's sea polygons leave uncovered: it must get a sea's name, not "Open ocean".
-    t = geo._territories()
+    t = geo.territory_table()
     lat, lon = np.array([38.75]), np.array([128.2])
     codes, snapped = t.exact(lat, lon, return_snapped=True)
     assert snapped[0]
@@ -92,7 +92,7 @@ def test_antimeridian_and_poles():
 
 
 def test_grid_agrees_with_polygon_test():
-    t = geo._territories()
+    t = geo.territory_table()
     rng = np.random.default_rng(7)
     n = 20_000
     lat = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n)))
@@ -207,7 +207,7 @@ def test_distance_to_territory_vectorised_and_names():
 def test_distance_never_exceeds_nearest_raw_vertex():
     # The densified border contains every Natural Earth vertex, so the distance is at most
     # the distance to the nearest vertex, and within 0.5 km of the true border distance.
-    t = geo._territories()
+    t = geo.territory_table()
     ci = t.country_index("North Korea")
     verts = np.concatenate([t.xy[t.ring_off[r]: t.ring_off[r + 1]]
                             for p in np.flatnonzero(t.poly_label == ci)
