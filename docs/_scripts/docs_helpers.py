@@ -43,7 +43,7 @@ def run_cli(args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     argv, cols = sys.argv, os.environ.get("COLUMNS")
     sys.argv = ["boostphase", *shlex.split(args)]
-    os.environ["COLUMNS"] = "100"
+    os.environ["COLUMNS"] = "150"   # wide tables scroll in the page rather than wrap
     code = 0
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
