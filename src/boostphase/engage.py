@@ -1148,7 +1148,9 @@ def _earliest_rows(track, c, tl, table, range_offset_m, kv, ts, hw, altok) -> np
     """The rows of :func:`earliest_intercepts` for one chunk (c: unit vectors, tl: launch times)."""
     n, m = len(tl), len(ts)
     i0 = np.maximum(np.searchsorted(ts, tl, side="right") - 1, 0)
-    cosm = c @ track.unit.T
+    u = track.unit
+    # element by element (not a matrix product): a row's bits do not depend on the chunk's size
+    cosm = c[:, 0:1] * u[None, :, 0] + c[:, 1:2] * u[None, :, 1] + c[:, 2:3] * u[None, :, 2]
     d = np.arccos(np.clip(cosm, -1.0, 1.0)) * R_SPHERE_M + range_offset_m
     cols = np.broadcast_to(np.arange(m), (n, m))
     slack = (ts[None, :] - tl[:, None]) - table.lookup(d, np.broadcast_to(hw, (n, m)))
