@@ -148,7 +148,10 @@ def _targets(v) -> dict[str, float]:
         raise InputError("targets", v, "a list of 1-50 city names or a table {city = weight}")
     out = {}
     for name, w in v.items():
-        find_city(str(name))  # refuses unknown or ambiguous names with one line
+        try:
+            find_city(str(name))  # refuses unknown or ambiguous names with one line
+        except InputError as e:
+            raise InputError("targets", name, e.allowed, e.hint) from None
         out[str(name)] = check_range(f"targets.{name}", w, 0.0, 1e6)
     if sum(out.values()) <= 0:
         raise InputError("targets", v, "weights >= 0 with a positive sum")
@@ -172,7 +175,10 @@ def c5_spec(data: Mapping | None = None) -> C5Spec:
     if missiles.kind != "choice" or not missiles.categorical:
         raise InputError("missiles", data.get("missiles"), "catalog names (a list, or a choice with weights)")
     for m in missiles.values:
-        load(m)
+        try:
+            load(m)
+        except InputError as e:
+            raise InputError("missiles", m, e.allowed, e.hint) from None
     sites = ens.parse_distribution("sites", data.get("sites", list(site_coords)))
     if sites.kind != "choice" or not sites.categorical or not set(sites.values) <= set(site_coords):
         raise InputError("sites", data.get("sites"), "names of the laydown's [[sites]]: " + ", ".join(site_coords))
