@@ -487,18 +487,20 @@ def russia_by_time(ctx: Context, target: str, step_s: float = 1.0) -> dict:
     spec = ctx.spec
     t_max = max(c.burnout_s for k, c in ctx.cases.items() if k[2] == target)
     t = np.arange(step_s, t_max + 1e-9, step_s)
-    num, den = np.zeros(t.size), np.zeros(t.size)
+    num, den = np.zeros((len(spec.missiles.values), t.size)), np.zeros((len(spec.missiles.values), t.size))
     for mi, m in enumerate(spec.missiles.values):
         for si, site in enumerate(spec.sites.values):
             c = ctx.cases[(m, site, target)]
             w = spec.missiles.weights[mi] * spec.sites.weights[si]
             on = t <= c.burnout_s + 1e-9
             ru = c.group[c.grid_index(np.minimum(t, c.burnout_s))] == 0
-            num += w * (on & ru)
-            den += w * on
+            num[mi] += w * (on & ru)
+            den[mi] += w * on
     with np.errstate(invalid="ignore"):
-        p = np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
-    return {"t_s": t.tolist(), "p_russia_land": p.tolist(), "burning": den.tolist()}
+        p = np.where(den.sum(0) > 0, num.sum(0) / np.maximum(den.sum(0), 1e-300), np.nan)
+        per = np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
+    return {"t_s": t.tolist(), "p_russia_land": p.tolist(), "burning": den.sum(0).tolist(),
+            "by_threat_model": {m: per[i].tolist() for i, m in enumerate(spec.missiles.values)}}
 
 
 def _runs(t: np.ndarray, ok: np.ndarray) -> list[tuple[float, float]]:
@@ -567,7 +569,11 @@ def verdict(target: str, pols: dict) -> str:
     head = (f"{target}: 'almost certainly' (>= {CLAIM_THRESHOLD:.0%}, by the interval's lower end) holds under "
             f"{', '.join(holds) or 'no policy'}" + (f" and not under {', '.join(fails)}" if fails and holds else "")
             + ". ")
-    flips = "; ".join(f"{p}: {r['flip']}" for p, r in pols.items())
+    by_text: dict[str, list[str]] = {}
+    for p, r in pols.items():
+        by_text.setdefault(r["flip"], []).append(p)
+    flips = ("; ".join(f"{', '.join(ps)}: {txt}" for txt, ps in by_text.items()) if len(by_text) > 1
+             else next(iter(by_text)))
     return head + "; ".join(parts) + ". What would flip it: " + flips + "."
 
 

@@ -338,13 +338,13 @@ def _c5_settings(spec_file, targets, n, seed, policies) -> dict:
     return data
 
 
-def _print_c5(res: dict) -> None:
+def _print_c5(res: dict, con=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from .c5 import GROUPS
 
-    con = Console(width=150)
+    con = con or Console(width=150)
     for tgt, a in res["targets"].items():
         t = Table(title=f"C5, {tgt}: where the intact payload lands, given a boost-phase intercept")
         for col in ("policy", "P(Russian land)", "95 % CI", "n", "+ terr. sea", "no intercept", "largest other shares",
@@ -574,7 +574,10 @@ def c5_time_plot(res: dict, target: str, answer: dict, path: Path) -> Path:
     cur = answer["russia_by_intercept_time"]
     sim = res["samples"][target]
     fig, ax = plt.subplots(figsize=(10, 5.5))
-    ax.plot(cur["t_s"], cur["p_russia_land"], "k-", lw=2, label="P(payload on Russian land | intercept at t)")
+    ax.plot(cur["t_s"], cur["p_russia_land"], "k-", lw=2, label="P(payload on Russian land | intercept at t), "
+                                                                "all threat models and sites")
+    for m, y in cur.get("by_threat_model", {}).items():
+        ax.plot(cur["t_s"], y, lw=0.9, ls="--", label=f"  {m} (over the sites)")
     ax.axhline(0.9, color="0.5", ls=":", lw=1, label="90 % ('almost certainly')")
     ax2 = ax.twinx()
     bins = np.arange(0.0, max(cur["t_s"]) + 2.0, 2.0)
@@ -591,8 +594,10 @@ def c5_time_plot(res: dict, target: str, answer: dict, path: Path) -> Path:
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
     ax.set_title(f"C5, {target}: where the payload lands depends on when the boost is cut", fontsize=10)
-    fig.text(0.01, 0.005, _conditions_line(res), fontsize=5.5, color="0.35")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    import textwrap
+
+    fig.text(0.01, 0.005, textwrap.fill(_conditions_line(res), 230), fontsize=5.5, color="0.35")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -617,12 +622,15 @@ def c5_cloud_map(res: dict, target: str, path: Path) -> Path:
     x0, x1, y0, y1 = _extent(all_lon, all_lat)
     fig, ax = plt.subplots(figsize=(12, 6))
     _base_map(ax, x0, x1, y0, y1)
-    for p, (la, lo, _) in pts.items():
+    for p, (la, lo, _) in reversed(list(pts.items())):   # the earliest-fire cloud on top
         r = res["targets"][target]["policies"][p]
         ax.scatter(unwrap_longitude(lo, centre), la, s=3, alpha=0.35, color=_POLICY_COLOURS.get(p, "k"), zorder=4,
                    label=f"{p}: {len(la):,} impacts, Russian land {_pc(r['p_russia_land'])}")
     for o in res["orbits"]:
         ax.plot(unwrap_longitude(np.array([o["lon"]]), centre), [o["lat"]], "k^", ms=6, zorder=5)
+    import textwrap
+
+    fig.text(0.01, 0.005, textwrap.fill(_conditions_line(res), 170), fontsize=5, color="0.35")
     _finish(fig, ax, path, f"C5, {target}: payload impact points (orbits: triangles)", x0, x1, y0, y1)
     return Path(path)
 
@@ -652,17 +660,16 @@ def _finish(fig, ax, path, title, x0, x1, y0, y1) -> None:
 # demo hook: boostphase.demo can call run(console, out) (add "cli_consequence" to its extras)
 # --------------------------------------------------------------------------------------------
 
-def run(con, out: Path, fragments: int = 4000) -> list[dict]:
-    """The C5 section of ``make demo``: verdicts per target and a map per scenario."""
-    from .consequence import c5_answer, c5_summary
+def run(con, out: Path, n: int = 2000) -> dict:
+    """The C5 section of ``make demo``: the claim as a probability per target and firing policy
+    (``boostphase c5`` with ``n`` samples per target), its verdicts, and the plots under ``out``."""
+    from . import c5 as c5mod
 
-    con.rule("[bold]C5: where does the debris of a boost-phase intercept fall?")
-    answers = c5_answer(fragments=fragments)
-    for a in answers:
-        con.print(a["verdict"])
-        con.print(a["plain"])
-        if a.get("beta_sweep"):
-            con.print(beta_table(a["beta_sweep"], f"{a['title']}: payload share of the window by ballistic coefficient"))
-        c5_map(a, Path(out) / f"{Path(a['scenario']).stem}.png")
-    con.print(c5_summary(answers))
-    return answers
+    con.rule("[bold]C5: does the payload of a boost-phase intercept 'almost certainly' fall on Russia?")
+    res = c5mod.analyse(c5mod.c5_spec({"n": n}), keep_samples=True)
+    res["plots"] = [str(p) for p in c5_plots(res, Path(out))]
+    res.pop("samples"), res.pop("context")
+    _print_c5(res, con)
+    con.print("The old answer (shares of one intercept window per example scenario, with fragments) is the "
+              "window_uniform policy; `boostphase c5 --window-answer` still prints it.")
+    return res
