@@ -66,7 +66,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -440,12 +440,18 @@ def _parse_place(field: str, text: str) -> tuple[float, float]:
     return parse_place(field, text)
 
 
-class _LRU:
-    """A small thread-safe LRU cache of computed results, keyed by the validated request."""
+class ResultCache:
+    """A small thread-safe LRU cache of computed results, keyed by the validated request.
 
-    def __init__(self, size: int = 24):
+    Single flight: while a result is being computed, identical requests wait for it instead of
+    computing it again (a crowd sending the same claim check costs one computation; measured
+    with benchmarks/bench_web_concurrency.py). A failed computation is not cached: each waiter
+    gets the same error, and a later request tries again."""
+
+    def __init__(self, size: int = 64):
         self.size = size
         self._d: OrderedDict[str, Any] = OrderedDict()
+        self._inflight: dict[str, Future] = {}
         self._lock = threading.Lock()
 
     def get_or_compute(self, key: str, fn: Callable[[], Any]) -> Any:
@@ -453,11 +459,25 @@ class _LRU:
             if key in self._d:
                 self._d.move_to_end(key)
                 return self._d[key]
-        val = fn()
+            fut = self._inflight.get(key)
+            owner = fut is None
+            if owner:
+                fut = self._inflight[key] = Future()
+        if not owner:
+            return fut.result()
+        try:
+            val = fn()
+        except BaseException as e:
+            with self._lock:
+                self._inflight.pop(key, None)
+            fut.set_exception(e)
+            raise
         with self._lock:
             self._d[key] = val
             while len(self._d) > self.size:
                 self._d.popitem(last=False)
+            self._inflight.pop(key, None)
+        fut.set_result(val)
         return val
 
 
@@ -1327,15 +1347,19 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
                               "defence. Mirrors the `boostphase` CLI: same inputs, same validation, same JSON.",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     jobs = threading.BoundedSemaphore(MAX_CONCURRENT_JOBS)
-    cache = _LRU()
+    cache = ResultCache()
     job_manager = JobManager()
     app.state.jobs = job_manager
     cesium = find_cesium_dir()
 
     def run(kind: str, req: BaseModel | None, fn: Callable[[], Any]):
         key = f"{kind}:{req.model_dump_json() if req is not None else ''}"
-        with jobs:
-            return cache.get_or_compute(key, fn)
+
+        def compute():  # only the request that computes takes a worker slot; its twins wait
+            with jobs:
+                return fn()
+
+        return cache.get_or_compute(key, compute)
 
     @app.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError):
