@@ -27,7 +27,7 @@ N = 24
 def ctx():
     spec = c5.c5_spec({"targets": [TARGET], "missiles": ["hwasong-15", "generic-solid-icbm"],
                        "sites": ["Pyongyang (Sunan)"], "interceptor_speed": "5 km/s", "n": N, "seed": 11,
-                       "kill_probability": 0.5})
+                       "kill_probability": 0.5, "fragment_intercepts": 4, "fragments_per_intercept": 20})
     return c5.prepare(spec)
 
 
@@ -132,12 +132,15 @@ def test_rounding_the_cutoff_to_the_grid_rarely_changes_the_territory(ctx, sim):
 
 
 def test_results_are_bit_identical_at_any_chunking(ctx, sim):
+    """Chunks of 5/8/11 samples, chunks of 7 on 3 threads: every per-sample array bit-identical."""
     parts = [c5.simulate(ctx, TARGET, a, b) for a, b in ((0, 5), (5, 13), (13, N))]
-    chunked = c5.simulate_chunked(ctx, TARGET, chunk=7)
+    threaded = c5.simulate_chunked(ctx, TARGET, chunk=7, workers=3)
     for k, v in sim.items():
+        if k == "target":
+            continue
         joined = np.concatenate([p[k] for p in parts])
         assert np.array_equal(v, joined, equal_nan=v.dtype.kind == "f"), k
-        assert np.array_equal(v, chunked[k], equal_nan=v.dtype.kind == "f"), k
+        assert np.array_equal(v, threaded[k], equal_nan=v.dtype.kind == "f"), k
     other = c5.simulate(replace(ctx, spec=replace(ctx.spec, seed=12)), TARGET)
     assert not np.array_equal(other["detection_delay"], sim["detection_delay"])
 
@@ -180,6 +183,27 @@ def test_contract_and_verdict(ctx, sim):
     assert "earliest-fire policy" in v and "95 % CI" in v and "What would flip it" in v
     cur = ans["russia_by_intercept_time"]
     assert len(cur["t_s"]) == len(cur["p_russia_land"]) and np.nanmax(cur["p_russia_land"]) <= 1.0
+
+
+def test_fragment_shares_are_the_mean_of_direct_footprints(ctx, sim):
+    """The fragment summary equals the mean over its intercepts of a footprint flown directly
+    from the threat's state at each cut-off (same seeds), and its shares sum to 1."""
+    from boostphase.consequence import footprint
+
+    fr = c5.policy_summary(ctx, sim, "earliest")["fragments"]
+    rows = np.flatnonzero(sim["group_earliest"] >= 0)[:4]
+    assert fr["intercepts"] == len(rows) == 4
+    ru = []
+    for i in rows:
+        case = ctx.cases[(ctx.spec.missiles.values[sim["missile"][i]], "Pyongyang (Sunan)", TARGET)]
+        st = case.threat.track.state_at(float(case.cutoff_s[sim["cut_earliest"][i]]))
+        seed = int(ens.uniforms(ctx.spec.seed, ens.stream_id(f"{TARGET}/fragments/earliest"), [i])[0] * 2**53)
+        fp = footprint(st, n=20, seed=seed)
+        ok = np.asarray(fp.impacted, bool)
+        ru.append(np.mean(np.asarray(fp.territory)[ok] == "Russia") if ok.any() else 0.0)
+    # Russian land only (territorial sea is its own group): the labels' own count
+    assert fr["p_russia_land"] == pytest.approx(np.mean(ru), abs=1e-12)
+    assert sum(v["p"] for v in fr["shares"].values()) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("data,field", [

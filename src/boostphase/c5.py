@@ -107,6 +107,8 @@ class C5Spec:
     n: int = 3000
     seed: int = 20171129
     trace_dt_s: float = 0.5
+    fragment_intercepts: int = 30
+    fragments_per_intercept: int = 50
     laydown: str = DEFAULT_LAYDOWN
     policies: tuple[str, ...] = POLICIES
 
@@ -123,6 +125,10 @@ class C5Spec:
                                 f"{self.look_time_s:g} s after the first shot's intercept time",
             "laydown": self.laydown, "n_per_target": self.n, "seed": self.seed,
             "cutoff_resolution_s": self.trace_dt_s,
+            "fragments": f"{self.fragments_per_intercept} booster fragments from each of the first "
+                         f"{self.fragment_intercepts} intercepts per target and policy (kicks log-normal, median "
+                         "100 m/s, sigma 0.7, isotropic; beta log-normal, median 200 kg/m^2, sigma 1.0: "
+                         "boostphase.consequence's defaults)",
             "russian_territorial_sea": f"sea within {TERRITORIAL_SEA_KM} km (12 nmi) of Russian land "
                                        "(approximation: Natural Earth has no territorial-sea belt)",
             "threshold": f"'almost certainly' read as >= {CLAIM_THRESHOLD:.0%}",
@@ -130,7 +136,7 @@ class C5Spec:
 
 
 _KEYS = ("targets", "missiles", "sites", *_NUMERIC, "orbit_availability", "payload_beta", "kill_probability",
-         "look_time", "n", "seed", "trace_dt", "laydown", "policies")
+         "look_time", "fragment_intercepts", "fragments_per_intercept", "n", "seed", "trace_dt", "laydown", "policies")
 
 
 def _laydown(name: str):
@@ -161,48 +167,57 @@ def _targets(v) -> dict[str, float]:
 def c5_spec(data: Mapping | None = None) -> C5Spec:
     """A :class:`C5Spec` from a table (e.g. a TOML ``[c5]`` section or CLI options); every
     field optional (the defaults are documented in this module). Bad input: InputError naming
-    the field."""
-    from .vehicles import load
+    the field (the cheap checks first, the laydown file last)."""
+    from .units import quantity
 
     data = dict(data or {})
     extra = sorted(set(data) - set(_KEYS))
     if extra:
         raise InputError(extra[0], data[extra[0]], f"one of the C5 settings: {', '.join(_KEYS)}")
+    pols = data.get("policies", list(POLICIES))
+    if not isinstance(pols, (list, tuple)) or not pols or any(p not in POLICIES for p in pols):
+        raise InputError("policies", pols, "a list of: " + ", ".join(POLICIES))
+    plain = dict(
+        n=_count("n", data.get("n", 3000), 1, 10_000_000), seed=_count("seed", data.get("seed", 20171129), 0, 2**63 - 1),
+        orbit_availability=check_range("orbit_availability", data.get("orbit_availability", 1.0), 0.0, 1.0),
+        payload_beta=quantity("payload_beta", data.get("payload_beta", 5000.0), "kg/m**2", 1.0, 1e6),
+        kill_probability=check_range("kill_probability", data.get("kill_probability", 0.7), 0.0, 1.0),
+        look_time_s=quantity("look_time", data.get("look_time", 15.0), "s", 0.0, 300.0),
+        fragment_intercepts=_count("fragment_intercepts", data.get("fragment_intercepts", 30), 0, 100_000),
+        fragments_per_intercept=_count("fragments_per_intercept", data.get("fragments_per_intercept", 50), 1,
+                                       1_000_000),
+        trace_dt_s=quantity("trace_dt", data.get("trace_dt", 0.5), "s", 0.05, 5.0), policies=tuple(pols))
+    inputs = {k: ens.parse_distribution(k, data.get(k, d), u, lo, hi) for k, (u, lo, hi, d) in _NUMERIC.items()}
+    missiles = _missiles(data.get("missiles", list(DEFAULT_MISSILES)))
+    targets = _targets(data.get("targets", list(DEFAULT_TARGETS)))
     laydown = str(data.get("laydown", DEFAULT_LAYDOWN))
-    objs, _ = _laydown(laydown)
+    _laydown(laydown)   # the laydown's orbits, interceptor and timeline are valid
     site_coords = {s["name"]: (float(s["lat"]), float(s["lon"])) for s in _laydown_sites(laydown)}
-    missiles = ens.parse_distribution("missiles", data.get("missiles", list(DEFAULT_MISSILES)))
+    sites = ens.parse_distribution("sites", data.get("sites", list(site_coords)))
+    if sites.kind != "choice" or not sites.categorical or not set(sites.values) <= set(site_coords):
+        raise InputError("sites", data.get("sites"), "names of the laydown's [[sites]]: " + ", ".join(site_coords))
+    return C5Spec(targets=targets, missiles=missiles, sites=sites, inputs=inputs, site_coords=site_coords,
+                  laydown=laydown, **plain)
+
+
+def _missiles(value) -> ens.Distribution:
+    from .vehicles import load
+
+    missiles = ens.parse_distribution("missiles", value)
     if missiles.kind != "choice" or not missiles.categorical:
-        raise InputError("missiles", data.get("missiles"), "catalog names (a list, or a choice with weights)")
+        raise InputError("missiles", value, "catalog names (a list, or a choice with weights)")
     for m in missiles.values:
         try:
             load(m)
         except InputError as e:
             raise InputError("missiles", m, e.allowed, e.hint) from None
-    sites = ens.parse_distribution("sites", data.get("sites", list(site_coords)))
-    if sites.kind != "choice" or not sites.categorical or not set(sites.values) <= set(site_coords):
-        raise InputError("sites", data.get("sites"), "names of the laydown's [[sites]]: " + ", ".join(site_coords))
-    inputs = {k: ens.parse_distribution(k, data.get(k, d), u, lo, hi) for k, (u, lo, hi, d) in _NUMERIC.items()}
-    pols = data.get("policies", list(POLICIES))
-    if not isinstance(pols, (list, tuple)) or not pols or any(p not in POLICIES for p in pols):
-        raise InputError("policies", pols, "a list of: " + ", ".join(POLICIES))
-    n = data.get("n", 3000)
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000_000:
-        raise InputError("n", n, "an integer from 1 to 10,000,000 (samples per target)")
-    seed = data.get("seed", 20171129)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise InputError("seed", seed, "an integer from 0 to 2**63 - 1")
-    from .units import quantity
+    return missiles
 
-    return C5Spec(
-        targets=_targets(data.get("targets", list(DEFAULT_TARGETS))), missiles=missiles, sites=sites,
-        inputs=inputs, site_coords=site_coords,
-        orbit_availability=check_range("orbit_availability", data.get("orbit_availability", 1.0), 0.0, 1.0),
-        payload_beta=quantity("payload_beta", data.get("payload_beta", 5000.0), "kg/m**2", 1.0, 1e6),
-        kill_probability=check_range("kill_probability", data.get("kill_probability", 0.7), 0.0, 1.0),
-        look_time_s=quantity("look_time", data.get("look_time", 15.0), "s", 0.0, 300.0),
-        n=n, seed=seed, trace_dt_s=quantity("trace_dt", data.get("trace_dt", 0.5), "s", 0.05, 5.0),
-        laydown=laydown, policies=tuple(pols))
+
+def _count(field: str, v, lo: int, hi: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise InputError(field, v, f"an integer from {lo:,} to {hi:,}")
+    return v
 
 
 def _laydown_sites(name: str) -> list[dict]:
@@ -389,12 +404,14 @@ def simulate(ctx: Context, target: str, start: int = 0, stop: int | None = None)
     res.update({f"cut_{p}": np.full(n, -1) for p in POLICIES})
     res["orbit"] = np.full(n, -1)
     res["burnout_s"] = np.full(n, np.nan)
+    res["index"] = np.arange(start, stop)
     for mi, m in enumerate(spec.missiles.values):
         for si, site in enumerate(spec.sites.values):
             rows = np.flatnonzero((s["missile"] == mi) & (s["site"] == si))
             if rows.size:
                 _simulate_case(ctx, ctx.cases[(m, site, target)], s, rows, res)
     s.update(res)
+    s["target"] = target
     return s
 
 
@@ -422,14 +439,33 @@ def _simulate_case(ctx: Context, case: Case, s: dict, rows: np.ndarray, res: dic
         res[f"group_{p}"][rows] = np.where(ok, case.group[np.maximum(cut, 0)], -1)
 
 
-def simulate_chunked(ctx: Context, target: str, chunk: int = 1000, progress=None) -> dict[str, np.ndarray]:
-    """:func:`simulate` for all samples of a target, ``chunk`` samples at a time."""
-    parts = []
-    for a in range(0, ctx.spec.n, max(1, int(chunk))):
-        parts.append(simulate(ctx, target, a, min(ctx.spec.n, a + chunk)))
+def simulate_chunked(ctx: Context, target: str, chunk: int = 1000, progress=None,
+                     workers: int = 1) -> dict[str, np.ndarray]:
+    """:func:`simulate` for all samples of a target, ``chunk`` samples at a time, on ``workers``
+    threads (the result does not depend on either: each sample depends on its index only)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n, step = ctx.spec.n, max(1, int(chunk))
+    bounds = [(a, min(n, a + step)) for a in range(0, n, step)]
+
+    def one(ab):
+        out = simulate(ctx, target, *ab)
         if progress:
-            progress(len(parts[-1]["missile"]))
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+            progress(ab[1] - ab[0])
+        return out
+
+    if workers > 1 and len(bounds) > 1:
+        # build the shared reach tables before the threads start
+        for v in np.unique(draw(ctx.spec, target, 0, n, len(ctx.orbits))["interceptor_speed"]):
+            for p in ctx.orbits:
+                ctx.table(v, p.altitude_m)
+        with ThreadPoolExecutor(int(workers)) as ex:
+            parts = list(ex.map(one, bounds))
+    else:
+        parts = [one(ab) for ab in bounds]
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "target"}
+    out["target"] = target
+    return out
 
 
 # ------------------------------------------------------------------------------------------
@@ -455,6 +491,7 @@ def policy_summary(ctx: Context, sim: dict, policy: str) -> dict:
         "intercept_time_s": ens.quantiles(sim[f"t_{policy}"]),
         "convergence": ens.convergence(gh == 0, tol=0.03),
         "sensitivity": sensitivity_ranking(ctx, sim, policy),
+        "fragments": fragment_summary(ctx, sim, policy),
         "by_threat_model": {m: _short(ens.proportion(gh[sim["missile"][hit] == i] == 0))
                             for i, m in enumerate(ctx.spec.missiles.values)},
     }
@@ -462,6 +499,37 @@ def policy_summary(ctx: Context, sim: dict, policy: str) -> dict:
 
 def _short(prop: dict) -> dict:
     return {"p_russia_land": prop["p"], "ci95": prop["ci95"], "n": prop["n"]}
+
+
+def fragment_summary(ctx: Context, sim: dict, policy: str) -> dict | None:
+    """Booster fragments (:func:`boostphase.consequence.footprint` from the threat's state at
+    the cut-off) of the first ``fragment_intercepts`` intercepted samples: the mean share of
+    fragments per territory group, with a 95 % normal interval over the intercepts (the
+    independent units; fragments of one intercept are not independent draws). Each sample's
+    fragment seed derives from (seed, target, policy, sample index)."""
+    from .consequence import footprint
+
+    spec = ctx.spec
+    rows = np.flatnonzero(sim[f"group_{policy}"] >= 0)[: spec.fragment_intercepts]
+    if rows.size == 0:
+        return None
+    frac = np.zeros((rows.size, len(GROUPS)))
+    for k, i in enumerate(rows):
+        case = ctx.cases[(spec.missiles.values[sim["missile"][i]], spec.sites.values[sim["site"][i]], sim["target"])]
+        st = case.threat.track.state_at(float(case.cutoff_s[sim[f"cut_{policy}"][i]]))
+        seed = int(ens.uniforms(spec.seed, ens.stream_id(f"{sim['target']}/fragments/{policy}"),
+                                [sim["index"][i]])[0] * 2**53)
+        fp = footprint(st, n=spec.fragments_per_intercept, seed=seed)
+        ok = np.asarray(fp.impacted, bool)
+        g = group_codes(np.asarray(fp.territory)[ok], np.asarray(fp.lat)[ok], np.asarray(fp.lon)[ok])
+        frac[k] = np.bincount(g, minlength=len(GROUPS)) / max(ok.sum(), 1)
+    m = frac.mean(axis=0)
+    se = frac.std(axis=0, ddof=1) / np.sqrt(rows.size) if rows.size > 1 else np.full(len(GROUPS), 0.5)
+    shares = {g: {"p": float(m[j]), "ci95": [float(max(0.0, m[j] - ens.Z95 * se[j])),
+                                             float(min(1.0, m[j] + ens.Z95 * se[j]))]} for j, g in enumerate(GROUPS)}
+    return {"intercepts": int(rows.size), "per_intercept": spec.fragments_per_intercept,
+            "p_russia_land": shares["russia_land"]["p"], "ci95": shares["russia_land"]["ci95"], "shares": shares,
+            "interval": "normal over the intercepts (cluster means)"}
 
 
 def sensitivity_ranking(ctx: Context, sim: dict, policy: str) -> list[dict]:
@@ -604,7 +672,8 @@ def summary_text(result: dict) -> str:
             + "The answer depends on the firing policy; each target's verdict names what would flip it.")
 
 
-def analyse(spec: C5Spec | None = None, chunk: int = 1000, progress=None, keep_samples: bool = False) -> dict:
+def analyse(spec: C5Spec | None = None, chunk: int = 1000, progress=None, keep_samples: bool = False,
+            workers: int = 1) -> dict:
     """The whole C5 analysis: per target and policy (``targets.<city>.policies.<policy>``:
     ``p_russia_land``, ``ci95``, ``n``, shares, P(no intercept), sensitivity), overall, the
     conditions and timings. ``keep_samples``: also the per-sample arrays (under ``samples``)."""
@@ -616,7 +685,7 @@ def analyse(spec: C5Spec | None = None, chunk: int = 1000, progress=None, keep_s
     t1 = time.perf_counter()
     answers, samples = {}, {}
     for tgt in spec.targets:
-        sim = simulate_chunked(ctx, tgt, chunk, progress)
+        sim = simulate_chunked(ctx, tgt, chunk, progress, workers)
         answers[tgt] = target_answer(ctx, tgt, sim)
         samples[tgt] = sim
     t2 = time.perf_counter()
