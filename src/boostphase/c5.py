@@ -628,8 +628,8 @@ def _prob_txt(row: dict) -> str:
 def verdict(target: str, pols: dict) -> str:
     """The answer in words: each policy's probability with its interval and the flip condition."""
     parts = [f"under {POLICY_WORDS[p]}, P(payload on Russian land | intercept) = {_prob_txt(r)}"
-             + (" [by threat model: " + ", ".join(f"{m} {_pct(b['p_russia_land'])}" for m, b in
-                                                  r["by_threat_model"].items()) + "]"
+             + (" (by threat model: " + ", ".join(f"{m} {_pct(b['p_russia_land'])}" for m, b in
+                                                  r["by_threat_model"].items()) + ")"
                 if len(r["by_threat_model"]) > 1 else "")
              for p, r in pols.items()]
     holds = [p for p, r in pols.items() if r["p_russia_land"] is not None and r["ci95"][0] >= CLAIM_THRESHOLD]

@@ -358,9 +358,9 @@ def _print_c5(res: dict, con=None) -> None:
                       ", ".join(f"{g} {_pc(v)}" for g, v in other[:3] if v > 0) or "-",
                       f"{sens['input']} ({sens['effect']:+.0%})" if sens else "-")
         con.print(t)
-        con.print(a["verdict"])
+        con.print(a["verdict"], markup=False)
         con.print("")
-    con.print(res["summary"])
+    con.print(res["summary"], markup=False)
     con.print(f"groups: {', '.join(GROUPS)}; conditions: " + "; ".join(
         f"{k} = {v}" for k, v in res["conditions"].items() if k not in ("site_coordinates", "targets")))
     con.print(f"[{res['timing_s']['total']:.1f} s]" + (f"  plots: {', '.join(res['plots'])}" if res.get("plots") else ""))
