@@ -40,7 +40,10 @@ Model (every choice stated; each is a field of :class:`C5Spec`):
 * **Territory**: countries' land (Natural Earth 1:10m). Russia's territorial sea: Natural
   Earth has no 12-nmi belt, so a sea point within 22.2 km (12 nmi) of Russian land counts as
   Russian territorial sea (an approximation: the real baselines differ).
-* Booster fragments are not sampled here (see ``boostphase footprint``).
+* **Booster fragments**: for the first ``fragment_intercepts`` intercepts of each target and
+  policy, ``fragments_per_intercept`` fragments (boostphase.consequence.footprint's default kicks
+  and ballistic coefficients) from the threat's state at the cut-off; their territory shares
+  carry a normal interval over the intercepts (the fragments of one intercept are correlated).
 
 Public, policy-level kinematics only (the level of the APS boost-phase study).
 """
@@ -87,7 +90,7 @@ _NUMERIC = {
                                                     "weights": [1.0, 2.0, 1.0]}),
     "orbit_phase": ("deg", 0.0, 360.0, {"dist": "uniform", "low": 0.0, "high": 360.0}),
 }
-SPEED_STEP_M_S = 100.0
+SPEED_STEP_M_S = 250.0
 """A continuous interceptor-speed distribution is rounded to this step (one reach table each)."""
 
 
