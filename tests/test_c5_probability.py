@@ -232,3 +232,22 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path):
                            timeout=120)
         assert p.returncode == 2, (args, p.stderr)
         assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+def test_cli_json_contract(tmp_path):
+    """``boostphase c5 --json``: targets.<city>.policies.<policy>.p_russia_land (0..1), .ci95, .n
+    for earliest and window_uniform (a small ensemble: one threat, one site, fixed speed)."""
+    import json
+
+    spec = tmp_path / "c5.toml"
+    spec.write_text('[c5]\nmissiles = ["generic-solid-icbm"]\nsites = ["Pyongyang (Sunan)"]\n'
+                    'interceptor_speed = "5 km/s"\nfragment_intercepts = 0\npolicies = ["earliest", "window_uniform"]\n')
+    p = subprocess.run([sys.executable, "-m", "boostphase.cli", "c5", "--spec", str(spec), "--targets", "Los Angeles",
+                        "--n", "40", "--json"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    res = json.loads(p.stdout)
+    for pol in ("earliest", "window_uniform"):
+        row = res["targets"]["Los Angeles"]["policies"][pol]
+        assert 0.0 <= row["p_russia_land"] <= 1.0 and row["ci95"][0] <= row["p_russia_land"] <= row["ci95"][1]
+        assert row["n"] == 40 - round(40 * row["p_no_intercept"]["p"])
+    assert "earliest-fire policy" in res["targets"]["Los Angeles"]["verdict"] and res["summary"]

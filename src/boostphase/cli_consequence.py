@@ -276,6 +276,7 @@ def c5(
     seed: int = typer.Option(None, "--seed", help="random seed (default 20171129)"),
     policies: str = typer.Option(None, help="firing policies: earliest,window_uniform,shoot_look_shoot"),
     chunk: int = typer.Option(1000, "--chunk", help="samples per chunk (results do not depend on it)"),
+    workers: int = typer.Option(1, "--workers", help="threads for the chunks (results do not depend on it)"),
     png_dir: Path = typer.Option(None, help="write P(Russia) against the intercept time and a map of the "
                                             "impact cloud per target into this folder"),
     window_answer: bool = typer.Option(False, "--window-answer",
@@ -290,12 +291,14 @@ def c5(
     data = _c5_settings(spec_file, targets, n, seed, policies)
     if not 1 <= chunk <= 10_000_000:
         raise InputError("--chunk", chunk, "1 to 10,000,000")
+    if not 1 <= workers <= 256:
+        raise InputError("--workers", workers, "1 to 256")
     spec = c5mod.c5_spec(data)
     if png_dir is not None:
         _check_out("--png-dir", Path(png_dir) / "c5_probability.png")
     advance, stop = _progress(spec.n * len(spec.targets), "C5 ensemble")
     try:
-        res = c5mod.analyse(spec, chunk=chunk, progress=advance, keep_samples=png_dir is not None)
+        res = c5mod.analyse(spec, chunk=chunk, progress=advance, keep_samples=png_dir is not None, workers=workers)
     finally:
         stop()
     if png_dir is not None:
