@@ -1834,4 +1834,18 @@ def load_scenario(path) -> Scenario:
     from .scenario.files import load_toml
 
     data = load_toml("scenario", path)
+    _resolve_vehicle_files(data, Path(path).parent)
     return parse_scenario(data, Path(path).name)
+
+
+def _resolve_vehicle_files(data: dict, base_dir) -> None:
+    """Vehicle files named relative to the scenario file become absolute paths (in place)."""
+    from .vehicles import resolve_vehicle_ref
+
+    for t in data.get("threats") or []:
+        if isinstance(t, dict) and "missile" in t:
+            t["missile"] = resolve_vehicle_ref(t["missile"], base_dir)
+    tables = [*(data.get("threat_sets") or []), data.get("sensitivity")]
+    for t in tables:
+        if isinstance(t, dict) and isinstance(t.get("missiles"), list):
+            t["missiles"] = [resolve_vehicle_ref(m, base_dir) for m in t["missiles"]]
