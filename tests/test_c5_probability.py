@@ -255,3 +255,15 @@ def test_cli_json_contract(tmp_path):
         assert 0.0 <= row["p_russia_land"] <= 1.0 and row["ci95"][0] <= row["p_russia_land"] <= row["ci95"][1]
         assert row["n"] == 40 - round(40 * row["p_no_intercept"]["p"])
     assert "earliest-fire policy" in res["targets"]["Los Angeles"]["verdict"] and res["summary"]
+
+
+def test_example_specs_parse_and_the_default_file_is_the_default():
+    from pathlib import Path
+
+    from boostphase.scenario.files import load_toml
+
+    ex = Path(__file__).resolve().parents[1] / "examples"
+    d = c5.c5_spec(load_toml("spec", ex / "c5prob_default.toml")["c5"])
+    assert d.conditions() == c5.c5_spec().conditions()
+    nk = c5.c5_spec(load_toml("spec", ex / "c5prob_nk_threats.toml")["c5"])
+    assert nk.missiles.values == ("hwasong-15", "hwasong-17", "hwasong-18", "hwasong-19")
