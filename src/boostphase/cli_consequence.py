@@ -13,7 +13,8 @@ contract:
   [--csv F] [--kml F] [--png F]`` -> ``shares``, ``shares_ci``, ``n``, ``seed``,
   ``cities_at_risk`` (and more);
 * ``boostphase c5 [--spec C5.toml] [--targets CITY[=W],...] [--n N] [--seed S] [--policies ...]
-  [--json] [--png-dir D] [--window-answer]`` -> ``targets.<city>.policies.<policy>.p_russia_land``
+  [--chunk K] [--workers W] [--json] [--png-dir D] [--window-answer]`` (same seed: bit-identical at
+  any --chunk and --workers) -> ``targets.<city>.policies.<policy>.p_russia_land``
   (0..1, given an intercept), ``.ci95`` ([low, high], Wilson), ``.n`` (intercepts), ``.shares``,
   ``.p_no_intercept``, ``.sensitivity``, ``.flip``; ``targets.<city>.verdict``; ``overall``;
   ``conditions``; ``summary`` (see :mod:`boostphase.c5`).
