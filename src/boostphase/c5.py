@@ -545,9 +545,13 @@ def sensitivity_ranking(ctx: Context, sim: dict, policy: str) -> list[dict]:
     inputs = {k: sim[k][hit] for k in names}
     labels = {"missile": ctx.spec.missiles.values, "site": ctx.spec.sites.values}
     rows = ens.sensitivity(inputs, sim[f"group_{policy}"][hit] == 0, labels)
+    words = {"missile": "threat model", "site": "launch site", "interceptor_launch": "interceptor launch time "
+             "(sum of the delays)", "detection_delay": "detection delay", "decision_time": "decision time",
+             "launch_delay": "launch delay", "interceptor_speed": "interceptor speed"}
     for r in rows:
         if r["input"].startswith("orbit_phase_"):
             r["input"] = f"orbit phase ({ctx.orbits[int(r['input'].rsplit('_', 1)[1])].name})"
+        r["input"] = words.get(r["input"], r["input"])
     return rows
 
 
