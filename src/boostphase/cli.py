@@ -89,10 +89,36 @@ def _jsonable_value(v):
     return str(v)
 
 
+def finite_json(o):
+    """``o`` with NumPy values made plain and every NaN/inf float replaced by None, so the JSON
+    written from it has ``null`` where a value is not a number (a flight that does not land has
+    no range), never ``NaN`` or ``Infinity``."""
+    import numpy as np
+
+    if isinstance(o, dict):
+        return {k: finite_json(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [finite_json(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return finite_json(o.tolist())
+    if isinstance(o, np.generic):
+        o = o.item()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    return o
+
+
+def json_text(data, indent: int | None = 2) -> str:
+    """JSON of ``data`` for output: non-finite numbers become null (:func:`finite_json`) and the
+    encoder refuses any that remain (``allow_nan=False``), so no NaN/Infinity ever reaches a
+    reader's parser."""
+    return json.dumps(finite_json(data), indent=indent, default=_json_default, allow_nan=False)
+
+
 def _emit(data: dict, as_json: bool, title: str = "") -> None:
     _maybe_save(data)
     if as_json:
-        typer.echo(json.dumps(data, indent=2, default=_json_default))
+        typer.echo(json_text(data))
         return
     from rich.console import Console
     from rich.table import Table
@@ -101,7 +127,11 @@ def _emit(data: dict, as_json: bool, title: str = "") -> None:
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for key, val in _flatten(data):
-        table.add_row(key, f"{val:,.3f}" if isinstance(val, float) else str(val))
+        if val is None or (isinstance(val, float) and not math.isfinite(val)):
+            txt = "none"  # e.g. the range of a flight that does not land: no number
+        else:
+            txt = f"{val:,.3f}" if isinstance(val, float) else str(val)
+        table.add_row(key, txt)
     Console().print(table)
 
 
@@ -179,10 +209,14 @@ def coast(
     row = res.row(0)
     row["earth"] = em.name
     if not row["impacted"]:
-        typer.echo("warning: no impact within the time limit (orbital or escaping)", err=True)
+        typer.echo(f"warning: {row['reason']}; range, impact point and flight time are null", err=True)
     _emit(row, as_json, "coast")
 
 
+# columns of the --batch output: a case that does not land (orbital, escaping, out of time) has
+# empty impact, range, flight-time and speed cells, impacted=false and a reason
+BATCH_OUT_COLS = ("impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s",
+                  "impacted", "reason")
 _BATCH_COLS = ("lat", "lon", "alt_km", "speed_km_s", "flight_path_deg", "azimuth_deg", "beta_kg_m2")
 _BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "speed_km_s": (0, 20),
                  "flight_path_deg": (-90, 90), "azimuth_deg": (-360, 360), "beta_kg_m2": (1e-6, 1e9)}
@@ -246,16 +280,23 @@ def _coast_batch(inp: Path, out: Path, em) -> None:
     try:
         with os.fdopen(fd, "w", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s"])
+            w.writerow(list(BATCH_OUT_COLS))
             for i in range(len(a)):
-                w.writerow([f"{res.impact_lat_deg[i]:.8f}", f"{res.impact_lon_deg[i]:.8f}", f"{res.range_m[i] / 1e3:.6f}",
-                            f"{res.apogee_m[i] / 1e3:.6f}", f"{res.flight_time_s[i]:.4f}",
-                            f"{res.impact_speed_m_s[i] / 1e3:.6f}"])
+                hit = bool(res.impacted[i])
+
+                def cell(x, fmt, hit=hit):  # empty cell where the case did not land
+                    return format(x, fmt) if hit and math.isfinite(x) else ""
+                w.writerow([cell(res.impact_lat_deg[i], ".8f"), cell(res.impact_lon_deg[i], ".8f"),
+                            cell(res.range_m[i] / 1e3, ".6f"), f"{res.apogee_m[i] / 1e3:.6f}",
+                            cell(res.flight_time_s[i], ".4f"), cell(res.impact_speed_m_s[i] / 1e3, ".6f"),
+                            "true" if hit else "false", res.reason[i] or ""])
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    typer.echo(f"wrote {len(a)} rows to {out}", err=True)
+    n_miss = int(np.count_nonzero(~np.asarray(res.impacted, bool)))
+    note = f" ({n_miss} without impact: empty range cells, impacted=false)" if n_miss else ""
+    typer.echo(f"wrote {len(a)} rows to {out}{note}", err=True)
 
 
 def _progress(total: int, what: str):
@@ -326,7 +367,9 @@ def flyout(
     if csv_out:
         traj.to_csv(csv_out)
     if geojson_out:
-        geojson_out.write_text(json.dumps(traj.to_geojson()))
+        geojson_out.write_text(json_text(traj.to_geojson(), indent=None))
+    if not traj.impacted:
+        typer.echo(f"warning: {traj.reason}; range, impact point and flight time are null", err=True)
     _emit(traj.summary(), as_json, f"{m.title} flyout")
 
 
@@ -338,9 +381,9 @@ def reconstruct(
     launch: str = typer.Option(None, help="LAT,LON of the launch site: adds the reach contour and cities"),
     test_azimuth: float = typer.Option(90.0, help="azimuth the test was flown on (deg)"),
     cities: str = typer.Option(None, help='comma-separated city names, e.g. "Los Angeles,Chicago"'),
-    missile: str = typer.Option(None, help="model to fit: catalog name or path to a vehicle TOML file "
-                                "(default hwasong-14)"),
-    no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time +-20 % refits"),
+    missile: str = typer.Option(None, help="model to fit: catalog name or path to a vehicle TOML file (default: the "
+                                "class model that matches the test; the output says which and why)"),
+    no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time x0.8 / x1.2 refits"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the reach contour as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
@@ -367,14 +410,35 @@ def reconstruct(
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
     brief = {k: res[k] for k in ("missile_model", "max_range_km", "burnout_speed_km_s", "fit", "residuals")}
-    if res.get("orbital"):
+    brief["fit"] = {k: v for k, v in res["fit"].items() if not isinstance(v, list)}
+    if res.get("global_reach"):
         brief["max_range_km"] = "global (the fitted vehicle reaches orbit or the far side of the Earth)"
     if res.get("max_range_band_km"):
-        brief["max_range_band_km"] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
+        key = "finite_band_members_km" if res.get("global_reach") else "max_range_band_km"
+        brief[key] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
+    brief["max_range_lower_km"] = res["max_range_lower_km"]
     _emit(brief, False, "reconstruction")
+    typer.echo(f"model: {res['missile_model']} ({res['model_choice']['how']}): {res['model_choice']['why']}")
+    if res.get("global_note"):
+        gn = res["global_note"]
+        typer.echo(f"global: {gn['why']} Burnout {gn['standard_burnout_speed_km_s']:.2f} km/s = "
+                   f"{gn['fraction_of_circular_speed']:.0%} of circular speed.")
+    for v in [{"burn_time_factor": 1.0, "changed": "as fitted", **res["fit"],
+               "max_range_km": res["max_range_km"], "global_reach": res["global_reach"]},
+              *res.get("sensitivity", [])]:
+        if "error" in v:
+            typer.echo(f"burn time x{v['burn_time_factor']:g}: no fit ({v['error']})")
+            continue
+        reach = "global" if v["global_reach"] else f"{v['max_range_km']:,.0f} km"
+        typer.echo(f"burn time x{v['burn_time_factor']:g}: burn {'/'.join(f'{x:.0f}' for x in v['burn_time_s'])} s, "
+                   f"propellant {'/'.join(f'{x / 1e3:.1f}' for x in v['propellant_kg'])} t, thrust "
+                   f"{'/'.join(f'{x:,.0f}' for x in v['thrust_vac_kn'])} kN -> payload {v['payload_kg']:,.0f} kg, "
+                   f"reach {reach} ({v['changed']})")
     for c in res.get("cities", []):
-        typer.echo(f"{c['name']:>20}: {c['distance_km']:8,.0f} km away, reach {c['range_km']:8,.0f} km -> "
-                   f"{'IN' if c['in_reach'] else 'out of'} reach ({c['margin_km']:+,.0f} km)")
+        reach = "  global" if c["global_reach"] else f"{c['range_km']:8,.0f} km"
+        margin = "" if c["global_reach"] else f" ({c['margin_km']:+,.0f} km)"
+        typer.echo(f"{c['name']:>20}: {c['distance_km']:8,.0f} km away, reach {reach} -> "
+                   f"{'IN' if c['in_reach'] else 'out of'} reach{margin}")
 
 
 @app.command()

@@ -364,16 +364,18 @@ def shortfall_map(tr, path, title: str = "") -> Path:
 
     from .geography import unwrap_longitude
 
-    centre = tr.launch[1] + 0.5 * (((tr.nominal_impact[1] - tr.launch[1]) + 180) % 360 - 180)
-    lon = unwrap_longitude(np.append(tr.lon, [tr.launch[1], tr.nominal_impact[1]]), centre)
-    lat = np.append(tr.lat, [tr.launch[0], tr.nominal_impact[0]])
+    nom = tr.nominal_impact or tr.launch  # no nominal impact (orbital threat): centre on launch
+    centre = tr.launch[1] + 0.5 * (((nom[1] - tr.launch[1]) + 180) % 360 - 180)
+    lon = unwrap_longitude(np.append(tr.lon, [tr.launch[1], nom[1]]), centre)
+    lat = np.append(tr.lat, [tr.launch[0], nom[0]])
     x0, x1, y0, y1 = _extent(lon, lat)
     fig, ax = plt.subplots(figsize=(12, 6))
     _base_map(ax, x0, x1, y0, y1)
     sc = _trace_lines(ax, tr, centre)
     fig.colorbar(sc, ax=ax, label="thrust cut-off time (s after launch)")
     ax.plot(*_xy(tr.launch, centre), "r*", ms=12, label="launch", zorder=5)
-    ax.plot(*_xy(tr.nominal_impact, centre), "kx", ms=9, label="nominal impact", zorder=5)
+    if tr.nominal_impact is not None:
+        ax.plot(*_xy(tr.nominal_impact, centre), "kx", ms=9, label="nominal impact", zorder=5)
     _finish(fig, ax, path, title or "payload shortfall trace", x0, x1, y0, y1)
     return Path(path)
 
@@ -450,6 +452,8 @@ def c5_map(answer: dict, path) -> Path:
     th = answer["threat"]
     launch = (th["launch"]["lat"], th["launch"]["lon"])
     nom = (th["nominal_impact"]["lat"], th["nominal_impact"]["lon"])
+    if nom[0] is None:  # the threat's full flight does not land: centre on the launch
+        nom = launch
     centre = launch[1] + 0.5 * (((nom[1] - launch[1]) + 180) % 360 - 180)
     imp = answer.get("payload_impacts") or []
     lon = unwrap_longitude(np.array([launch[1], nom[1], *[p["lon"] for p in imp]]), centre)

@@ -124,7 +124,7 @@ class ShortfallTrace:
     kick_deg: float
     burnout_s: float
     beta_kg_m2: float | None
-    nominal_impact: tuple[float, float]
+    nominal_impact: tuple[float, float] | None  # None: the full flight does not land
     cutoff_s: np.ndarray
     lat: np.ndarray
     lon: np.ndarray
@@ -152,7 +152,8 @@ class ShortfallTrace:
             "target": None if self.target is None else {"lat": self.target[0], "lon": self.target[1]},
             "azimuth_deg": self.azimuth_deg, "kick_deg": self.kick_deg,
             "burnout_s": self.burnout_s, "beta_kg_m2": self.beta_kg_m2,
-            "nominal_impact": {"lat": self.nominal_impact[0], "lon": self.nominal_impact[1]},
+            # None when the threat's full flight does not land (orbital): no impact point
+            "nominal_impact": dict(zip(("lat", "lon"), self.nominal_impact or (None, None), strict=True)),
             "trace": self.rows(), "intervals": self.intervals,
         }
 
@@ -1256,7 +1257,7 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
                   "target": None if th.target is None else {"lat": th.target[0], "lon": th.target[1]},
                   "profile": prof, "azimuth_deg": traj.azimuth_deg, "kick_deg": traj.kick_deg,
                   "burnout_s": t_bo, "payload_beta_kg_m2": th.payload_beta,
-                  "nominal_impact": dict(zip(("lat", "lon"), traj.impact_lat_lon_deg, strict=True))}
+                  "nominal_impact": dict(zip(("lat", "lon"), traj.impact_lat_lon_deg or (None, None), strict=True))}
         glat, glon, galt = earth.ecef_to_geodetic(states[:, :3])
         intercept = {"from_s": a, "to_s": b, "window": is_window, "grid_dt_s": sc.intercept.dt if is_window else None,
                      "samples": k, "intercept_time_distribution": "uniform over the window's grid" if is_window else "fixed",

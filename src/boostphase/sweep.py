@@ -164,12 +164,12 @@ COAST = Kind(
                           doc="integrator relative tolerance"),
     },
     outputs={
-        "range": OutputSpec("m", "surface geodesic distance from start to impact"),
+        "range": OutputSpec("m", "surface geodesic distance from start to impact (NaN if no impact)"),
         "apogee": OutputSpec("m", "highest geodetic altitude reached"),
-        "flight_time": OutputSpec("s", "time from start to impact"),
-        "impact_lat": OutputSpec("deg", "impact latitude (geodetic)"),
-        "impact_lon": OutputSpec("deg", "impact longitude"),
-        "impact_speed": OutputSpec("m/s", "speed relative to the ground at impact"),
+        "flight_time": OutputSpec("s", "time from start to impact (NaN if no impact)"),
+        "impact_lat": OutputSpec("deg", "impact latitude (geodetic; NaN if no impact)"),
+        "impact_lon": OutputSpec("deg", "impact longitude (NaN if no impact)"),
+        "impact_speed": OutputSpec("m/s", "speed relative to the ground at impact (NaN if no impact)"),
         "impacted": OutputSpec("1", "False where the time limit ran out first (e.g. orbital)", "bool"),
         "n_steps": OutputSpec("1", "accepted integration steps", "int64"),
     },
@@ -232,9 +232,10 @@ def _run_flyout(cases: dict, n: int) -> dict[str, np.ndarray]:
         bspd = np.linalg.norm(bo[:, 3:], axis=1)
         out["range"][idx] = res["range_m"]
         out["apogee"][idx] = res["apogee_alt"]
-        out["flight_time"][idx] = res["t"]
-        out["impact_lat"][idx] = res["impact_lat"]
-        out["impact_lon"][idx] = res["impact_lon"]
+        miss = np.where(res["impacted"], 0.0, np.nan)  # no impact: no time, no impact point
+        out["flight_time"][idx] = res["t"] + miss
+        out["impact_lat"][idx] = res["impact_lat"] + miss
+        out["impact_lon"][idx] = res["impact_lon"] + miss
         out["impacted"][idx] = res["impacted"]
         out["burnout_time"][idx] = res["t_bo"]
         out["burnout_alt"][idx] = balt
@@ -261,9 +262,9 @@ FLYOUT = Kind(
     outputs={
         "range": OutputSpec("m", "surface distance from launch to impact (NaN if no impact)"),
         "apogee": OutputSpec("m", "highest geodetic altitude reached"),
-        "flight_time": OutputSpec("s", "time from launch to impact"),
-        "impact_lat": OutputSpec("deg", "impact latitude (geodetic)"),
-        "impact_lon": OutputSpec("deg", "impact longitude"),
+        "flight_time": OutputSpec("s", "time from launch to impact (NaN if no impact)"),
+        "impact_lat": OutputSpec("deg", "impact latitude (geodetic; NaN if no impact)"),
+        "impact_lon": OutputSpec("deg", "impact longitude (NaN if no impact)"),
         "impacted": OutputSpec("1", "False where the time limit ran out first (e.g. orbital)", "bool"),
         "burnout_time": OutputSpec("s", "last-stage burnout time after launch"),
         "burnout_alt": OutputSpec("m", "altitude at burnout"),

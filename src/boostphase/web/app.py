@@ -213,9 +213,9 @@ class ReconstructRequest(_Model):
     test_azimuth: Q("deg", -360, 360, "azimuth the test was flown on") = 90.0
     cities: Annotated[str, Field(max_length=1000)] | None = Field(
         None, description='comma-separated city names, e.g. "Los Angeles,Chicago" (at most 30)')
-    missile: ShortText | None = Field(None, description="catalog model to fit (default hwasong-14)")
+    missile: ShortText | None = Field(None, description="catalog model to fit (default: the class model that matches the test)")
     vehicle_toml: VehicleText | None = None
-    no_sensitivity: bool = Field(False, description="skip the burn-time +-20 % refits (3x faster)")
+    no_sensitivity: bool = Field(False, description="skip the burn-time x0.8 / x1.2 refits (3x faster)")
 
 
 class CheckRequest(_Model):
@@ -875,8 +875,14 @@ def flyout_payload(traj) -> dict:
     spd = traj.speed_m_s
     i_apo = int(np.argmax(alt))
     b = traj.burnout()
-    ilat, ilon = traj.impact_lat_lon_deg
     m = traj.missile
+    # a flight that does not land has no impact event: its last state is an "end" marker
+    if traj.impacted:
+        ilat, ilon = traj.impact_lat_lon_deg
+        last = {"impact": {"t_s": traj.flight_time_s, "lat": ilat, "lon": ilon, "alt_km": 0.0}}
+    else:
+        last = {"end": {"t_s": traj.end_time_s, "lat": float(lat[-1]), "lon": float(lon[-1]),
+                        "alt_km": float(alt[-1]) / 1e3, "reason": traj.reason}}
     return jsonable({
         "summary": traj.summary(),
         "missile": {"name": m.name, "title": m.title},
@@ -887,7 +893,7 @@ def flyout_payload(traj) -> dict:
             "burnout": {"t_s": b["time_s"], "lat": b["lat_deg"], "lon": b["lon_deg"], "alt_km": b["altitude_m"] / 1e3},
             "apogee": {"t_s": float(traj.t_s[i_apo]), "lat": float(lat[i_apo]), "lon": float(lon[i_apo]),
                        "alt_km": float(alt[i_apo]) / 1e3},
-            "impact": {"t_s": traj.flight_time_s, "lat": ilat, "lon": ilon, "alt_km": 0.0},
+            **last,
         },
     })
 
