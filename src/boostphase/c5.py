@@ -609,8 +609,8 @@ def flip_condition(curve: dict, policy_row: dict) -> str:
         return (f"no intercept time reaches {CLAIM_THRESHOLD:.0%}: across the threat models and sites, "
                 f"P(Russia | t) peaks at {np.nanmax(p):.0%} (t = {t[np.nanargmax(p)]:.0f} s)")
     txt = ", ".join(f"{a:.0f}-{b:.0f} s" if b > a else f"{a:.0f} s" for a, b in runs)
-    hold = (f" (a defence holding fire until t = {runs[0][0]:.0f} s or later, where its median intercept "
-            f"now comes at {med:.0f} s)" if med is not None and runs[0][0] > med else "")
+    hold = (f", i.e. a defence holding fire until t = {runs[0][0]:.0f} s or later (its median intercept "
+            f"under this policy comes at {med:.0f} s)" if med is not None and runs[0][0] > med else "")
     return (f"it would need every intercept to fall within {txt} after launch, where at least "
             f"{CLAIM_THRESHOLD:.0%} of the threat cases put the payload on Russian land{hold}")
 
