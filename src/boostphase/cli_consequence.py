@@ -268,7 +268,7 @@ def footprint(
 
 
 def c5(
-    spec_file: Path = typer.Option(None, "--spec", help="TOML with C5 settings (a [c5] table or top-level keys; "
+    spec_file: Path = typer.Option(None, "--spec", help="TOML with C5 settings (a table named c5, or top-level keys; "
                                                         "see boostphase.c5): distributions of the delays, "
                                                         "interceptor speed, threat models, sites, targets"),
     targets: str = typer.Option(None, help="cities, optionally weighted: 'Chicago,Los Angeles' or "
