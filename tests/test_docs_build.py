@@ -46,6 +46,11 @@ def test_scenario_reference_lists_every_field():
         for name in model.model_fields:
             assert f"| `{name}` |" in text, name
     assert "| `timeline.detection_delay` | number | s; 0 to 1e+07 | 45 s |" in ref.engage_table()
+    from boostphase.scenario.registry import scenario_kinds
+
+    runs = ref.run_tables()
+    for kind in scenario_kinds():
+        assert f'### `kind = "{kind}"`' in runs, kind
     sweep = ref.sweep_tables()
     for kind in KINDS.values():
         for name in (*kind.fields, *kind.outputs):

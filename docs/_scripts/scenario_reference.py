@@ -203,3 +203,16 @@ def sweep_tables() -> str:
             out.append(f"| `{name}` | {o.unit} | {o.dtype} | {o.doc} |")
         out.append("")
     return "\n".join(out) + "\n"
+
+
+def run_tables() -> str:
+    """One table per kind of ``boostphase run FILE.toml`` (the web API's request specs)."""
+    from boostphase.scenario.registry import KIND_ALIASES, panel_computations, scenario_kinds
+
+    comps = panel_computations()
+    out = []
+    for kind in scenario_kinds():
+        model = comps[KIND_ALIASES.get(kind, kind)][0]
+        doc = " ".join((model.__doc__ or "").replace("``", "`").split())
+        out.append(f"### `kind = \"{kind}\"`\n\n{doc}\n\n{model_table(model, 'run.' + kind)}")
+    return "\n".join(out)
