@@ -38,7 +38,7 @@ KNOWN_UPWARD = {
     ("engine.kernel", "atmosphere"),      # the JAX kernel reads the atmosphere table module
     ("store", "web.app"),                 # runs rerun recomputes web summaries through the web app
 }
-KNOWN_OVERSIZE = {"engage", "consequence", "web.app", "flight", "sweep"}
+KNOWN_OVERSIZE = {"consequence", "web.app", "flight", "sweep"}
 
 
 def _modules() -> dict[str, Path]:
