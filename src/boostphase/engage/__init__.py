@@ -15,9 +15,11 @@ Model (every choice stated):
 * **Timeline** - interceptor launch time = detection delay + track/decision time + launch delay.
 * **Interceptor** - one or two constant-thrust stages, each given by burn time and *ideal*
   velocity gain (vacuum, gravity-free rocket-equation delta-v; or stage masses and Isp, from which
-  it is computed). The Isp only shapes the acceleration profile. Flown in vacuum: the platform
-  is at 15-20 km, where the air density is 4-9 % of sea level; drag losses of the climb are
-  neglected (optimistic for shallow shots).
+  it is computed). The Isp only shapes the acceleration profile. Flown in vacuum by default,
+  which is optimistic: US76 gives 15.9 % of sea-level air density at 15 km and 7.3 % at 20 km,
+  not little enough to neglect for a shallow climb. :meth:`Interceptor.with_drag` flies the
+  climb with drag (US76, a stated Cd and diameter, masses from the rocket equation:
+  :class:`Airframe`).
 * **Reach table** - the interceptor's kinematic reach is computed **once** per (interceptor,
   launch altitude, along-track launch speed) by flying a fan of constant-attitude shots (thrust
   held at a fixed elevation above the local horizontal, then a ballistic coast) in a vertical plane
@@ -58,6 +60,9 @@ The package, lowest first (each module states its units):
 * :mod:`~boostphase.engage.platform` - :class:`Platform`, :class:`KeepOut`.
 * :mod:`~boostphase.engage.engagement` - :class:`Engagement`, :func:`direct_engagement`.
 * :mod:`~boostphase.engage.maps` - :func:`engagement_map`, :func:`sensitivity_table`.
+* :mod:`~boostphase.engage.standoff` - guaranteed and best standoff (:func:`standoff_grid`).
+* :mod:`~boostphase.engage.divert` - the kill vehicle's divert budget (:func:`divert_check`).
+* :mod:`~boostphase.engage.logistics` - interceptors per aircraft, aircraft per orbit.
 * :mod:`~boostphase.engage.scenario` - scenario files (:func:`load_scenario`).
 
 Every name is importable from ``boostphase.engage`` as before the split (issue 16).
@@ -65,9 +70,11 @@ Every name is importable from ``boostphase.engage`` as before the split (issue 1
 
 from __future__ import annotations
 
+from .divert import DivertCheck, divert_check
 from .engagement import Engagement, EngagementResult, direct_engagement, earliest_over_centres
 from .geometry import R_SPHERE_M, ground_range_m, unit_vector
-from .interceptor import G0, Interceptor, InterceptorStage, KillVehicle, Timeline
+from .interceptor import G0, Airframe, Interceptor, InterceptorStage, KillVehicle, Timeline
+from .logistics import AircraftClass, orbit_logistics
 from .maps import Coverage, EngagementMap, engagement_map, sensitivity_table
 from .platform import REFERENCES, KeepOut, Platform
 from .reach import N_SHOTS, ReachTable, build_reach_table, cached_table
@@ -96,6 +103,7 @@ from .scenario import (
     load_scenario,
     parse_scenario,
 )
+from .standoff import StandoffGrid, standoff_grid
 from .threat import CRITERIA, FLIGHT_CACHE, TRACK_CACHE, Threat, ThreatTrack, prepare_threats
 
 # the flight and track caches under their names before the split (tests clear them)
@@ -113,4 +121,6 @@ __all__ = [
     "TimelineSpec", "KillVehicleSpec", "StageSpec", "InterceptorSpec", "SiteSpec", "ThreatSpec",
     "ThreatSetSpec", "PlatformDefaults", "PlatformSpec", "KeepOutCountry", "KeepOutSpec", "MapSpec",
     "SensitivitySpec", "Seconds", "Meters", "Speed", "Isp", "Mass", "Place",
+    # issue 17: C4 decision-grade
+    "Airframe", "StandoffGrid", "standoff_grid", "DivertCheck", "divert_check", "AircraftClass", "orbit_logistics",
 ]

@@ -100,17 +100,75 @@ class InterceptorStage:
 
 
 @dataclass(frozen=True)
+class Airframe:
+    """What the interceptor weighs and how it meets the air: for the climb flown with drag.
+
+    Stage masses follow from the rocket equation, top stage first: a stage of ideal velocity gain
+    dv (m/s) and specific impulse Isp (s) with structure fraction e = dry / (dry + propellant)
+    lifting a payload m_pl (the kill vehicle, plus the stages above it) has ignition mass
+    m0 = m_pl / (1 - (1 - 1/R) / (1 - e)), R = exp(dv / (Isp g0)) (needs e R < 1).
+    Drag: US Standard Atmosphere 1976 (the engine's table), a constant drag coefficient ``cd``
+    on the body's cross-section (``diameter_m``); after burnout the burnt-out last stage and the
+    kill vehicle coast together with the same cross-section (stated simplification).
+
+    Defaults (assumptions, stated): kill vehicle 50 kg, structure fraction 0.12 per stage
+    (composite solid motors of this size are typically 0.10-0.15), Cd 0.3 (a slender finned
+    body at supersonic speed), diameter 0.35 m (a length-to-diameter ratio near 10 at ~500 kg).
+    """
+
+    kill_vehicle_mass_kg: float = 50.0
+    structure_fraction: float = 0.12
+    cd: float = 0.3
+    diameter_m: float = 0.35
+
+    def __post_init__(self):
+        sa = object.__setattr__
+        sa(self, "kill_vehicle_mass_kg", check_range("kill_vehicle_mass", self.kill_vehicle_mass_kg, 0.1, 1e4, "kg"))
+        sa(self, "structure_fraction", check_range("structure_fraction", self.structure_fraction, 0.01, 0.5, ""))
+        sa(self, "cd", check_range("cd", self.cd, 0.0, 5.0, ""))
+        sa(self, "diameter_m", check_range("diameter", self.diameter_m, 0.01, 5.0, "m"))
+
+    @property
+    def area_m2(self) -> float:
+        """Reference (cross-section) area (m^2)."""
+        return math.pi * self.diameter_m ** 2 / 4.0
+
+    def stage_masses(self, stages: Sequence[InterceptorStage]) -> list[tuple[float, float]]:
+        """(ignition mass, burnout mass) in kg of the stack at each stage, lowest stage first."""
+        out = []
+        payload = self.kill_vehicle_mass_kg
+        e = self.structure_fraction
+        for st in reversed(tuple(stages)):
+            r = math.exp(st.delta_v_m_s / (st.isp_s * G0))
+            den = 1.0 - (1.0 - 1.0 / r) / (1.0 - e)
+            if den <= 0.0:
+                raise InputError("structure_fraction", e, f"below 1/R = {1.0 / r:.3f} for a stage of "
+                                 f"{st.delta_v_m_s / 1e3:.2f} km/s at Isp {st.isp_s:.0f} s (no such rocket)")
+            m0 = payload / den
+            out.append((m0, m0 / r))
+            payload = m0
+        return out[::-1]
+
+    def launch_mass_kg(self, stages: Sequence[InterceptorStage]) -> float:
+        """Interceptor mass at launch (kg)."""
+        return self.stage_masses(stages)[0][0]
+
+
+@dataclass(frozen=True)
 class Interceptor:
     """A one- or two-stage kinematic interceptor (launched from the aircraft's altitude and speed).
 
     Build it with :meth:`two_stage` (an ideal burnout speed split over stages), :meth:`from_masses`
     (propellant/dry masses and Isp per stage plus the kill vehicle's mass) or :meth:`constant_speed`
     (an idealised interceptor reaching a speed almost instantly, for textbook checks).
+    Without an ``airframe`` it flies in vacuum (the reach tables before issue 17); with one
+    (:meth:`with_drag`) its climb is flown with drag through US76 air.
     """
 
     stages: tuple[InterceptorStage, ...]
     kill_vehicle: KillVehicle = KillVehicle()
     name: str = "interceptor"
+    airframe: Airframe | None = None
 
     def __post_init__(self):
         st = tuple(self.stages)
@@ -169,7 +227,18 @@ class Interceptor:
         """The same stages scaled to another ideal burnout speed (same split and burn times)."""
         f = burnout_speed_m_s / self.ideal_burnout_speed_m_s
         st = tuple(InterceptorStage(s.burn_time_s, s.delta_v_m_s * f, s.isp_s) for s in self.stages)
-        return Interceptor(st, self.kill_vehicle, f"{self.name} @ {burnout_speed_m_s / 1e3:.1f} km/s")
+        return Interceptor(st, self.kill_vehicle, f"{self.name} @ {burnout_speed_m_s / 1e3:.1f} km/s", self.airframe)
+
+    def with_drag(self, airframe: Airframe | None = None) -> Interceptor:
+        """The same interceptor flown with drag (``airframe``'s masses, Cd and diameter)."""
+        af = airframe or Airframe()
+        af.stage_masses(self.stages)  # a rocket that can exist, or InputError
+        return Interceptor(self.stages, self.kill_vehicle, f"{self.name}, with drag", af)
+
+    @property
+    def launch_mass_kg(self) -> float | None:
+        """Mass at launch (kg) from the airframe's rocket equation; None without an airframe."""
+        return None if self.airframe is None else self.airframe.launch_mass_kg(self.stages)
 
     def reach_table(self, altitude_m: float, along_speed_m_s: float = 0.0, earth: Earth = SPHERE,
                     horizon_s: float = 500.0) -> ReachTable:

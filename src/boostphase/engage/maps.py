@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..earth import SPHERE
 from ..errors import InputError
 from .engagement import earliest_over_centres
 from .geometry import unit_vector
@@ -216,36 +215,25 @@ def sensitivity_table(threats: dict[str, Threat], speeds_m_s: Sequence[float], d
     distance on the most favourable bearing; ``standoff_any_bearing_km``: the largest distance up to
     which every bearing still has a feasible position at that distance (the ring of guaranteed
     reach). The interceptor's burn times and split are ``interceptor``'s, scaled in speed."""
+    from .standoff import standoff_grid
+
     icpt = interceptor or Interceptor.two_stage(5e3)
     plat = platform or Platform(0.0, 0.0, orbit_radius_m=0.0)
-    bearings = np.arange(0.0, 360.0, bearing_step_deg)
-    dists = np.arange(0.0, max_distance_m + 1.0, distance_step_m)
     rows = []
     prepare_threats(list(threats.values()))
     for name, th in threats.items():
-        la0, lo0 = th.launch
-        B, D = np.meshgrid(bearings, dists, indexing="ij")
-        plat_lat, plat_lon = SPHERE.destination(la0, lo0, B.ravel(), D.ravel())
-        cu = unit_vector(plat_lat, plat_lon)
-        tu = th.latest_useful_time_s
         for v in speeds_m_s:
-            tab = icpt.with_speed(v).reach_table(plat.altitude_m, plat.along_speed_m_s)
+            ic = icpt.with_speed(v)
+            tab = ic.reach_table(plat.altitude_m, plat.along_speed_m_s)
             for dl in delays_s:
-                r = earliest_over_centres(th.track, cu, tab, float(dl), tu, plat.range_offset_m, icpt.kill_vehicle)
-                ok = (np.isfinite(r["t"]) & (r["t"] <= tu + 1e-9)).reshape(B.shape)
-                far = np.where(ok, D, -1.0).max(axis=1)          # per bearing
-                best = int(np.argmax(far))
-                # ring: largest d such that every bearing has a feasible point at distance d
-                ring = 0.0
-                if ok[:, 0].all():
-                    allb = ok.all(axis=0)
-                    ring = float(dists[np.argmin(allb) - 1]) if not allb.all() else float(dists[-1])
-                rel = (bearings[best] - th.azimuth_deg + 180.0) % 360.0 - 180.0 if np.isfinite(th.azimuth_deg) else None
+                g = standoff_grid(th, ic, float(dl), plat, bearing_step_deg, max_distance_m, distance_step_m)
+                best = g.best()
                 rows.append({"threat": name, "burnout_time_s": th.burnout_time_s,
                              "interceptor_burnout_speed_km_s": v / 1e3, "total_delay_s": float(dl),
-                             "standoff_best_km": None if far[best] < 0 else float(far[best] / 1e3),
-                             "best_bearing_from_threat_azimuth_deg": None if far[best] < 0 or rel is None else float(rel),
-                             "standoff_any_bearing_km": ring / 1e3,
+                             "standoff_best_km": None if best is None else best["distance_m"] / 1e3,
+                             "best_bearing_from_threat_azimuth_deg": None if best is None
+                             else best["bearing_from_threat_azimuth_deg"],
+                             "standoff_any_bearing_km": g.guaranteed_m / 1e3,
                              "actual_burnout_speed_km_s": [tab.burnout_speed_m_s[0] / 1e3, tab.burnout_speed_m_s[1] / 1e3]})
     return rows
 

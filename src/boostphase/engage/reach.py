@@ -108,26 +108,35 @@ def _fly_fan(interceptor: Interceptor, lat: float, lon: float, alt_m: float, az_
                                     np.full(n, along_m_s), np.zeros(n), np.full(n, az_deg))
     segs = []
     t = 0.0
-    for st in interceptor.stages:
-        mr = math.exp(st.delta_v_m_s / (st.isp_s * G0))
-        mdot = (1.0 - 1.0 / mr) / st.burn_time_s   # start mass normalised to 1
+    af = interceptor.airframe
+    if af is None:   # vacuum: only accelerations matter, each stage's start mass normalised to 1
+        masses = [(1.0, 1.0 / math.exp(st.delta_v_m_s / (st.isp_s * G0))) for st in interceptor.stages]
+        area = 0.0
+        mach, cd = _cd_dummy()
+    else:            # with drag: real masses (kg), US76 air, constant Cd on the cross-section
+        from .flightcore import cd_table
+
+        masses = af.stage_masses(interceptor.stages)
+        area = af.area_m2
+        mach, cd = cd_table(((0.0, 1.0), (af.cd, af.cd)))
+    for st, (m0, m1) in zip(interceptor.stages, masses, strict=True):
+        mdot = (m0 - m1) / st.burn_time_s
         t += st.burn_time_s
-        segs.append((t, 1.0, mdot, mdot * st.isp_s * G0, 3))
-    segs.append((1e30, 1.0, 0.0, 0.0, 2))
+        segs.append((t, m0, mdot, mdot * st.isp_s * G0, 3))
+    segs.append((1e30, masses[-1][1], 0.0, 0.0, 2))
     segs += [segs[-1]] * (_S - len(segs))
     cols = np.array(segs, float)
-    mach, cd = _cd_dummy()
     e, az = np.radians(elev_deg), math.radians(az_deg)
     u_fixed = np.stack([np.cos(e) * math.sin(az), np.cos(e) * math.cos(az), np.sin(e)], axis=1)
     arrays = dict(
         y0=np.concatenate([r0, v0], axis=1), t0=np.zeros(n),
         seg_t_end=np.tile(cols[:, 0], (n, 1)), seg_m0=np.tile(cols[:, 1], (n, 1)),
         seg_mdot=np.tile(cols[:, 2], (n, 1)), seg_thrust=np.tile(cols[:, 3], (n, 1)),
-        seg_exit_area=np.zeros((n, _S)), seg_ref_area=np.zeros((n, _S)),
+        seg_exit_area=np.zeros((n, _S)), seg_ref_area=np.full((n, _S), area),
         seg_mode=np.tile(cols[:, 4], (n, 1)).astype(np.int32),
         cd_mach=np.broadcast_to(mach, (n, _S, len(mach))), cd_val=np.broadcast_to(cd, (n, _S, len(cd))),
         azimuth=np.full(n, az), kick=np.zeros(n), pitch_t0=np.zeros(n), pitch_t1=np.zeros(n), u_fixed=u_fixed, t_max=np.full(n, horizon_s))
-    settings = engine_settings(earth, False, n_rec=_N_REC, rtol=1e-9, h_max_s=_H_MAX_S)
+    settings = engine_settings(earth, af is not None, n_rec=_N_REC, rtol=1e-9, h_max_s=_H_MAX_S)
     out = run_engine(arrays, earth, settings)
     nb = len(interceptor.stages)
     bo = np.linalg.norm(out["seg_state"][:, nb - 1, 4:7], axis=1)

@@ -289,7 +289,7 @@ class ScenarioObjects:
                                  s.max_distance, s.distance_step)
 
 
-def _validation_to_input_error(e: ValidationError, where: str) -> InputError:
+def validation_to_input_error(e: ValidationError, where: str) -> InputError:
     err = e.errors()[0]
     loc = ".".join(str(x) for x in err["loc"]) or where
     orig = (err.get("ctx") or {}).get("error")
@@ -307,7 +307,7 @@ def parse_scenario(data: dict, where: str = "scenario") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as e:
-        raise _validation_to_input_error(e, where) from None
+        raise validation_to_input_error(e, where) from None
 
 
 def load_scenario(path) -> Scenario:
