@@ -530,3 +530,30 @@ def answer_words(res: dict) -> str:
         lines.append(f"Most sensitive input: {ms['input']} ({ms['change']} moves the liquid guaranteed standoff "
                      f"{ms['delta_km']:+,.0f} km to {ms['guaranteed_standoff_km']:,.0f} km).")
     return "\n".join(lines)
+
+
+def json_safe(obj):
+    """``obj`` with every NaN or infinite float replaced by None (JSON output never holds them)."""
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def interceptors(spec: C4Spec):
+    """(the interceptor as analysed, the same in vacuum) for a spec."""
+    from .engage import Airframe
+
+    ic = spec.interceptor.build()
+    af = spec.airframe
+    return (ic.with_drag(Airframe(af.kill_vehicle_mass, af.structure_fraction, af.cd, af.diameter))
+            if spec.drag else ic), ic
