@@ -145,9 +145,24 @@ def test_orbit_logistics_by_hand():
 
 @pytest.fixture(scope="module")
 def answer():
+    """The example's C4 analysis, its figures' sweep cut to one speed and one delay (the default
+    sweep is 4 x 6; the same code)."""
     from boostphase import c4
 
-    return c4.analyse(c4.load_c4_spec(), figures=False)
+    spec = c4.load_c4_spec().model_copy(update={"speeds": [5e3], "delays": [60.0]})
+    return c4.analyse(spec, figures=True), spec
+
+
+def test_c4_figures_are_written(answer, tmp_path):
+    from boostphase.c4_plots import plot_all
+
+    res, spec = answer
+    paths = plot_all(res, spec, tmp_path)
+    assert [p.name for p in paths] == ["c4_flyout_contours.png", "c4_time_to_intercept.png",
+                                       "c4_standoff_vs_delay.png"]
+    assert all(p.stat().st_size > 10_000 for p in paths)
+    sweep = res["figures"]["standoff_vs_delay"]
+    assert {r["class"] for r in sweep} == {"liquid", "solid"} and all(r["drag"] for r in sweep)
 
 
 def test_c4_guaranteed_standoff_follows_the_aps_conclusion(answer):
@@ -155,7 +170,7 @@ def test_c4_guaranteed_standoff_follows_the_aps_conclusion(answer):
     is very hard - here the guaranteed standoff at a 60 s delay is 0 (at most one 10 km grid
     step); against liquid ICBMs a few hundred km at most (vacuum: ~240 km for the generic liquid
     ICBM, within 2 grid steps). The best case is far larger and lies under the missile's track."""
-    L, S = answer["threats"]["liquid"], answer["threats"]["solid"]
+    L, S = answer[0]["threats"]["liquid"], answer[0]["threats"]["solid"]
     assert S["guaranteed_standoff_km"] <= 10.0
     assert 50.0 <= L["guaranteed_standoff_km"] <= 400.0
     gen = next(m for m in L["models"] if m["model"] == "generic-liquid-icbm")
@@ -170,6 +185,7 @@ def test_c4_guaranteed_standoff_follows_the_aps_conclusion(answer):
 
 
 def test_c4_answer_leads_with_the_guaranteed_standoff_and_names_its_conditions(answer):
+    answer = answer[0]
     text = answer["answer"]
     first_standoff = text.index("guaranteed standoff")
     assert first_standoff < text.index("Best case")

@@ -244,11 +244,16 @@ def _c4_words(res: dict, sc) -> str:
     for name, rows in by.items():
         near = min(rows, key=lambda r: (abs(r["interceptor_burnout_speed_km_s"] - v0), 0))["interceptor_burnout_speed_km_s"]
         sel = [r for r in rows if r["interceptor_burnout_speed_km_s"] == near]
-        part = ", ".join(f"{_fmt_km(r['standoff_best_km'])} at {r['total_delay_s']:.0f} s" for r in sel)
+        part = ", ".join(f"{_fmt_km(r['standoff_any_bearing_km'])} at {r['total_delay_s']:.0f} s "
+                         f"({r['burnout_time_s'] - r['total_delay_s']:.0f} s available)" for r in sel)
+        best = ", ".join(f"{_fmt_km(r['standoff_best_km'])} at {r['total_delay_s']:.0f} s" for r in sel)
         fast = max(rows, key=lambda r: (r["interceptor_burnout_speed_km_s"], -r["total_delay_s"]))
-        lines.append(f"Maximum standoff from the launch site ({name}, boost {sel[0]['burnout_time_s']:.0f} s), "
-                     f"{near:.0f} km/s interceptor: {part} of delay; with {fast['interceptor_burnout_speed_km_s']:.0f} km/s "
-                     f"and {fast['total_delay_s']:.0f} s: {_fmt_km(fast['standoff_best_km'])}.")
+        lines.append(f"Guaranteed standoff from the launch site (an orbit that close reaches the missile whatever its "
+                     f"direction; {name}, boost {sel[0]['burnout_time_s']:.0f} s), {near:.0f} km/s interceptor: {part} "
+                     f"of delay; with {fast['interceptor_burnout_speed_km_s']:.0f} km/s and "
+                     f"{fast['total_delay_s']:.0f} s: {_fmt_km(fast['standoff_any_bearing_km'])}. Best case only "
+                     f"under the missile's own track (bearing {sel[0]['best_bearing_from_threat_azimuth_deg'] or 0:+.0f} "
+                     f"deg from its azimuth, keep-out rules ignored): {best}.")
     verdict = []
     if L is not None:
         verdict.append("possible for liquid-fuel ICBMs from orbits near North Korea's coasts"
@@ -349,8 +354,8 @@ def register(app) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        t = Table(title="Maximum standoff (km) from the launch site for a boost-phase intercept "
-                        "(best bearing / every bearing)")
+        t = Table(title="Standoff (km) from the launch site for a boost-phase intercept: guaranteed "
+                        "(every bearing) / best case (most favourable bearing)")
         delays = sorted({r["total_delay_s"] for r in rows})
         t.add_column("threat")
         t.add_column("speed (km/s)")
@@ -363,7 +368,7 @@ def register(app) -> None:
                 r = next(x for x in rows if x["threat"] == th and x["interceptor_burnout_speed_km_s"] == v
                          and x["total_delay_s"] == d)
                 best = r["standoff_best_km"]
-                cells.append("-" if best is None else f"{best:.0f} / {r['standoff_any_bearing_km']:.0f}")
+                cells.append("-" if best is None else f"{r['standoff_any_bearing_km']:.0f} / {best:.0f}")
             t.add_row(th, f"{v:.1f}", *cells)
         Console(width=160).print(t)
 
