@@ -227,3 +227,34 @@ def test_c4_bad_input_is_one_line_exit_2(tmp_path, line, field):
     assert p.returncode == 2, (p.stdout[-500:], p.stderr[-1500:])
     err = p.stderr.strip().splitlines()
     assert len(err) == 1 and "Traceback" not in p.stderr and field in err[0], p.stderr
+
+
+def test_scenario_interceptor_airframe_flies_with_drag():
+    """``[interceptor.airframe]`` in an engagement scenario gives the drag-flown interceptor
+    (same stages, masses from the rocket equation); a NaN Cd is refused in one line."""
+    from boostphase.engage import parse_scenario
+
+    base = {"interceptor": {"burnout_speed": "5 km/s", "airframe": {"cd": 0.3, "diameter": "0.35 m"}}}
+    ic = parse_scenario(base).build().interceptor
+    assert ic.airframe is not None and ic.launch_mass_kg == pytest.approx(
+        Interceptor.two_stage(5e3).with_drag().launch_mass_kg, rel=1e-12)
+    with pytest.raises(InputError, match="cd"):
+        parse_scenario({"interceptor": {"burnout_speed": "5 km/s", "airframe": {"cd": float("nan")}}}).build()
+
+
+def test_earliest_intercepts_rows_equal_engagement_solve():
+    """The row-wise search (used by ensembles) gives Engagement.solve's intercept time for the
+    same platform point and launch time (the same rule; 1e-9 s)."""
+    import numpy as np
+
+    from boostphase.engage import Engagement, Platform, Threat, Timeline, earliest_intercepts
+
+    th = Threat("generic-liquid-icbm", 39.0, 125.7, azimuth_deg=40.0)
+    ic = Interceptor.two_stage(5e3)
+    pts = [(41.0, 131.3), (39.6, 130.0), (44.0, 125.0)]
+    tab = ic.reach_table(15e3, 0.0)
+    got = earliest_intercepts(th.track, [p[0] for p in pts], [p[1] for p in pts], tab, 65.0, ic.kill_vehicle)
+    for (la, lo), t in zip(pts, got, strict=True):
+        r = Engagement(th, Platform(la, lo, orbit_radius_m=0.0), ic, Timeline.total(65.0)).solve()
+        want = np.nan if r.intercept_time_s is None else r.intercept_time_s
+        assert (np.isnan(t) and np.isnan(want)) or t == pytest.approx(want, abs=1e-9), (la, lo, t, want)

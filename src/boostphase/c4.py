@@ -45,6 +45,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
+from .engage.scenario import AirframeSpec
 from .errors import InputError, check_range
 from .units import quantity
 
@@ -69,13 +70,6 @@ _Place = str | tuple[float, float]
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class AirframeSpec(_Spec):
-    kill_vehicle_mass: _Mass = 50.0
-    structure_fraction: float = 0.12
-    cd: float = 0.3
-    diameter: _Meters = 0.35
 
 
 class DivertSpec(_Spec):
@@ -234,7 +228,7 @@ class _Run:
     """One C4 computation: shared objects and grids."""
 
     def __init__(self, spec: C4Spec):
-        from .engage import Airframe, Platform, Threat, prepare_threats
+        from .engage import Platform, Threat, prepare_threats
 
         self.spec = spec
         s = spec
@@ -242,9 +236,8 @@ class _Run:
         self.site = (check_range("site lat", s.sites[0].lat, -90, 90, "deg"),
                      check_range("site lon", s.sites[0].lon, -360, 360, "deg"))
         self.target, self.target_name = _place(s.target, "target")
-        self.ic_vac = s.interceptor.build()
-        af = s.airframe
-        self.airframe = Airframe(af.kill_vehicle_mass, af.structure_fraction, af.cd, af.diameter)
+        self.ic_vac = s.interceptor.model_copy(update={"airframe": None}).build()
+        self.airframe = s.airframe.build()
         self.ic = self.ic_vac.with_drag(self.airframe) if s.drag else self.ic_vac
         self.ic_mass = self.ic_vac.with_drag(self.airframe).launch_mass_kg
         self.platform = Platform(0.0, 0.0, altitude_m=s.platform_altitude, orbit_radius_m=0.0)
@@ -551,9 +544,5 @@ def json_safe(obj):
 
 def interceptors(spec: C4Spec):
     """(the interceptor as analysed, the same in vacuum) for a spec."""
-    from .engage import Airframe
-
-    ic = spec.interceptor.build()
-    af = spec.airframe
-    return (ic.with_drag(Airframe(af.kill_vehicle_mass, af.structure_fraction, af.cd, af.diameter))
-            if spec.drag else ic), ic
+    ic = spec.interceptor.model_copy(update={"airframe": None}).build()
+    return (ic.with_drag(spec.airframe.build()) if spec.drag else ic), ic

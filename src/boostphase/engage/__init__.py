@@ -71,7 +71,13 @@ Every name is importable from ``boostphase.engage`` as before the split (issue 1
 from __future__ import annotations
 
 from .divert import DivertCheck, divert_check
-from .engagement import Engagement, EngagementResult, direct_engagement, earliest_over_centres
+from .engagement import (
+    Engagement,
+    EngagementResult,
+    direct_engagement,
+    earliest_intercepts,
+    earliest_over_centres,
+)
 from .geometry import R_SPHERE_M, ground_range_m, unit_vector
 from .interceptor import G0, Airframe, Interceptor, InterceptorStage, KillVehicle, Timeline
 from .logistics import AircraftClass, orbit_logistics
@@ -79,6 +85,7 @@ from .maps import Coverage, EngagementMap, engagement_map, sensitivity_table
 from .platform import REFERENCES, KeepOut, Platform
 from .reach import N_SHOTS, ReachTable, build_reach_table, cached_table
 from .scenario import (
+    AirframeSpec,
     InterceptorSpec,
     Isp,
     KeepOutCountry,
@@ -113,7 +120,7 @@ _TRACKS = TRACK_CACHE
 __all__ = [
     "Timeline", "KillVehicle", "InterceptorStage", "Interceptor", "ReachTable", "Threat", "ThreatTrack",
     "Platform", "KeepOut", "Engagement", "EngagementResult", "EngagementMap", "Coverage",
-    "engagement_map", "sensitivity_table", "direct_engagement", "build_reach_table",
+    "engagement_map", "sensitivity_table", "direct_engagement", "build_reach_table", "earliest_intercepts",
     "Scenario", "ScenarioObjects", "load_scenario", "parse_scenario",
     # also public (module-level names of engage.py before the split)
     "prepare_threats", "earliest_over_centres", "cached_table", "unit_vector", "ground_range_m",
@@ -122,5 +129,5 @@ __all__ = [
     "ThreatSetSpec", "PlatformDefaults", "PlatformSpec", "KeepOutCountry", "KeepOutSpec", "MapSpec",
     "SensitivitySpec", "Seconds", "Meters", "Speed", "Isp", "Mass", "Place",
     # issue 17: C4 decision-grade
-    "Airframe", "StandoffGrid", "standoff_grid", "DivertCheck", "divert_check", "AircraftClass", "orbit_logistics",
+    "Airframe", "AirframeSpec", "StandoffGrid", "standoff_grid", "DivertCheck", "divert_check", "AircraftClass", "orbit_logistics",
 ]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, mo
 from ..errors import InputError, check_range
 from ..units import quantity
 from .engagement import Engagement, EngagementResult
-from .interceptor import Interceptor, InterceptorStage, KillVehicle, Timeline
+from .interceptor import Airframe, Interceptor, InterceptorStage, KillVehicle, Timeline
 from .maps import EngagementMap, engagement_map, sensitivity_table
 from .platform import KeepOut, Platform
 from .threat import Threat, prepare_threats
@@ -70,6 +70,19 @@ class StageSpec(_M):
         return self
 
 
+class AirframeSpec(_M):
+    """``[interceptor.airframe]``: fly the climb with drag (US76; stage masses from the rocket
+    equation with this structure fraction and kill-vehicle mass). Omit it for a vacuum fly-out."""
+
+    kill_vehicle_mass: Mass = Airframe.kill_vehicle_mass_kg
+    structure_fraction: float = Airframe.structure_fraction
+    cd: float = Airframe.cd
+    diameter: Meters = Airframe.diameter_m
+
+    def build(self) -> Airframe:
+        return Airframe(self.kill_vehicle_mass, self.structure_fraction, self.cd, self.diameter)
+
+
 class InterceptorSpec(_M):
     name: str = "interceptor"
     burnout_speed: Speed | None = None
@@ -78,6 +91,7 @@ class InterceptorSpec(_M):
     stages: list[StageSpec] | None = None
     kill_vehicle_mass: Mass | None = None
     kill_vehicle: KillVehicleSpec = KillVehicleSpec()
+    airframe: AirframeSpec | None = None
 
     @model_validator(mode="after")
     def _one(self):
@@ -86,6 +100,10 @@ class InterceptorSpec(_M):
         return self
 
     def build(self) -> Interceptor:
+        ic = self._vacuum()
+        return ic if self.airframe is None else ic.with_drag(self.airframe.build())
+
+    def _vacuum(self) -> Interceptor:
         kv = self.kill_vehicle.build()
         if self.burnout_speed is not None:
             return Interceptor.two_stage(self.burnout_speed, self.burn_times, self.isp, kv, self.name)
