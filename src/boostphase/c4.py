@@ -451,21 +451,31 @@ def _conditions(run: _Run, s: C4Spec) -> dict:
 
 
 def _verdict(res: dict) -> str:
-    L, S = res["threats"]["liquid"], res["threats"]["solid"]
-    near = [d for d in res["nearest_allowed_orbit_km"].values() if d is not None]
-    worst_near = max(near) if near else math.inf
+    """Per class: which launch sites have an allowed orbit within the guaranteed standoff, with
+    the distances (km) that decide it and the grid resolution as the margin's unit."""
+    near = res["nearest_allowed_orbit_km"]
+    step = res["conditions"]["grid"]["distance_step_km"]
     parts = []
-    for label, c in (("liquid", L), ("solid", S)):
+    for label in CLASSES:
+        c = res["threats"][label]
         G = c["guaranteed_standoff_km"]
         if G <= 0:
-            parts.append(f"{label}: no orbit guarantees an intercept")
-        elif G >= worst_near:
-            parts.append(f"{label}: allowed orbits can guarantee an intercept at every launch site")
-        elif c["sites_within_guaranteed_standoff_of_an_allowed_orbit"]:
-            parts.append(f"{label}: guaranteed only for launches from "
-                         + ", ".join(c["sites_within_guaranteed_standoff_of_an_allowed_orbit"]))
-        else:
-            parts.append(f"{label}: no allowed orbit is within the guaranteed standoff of any launch site")
+            parts.append(f"{label}: no orbit anywhere guarantees an intercept (guaranteed standoff 0 km)")
+            continue
+        ok = [n for n, d in near.items() if d is not None and d <= G]
+        no = [f"{n} ({'none' if d is None else f'{d:,.0f} km'})" for n, d in near.items() if d is None or d > G]
+        if not ok:
+            parts.append(f"{label}: no allowed orbit lies within the {G:,.0f} km guaranteed standoff of any launch site "
+                         f"(nearest: " + ", ".join(no) + ")")
+            continue
+        thin = [n for n in ok if G - near[n] < step]
+        s = f"{label}: an allowed orbit lies within the {G:,.0f} km guaranteed standoff of " + ", ".join(
+            f"{n} ({near[n]:,.0f} km)" for n in ok)
+        if thin:
+            s += f" - with less than one {step:.0f} km grid step to spare for " + ", ".join(thin)
+        if no:
+            s += "; not of " + ", ".join(no)
+        parts.append(s)
     return "; ".join(parts)
 
 
@@ -498,8 +508,8 @@ def answer_words(res: dict) -> str:
         dv = x["divert"]
         if dv is None:
             continue
-        lines.append(f"  Divert ({label}): a {dv['divert_budget_km_s']:.1f} km/s kill vehicle with {dv['time_to_go_s']:.0f} s "
-                     f"to go needs {dv['required_divert_km_s']:.2f} km/s for {dv['n_sigma']:.0f} sigma of "
+        lines.append(f"  Divert ({label}): with no track update after launch (fly-out {dv['time_to_go_s']:.0f} s at the "
+                     f"guaranteed standoff) a {dv['divert_budget_km_s']:.1f} km/s kill vehicle needs {dv['required_divert_km_s']:.2f} km/s for {dv['n_sigma']:.0f} sigma of "
                      f"{dv['predicted_position_sigma_m'] / 1e3:.1f} km predicted-position error: "
                      + ("enough" if dv["sufficient"] else "not enough")
                      + (f" (enough only if the last track update comes <= {dv['max_time_to_go_s']:.0f} s before intercept)"
@@ -520,8 +530,15 @@ def answer_words(res: dict) -> str:
     lines.append(f"Verdict (kinematics only; no sensor, discrimination, reliability or countermeasure effects): "
                  f"{res['verdict']}.")
     if ms is not None:
-        lines.append(f"Most sensitive input: {ms['input']} ({ms['change']} moves the liquid guaranteed standoff "
-                     f"{ms['delta_km']:+,.0f} km to {ms['guaranteed_standoff_km']:,.0f} km).")
+        steps = "; ".join(f"{r['input']} {r['change']}: {r['delta_km']:+,.0f} km" for r in res["sensitivity"][1:])
+        s = (f"Most sensitive input: {ms['input']} ({ms['change']} moves the liquid guaranteed standoff "
+             f"{ms['delta_km']:+,.0f} km to {ms['guaranteed_standoff_km']:,.0f} km")
+        if ms["input"] == "interceptor burnout speed":
+            v = c["ideal_burnout_speed_km_s"] + 1.5
+            m = next((r for r in res["interceptor_mass_by_speed"] if abs(r["speed_km_s"] - v) < 1e-6), None)
+            if m is not None and m["launch_mass_kg"] is not None:
+                s += f", but at {m['launch_mass_kg']:,.0f} kg: {m['per_aircraft']} per aircraft"
+        lines.append(s + f"). Other steps: {steps}.")
     return "\n".join(lines)
 
 
