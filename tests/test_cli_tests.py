@@ -124,7 +124,7 @@ def test_reconstructs_the_2017_07_28_calibration_test_with_plot(tmp_path):
 @pytest.mark.slow
 def test_full_catalog_reconstruction(tmp_path):
     png = tmp_path / "timeline.png"
-    p = _cli("--json", "--plot", str(png))
+    p = _cli("--json", "--plot", str(png), timeout=1800)  # ~19 tests x 3 fits: minutes on 2 cores
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     rows = {r["date"]: r for r in out["tests"]}
