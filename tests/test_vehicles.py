@@ -274,7 +274,7 @@ def test_removing_any_source_fails_naming_the_field(path, tmp_path):
         with pytest.raises(InputError) as exc:
             v.from_toml(copy)
         expect = key.replace("stages.*.", "stages.1.")
-        assert exc.value.field == expect, (key, str(exc.value))
+        assert exc.value.field == f"{copy}: {expect}", (key, str(exc.value))
         assert "citation" in exc.value.allowed
 
 
@@ -296,11 +296,11 @@ def test_stale_or_empty_citation_is_rejected(tmp_path):
     p.write_text(base + '"stages.2.isp_vac_s" = "no such stage"\n')
     with pytest.raises(InputError) as exc:
         v.from_toml(p)
-    assert exc.value.field == "sources.stages.2.isp_vac_s"
+    assert exc.value.field == f"{p}: sources.stages.2.isp_vac_s"
     p.write_text(base.replace('payload_kg = "Forden', 'payload_kg = " "\nxx = "Forden', 1))
     with pytest.raises(InputError) as exc:
         v.from_toml(p)
-    assert exc.value.field == "sources.payload_kg" and "non-empty" in exc.value.allowed
+    assert exc.value.field == f"{p}: sources.payload_kg" and "non-empty" in exc.value.allowed
 
 
 def test_unknown_keys_and_bad_files_are_rejected(tmp_path):
@@ -309,11 +309,11 @@ def test_unknown_keys_and_bad_files_are_rejected(tmp_path):
     p.write_text(base.replace("payload_kg = 1000.0", "payload_kg = 1000.0\nrange_km = 5.0"))
     with pytest.raises(InputError) as exc:
         v.from_toml(p)
-    assert exc.value.field == "range_km"
+    assert exc.value.field == f"{p}: range_km"
     p.write_text(base.replace("burn_time_s = 75.0", "burn_time_s = 75.0\nthrust_n = 1.0"))
     with pytest.raises(InputError) as exc:
         v.from_toml(p)
-    assert exc.value.field == "stages.1.thrust_n"
+    assert exc.value.field == f"{p}: stages.1.thrust_n"
     p.write_text("name = [")
     with pytest.raises(InputError):
         v.from_toml(p)

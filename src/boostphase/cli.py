@@ -89,10 +89,36 @@ def _jsonable_value(v):
     return str(v)
 
 
+def finite_json(o):
+    """``o`` with NumPy values made plain and every NaN/inf float replaced by None, so the JSON
+    written from it has ``null`` where a value is not a number (a flight that does not land has
+    no range), never ``NaN`` or ``Infinity``."""
+    import numpy as np
+
+    if isinstance(o, dict):
+        return {k: finite_json(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [finite_json(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return finite_json(o.tolist())
+    if isinstance(o, np.generic):
+        o = o.item()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    return o
+
+
+def json_text(data, indent: int | None = 2) -> str:
+    """JSON of ``data`` for output: non-finite numbers become null (:func:`finite_json`) and the
+    encoder refuses any that remain (``allow_nan=False``), so no NaN/Infinity ever reaches a
+    reader's parser."""
+    return json.dumps(finite_json(data), indent=indent, default=_json_default, allow_nan=False)
+
+
 def _emit(data: dict, as_json: bool, title: str = "") -> None:
     _maybe_save(data)
     if as_json:
-        typer.echo(json.dumps(data, indent=2, default=_json_default))
+        typer.echo(json_text(data))
         return
     from rich.console import Console
     from rich.table import Table
@@ -101,7 +127,11 @@ def _emit(data: dict, as_json: bool, title: str = "") -> None:
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for key, val in _flatten(data):
-        table.add_row(key, f"{val:,.3f}" if isinstance(val, float) else str(val))
+        if val is None or (isinstance(val, float) and not math.isfinite(val)):
+            txt = "none"  # e.g. the range of a flight that does not land: no number
+        else:
+            txt = f"{val:,.3f}" if isinstance(val, float) else str(val)
+        table.add_row(key, txt)
     Console().print(table)
 
 
@@ -179,10 +209,14 @@ def coast(
     row = res.row(0)
     row["earth"] = em.name
     if not row["impacted"]:
-        typer.echo("warning: no impact within the time limit (orbital or escaping)", err=True)
+        typer.echo(f"warning: {row['reason']}; range, impact point and flight time are null", err=True)
     _emit(row, as_json, "coast")
 
 
+# columns of the --batch output: a case that does not land (orbital, escaping, out of time) has
+# empty impact, range, flight-time and speed cells, impacted=false and a reason
+BATCH_OUT_COLS = ("impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s",
+                  "impacted", "reason")
 _BATCH_COLS = ("lat", "lon", "alt_km", "speed_km_s", "flight_path_deg", "azimuth_deg", "beta_kg_m2")
 _BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "speed_km_s": (0, 20),
                  "flight_path_deg": (-90, 90), "azimuth_deg": (-360, 360), "beta_kg_m2": (1e-6, 1e9)}
@@ -246,16 +280,23 @@ def _coast_batch(inp: Path, out: Path, em) -> None:
     try:
         with os.fdopen(fd, "w", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s"])
+            w.writerow(list(BATCH_OUT_COLS))
             for i in range(len(a)):
-                w.writerow([f"{res.impact_lat_deg[i]:.8f}", f"{res.impact_lon_deg[i]:.8f}", f"{res.range_m[i] / 1e3:.6f}",
-                            f"{res.apogee_m[i] / 1e3:.6f}", f"{res.flight_time_s[i]:.4f}",
-                            f"{res.impact_speed_m_s[i] / 1e3:.6f}"])
+                hit = bool(res.impacted[i])
+
+                def cell(x, fmt, hit=hit):  # empty cell where the case did not land
+                    return format(x, fmt) if hit and math.isfinite(x) else ""
+                w.writerow([cell(res.impact_lat_deg[i], ".8f"), cell(res.impact_lon_deg[i], ".8f"),
+                            cell(res.range_m[i] / 1e3, ".6f"), f"{res.apogee_m[i] / 1e3:.6f}",
+                            cell(res.flight_time_s[i], ".4f"), cell(res.impact_speed_m_s[i] / 1e3, ".6f"),
+                            "true" if hit else "false", res.reason[i] or ""])
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    typer.echo(f"wrote {len(a)} rows to {out}", err=True)
+    n_miss = int(np.count_nonzero(~np.asarray(res.impacted, bool)))
+    note = f" ({n_miss} without impact: empty range cells, impacted=false)" if n_miss else ""
+    typer.echo(f"wrote {len(a)} rows to {out}{note}", err=True)
 
 
 def _progress(total: int, what: str):
@@ -272,21 +313,27 @@ def _progress(total: int, what: str):
 
 @app.command()
 def flyout(
-    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`)"),
+    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`) or path to a vehicle TOML file (`boostphase catalog --template`)"),
     launch: str = typer.Option(..., help="LAT,LON of the launch point (deg)"),
     azimuth: float = typer.Option(None, help="launch azimuth, clockwise from north (deg)"),
     target: str = typer.Option(None, help="LAT,LON or a city name"),
     profile: str = typer.Option("min-energy", help="min-energy | lofted | depressed | target"),
     apogee_km: float = typer.Option(None, help="apogee for lofted/depressed (km)"),
+    kick_deg: float = typer.Option(None, "--kick-deg", help="fly this fixed pitch-over kick (deg from vertical, "
+                                   "0-89) with no search; instead of --profile"),
+    pitch_hold_rate: float = typer.Option(None, "--pitch-hold-rate", help="with --kick-deg: Forden's steering, "
+                                          "pitch over at this rate (deg/s) to the kick, then hold that angle"),
     earth: str = typer.Option("wgs84", help="wgs84 or sphere"),
     no_rotation: bool = typer.Option(False, "--no-rotation", help="ignore the Earth's rotation"),
     csv_out: Path = typer.Option(None, "--csv", help="write the time series as CSV"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the track as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Fly a catalog missile: range, apogee, flight time, burnout state and impact point."""
+    """Fly a missile (catalog name or vehicle file): range, apogee, flight time, burnout state and
+    impact point. ``--kick-deg`` flies one fixed steering, as Forden's and Thrusty's users set it."""
     from .earth import earth_model
-    from .flight import fly
+    from .errors import check_range
+    from .flight import Steering, fly
     from .scenario.files import check_output
     from .vehicles import load
 
@@ -299,13 +346,30 @@ def flyout(
         raise InputError("--azimuth/--target", None, "one of them")
     if profile == "min-energy" and tgt is not None and azimuth is None:
         pass  # fly the min-energy profile on the azimuth toward the target
-    traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
-               apogee_m=None if apogee_km is None else apogee_km * 1e3,
-               earth=earth_model(earth, rotation=not no_rotation))
+    steering = None
+    if kick_deg is not None:
+        check_range("--kick-deg", kick_deg, 0.0, 89.0, "deg")
+        if profile != "min-energy" or apogee_km is not None:
+            raise InputError("--kick-deg", kick_deg, "a fixed kick without --profile/--apogee-km (they search the kick)")
+        if pitch_hold_rate is not None:
+            check_range("--pitch-hold-rate", pitch_hold_rate, 0.01, 20.0, "deg/s")
+            steering = Steering(kick_deg=kick_deg, law="pitch-hold", pitch_rate_deg_s=pitch_hold_rate)
+    elif pitch_hold_rate is not None:
+        raise InputError("--pitch-hold-rate", pitch_hold_rate, "used together with --kick-deg")
+    earth_m = earth_model(earth, rotation=not no_rotation)
+    if kick_deg is not None:
+        az = azimuth if azimuth is not None else float(earth_m.distance_azimuth(lat, lon, *tgt)[1])
+        traj = fly(m, lat, lon, azimuth_deg=az, kick_deg=kick_deg, steering=steering, earth=earth_m)
+        traj.profile = "fixed-kick"
+    else:
+        traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
+                   apogee_m=None if apogee_km is None else apogee_km * 1e3, earth=earth_m)
     if csv_out:
         traj.to_csv(csv_out)
     if geojson_out:
-        geojson_out.write_text(json.dumps(traj.to_geojson()))
+        geojson_out.write_text(json_text(traj.to_geojson(), indent=None))
+    if not traj.impacted:
+        typer.echo(f"warning: {traj.reason}; range, impact point and flight time are null", err=True)
     _emit(traj.summary(), as_json, f"{m.title} flyout")
 
 
@@ -317,7 +381,8 @@ def reconstruct(
     launch: str = typer.Option(None, help="LAT,LON of the launch site: adds the reach contour and cities"),
     test_azimuth: float = typer.Option(90.0, help="azimuth the test was flown on (deg)"),
     cities: str = typer.Option(None, help='comma-separated city names, e.g. "Los Angeles,Chicago"'),
-    missile: str = typer.Option(None, help="catalog model to fit (default: the class model that matches the test; the output says which and why)"),
+    missile: str = typer.Option(None, help="model to fit: catalog name or path to a vehicle TOML file (default: the "
+                                "class model that matches the test; the output says which and why)"),
     no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time x0.8 / x1.2 refits"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the reach contour as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
@@ -398,15 +463,24 @@ def check(
     if as_json:
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
-    typer.echo(f"ballistic_consistent: {res['ballistic_consistent']}")
+    typer.echo(f"verdict: {res['verdict']}  (ballistic_consistent: {res['ballistic_consistent']})")
+    typer.echo(res["verdict_sentence"])
     for r in res["reasons"]:
         typer.echo(f"- {r}")
 
 
 @app.command()
-def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON")):
-    """The vehicles in the catalog, with their key figures and sources."""
+def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
+            template: bool = typer.Option(False, "--template", help="print a commented vehicle file to start "
+                                          "from (format: docs/vehicle-file.md)")):
+    """The vehicles in the catalog, with their key figures and sources; or a vehicle-file template."""
     from .vehicles import catalog as _catalog
+
+    if template:
+        from .vehicles import template_text
+
+        typer.echo(template_text(), nl=False)
+        return
 
     items = []
     for m in _catalog():

@@ -42,7 +42,7 @@ METHOD_NOTE = ("Each test's reported apogee and range are fitted by scaling the 
 
 
 def overflight_cmd(
-    missile: str = typer.Option(None, help="catalog name (see `boostphase catalog`)"),
+    missile: str = typer.Option(None, help="catalog name (see `boostphase catalog`) or path to a vehicle TOML file"),
     launch: str = typer.Option(None, help="LAT,LON of the launch point (deg)"),
     azimuth: float = typer.Option(None, help="launch azimuth, clockwise from north (deg)"),
     target: str = typer.Option(None, help="LAT,LON or a city name"),
@@ -53,15 +53,28 @@ def overflight_cmd(
     track: Path = typer.Option(None, help="instead of a flyout: a track CSV with columns "
                                           "t_s, lat_deg, lon_deg, alt_m (as `flyout --csv` writes)"),
     dt_s: float = typer.Option(1.0, help="resampling step (s); entry/exit times are within dt/2"),
+    test: str = typer.Option(None, "--test", help="a catalogued test (YYYY-MM-DD, see `boostphase tests "
+                                                  "--no-reconstruct`), flown as reported: its vehicle "
+                                                  "fitted to the reported apogee and range first"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Territories (countries and seas) under a trajectory, with times and altitudes over each."""
-    from .cli import _json_default, parse_latlon, parse_place
+    from .cli import json_text, parse_latlon, parse_place
     from .earth import earth_model
     from .overflight import overflight, overflight_track
 
     em = earth_model(earth, rotation=not no_rotation)
-    if track is not None:
+    if test is not None:
+        from .overflight import fly_reported_test
+
+        if track is not None or launch or target or apogee_km is not None or profile != "min-energy":
+            raise InputError("--test", test, "alone (with optional --azimuth, --missile, --dt-s): the "
+                                             "test's site, apogee and range come from the catalogue")
+        if earth != "wgs84" or no_rotation:
+            raise InputError("--earth", earth, "wgs84 with rotation for a reported test")
+        res = fly_reported_test(test, azimuth_deg=azimuth, missile=missile, dt_s=dt_s)
+        head = f"{res['test']['fit']['model']} test of {test} as reported"
+    elif track is not None:
         if missile or launch or azimuth is not None or target:
             raise InputError("--track", str(track), "either --track or a flyout spec "
                                                     "(--missile, --launch, ...), not both")
@@ -89,10 +102,13 @@ def overflight_cmd(
             typer.echo("warning: no impact within the time limit (orbital or escaping): the "
                        "segments end where the integration stopped", err=True)
         head = f"{m.name} {traj.profile} from {lat:.2f},{lon:.2f}"
+    if res.get("flight") and res["flight"].get("impacted") is False:
+        typer.echo(f"warning: {res['flight']['reason']}: no impact, so no range; the segments end "
+                   "where the integration stopped", err=True)
     res["countries"] = _countries(res["segments"])
     res["summary"] = _summary(head, res)
     if as_json:
-        typer.echo(json.dumps(res, indent=2, default=_json_default))
+        typer.echo(json_text(res))
         return
     from rich.console import Console
     from rich.table import Table
@@ -105,7 +121,32 @@ def overflight_cmd(
                   f"{s['min_altitude_km']:,.0f} to {s['max_altitude_km']:,.0f}")
     Console().print(t)
     typer.echo(res["summary"])
+    if "test" in res:
+        typer.echo(_test_lines(res["test"]))
     typer.echo(f"({res['note']})")
+
+
+def _test_lines(t: dict) -> str:
+    """The reported figures of a test against the fitted flight, one line each."""
+    rep, fl, fit = t["reported"], t["flown"], t["fit"]
+
+    def mm(s):
+        return "n/a" if s is None else f"{s / 60:.1f} min"
+    lines = [f"fit: {fit['model']} with a {fit['payload_kg']:,.0f} kg payload (catalog {fit['catalog_payload_kg']:,.0f} kg), "
+             f"kick {fit['kick_deg']:.2f} deg, azimuth {t['azimuth_deg']:g} deg",
+             f"apogee: flown {fl['apogee_km']:,.0f} km, reported {rep['apogee_km']:,.0f} km",
+             "range: " + (f"flown {fl['range_km']:,.0f} km" if fl["range_km"] is not None else "no impact")
+             + f", reported {rep['range_km']:,.0f} km",
+             f"flight time: flown {mm(fl['flight_time_s'])}, reported {mm(rep['flight_time_s'])}"]
+    p = t.get("passage")
+    if p:
+        w, f = p["reported_over_window_s"], p["reported_fall_window_s"]
+        lines.append(f"over {p['over']}: flown {mm(p['flown_enter_s'])} to {mm(p['flown_exit_s'])} at >= "
+                     f"{p['flown_min_altitude_km'] or 0:,.0f} km; reported clock times allow "
+                     f"{w[0] / 60:.1f}-{w[1] / 60:.1f} min ({'inside' if p['over_in_window'] else 'OUTSIDE'})")
+        lines.append(f"fall: reported clock times allow {f[0] / 60:.1f}-{f[1] / 60:.1f} min "
+                     f"({'inside' if p['fall_in_window'] else 'OUTSIDE'})")
+    return "\n".join(lines)
 
 
 def _read_track(path: Path):

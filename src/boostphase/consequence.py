@@ -124,7 +124,7 @@ class ShortfallTrace:
     kick_deg: float
     burnout_s: float
     beta_kg_m2: float | None
-    nominal_impact: tuple[float, float]
+    nominal_impact: tuple[float, float] | None  # None: the full flight does not land
     cutoff_s: np.ndarray
     lat: np.ndarray
     lon: np.ndarray
@@ -152,7 +152,8 @@ class ShortfallTrace:
             "target": None if self.target is None else {"lat": self.target[0], "lon": self.target[1]},
             "azimuth_deg": self.azimuth_deg, "kick_deg": self.kick_deg,
             "burnout_s": self.burnout_s, "beta_kg_m2": self.beta_kg_m2,
-            "nominal_impact": {"lat": self.nominal_impact[0], "lon": self.nominal_impact[1]},
+            # None when the threat's full flight does not land (orbital): no impact point
+            "nominal_impact": dict(zip(("lat", "lon"), self.nominal_impact or (None, None), strict=True)),
             "trace": self.rows(), "intervals": self.intervals,
         }
 
@@ -638,6 +639,11 @@ def load_scenario(path) -> Scenario:
         q = Path(eng["scenario"])
         if not q.is_absolute() and (p.parent / q).is_file():
             data = {**data, "engagement": {**eng, "scenario": str((p.parent / q).resolve())}}
+    th = data.get("threat")
+    if isinstance(th, dict) and "missile" in th:  # a vehicle file named relative to this file
+        from .vehicles import resolve_vehicle_ref
+
+        data = {**data, "threat": {**th, "missile": resolve_vehicle_ref(th["missile"], p.parent)}}
     return parse_scenario(data)
 
 
@@ -1148,14 +1154,16 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
               beta: BetaDist | None = None, include_payload: bool | None = None,
               include_stages: bool | None = None, city_radius_km: float | None = None,
               chunk_size: int = 65_536, workers: int = 0, earth: Earth = WGS84,
-              progress: Callable[[int], None] | None = None) -> Footprint:
+              progress: Callable[[int], None] | None = None, missile=None) -> Footprint:
     """Monte Carlo footprint of the debris of a boost-phase intercept.
 
     ``source``: a :class:`Scenario` (or a path to its TOML file), or an Earth-fixed intercept
     state (6,) in m and m/s (then only fragments are flown). Keyword arguments override the
     scenario's values. ``chunk_size``: fragments per chunk (chunks are independent tasks; the
     result does not depend on it); ``workers`` > 0 runs the chunks on that many local worker
-    processes (dask.distributed), 0 runs them here.
+    processes (dask.distributed), 0 runs them here. ``missile``: a
+    :class:`~boostphase.vehicles.Missile` (e.g. a pasted vehicle file) flown instead of the
+    scenario's ``threat.missile`` (its payload override still applies).
     """
     import time
 
@@ -1198,9 +1206,10 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
 
         th = sc.threat
         try:
-            m = _missile(th.missile, th.payload_kg)
-        except InputError as e:
-            raise InputError("threat.missile", e.value, e.allowed, e.hint) from None
+            m = _missile(th.missile if missile is None else missile, th.payload_kg)
+        except InputError as e:  # a vehicle file's own errors already name the file and its field
+            fld = "threat.missile" if e.field in ("missile", "path") or e.field.startswith("missile.") else e.field
+            raise InputError(fld, e.value, e.allowed, e.hint) from None
         lat0, lon0 = th.launch
         if th.target is None and th.azimuth is None:
             raise InputError("threat.target", None, "a target (LAT,LON or a city) or an azimuth")
@@ -1248,7 +1257,7 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
                   "target": None if th.target is None else {"lat": th.target[0], "lon": th.target[1]},
                   "profile": prof, "azimuth_deg": traj.azimuth_deg, "kick_deg": traj.kick_deg,
                   "burnout_s": t_bo, "payload_beta_kg_m2": th.payload_beta,
-                  "nominal_impact": dict(zip(("lat", "lon"), traj.impact_lat_lon_deg, strict=True))}
+                  "nominal_impact": dict(zip(("lat", "lon"), traj.impact_lat_lon_deg or (None, None), strict=True))}
         glat, glon, galt = earth.ecef_to_geodetic(states[:, :3])
         intercept = {"from_s": a, "to_s": b, "window": is_window, "grid_dt_s": sc.intercept.dt if is_window else None,
                      "samples": k, "intercept_time_distribution": "uniform over the window's grid" if is_window else "fixed",

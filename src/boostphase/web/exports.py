@@ -31,6 +31,25 @@ def trajectory_csv(traj) -> str:
     return buf.getvalue()
 
 
+def _flight_words(s: dict) -> str:
+    """'range 990 km, apogee 300 km, 600 s' of a flyout summary; a flight that does not land
+    says so instead of a range (no number for a range it does not have)."""
+    if s.get("impacted", True) and s.get("range_km") is not None:
+        return (f"range {s['range_km']:,.0f} km, apogee {s['apogee_km']:,.0f} km, "
+                f"{s['flight_time_s']:,.0f} s")
+    return f"no impact ({s.get('reason') or 'no impact within the time limit'}), so no range; " \
+           f"highest altitude {s['apogee_km']:,.0f} km"
+
+
+def _last_point(traj, lat, lon, alt) -> tuple[str, float, float, float]:
+    """(kind, lat, lon, alt_m) of the last marker: the impact, or the end of a flight that did
+    not land (at its altitude)."""
+    if traj.impacted:
+        ilat, ilon = traj.impact_lat_lon_deg
+        return "impact", ilat, ilon, 0.0
+    return "end (no impact)", float(lat[-1]), float(lon[-1]), float(alt[-1])
+
+
 def _offset():
     from czml3.types import Cartesian2Value
 
@@ -70,10 +89,9 @@ def trajectory_czml(traj, epoch: str) -> str:
     s = traj.summary()
     b = traj.burnout()
     i_apo = int(np.argmax(alt))
-    ilat, ilon = traj.impact_lat_lon_deg
-    desc = (f"{traj.missile.title}: {s['profile']} flight, range {s['range_km']:,.0f} km, apogee "
-            f"{s['apogee_km']:,.0f} km, {s['flight_time_s']:,.0f} s. Times start at {epoch} (arbitrary: "
-            "the scenario has no date). Computed by boostphase.")
+    last = _last_point(traj, lat, lon, alt)
+    desc = (f"{traj.missile.title}: {s['profile']} flight, {_flight_words(s)}. Times start at {epoch} "
+            "(arbitrary: the scenario has no date). Computed by boostphase.")
     packets = [
         Packet(id="document", name=f"boostphase flyout {traj.missile.name}", version="1.0",
                clock=Clock(interval=TimeInterval(start=t0, end=t1), currentTime=t0, multiplier=30)),
@@ -90,8 +108,8 @@ def trajectory_czml(traj, epoch: str) -> str:
     for kind, la, lo, al in (("launch", traj.launch_lat_deg, traj.launch_lon_deg, 0.0),
                              ("burnout", b["lat_deg"], b["lon_deg"], b["altitude_m"]),
                              ("apogee", float(lat[i_apo]), float(lon[i_apo]), float(alt[i_apo])),
-                             ("impact", ilat, ilon, 0.0)):
-        packets.append(Packet(id=kind, name=kind, position=Position(cartographicDegrees=[lo, la, al]),
+                             last):
+        packets.append(Packet(id=kind.split(" ")[0], name=kind, position=Position(cartographicDegrees=[lo, la, al]),
                               point=Point(pixelSize=8, color=_color(255, 255, 255)),
                               label=Label(text=kind, font="12px sans-serif", pixelOffset=_offset())))
     return Document(packets=packets).to_json()
@@ -211,7 +229,7 @@ def trajectory_kml(traj) -> str:
     s = traj.summary()
     b = traj.burnout()
     i_apo = int(np.argmax(alt))
-    ilat, ilon = traj.impact_lat_lon_deg
+    kind, ilat, ilon, ialt = _last_point(traj, lat, lon, alt)
     step = max(1, len(lat) // 2000)  # at most ~2,000 vertices
     idx = np.unique(np.r_[np.arange(0, len(lat), step), len(lat) - 1])
     coords = " ".join(f"{lon[i]:.5f},{lat[i]:.5f},{alt[i]:.0f}" for i in idx)
@@ -220,9 +238,8 @@ def trajectory_kml(traj) -> str:
             _kml_point("launch", traj.launch_lon_deg, traj.launch_lat_deg),
             _kml_point(f"burnout {b['time_s']:.0f} s", b["lon_deg"], b["lat_deg"], b["altitude_m"]),
             _kml_point(f"apogee {alt[i_apo] / 1e3:.0f} km", float(lon[i_apo]), float(lat[i_apo]), float(alt[i_apo])),
-            _kml_point(f"impact, {s['range_km']:.0f} km", ilon, ilat)]
-    desc = (f"{traj.missile.title}: {s['profile']} flight, range {s['range_km']:,.0f} km, apogee "
-            f"{s['apogee_km']:,.0f} km, {s['flight_time_s']:,.0f} s. Computed by boostphase.")
+            _kml_point(f"impact, {s['range_km']:.0f} km" if traj.impacted else kind, ilon, ilat, ialt)]
+    desc = f"{traj.missile.title}: {s['profile']} flight, {_flight_words(s)}. Computed by boostphase."
     return _kml_doc(f"boostphase flyout {traj.missile.name}", desc, body)
 
 

@@ -274,7 +274,7 @@
     if (panel === "footprint" && !body.example) {
       // a custom footprint: the threat of the shortfall form, at the intercept time given here
       const sf = collectForm("shortfall");
-      for (const k of ["missile", "launch", "target", "payload_kg", "beta_kg_m2"]) if (sf[k] !== undefined) body[k] = sf[k];
+      for (const k of ["missile", "vehicle_toml", "launch", "target", "payload_kg", "beta_kg_m2"]) if (sf[k] !== undefined) body[k] = sf[k];
     }
     if (panel === "engagemap") return { ...collectForm("engage"), ...body }; // the threat, UAV and interceptor above
     return body;
@@ -282,7 +282,7 @@
   function collectForm(panel) {
     const form = formOf(panel);
     const body = {};
-    for (const inp of $$("input[name], select[name]", form)) {
+    for (const inp of $$("input[name], select[name], textarea[name]", form)) {
       const name = inp.name;
       if (["direction", "click"].includes(name)) continue;
       if (inp.closest("[hidden]")) continue;
@@ -780,7 +780,7 @@
         ["Ground range", s.range_km, 1, "km", "range_km"],
         ["Apogee", s.apogee_km, 1, "km", "apogee_km"],
         ["Flight time", s.flight_time_s, 1, "s", "flight_time_s"],
-        ["Flight time", s.flight_time_s / 60, 1, "min", null],
+        ["Flight time", s.flight_time_s == null ? null : s.flight_time_s / 60, 1, "min", null],
         ["Burnout time", s.burnout.time_s, 1, "s", "burnout.time_s"],
         ["Burnout altitude", s.burnout.altitude_km, 1, "km", "burnout.altitude_km"],
         ["Burnout speed", s.burnout.speed_km_s, 3, "km/s", "burnout.speed_km_s"],
@@ -792,7 +792,8 @@
         ["Earth model", s.earth, 0, "", "earth"],
       ];
       const parts = [table(`${res.missile.title}: ${s.profile} flight`, rows)];
-      if (!s.impacted) parts.unshift(el("p", { class: "warning", role: "note", text: "No impact within the time limit: the flight is orbital or escaping." }));
+      // a flight that does not land has no range, impact point or flight time (null, shown "—")
+      if (!s.impacted) parts.unshift(el("p", { class: "warning", role: "note", text: `No impact, so no range: ${s.reason || "no impact within the time limit"}.` }));
       parts.push(altitudeChart(res));
       parts.push(downloads("flight", body));
       parts.push(el("button", { type: "button", class: "animate", onclick: () => animateCzml(body) }, "Animate the flight on the globe (CZML)"));
@@ -838,6 +839,8 @@
       const ok = res.ballistic_consistent;
       const verdict = el("p", { class: `verdict ${ok ? "yes" : "no"}`, dataset: { key: "ballistic_consistent", value: String(ok) } },
         ok ? "Consistent with a ballistic flight." : "No ballistic flight matches all the figures.");
+      const why = el("p", { class: "verdict-sentence", dataset: { key: "verdict", value: String(res.verdict) } },
+        el("strong", { text: `${String(res.verdict).replaceAll("_", " ")}: ` }), res.verdict_sentence || "");
       const reasons = el("ol", { class: "reasons" }, ...res.reasons.map((r) => el("li", { text: r })));
       const rows = [
         ["Least burnout speed for the range (min-energy arc)", res.min_energy && res.min_energy.burnout_speed_km_s, 3, "km/s", "min_energy.burnout_speed_km_s"],
@@ -848,7 +851,7 @@
         ["Claimed peak Mach", res.claimed_peak_mach, 1, res.mach_convention, "claimed_peak_mach"],
         ["Least glide L/D for the claimed speed", res.min_glide_ld_for_claimed_speed, 2, "", "min_glide_ld_for_claimed_speed"],
       ].filter((r) => r[1] !== null && r[1] !== undefined);
-      box.replaceChildren(verdict, el("h3", { text: "Reasons" }), reasons, table("Figures (spherical Earth)", rows),
+      box.replaceChildren(verdict, why, el("h3", { text: "Reasons" }), reasons, table("Figures (spherical Earth)", rows),
         el("p", { class: "method", text: `Earth: ${res.earth}.` }));
     },
     engage(res, body, box) {
@@ -1012,7 +1015,8 @@
       marker(ds, ev.launch.lon, ev.launch.lat, 0, "launch", "#ffffff");
       marker(ds, ev.burnout.lon, ev.burnout.lat, ev.burnout.alt_km * 1000, `burnout ${fmt(ev.burnout.t_s, 0)} s, ${fmt(ev.burnout.alt_km, 0)} km`, "#ffd166", true);
       marker(ds, ev.apogee.lon, ev.apogee.lat, ev.apogee.alt_km * 1000, `apogee ${fmt(ev.apogee.alt_km, 0)} km`, "#06d6a0");
-      marker(ds, ev.impact.lon, ev.impact.lat, 0, `impact, ${fmt(res.summary.range_km, 0)} km`, "#ef476f");
+      if (ev.impact) marker(ds, ev.impact.lon, ev.impact.lat, 0, `impact, ${fmt(res.summary.range_km, 0)} km`, "#ef476f");
+      else if (ev.end) marker(ds, ev.end.lon, ev.end.lat, ev.end.alt_km * 1000, `no impact (end of the computed flight, ${fmt(ev.end.t_s, 0)} s)`, "#ef476f");
       return C.Cartesian3.fromDegreesArrayHeights(xyz);
     },
     reconstruct(res) {
@@ -1113,7 +1117,7 @@
       const tr = res.trace;
       const frame = points("shortfall", tr.map((p) => p.lat), tr.map((p) => p.lon), tr.map((p) => p.territory), 7);
       marker(ds, res.launch.lon, res.launch.lat, 0, "launch", "#ffffff");
-      marker(ds, res.nominal_impact.lon, res.nominal_impact.lat, 0, "nominal impact", "#ef476f", true);
+      if (res.nominal_impact && res.nominal_impact.lat != null) marker(ds, res.nominal_impact.lon, res.nominal_impact.lat, 0, "nominal impact", "#ef476f", true);
       return frame;
     },
     footprint(res) {
@@ -1201,7 +1205,8 @@
     const forms = formsOf(panel);
     if (forms.length === 1) {
       const res = state.results[panel];
-      if (res) for (const [k, v] of Object.entries(res.request)) params.set(k, String(v));
+      // a pasted vehicle file is not put in links (too long for a URL)
+      if (res) for (const [k, v] of Object.entries(res.request)) if (k !== "vehicle_toml") params.set(k, String(v));
     } else if (forms.length > 1) {
       const ran = [];
       for (const f of forms) {
@@ -1210,7 +1215,7 @@
         if (res) ran.push(f);
         const names = new Set($$("input[name], select[name]", formOf(f)).map((i) => i.name));
         const src = res ? Object.fromEntries(Object.entries(res.request).filter(([k]) => names.has(k))) : own;
-        for (const [k, v] of Object.entries(src)) params.set(`${f}.${k}`, String(v));
+        for (const [k, v] of Object.entries(src)) if (k !== "vehicle_toml") params.set(`${f}.${k}`, String(v));
       }
       if (ran.length) params.set("run", ran.join(","));
     } else if (panel === "sweep") {
@@ -1371,6 +1376,18 @@
     $("#saved-runs-refresh").addEventListener("click", loadRuns);
     $("#flight-profile").addEventListener("change", updateProfile);
     $("#flight-missile").addEventListener("change", showMissileSources);
+    // vehicle files of the user's own: an upload fills the paste box (the server checks the text)
+    for (const up of $$("input[data-vehicle-into]")) {
+      up.addEventListener("change", async () => {
+        const f = up.files && up.files[0];
+        if (!f) return;
+        if (f.size > 65536) { status(`${f.name}: a vehicle file of at most 65,536 bytes, please.`, "error"); return; }
+        const box = $(`#${up.dataset.vehicleInto}`);
+        box.value = await f.text();
+        box.closest("details").open = true;
+        status(`${f.name} loaded: it is used instead of the catalog missile (clear the box to go back).`);
+      });
+    }
     $("#share-button").addEventListener("click", async () => {
       writeHash();
       const inp = $("#share-url");
