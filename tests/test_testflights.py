@@ -34,7 +34,7 @@ R_POLAR_KM, R_EQ_KM = 6356.752, 6378.137
 # (18:17 UTC on 28 Nov): the catalogue uses local dates throughout, so it is 2017-11-29 there.
 REQUIRED_DATES = [
     D(2017, 5, 14), D(2017, 7, 4), D(2017, 7, 28), D(2017, 8, 29), D(2017, 9, 15),
-    D(2017, 11, 29), D(2022, 3, 24), D(2022, 11, 3), D(2022, 11, 18), D(2023, 2, 18),
+    D(2017, 11, 29), D(2022, 1, 30), D(2022, 3, 24), D(2022, 10, 4), D(2022, 11, 3), D(2022, 11, 18), D(2023, 2, 18),
     D(2023, 3, 16), D(2023, 4, 13), D(2023, 7, 12), D(2023, 12, 18),
     D(2024, 1, 14), D(2024, 4, 2), D(2024, 10, 31),
 ]
@@ -426,7 +426,7 @@ def _stub(t: TestFlight):
 
 def test_implied_reach_timeline(tests):
     rows = implied_reach_timeline(tests, _stub)
-    assert len(rows) == sum(t.flight_time_s is not None for t in tests) == 13
+    assert len(rows) == sum(t.flight_time_s is not None for t in tests) == 14
     assert [r.date for r in rows] == sorted(r.date for r in rows)
     first = rows[0]
     assert first == ReachRow(D(2017, 5, 14), "Hwasong-12", 3 * 2111.5, 0.9 * 3 * 2111.5, 1.1 * 3 * 2111.5)

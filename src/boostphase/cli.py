@@ -90,29 +90,17 @@ def _jsonable_value(v):
 
 
 def finite_json(o):
-    """``o`` with NumPy values made plain and every NaN/inf float replaced by None, so the JSON
-    written from it has ``null`` where a value is not a number (a flight that does not land has
-    no range), never ``NaN`` or ``Infinity``."""
-    import numpy as np
+    """See :func:`boostphase.present.jsonout.finite_json` (kept here for the CLI's modules)."""
+    from .present.jsonout import finite_json as _finite
 
-    if isinstance(o, dict):
-        return {k: finite_json(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [finite_json(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return finite_json(o.tolist())
-    if isinstance(o, np.generic):
-        o = o.item()
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    return o
+    return _finite(o)
 
 
 def json_text(data, indent: int | None = 2) -> str:
-    """JSON of ``data`` for output: non-finite numbers become null (:func:`finite_json`) and the
-    encoder refuses any that remain (``allow_nan=False``), so no NaN/Infinity ever reaches a
-    reader's parser."""
-    return json.dumps(finite_json(data), indent=indent, default=_json_default, allow_nan=False)
+    """JSON for output: non-finite numbers become null and none can remain (present.jsonout)."""
+    from .present.jsonout import json_text as _text
+
+    return _text(data, indent, default=_json_default)
 
 
 def _emit(data: dict, as_json: bool, title: str = "") -> None:

@@ -21,15 +21,16 @@ def run(con, out: Path) -> None:
     con.print(f"Reported: apogee 3,724.9 km, range 998 km, 47 min 12 s. Fitted model ({res['missile_model']}, "
               f"payload {res['fit']['payload_kg']:.0f} kg) flies {res['fit']['apogee_km']:,.0f} km / "
               f"{res['fit']['range_km']:,.0f} km / {res['fit']['flight_time_s'] / 60:.1f} min.")
-    def km(x):  # a global reach is not a number (it lands 18,000 km or more away, or never)
-        return "global" if x is None else f"{x:,.0f} km"
-
-    con.print(f"On a minimum-energy trajectory over a non-rotating Earth: [bold]{km(res['max_range_km'])}[/] "
+    std = "global" if res["global_reach"] else f"{res['max_range_km']:,.0f} km"
+    con.print(f"On a minimum-energy trajectory over a non-rotating Earth: [bold]{std}[/] "
               f"(D. Wright, UCS 2017: ~10,400 km).")
     for c in res["cities"]:
-        margin = "" if c["range_km"] is None else f" ({c['margin_km']:+,.0f} km, with rotation)"
-        con.print(f"  {c['name']:>15}: {c['distance_km']:7,.0f} km away, reach that way {km(c['range_km']):>9} "
-                  f"-> {'IN reach' if c['in_reach'] else 'out of reach'}{margin}")
+        if c["global_reach"]:
+            con.print(f"  {c['name']:>15}: {c['distance_km']:7,.0f} km away, reach that way  global "
+                      f"-> IN reach (the flight that way does not come down short of 18,000 km, with rotation)")
+            continue
+        con.print(f"  {c['name']:>15}: {c['distance_km']:7,.0f} km away, reach that way {c['range_km']:7,.0f} km "
+                  f"-> {'IN reach' if c['in_reach'] else 'out of reach'} ({c['margin_km']:+,.0f} km, with rotation)")
     # azimuthal-equidistant view centred on the launch site: distance along the ground against
     # bearing (north up, clockwise), so a reach over the pole reads as plainly as one over the sea
     import numpy as np
@@ -38,20 +39,26 @@ def run(con, out: Path) -> None:
     ax = fig.add_subplot(projection="polar")
     ax.set_theta_zero_location("N")
     ax.set_theta_direction(-1)
-    finite = sorted((r for r in res["reach_by_azimuth"] if not r["global_reach"]),
-                    key=lambda r: r["bearing_deg"] % 360.0)
-    rmax = 20000.0
-    if finite:
-        th = np.radians([r["bearing_deg"] % 360.0 for r in finite] + [finite[0]["bearing_deg"] % 360.0])
-        rr = [r["range_km"] for r in finite] + [finite[0]["range_km"]]
-        ax.plot(th, rr, "-", label="reach with Earth rotation (impact bearing)")
-        rmax = min(20000.0, 1.15 * max(rr))
-    glob = [r for r in res["reach_by_azimuth"] if r["global_reach"]]
-    if glob:  # no number to plot: marked at the edge on the launch azimuth
-        ax.plot(np.radians([r["azimuth_deg"] for r in glob]), np.full(len(glob), rmax), "^", color="crimson",
-                label="global reach on this launch azimuth (no impact or >= 18,000 km)")
-    if res["max_range_km"] is not None:
-        circ = np.linspace(0, 2 * np.pi, 181)
+    # the reach line joins neighbouring launch azimuths with a finite reach only; a global bearing
+    # (no impact short of 18,000 km) is an arrow at the edge, never a number (no spikes)
+    rows = res["reach_by_azimuth"]
+    finite = [r["range_km"] for r in rows if not r["global_reach"]]
+    rmax = 20000.0 if any(r["global_reach"] for r in rows) else min(20000.0, 1.15 * max(finite))
+    n = len(rows)
+    labelled = False
+    for i in range(n):
+        a, b = rows[i], rows[(i + 1) % n]
+        if a["global_reach"] or b["global_reach"]:
+            continue
+        ax.plot(np.radians([a["bearing_deg"] % 360.0, b["bearing_deg"] % 360.0]), [a["range_km"], b["range_km"]],
+                "-", color="C0", label=None if labelled else "reach with Earth rotation (impact bearing)")
+        labelled = True
+    glob = [r["azimuth_deg"] for r in rows if r["global_reach"]]
+    if glob:
+        ax.plot(np.radians(glob), np.full(len(glob), rmax), "^", color="C3", clip_on=False,
+                label="global on that launch azimuth (reaches any point)")
+    circ = np.linspace(0, 2 * np.pi, 181)
+    if not res["global_reach"]:
         ax.plot(circ, np.full_like(circ, res["max_range_km"]), "--", color="gray",
                 label=f"non-rotating reach {res['max_range_km']:,.0f} km")
     for c in res["cities"]:
@@ -110,6 +117,8 @@ def run_timeline(con, out: Path) -> None:
     for t, r in zip(tests, rows, strict=True):
         rng = r.get("implied_max_range_km")
         what = f"{rng:,.0f} km" if rng else r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
+        if r["status"] == "global":
+            what = f"global (at least {r['implied_lower_km']:,.0f} km)"
         con.print(f"  {t.date}  {t.vehicle:<22} {what}")
-    path = _plot(tests, rows, out / "timeline.png", None)
-    con.print(f"plot: {path}  (`boostphase tests --plot timeline.png` adds the burn-time +-20 % bars)")
+    path, _ = _plot(tests, rows, out / "timeline.png", None)
+    con.print(f"plot: {path}  (`boostphase tests --plot timeline.png` adds the burn-time x0.8 / x1.2 bars)")

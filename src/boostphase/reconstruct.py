@@ -258,22 +258,28 @@ def model_for(vehicle: str) -> tuple[str | None, str]:
     return None, f"no catalog model for {vehicle}"
 
 
+PAYLOAD_FLOOR = 0.25
+"""A class model "can fly" a test if it does so with at least this fraction of its stated
+payload; a lighter payload would make it a different, stronger missile than the class model."""
+
+
 def choose_model(apogee_km: float, range_km: float, launch: tuple[float, float] | None = None,
-                 test_azimuth_deg: float = 90.0, earth: Earth = WGS84) -> dict:
+                 test_azimuth_deg: float = 90.0, earth: Earth = WGS84,
+                 use_catalogue: bool = True) -> dict:
     """Pick the class model to fit a test (apogee and range in km); returns ``{"model", "how",
     "why", "candidates"}``.
 
     1. ``how="catalogue"``: the apogee (within 0.5 %) and range (within 1 %) match a test in
        data/nk_tests.toml: that test's vehicle's class model (:func:`model_for`).
-    2. ``how="physics"``: otherwise, among :data:`CANDIDATE_MODELS`, each flown with its own
-       stated payload on the lofted flight that lands at the reported range: the one whose apogee
-       is closest (in ratio) to the reported apogee, i.e. the model that comes closest to flying
-       the test with its own payload. Models that cannot reach the range are left out.
+    2. ``how="physics"``: otherwise the least massive of :data:`CANDIDATE_MODELS` that can fly
+       the test: flown with :data:`PAYLOAD_FLOOR` of its stated payload on the lofted flight that
+       lands at the reported range, it peaks at or above the reported apogee (the fit then adds
+       payload down to the apogee). If none can, the most massive, and the fit says how it fails.
     """
     from .testflights import load_tests
     from .vehicles import load
 
-    for t in load_tests():
+    for t in load_tests() if use_catalogue else []:
         if t.apogee_km is None or t.range_km is None:
             continue
         if abs(t.apogee_km - apogee_km) <= 0.005 * t.apogee_km and abs(t.range_km - range_km) <= 0.01 * t.range_km:
@@ -285,25 +291,29 @@ def choose_model(apogee_km: float, range_km: float, launch: tuple[float, float] 
                                 f"model is used" + (f"; {note}" if note else ""))}
     lat, lon = launch if launch is not None else (40.0, 127.0)
     kicks = np.geomspace(0.02, 60.0, 56)
-    models = [load(n) for n in CANDIDATE_MODELS]
-    outs = _multi_run(models, lat, lon, test_azimuth_deg, [kicks] * len(models), earth)
+    models = sorted((load(n) for n in CANDIDATE_MODELS), key=lambda m: m.launch_mass_kg)
+    light = [m.with_payload(PAYLOAD_FLOOR * m.payload_kg) for m in models]
+    outs = _multi_run(light, lat, lon, test_azimuth_deg, [kicks] * len(light), earth)
     cands = []
     for m, out in zip(models, outs, strict=True):
         apo, _ = _apogee_at_downrange(out, kicks, range_km * 1e3, "lofted")
         ok = bool(np.isfinite(apo) and apo > 0)
-        cands.append({"model": m.name, "payload_kg": m.payload_kg,
+        cands.append({"model": m.name, "launch_mass_kg": m.launch_mass_kg,
+                      "floor_payload_kg": PAYLOAD_FLOOR * m.payload_kg,
                       "apogee_at_range_km": float(apo) / 1e3 if ok else None,
-                      "score": abs(float(np.log(apo / (apogee_km * 1e3)))) if ok else None})
-    usable = [c for c in cands if c["score"] is not None]
-    if not usable:
-        raise InputError("range_km", range_km, "a range one of the class models "
-                         f"({', '.join(CANDIDATE_MODELS)}) can reach (or pass --missile)")
-    best = min(usable, key=lambda c: c["score"])
-    return {"model": best["model"], "how": "physics", "candidates": cands,
-            "why": (f"no catalogued test has these figures; flown with its own stated payload "
-                    f"({best['payload_kg']:.0f} kg) to the reported range, the {best['model']} "
-                    f"class model peaks at {best['apogee_at_range_km']:,.0f} km against the "
-                    f"reported {apogee_km:,.0f} km, the closest of the class models")}
+                      "can_fly": bool(ok and apo >= apogee_km * 1e3)})
+    able = [c for c in cands if c["can_fly"]]
+    if able:
+        best = able[0]
+        why = (f"no catalogued test has these figures; the {best['model']} class model is the least "
+               f"massive that can fly the test: with {best['floor_payload_kg']:.0f} kg "
+               f"({PAYLOAD_FLOOR:.0%} of its stated payload) its lofted flight to the reported range "
+               f"peaks at {best['apogee_at_range_km']:,.0f} km, above the reported {apogee_km:,.0f} km")
+    else:
+        best = cands[-1]
+        why = (f"no catalogued test has these figures and no class model can fly it with "
+               f"{PAYLOAD_FLOOR:.0%} of its stated payload; the most massive ({best['model']}) is tried")
+    return {"model": best["model"], "how": "physics", "candidates": cands, "why": why}
 
 
 def vehicle_figures(missile) -> dict:

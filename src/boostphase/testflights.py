@@ -599,9 +599,9 @@ def plot_timeline(
     if other:
         ax.plot([], [], "x", color="0.35", label="not reconstructed (see note)")
         lines = [f"{r.date.isoformat()} {r.vehicle}: {r.status}"
-                 + (f" - {r.note[:80]}" + ("..." if len(r.note) > 80 else "") if r.note else "")
+                 + (f" - {r.note[:55]}" + ("..." if len(r.note) > 55 else "") if r.note else "")
                  for r in other]
-        ax.text(0.17, 0.80, "Not reconstructed (x at the bottom edge):\n" + "\n".join(lines),
+        ax.text(0.17, 0.72, "Not reconstructed (x at the bottom edge):\n" + "\n".join(lines),
                 transform=ax.transAxes, fontsize=6, va="top", ha="left",
                 bbox={"boxstyle": "round", "fc": "white", "ec": "0.7", "alpha": 0.9})
     for day, label in evs:

@@ -41,17 +41,9 @@ FOOTPRINT_EXAMPLES = {"chicago": "c5_chicago.toml", "los_angeles": "c5_los_angel
 
 def jsonable(o):
     """numpy scalars/arrays and non-finite floats -> plain JSON (NaN/inf -> null)."""
-    if isinstance(o, dict):
-        return {str(k): jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [jsonable(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return jsonable(o.tolist())
-    if isinstance(o, np.generic):
-        o = o.item()
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    return o
+    from ..present.jsonout import finite_json
+
+    return finite_json(o)
 
 
 def _parse_latlon(field: str, text: str) -> tuple[float, float]:

@@ -1309,7 +1309,7 @@
     for (const id of ["#eng-missile", "#sf-missile"]) {
       $(id).replaceChildren(...state.catalog.map((m) => el("option", { value: m.name, text: `${m.title} (${m.name})` })));
     }
-    $("#rec-missile").replaceChildren(el("option", { value: "", text: "default (hwasong-14)" }),
+    $("#rec-missile").replaceChildren(el("option", { value: "", text: "default (the class model that matches the test)" }),
       ...state.catalog.map((m) => el("option", { value: m.name, text: m.title })));
     for (const id of ["#flight-site", "#rec-site"]) {
       const sel = $(id);
