@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from boostphase.earth import SPHERE
-from boostphase.flight import NO_IMPACT_ESCAPE, NO_IMPACT_ORBIT, coast, fly, vacuum_kepler
+from boostphase.flight import coast, fly, vacuum_kepler
+from boostphase.trajectory import NO_IMPACT_ESCAPE, NO_IMPACT_ORBIT
 
 MU = SPHERE.mu_m3_s2
 R = SPHERE.a_m
