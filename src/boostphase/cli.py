@@ -25,11 +25,31 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
 _STATE = {"save": False, "started": None}
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"boostphase {__version__}")
+        raise typer.Exit()
+
+
+# Commands whose result ``--save`` stores (and ``runs rerun`` reproduces); ``sweep`` has its own.
+SAVE_COMMANDS = ("coast", "flyout", "reconstruct")
+
+
 @app.callback()
-def _root(save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run store")):
+def _root(ctx: typer.Context,
+          save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run "
+                                    "store; for " + ", ".join(SAVE_COMMANDS) + " (sweep: its own --save)"),
+          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")):
     """Physics-based checks of public claims about ballistic missiles and boost-phase defence."""
     import time
 
+    if save and ctx.invoked_subcommand not in SAVE_COMMANDS:
+        # refused up front: a flag that silently stored nothing would lose the user's run
+        raise InputError("--save", ctx.invoked_subcommand, "used with " + ", ".join(SAVE_COMMANDS)
+                         + " (sweep takes its own --save)")
     _STATE["save"] = save
     _STATE["started"] = time.perf_counter()
 
@@ -46,9 +66,27 @@ def _maybe_save(data: dict) -> None:
     typer.echo(f"saved as run {run_id} (boostphase runs show {run_id})", err=True)
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str, err: InputError | None = None) -> None:
+    """One line on stderr and exit code 2; with ``--json`` also ``{"error": {...}}`` on stdout,
+    so a script reading the JSON sees the failure and its field."""
     typer.echo(f"error: {msg}", err=True)
+    if "--json" in sys.argv[1:]:
+        body = {"message": msg}
+        if err is not None:
+            body.update(field=err.field, value=_jsonable_value(err.value), allowed=err.allowed)
+            if err.hint:
+                body["hint"] = err.hint
+        typer.echo(json.dumps({"error": body}, allow_nan=False))
     sys.exit(2)
+
+
+def _jsonable_value(v):
+    """A rejected value as JSON can carry it (NaN and infinities as their text)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
 
 
 def finite_json(o):
@@ -116,32 +154,20 @@ def _flatten(d: dict, prefix: str = ""):
 
 
 def parse_latlon(field: str, text: str) -> tuple[float, float]:
-    """'LAT,LON' in degrees -> floats, with range checks."""
-    from .errors import check_range
+    """'LAT,LON' in degrees -> floats, with range checks (scenario.fields)."""
+    from .scenario.fields import parse_latlon as _parse
 
-    parts = [p.strip() for p in str(text).split(",")]
-    if len(parts) != 2:
-        raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7")
-    try:
-        lat, lon = float(parts[0]), float(parts[1])
-    except ValueError:
-        raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7") from None
-    check_range(f"{field} latitude", lat, -90, 90, "deg")
-    check_range(f"{field} longitude", lon, -180, 360, "deg")
-    return lat, lon
+    return _parse(field, text)
 
 
 def parse_place(field: str, text: str) -> tuple[float, float]:
-    """'LAT,LON' or a city name from the offline gazetteer."""
-    try:
-        return parse_latlon(field, text)
-    except InputError:
-        if any(c.isalpha() for c in text):
-            from .geography import find_city
+    """'LAT,LON' or a city name; says on stderr which city a name was taken as."""
+    from .scenario.fields import resolve_place
 
-            c = find_city(text)
-            return c.lat_deg, c.lon_deg
-        raise
+    p = resolve_place(field, text)
+    if p.taken_as:  # "Atlantis" is a town in South Africa: the user must see which place it was
+        typer.echo(f"note: {field} {text!r} taken as {p.taken_as}", err=True)
+    return p.lat_deg, p.lon_deg
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,11 +189,13 @@ def coast(
 ):
     """Coast a free ballistic body from a given state to impact (altitude 0)."""
     from .earth import earth_model
+    from .scenario.files import check_output
 
     em = earth_model(earth, rotation=not no_rotation)
     if batch is not None:
         if out is None:
             raise InputError("--out", None, "an output CSV path with --batch")
+        check_output("--out", out)
         _coast_batch(batch, out, em)
         return
     missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--alt-km", alt_km), ("--speed-km-s", speed_km_s),
@@ -195,12 +223,15 @@ _BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "
 
 
 def _coast_batch(inp: Path, out: Path, em) -> None:
+    import io
+
     import numpy as np
 
-    if not inp.is_file():
-        raise InputError("--batch", str(inp), "an existing CSV file")
+    from .scenario.files import read_text
+
+    text = read_text("--batch", inp, "a UTF-8 CSV file")
     rows, bad = [], []
-    with inp.open(newline="") as fh:
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         cols = [c.strip() for c in (reader.fieldnames or [])]
         missing = [c for c in _BATCH_COLS[:-1] if c not in cols]
@@ -282,23 +313,32 @@ def _progress(total: int, what: str):
 
 @app.command()
 def flyout(
-    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`)"),
+    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`) or path to a vehicle TOML file (`boostphase catalog --template`)"),
     launch: str = typer.Option(..., help="LAT,LON of the launch point (deg)"),
     azimuth: float = typer.Option(None, help="launch azimuth, clockwise from north (deg)"),
     target: str = typer.Option(None, help="LAT,LON or a city name"),
     profile: str = typer.Option("min-energy", help="min-energy | lofted | depressed | target"),
     apogee_km: float = typer.Option(None, help="apogee for lofted/depressed (km)"),
+    kick_deg: float = typer.Option(None, "--kick-deg", help="fly this fixed pitch-over kick (deg from vertical, "
+                                   "0-89) with no search; instead of --profile"),
+    pitch_hold_rate: float = typer.Option(None, "--pitch-hold-rate", help="with --kick-deg: Forden's steering, "
+                                          "pitch over at this rate (deg/s) to the kick, then hold that angle"),
     earth: str = typer.Option("wgs84", help="wgs84 or sphere"),
     no_rotation: bool = typer.Option(False, "--no-rotation", help="ignore the Earth's rotation"),
     csv_out: Path = typer.Option(None, "--csv", help="write the time series as CSV"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the track as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Fly a catalog missile: range, apogee, flight time, burnout state and impact point."""
+    """Fly a missile (catalog name or vehicle file): range, apogee, flight time, burnout state and
+    impact point. ``--kick-deg`` flies one fixed steering, as Forden's and Thrusty's users set it."""
     from .earth import earth_model
-    from .flight import fly
+    from .errors import check_range
+    from .flight import Steering, fly
+    from .scenario.files import check_output
     from .vehicles import load
 
+    check_output("--csv", csv_out)
+    check_output("--geojson", geojson_out)
     m = load(missile)
     lat, lon = parse_latlon("--launch", launch)
     tgt = parse_place("--target", target) if target else None
@@ -306,9 +346,24 @@ def flyout(
         raise InputError("--azimuth/--target", None, "one of them")
     if profile == "min-energy" and tgt is not None and azimuth is None:
         pass  # fly the min-energy profile on the azimuth toward the target
-    traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
-               apogee_m=None if apogee_km is None else apogee_km * 1e3,
-               earth=earth_model(earth, rotation=not no_rotation))
+    steering = None
+    if kick_deg is not None:
+        check_range("--kick-deg", kick_deg, 0.0, 89.0, "deg")
+        if profile != "min-energy" or apogee_km is not None:
+            raise InputError("--kick-deg", kick_deg, "a fixed kick without --profile/--apogee-km (they search the kick)")
+        if pitch_hold_rate is not None:
+            check_range("--pitch-hold-rate", pitch_hold_rate, 0.01, 20.0, "deg/s")
+            steering = Steering(kick_deg=kick_deg, law="pitch-hold", pitch_rate_deg_s=pitch_hold_rate)
+    elif pitch_hold_rate is not None:
+        raise InputError("--pitch-hold-rate", pitch_hold_rate, "used together with --kick-deg")
+    earth_m = earth_model(earth, rotation=not no_rotation)
+    if kick_deg is not None:
+        az = azimuth if azimuth is not None else float(earth_m.distance_azimuth(lat, lon, *tgt)[1])
+        traj = fly(m, lat, lon, azimuth_deg=az, kick_deg=kick_deg, steering=steering, earth=earth_m)
+        traj.profile = "fixed-kick"
+    else:
+        traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
+                   apogee_m=None if apogee_km is None else apogee_km * 1e3, earth=earth_m)
     if csv_out:
         traj.to_csv(csv_out)
     if geojson_out:
@@ -326,21 +381,24 @@ def reconstruct(
     launch: str = typer.Option(None, help="LAT,LON of the launch site: adds the reach contour and cities"),
     test_azimuth: float = typer.Option(90.0, help="azimuth the test was flown on (deg)"),
     cities: str = typer.Option(None, help='comma-separated city names, e.g. "Los Angeles,Chicago"'),
-    missile: str = typer.Option(None, help="catalog model to fit (default hwasong-14)"),
-    no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time +-20 % refits"),
+    missile: str = typer.Option(None, help="model to fit: catalog name or path to a vehicle TOML file (default: the "
+                                "class model that matches the test; the output says which and why)"),
+    no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time x0.8 / x1.2 refits"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the reach contour as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Reconstruct a lofted test: fitted vehicle, standard-trajectory range, reach by azimuth."""
     from .reconstruct import reconstruct as _reconstruct
+    from .scenario.files import check_output
 
+    check_output("--geojson", geojson_out)
     site = parse_latlon("--launch", launch) if launch else None
     names = [c for c in (cities or "").split(",") if c.strip()]
     if names:
-        from .geography import find_city
+        from .geography import describe_city, find_city
 
-        for n in names:  # fail fast on unknown names, before the long computation
-            find_city(n.strip())
+        for n in names:  # fail fast on unknown or ambiguous names, before the long computation
+            typer.echo(f"note: --cities {n.strip()!r} taken as {describe_city(find_city(n.strip()))}", err=True)
         if site is None:
             raise InputError("--cities", cities, "used together with --launch LAT,LON")
     res = _reconstruct(apogee_km, range_km, flight_time_s, launch=site, test_azimuth_deg=test_azimuth,
@@ -348,17 +406,39 @@ def reconstruct(
     if geojson_out and "reach_geojson" in res:
         geojson_out.write_text(json.dumps(res["reach_geojson"]))
     if as_json:
+        _maybe_save(res)
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
     brief = {k: res[k] for k in ("missile_model", "max_range_km", "burnout_speed_km_s", "fit", "residuals")}
-    if res.get("orbital"):
+    brief["fit"] = {k: v for k, v in res["fit"].items() if not isinstance(v, list)}
+    if res.get("global_reach"):
         brief["max_range_km"] = "global (the fitted vehicle reaches orbit or the far side of the Earth)"
     if res.get("max_range_band_km"):
-        brief["max_range_band_km"] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
+        key = "finite_band_members_km" if res.get("global_reach") else "max_range_band_km"
+        brief[key] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
+    brief["max_range_lower_km"] = res["max_range_lower_km"]
     _emit(brief, False, "reconstruction")
+    typer.echo(f"model: {res['missile_model']} ({res['model_choice']['how']}): {res['model_choice']['why']}")
+    if res.get("global_note"):
+        gn = res["global_note"]
+        typer.echo(f"global: {gn['why']} Burnout {gn['standard_burnout_speed_km_s']:.2f} km/s = "
+                   f"{gn['fraction_of_circular_speed']:.0%} of circular speed.")
+    for v in [{"burn_time_factor": 1.0, "changed": "as fitted", **res["fit"],
+               "max_range_km": res["max_range_km"], "global_reach": res["global_reach"]},
+              *res.get("sensitivity", [])]:
+        if "error" in v:
+            typer.echo(f"burn time x{v['burn_time_factor']:g}: no fit ({v['error']})")
+            continue
+        reach = "global" if v["global_reach"] else f"{v['max_range_km']:,.0f} km"
+        typer.echo(f"burn time x{v['burn_time_factor']:g}: burn {'/'.join(f'{x:.0f}' for x in v['burn_time_s'])} s, "
+                   f"propellant {'/'.join(f'{x / 1e3:.1f}' for x in v['propellant_kg'])} t, thrust "
+                   f"{'/'.join(f'{x:,.0f}' for x in v['thrust_vac_kn'])} kN -> payload {v['payload_kg']:,.0f} kg, "
+                   f"reach {reach} ({v['changed']})")
     for c in res.get("cities", []):
-        typer.echo(f"{c['name']:>20}: {c['distance_km']:8,.0f} km away, reach {c['range_km']:8,.0f} km -> "
-                   f"{'IN' if c['in_reach'] else 'out of'} reach ({c['margin_km']:+,.0f} km)")
+        reach = "  global" if c["global_reach"] else f"{c['range_km']:8,.0f} km"
+        margin = "" if c["global_reach"] else f" ({c['margin_km']:+,.0f} km)"
+        typer.echo(f"{c['name']:>20}: {c['distance_km']:8,.0f} km away, reach {reach} -> "
+                   f"{'IN' if c['in_reach'] else 'out of'} reach{margin}")
 
 
 @app.command()
@@ -383,15 +463,24 @@ def check(
     if as_json:
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
-    typer.echo(f"ballistic_consistent: {res['ballistic_consistent']}")
+    typer.echo(f"verdict: {res['verdict']}  (ballistic_consistent: {res['ballistic_consistent']})")
+    typer.echo(res["verdict_sentence"])
     for r in res["reasons"]:
         typer.echo(f"- {r}")
 
 
 @app.command()
-def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON")):
-    """The vehicles in the catalog, with their key figures and sources."""
+def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
+            template: bool = typer.Option(False, "--template", help="print a commented vehicle file to start "
+                                          "from (format: docs/vehicle-file.md)")):
+    """The vehicles in the catalog, with their key figures and sources; or a vehicle-file template."""
     from .vehicles import catalog as _catalog
+
+    if template:
+        from .vehicles import template_text
+
+        typer.echo(template_text(), nl=False)
+        return
 
     items = []
     for m in _catalog():
@@ -431,7 +520,7 @@ def main() -> None:
         if isinstance(rv, int) and rv != 0:
             sys.exit(rv)
     except InputError as e:
-        _fail(str(e))
+        _fail(str(e), e)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:
@@ -442,6 +531,13 @@ def main() -> None:
         if hasattr(e, "show") and hasattr(e, "exit_code"):
             e.show()
             sys.exit(2)
+        # Last line of defence: a file the user named that could not be read or written (every
+        # reader goes through scenario.files, which names the field; this catches the rest).
+        if isinstance(e, (OSError, UnicodeDecodeError, RecursionError)):
+            what = getattr(e, "filename", None) or type(e).__name__
+            err = InputError("file", str(what), "a readable input file and a writable output path",
+                             getattr(e, "strerror", None) or str(e)[:200])
+            _fail(str(err), err)
         raise
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -19,39 +18,31 @@ from .errors import InputError
 
 # --------------------------------------------------------------------------- vehicle models
 
-STAND_IN_NOTE = ("Hwasong-17, -18 and -19 have no catalog model of their own: the Hwasong-15 "
-                 "class model (catalog 'hwasong-15') is fitted in their place, so their implied "
-                 "reach is that of a Hwasong-15-class vehicle fitted to their reported figures.")
-
-METHOD_NOTE = ("Each test's reported apogee and range are fitted by scaling the payload of the "
-               "catalog model (propellant scaled up too where a payload change alone cannot fit; "
-               "boostphase.reconstruct, flown from each test's site on azimuth 90 deg); implied reach is the minimum-energy range of the fitted vehicle "
-               "over a non-rotating Earth; the bar spans the refits with burn time -20 % and "
-               "+20 %.  Figures are the catalog's primary ones (data/nk_tests.toml).")
-
 
 def model_for(vehicle: str) -> tuple[str | None, str]:
-    """Catalog model used to reconstruct a test of ``vehicle``, and a note (or why none)."""
-    m = re.search(r"hwasong[-\s]?(\d+)([a-z]?)", vehicle.lower())
-    if m is None:
-        return None, f"no catalog model for the vehicle {vehicle!r}"
-    num, suffix = int(m.group(1)), m.group(2)
-    if suffix:
-        return None, (f"no catalog model for {vehicle} (a variant; the Hwasong-16B is reported "
-                      "as an IRBM with a hypersonic glide vehicle, which a ballistic fit does "
-                      "not describe)")
-    if num in (12, 14, 15):
-        return f"hwasong-{num}", ""
-    if num in (17, 18, 19):
-        return "hwasong-15", f"Hwasong-15 class model as a stand-in for the {vehicle}"
-    return None, f"no catalog model for {vehicle}"
+    """Catalog class model used to reconstruct a test of ``vehicle``, and a note (or why none);
+    see :func:`boostphase.reconstruct.model_for` (imported lazily: the engine loads with it)."""
+    from . import reconstruct
+
+    return reconstruct.model_for(vehicle)
+
+
+METHOD_NOTE = ("Each test's reported apogee and range are fitted by scaling the payload of its "
+               "vehicle's class model (boostphase.reconstruct, flown from each test's site on "
+               "azimuth 90 deg; propellant scaled up too only where a payload change alone cannot "
+               "fit, as fit.propellant_factor says); implied reach is the minimum-energy range of "
+               "the fitted vehicle over a non-rotating Earth, 'global' when that flight does not "
+               "come down or flies 18,000 km or more; the bar spans the refits with every burn "
+               "time x0.8 and x1.2 at the same propellant (each variant's burn times, propellant, "
+               "thrust and payload are in its sensitivity entry).  Figures are the catalog's "
+               "primary ones (data/nk_tests.toml).")
 
 
 # --------------------------------------------------------------------------- overflight
 
 
 def overflight_cmd(
-    missile: str = typer.Option(None, help="catalog name (see `boostphase catalog`)"),
+    missile: str = typer.Option(None, help="catalog name (see `boostphase catalog`) or path to a vehicle TOML file"),
     launch: str = typer.Option(None, help="LAT,LON of the launch point (deg)"),
     azimuth: float = typer.Option(None, help="launch azimuth, clockwise from north (deg)"),
     target: str = typer.Option(None, help="LAT,LON or a city name"),
@@ -273,12 +264,14 @@ def tests_cmd(
     if not no_reconstruct:
         out["n_reconstructed"] = sum(r["status"] == "reconstructed" for r in rows)
         out["method"] = METHOD_NOTE
-        out["stand_in_note"] = STAND_IN_NOTE
     if evs is not None:
         out["events"] = [{"date": d.isoformat(), "label": lbl} for d, lbl in evs]
         out["association"] = assoc
     if plot is not None:
-        out["plot"] = str(_plot(tests, rows, plot, evs))
+        path, drawn = _plot(tests, rows, plot, evs)
+        out["plot"] = str(path)
+        # every test is drawn: reconstructed as points, global as arrows, the rest as x marks
+        out["plot_rows"] = [{"date": r.date.isoformat(), "status": r.status} for r in drawn]
 
     if as_json:
         typer.echo(json.dumps(out, indent=2, default=_json_default))
@@ -323,6 +316,11 @@ def _reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
             missing = "apogee" if t.apogee_km is None else "range"
             row.update(status="skipped", reason=f"no reported {missing} to fit")
             continue
+        q = t.qualifiers.get("apogee_km")
+        if q in ("at least", "at most"):
+            row.update(status="skipped", reason=f"the apogee is only bounded ({q} "
+                                                f"{t.apogee_km:,.0f} km): nothing to fit")
+            continue
         todo.append((t, row))
     with ThreadPoolExecutor(max(1, min(engine_threads(), len(todo)))) as pool:
         for _ in pool.map(lambda tr: _reconstruct_one(*tr, sensitivity, verbose), todo):
@@ -357,10 +355,16 @@ def _reconstruct_one(t, row, sensitivity: bool, verbose: bool) -> None:
         row.update(status="fit failed", implied_max_range_km=None, band_km=None, reason=bad)
         return
     rng = res["max_range_km"]
-    if rng is None:
-        row.update(status="orbital", implied_max_range_km=None, band_km=None,
-                   reason="the fitted model reaches orbit or the far side of the Earth on a "
-                          "minimum-energy trajectory (any point on Earth is in reach)")
+    row["global_reach"] = res["global_reach"]
+    row["implied_lower_km"] = res["max_range_lower_km"]
+    if res["global_reach"]:
+        gn = res["global_note"]
+        band = res.get("max_range_band_km")
+        row.update(status="global", implied_max_range_km=None, band_km=band,
+                   reason=(f"the fitted model reaches any point on Earth on a minimum-energy "
+                           f"trajectory (burnout {gn['fraction_of_circular_speed']:.0%} of circular "
+                           f"speed); the smallest range the fit and its burn-time band support is "
+                           f"{res['max_range_lower_km']:,.0f} km"))
         return
     band = res.get("max_range_band_km") or [rng, rng]
     row.update(status="reconstructed", implied_max_range_km=rng,
@@ -397,27 +401,28 @@ def _misfit(t, res: dict) -> str:
 
 
 def _plot(tests, rows, path: Path, evs):
-    from .testflights import implied_reach_timeline, plot_timeline
+    """The timeline of every test: reconstructed ones with their band, global ones as arrows at
+    the top edge, the others as marked points with their reason (none silently dropped).
+    Returns the PNG path and the rows drawn."""
+    from .testflights import ReachRow, implied_reach_timeline, plot_timeline
 
     by_date = {r["date"]: r for r in rows}
+    nan = float("nan")
 
     def reach(t):
         r = by_date[t.date.isoformat()]
-        if r["status"] != "reconstructed":
-            return None
-        return r["implied_max_range_km"], r["band_km"][0], r["band_km"][1]
+        if r["status"] == "reconstructed":
+            return r["implied_max_range_km"], r["band_km"][0], r["band_km"][1]
+        if r["status"] == "global":
+            return ReachRow(t.date, t.vehicle, nan, r["implied_lower_km"], nan, "global", r["reason"])
+        return ReachRow(t.date, t.vehicle, nan, nan, nan, r["status"], r.get("reason", ""))
 
     timeline = implied_reach_timeline(tests, reach)
-    if not timeline:
-        raise InputError("--plot", str(path), "at least one reconstructed test to plot")
-    stand_in = any(r["model"] == "hwasong-15" and "stand-in" in r["model_note"] for r in rows
-                   if r["status"] == "reconstructed")
     caption = ("Sources: test figures from boostphase data/nk_tests.toml (KCNA, Japan MOD, ROK JCS "
-               "and others as cited there).  Reach: catalog model fitted to each test's apogee "
-               "and range, minimum-energy range over a non-rotating Earth; bars: burn time "
-               "+-20 %." + ("  Hwasong-17/18/19: Hwasong-15 class model as a stand-in."
-                            if stand_in else ""))
-    return plot_timeline(timeline, path, events=evs, source=caption)
+               "and others as cited there).  Reach: each vehicle's class model fitted to the test's "
+               "apogee and range, minimum-energy range over a non-rotating Earth; bars: burn time "
+               "x0.8 / x1.2 at the same propellant; arrows: global reach (no impact or >= 18,000 km).")
+    return plot_timeline(timeline, path, events=evs, source=caption), timeline
 
 
 def _print_tests(out: dict, no_reconstruct: bool) -> None:
@@ -443,7 +448,8 @@ def _print_tests(out: dict, no_reconstruct: bool) -> None:
         if not no_reconstruct:
             rng = r.get("implied_max_range_km")
             band = r.get("band_km")
-            cells += [r["model"] or "-", "-" if rng is None else f"{rng:,.0f}",
+            shown = "global" if r.get("status") == "global" else ("-" if rng is None else f"{rng:,.0f}")
+            cells += [r["model"] or "-", shown,
                       "-" if not band else f"{band[0]:,.0f} to {band[1]:,.0f}", r["status"]]
         t.add_row(*cells)
     con.print(t)
@@ -454,8 +460,6 @@ def _print_tests(out: dict, no_reconstruct: bool) -> None:
             elif r.get("note"):
                 typer.echo(f"{r['date']} {r['vehicle']}: note: {r['note']}")
         typer.echo(f"method: {out['method']}")
-        if any("stand-in" in r["model_note"] for r in out["tests"]):
-            typer.echo(f"note: {out['stand_in_note']}")
     if "association" in out:
         a = out["association"]
         typer.echo("")

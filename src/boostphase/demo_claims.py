@@ -58,8 +58,8 @@ def run(con, out: Path) -> None:
     con.rule("[bold]C3: the IRBM of 14 Jan 2024: 1,000 km, ~100 km altitude, 'Mach 14' or 'just Mach 5'?")
     for mach in (14.0, 5.0):
         r = check_claim(1000.0, apogee_km=100.0, peak_mach=mach)
-        verdict = "consistent" if r["ballistic_consistent"] else "NOT consistent"
-        con.print(f"Mach {mach:g} ({r.get('mach_convention', 'sea-level')} convention): ballistic flight {verdict}.")
+        con.print(f"Mach {mach:g} ({r.get('mach_convention', 'sea-level')} convention): "
+                  f"verdict {r['verdict']}. {r['verdict_sentence']}")
         for reason in r["reasons"]:
             con.print(f"  - {reason}")
     run_overflight(con)

@@ -227,12 +227,14 @@ def coast(lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg, beta
     lat, lon, alt, spd, fpa, az = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float)) for x in (
         lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg)))
     check_array("lat", lat, -90, 90, "deg")
+    check_array("lon", lon, -360, 360, "deg")
     check_array("alt_m", alt, -1e4, 5e7, "m")
     check_array("speed_m_s", spd, 0, 2e4, "m/s")
     check_array("flight_path_deg", fpa, -90, 90, "deg")
+    check_array("azimuth_deg", az, -360, 360, "deg")
     if beta_kg_m2 is not None:
         b = np.asarray(beta_kg_m2, float)
-        bad = np.isfinite(b) & (b <= 0)
+        bad = (np.isfinite(b) & (b <= 0)) | np.isinf(b)
         if np.any(bad):
             raise InputError("beta_kg_m2", float(b[bad].flat[0]), "> 0 kg/m^2 (or empty for vacuum)")
     r0, v0 = earth.state_from_local(lat, lon, alt, spd, fpa, az)
@@ -663,6 +665,11 @@ def fly(missile, launch_lat_deg: float, launch_lon_deg: float, *, azimuth_deg: f
         raise InputError("profile", profile, ", ".join(PROFILES))
     if azimuth_deg is None and target is None:
         raise InputError("azimuth", None, "an azimuth in degrees or a target LAT,LON")
+    if azimuth_deg is not None:
+        check_range("azimuth", azimuth_deg, -360, 360, "deg")
+    if kick_deg is not None:
+        check_range("kick_deg", kick_deg, 0, 90, "deg")
+    check_range("launch_alt_m", launch_alt_m, -1e4, 1e5, "m")
     if target is not None:
         check_range("target lat", target[0], -90, 90, "deg")
         check_range("target lon", target[1], -360, 360, "deg")

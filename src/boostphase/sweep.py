@@ -57,7 +57,6 @@ import os
 import shutil
 import sys
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -95,6 +94,7 @@ class FieldSpec:
     choices: tuple[str, ...] | Callable[[], list[str]] = ()
     none_word: str | None = None  # a word meaning "none" (NaN), e.g. "vacuum"
     doc: str = ""
+    other: Callable[[str, str], str] | None = None  # (field, value) -> value for text outside choices
 
     def allowed_choices(self) -> list[str]:
         c = self.choices
@@ -183,6 +183,26 @@ def _catalog_names() -> list[str]:
     return catalog_names()
 
 
+def _vehicle_file(fld: str, value: str) -> str:
+    """A missile that is not a catalog name: a vehicle TOML file, checked by loading it; its
+    absolute path is the case's value (the file's content enters the sweep's fingerprint)."""
+    from .vehicles import catalog_names, load, looks_like_vehicle_file
+
+    if not looks_like_vehicle_file(value):
+        raise InputError(fld, value, ", ".join(catalog_names()) + ", or a path to a vehicle TOML file")
+    load(value)
+    return str(Path(value.strip()).expanduser().resolve())
+
+
+def _vehicle_file_digests(spec) -> dict[str, str]:
+    """SHA-256 of each vehicle file a sweep names (edited files must not reuse old chunks)."""
+    from .vehicles import looks_like_vehicle_file
+
+    vals = [spec.fixed.get("missile"), *list(spec.grid.get("missile", []))]
+    return {v: hashlib.sha256(Path(v).read_bytes()).hexdigest() for v in vals
+            if isinstance(v, str) and looks_like_vehicle_file(v) and Path(v).is_file()}
+
+
 def _run_flyout(cases: dict, n: int) -> dict[str, np.ndarray]:
     """Flyouts with a given kick angle: cases are grouped by (missile, payload, launch point)
     and each group is one batched engine call over its azimuths and kicks."""
@@ -229,7 +249,8 @@ FLYOUT = Kind(
     name="flyout",
     doc="a catalog missile flown with a given kick angle (gravity turn through every stage)",
     fields={
-        "missile": FieldSpec("", "", type="str", choices=_catalog_names, doc="catalog name"),
+        "missile": FieldSpec("", "", type="str", choices=_catalog_names, other=_vehicle_file,
+                             doc="catalog name, or path to a vehicle TOML file (relative to the sweep file)"),
         "payload": FieldSpec("kg", "kg", 1, 1e5, default=math.nan, none_word="catalog",
                              doc="payload mass; 'catalog' for the catalog's value"),
         **_COMMON,
@@ -302,6 +323,8 @@ class SweepSpec:
                 "dims": list(self.dims), "dispersion": self.dispersion, "samples": self.samples,
                 "seed": self.seed, "chunk": self.chunk, "version": __version__,
                 "code": code_digest() if code else None}
+        if self.kind == "flyout" and _vehicle_file_digests(self):
+            head["vehicle_files"] = _vehicle_file_digests(self)
         h.update(json.dumps(head, sort_keys=True).encode())
         for k, v in self.grid.items():
             h.update(k.encode())
@@ -369,13 +392,16 @@ def _jsonable(v):
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a SWEEP.toml; bad values raise InputError naming the field."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("SWEEP.toml", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError("SWEEP.toml", str(path), f"valid TOML ({e})") from None
+    from .scenario.files import load_toml
+    from .vehicles import resolve_vehicle_ref
+
+    data = load_toml("SWEEP.toml", path)
+    for section in ("fixed", "grid"):  # vehicle files named relative to the sweep file
+        tab = data.get(section)
+        if isinstance(tab, dict) and "missile" in tab:
+            m = tab["missile"]
+            tab["missile"] = ([resolve_vehicle_ref(x, Path(path).parent) for x in m] if isinstance(m, list)
+                              else resolve_vehicle_ref(m, Path(path).parent))
     return parse_spec(data)
 
 
@@ -479,6 +505,8 @@ def _value(fld: str, value, fs: FieldSpec):
         choices = fs.allowed_choices()
         key = value.strip().lower()
         if choices and key not in choices:
+            if fs.other is not None:
+                return fs.other(fld, value)
             raise InputError(fld, value, ", ".join(choices))
         return key
     if fs.none_word is not None and isinstance(value, str) and value.strip().lower() == fs.none_word:
@@ -736,6 +764,20 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
     if workers is not None and (isinstance(workers, bool) or not 0 <= workers <= 4096):
         raise InputError("--workers", workers, "0 (serial) to 4096")
     out = Path(out)
+    created = not out.exists()
+    try:
+        return _run_sweep_in(spec, out, t0, workers, scheduler, client, retries, fresh, progress, on_chunk)
+    except BaseException:
+        # a sweep that failed before it saved any chunk (an unreachable scheduler, a bad value
+        # found by a worker, Ctrl-C) leaves no folder behind that it made itself
+        if created and not any((out / "chunks").glob("*.npz")):
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _run_sweep_in(spec: SweepSpec, out: Path, t0: float, workers, scheduler, client, retries: int, fresh: bool,
+                  progress, on_chunk) -> SweepResult:
+    """The body of :func:`run_sweep`, once the spec and the worker count are checked."""
     _prepare_out(spec, out, fresh)
     fp = spec.fingerprint()
     names = _output_names(spec)

@@ -50,11 +50,6 @@ def _last_point(traj, lat, lon, alt) -> tuple[str, float, float, float]:
     return "end (no impact)", float(lat[-1]), float(lon[-1]), float(alt[-1])
 
 
-def _km(x) -> str:
-    """'1,234 km', or 'none (no impact: global reach)' for a reach that is not a number."""
-    return f"{x:,.0f} km" if isinstance(x, (int, float)) and np.isfinite(x) else "none (no impact: global reach)"
-
-
 def _offset():
     from czml3.types import Cartesian2Value
 
@@ -180,7 +175,7 @@ def reconstruct_czml(res: dict, epoch: str) -> str:
     packets = [Packet(id="document", name="boostphase reconstruction", version="1.0",
                       clock=Clock(interval=TimeInterval(start=t0, end=t0 + dt.timedelta(hours=1)), currentTime=t0))]
     reach = res.get("reach_geojson")
-    if reach:
+    if reach and reach.get("geometry"):  # null geometry: every bearing global, no contour
         ring = reach["geometry"]["coordinates"][0]
         flat = [x for lo, la in ring for x in (lo, la, 0.0)]
         packets.append(Packet(id="reach", name=f"reach ({res.get('missile_model')})",
@@ -197,7 +192,7 @@ def reconstruct_czml(res: dict, epoch: str) -> str:
     for i, c in enumerate(res.get("cities", [])):
         col = _color(220, 40, 40) if c["in_reach"] else _color(60, 170, 80)
         packets.append(Packet(id=f"city-{i}", name=c["name"],
-                              description=f"{c['distance_km']:,.0f} km away; reach on that bearing {_km(c.get('range_km'))}",
+                              description=f"{c['distance_km']:,.0f} km away; reach on that bearing {_reach_text(c)}",
                               position=Position(cartographicDegrees=[c["lon"], c["lat"], 0.0]),
                               point=Point(pixelSize=8, color=col),
                               label=Label(text=c["name"], font="12px sans-serif", pixelOffset=_offset())))
@@ -248,11 +243,16 @@ def trajectory_kml(traj) -> str:
     return _kml_doc(f"boostphase flyout {traj.missile.name}", desc, body)
 
 
+def _reach_text(c: dict) -> str:
+    """A city's reach on its bearing: "global" for a flight that does not come down, else km."""
+    return "global" if c.get("range_km") is None else f"{c['range_km']:,.0f} km"
+
+
 def reconstruct_kml(res: dict) -> str:
     """KML: the reach contour (a ground line), the launch site and the cities in or out of reach."""
     body = []
     reach = res.get("reach_geojson")
-    if reach:
+    if reach and reach.get("geometry"):  # null geometry: every bearing global, no contour
         ring = reach["geometry"]["coordinates"][0]
         coords = " ".join(f"{lo:.5f},{la:.5f},0" for lo, la in ring)
         body.append(f"<Placemark><name>reach ({res.get('missile_model')})</name><styleUrl>#reach</styleUrl>"
@@ -262,7 +262,7 @@ def reconstruct_kml(res: dict) -> str:
     for c in res.get("cities", []):
         verdict = "in reach" if c["in_reach"] else "out of reach"
         body.append(_kml_point(f"{c['name']}: {verdict}", c["lon"], c["lat"], 0.0,
-                               f"{c['distance_km']:,.0f} km away; reach on that bearing {_km(c.get('range_km'))}"))
+                               f"{c['distance_km']:,.0f} km away; reach on that bearing {_reach_text(c)}"))
     return _kml_doc("boostphase reconstruction", "Reach of the fitted vehicle on minimum-energy flights "
                     "(rotating Earth). Computed by boostphase.", body)
 
