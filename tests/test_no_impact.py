@@ -183,3 +183,12 @@ def test_cli_flyout_json_contract_for_orbit(tmp_path):
     out = _strict(p.stdout)
     assert out["impacted"] is False and out["range_km"] is None and out["flight_time_s"] is None
     assert out["impact"] == {"lat": None, "lon": None} and out["reason"] == NO_IMPACT_ORBIT
+
+
+def test_overflight_of_a_flight_that_does_not_land(orbital_traj):
+    from boostphase.overflight import overflight
+
+    rep = overflight(orbital_traj, dt_s=10.0)
+    assert rep["impacted"] is False and rep["flight_time_s"] is None and rep["reason"] == NO_IMPACT_ORBIT
+    assert rep["end_s"] == pytest.approx(orbital_traj.end_time_s - orbital_traj.t_s[0], abs=1e-3)
+    assert rep["segments"][0]["territory"] == "North Korea"
