@@ -316,13 +316,14 @@ def _fly_reported(date: str, azimuth_deg: float | None, missile: str | None, dt_
     The test's site, reported apogee and range come from ``data/nk_tests.toml``; the vehicle
     (its catalog class model, or ``missile``) is fitted to them by :func:`fit_flight`; the
     azimuth is ``azimuth_deg`` or the one in :data:`REPORTED_PASSAGES`; the model is ``missile``
-    or the catalog model named like the tested vehicle.  Returns the
+    or the class model :func:`boostphase.reconstruct.model_for` picks for the tested vehicle.  Returns the
     :func:`overflight` report plus ``flight`` (the flyout summary) and ``test``: the reported
     figures with their sources, the fit, the flown figures and their residuals, and, where
     Japan's reported clock times are known, the window they allow for the passage and the
     fall (``clock_window_s``) against the flown ones."""
+    from .reconstruct import model_for
     from .testflights import load_tests
-    from .vehicles import catalog_names, load
+    from .vehicles import load
 
     tests = {t.date.isoformat(): t for t in load_tests(catalog)}
     if date not in tests:
@@ -338,11 +339,10 @@ def _fly_reported(date: str, azimuth_deg: float | None, missile: str | None, dt_
         azimuth_deg = known["azimuth_deg"]
     azimuth_deg = check_range("--azimuth", azimuth_deg, -360.0, 360.0, "deg")
     name = missile
-    if name is None:  # the catalog model named like the tested vehicle ("Hwasong-12" -> hwasong-12)
-        name = t.vehicle.strip().lower().replace(" ", "-")
-        if name not in catalog_names():
-            raise InputError("--missile", None, f"a catalog model to fly the {t.vehicle} of {date} "
-                                                "(none is named like it; see `boostphase catalog`)")
+    if name is None:  # the class model `boostphase tests` fits to this test
+        name, why = model_for(t.vehicle)
+        if name is None:
+            raise InputError("--missile", None, f"a catalog model for this test ({why})")
     base = load(name)
     lat, lon = t.site_lat_deg, t.site_lon_deg
     fitted, kick, tr = fit_flight(base, t.apogee_km * 1e3, t.range_km * 1e3, lat, lon, azimuth_deg)
