@@ -84,7 +84,7 @@ def orbital_traj():
 
 
 def test_web_payload_and_exports_of_a_flight_that_does_not_land(orbital_traj):
-    from boostphase.web.app import flyout_payload
+    from boostphase.scenario.registry import flyout_payload
     from boostphase.web.exports import trajectory_czml, trajectory_kml
 
     out = _strict(json.dumps(flyout_payload(orbital_traj), allow_nan=False))

@@ -441,6 +441,30 @@ def reconstruct(
                    f"{'IN' if c['in_reach'] else 'out of'} reach{margin}")
 
 
+@app.command("run")
+def run_file(
+    scenario: Path = typer.Argument(None, help='scenario TOML whose kind = "flyout" | "reconstruct" | "check" | '
+                                    '"engage" | "engage-map" | "shortfall" | "footprint"; the other keys are '
+                                    "the web API's request fields"),
+    schema: str = typer.Option(None, "--schema", help="print the JSON Schema of scenario files of this kind"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Run a scenario file of any kind through the same specs as the web API and the run store."""
+    from .scenario.files import load_toml
+    from .scenario.registry import run_scenario, scenario_schema
+
+    if schema is not None:
+        typer.echo(json_text(scenario_schema(schema)))
+        return
+    if scenario is None:
+        raise InputError("SCENARIO", None, "a scenario TOML file (or --schema KIND)")
+    kind, summary = run_scenario(load_toml("scenario", scenario), str(scenario))
+    if as_json:
+        typer.echo(json_text(summary))
+        return
+    _emit(summary, False, f"{kind}: {scenario}")
+
+
 @app.command()
 def check(
     range_km: float = typer.Option(..., help="claimed ground range (km)"),

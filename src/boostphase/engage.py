@@ -71,7 +71,7 @@ R_SPHERE_M = 6371.0e3
 __all__ = [
     "Timeline", "KillVehicle", "InterceptorStage", "Interceptor", "ReachTable", "Threat", "ThreatTrack",
     "Platform", "KeepOut", "Engagement", "EngagementResult", "EngagementMap", "Coverage",
-    "engagement_map", "sensitivity_table", "direct_engagement", "build_reach_table",
+    "engagement_map", "sensitivity_table", "direct_engagement", "build_reach_table", "earliest_intercepts",
     "Scenario", "ScenarioObjects", "load_scenario", "parse_scenario",
 ]
 
@@ -1114,6 +1114,63 @@ def _earliest(track: ThreatTrack, centres: np.ndarray, table: ReachTable, t_laun
         out["s0"][g0:g0 + step] = i0 + f0
         out["s1"][g0:g0 + step] = i0 + f1
     return out
+
+
+def earliest_intercepts(track: ThreatTrack, lat_deg, lon_deg, table: ReachTable, launch_time_s,
+                        kill_vehicle: KillVehicle | None = None, range_offset_m: float = 0.0,
+                        chunk: int = 1024) -> np.ndarray:
+    """Earliest intercept time (s after the threat's launch; NaN: none on the track) for many
+    (platform point, interceptor launch time) pairs at once, against one threat track.
+
+    Row ``i`` fires from (``lat_deg[i]``, ``lon_deg[i]``) (deg; ground range measured on the
+    6371 km sphere, plus ``range_offset_m``) at ``launch_time_s[i]`` (s after the threat's
+    launch), with the reach ``table``. The rule is :meth:`Engagement.solve`'s, row by row: the
+    first track sample where t - t_L - T(range, altitude) >= 0, the altitude floor and the kill
+    vehicle's minimum closing speed hold, refined by linear interpolation of that slack from the
+    sample before; never before t_L. The search runs over the whole track (boost and the coast
+    after), so a result after ``track.burnout_time_s`` means no boost-phase intercept. Used by
+    ensembles that vary the aircraft's position and the delays per sample (boostphase.c5)."""
+    kv = kill_vehicle or KillVehicle()
+    la = np.atleast_1d(np.asarray(lat_deg, float))
+    lo = np.atleast_1d(np.asarray(lon_deg, float))
+    tl = np.atleast_1d(np.asarray(launch_time_s, float))
+    la, lo, tl = np.broadcast_arrays(la, lo, tl)
+    out = np.full(la.shape, np.nan)
+    ts, hw = track.t_s, track.alt_m
+    altok = hw >= kv.min_altitude_m
+    for a in range(0, la.size, chunk):
+        sl = slice(a, a + chunk)
+        out[sl] = _earliest_rows(track, _unit(la[sl], lo[sl]), tl[sl], table, range_offset_m, kv, ts, hw, altok)
+    return out
+
+
+def _earliest_rows(track, c, tl, table, range_offset_m, kv, ts, hw, altok) -> np.ndarray:
+    """The rows of :func:`earliest_intercepts` for one chunk (c: unit vectors, tl: launch times)."""
+    n, m = len(tl), len(ts)
+    i0 = np.maximum(np.searchsorted(ts, tl, side="right") - 1, 0)
+    u = track.unit
+    # element by element (not a matrix product): a row's bits do not depend on the chunk's size
+    cosm = c[:, 0:1] * u[None, :, 0] + c[:, 1:2] * u[None, :, 1] + c[:, 2:3] * u[None, :, 2]
+    d = np.arccos(np.clip(cosm, -1.0, 1.0)) * R_SPHERE_M + range_offset_m
+    cols = np.broadcast_to(np.arange(m), (n, m))
+    slack = (ts[None, :] - tl[:, None]) - table.lookup(d, np.broadcast_to(hw, (n, m)))
+    slack[cols < i0[:, None]] = -np.inf
+    feas = (slack >= 0) & altok[None, :]
+    if kv.min_closing_speed_m_s > 0 and feas.any():
+        ii, jj = np.nonzero(feas)
+        _, vr, vh = table.lookup(d[ii, jj], hw[jj], velocity=True)
+        cl = _closing_speed(track, c[ii], track.state[jj], track.unit[jj], vr, vh)
+        feas[ii[cl < kv.min_closing_speed_m_s], jj[cl < kv.min_closing_speed_m_s]] = False
+    has = feas.any(axis=1)
+    rows = np.arange(n)
+    f1 = np.argmax(feas, axis=1)
+    f0 = np.maximum(f1 - 1, i0)
+    s1v, s0v = slack[rows, f1], slack[rows, f0]
+    interp = (f1 > f0) & np.isfinite(s0v) & (s0v < 0) & (s1v > s0v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(interp, -s0v / np.where(interp, s1v - s0v, 1.0), 1.0)
+    tstar = ts[f0] + (ts[f1] - ts[f0]) * np.clip(frac, 0.0, 1.0)
+    return np.where(has, np.maximum(tstar, tl), np.nan)
 
 
 def _closing_at(track: ThreatTrack, c: np.ndarray, s_idx: np.ndarray, d: np.ndarray, table: ReachTable):
