@@ -40,6 +40,9 @@ LIGHTER = {
                     "the +-20 % burn-time refits triple the fitting; fit, reach and cities run as written"),
     "footprint": (lambda a: _set(a, "--fragments", "2000"),
                   "100,000 fragments take ~20 s; 2,000 run the same code"),
+    "c5": (lambda a: _set(a, "--n", "500") if "--n" in a else [*a, "--n", "500"],
+           "3,000-5,000 sampled engagements per target take 40-80 s on the loaded 2-core machine; "
+           "500 run the same code (test_c5*.py check the probabilities)"),
 }
 
 
