@@ -26,8 +26,9 @@ LAYERS = {
     "errors": 0, "units": 0, "constants": 0, "engine": 0,
     "earth": 1, "atmosphere": 1, "vehicles": 1, "geography": 1, "models": 1,
     "scenario.files": 1, "scenario.fields": 2,
-    "flight": 2, "claims": 2, "claim_verdict": 2, "reconstruct": 2, "overflight": 2, "testflights": 2, "engage": 2,
-    "consequence": 2, "sweep": 2, "ensembles": 2, "c5": 2, "plots": 2, "c4": 2, "c4_plots": 2,
+    "flight": 2, "trajectory": 2, "claims": 2, "claim_verdict": 2, "reconstruct": 2, "overflight": 2,
+    "testflights": 2, "engage": 2, "consequence": 2, "sweep": 2, "ensembles": 2, "c5": 2, "plots": 2,
+    "c4": 2, "c4_plots": 2,
     "scenario": 3, "store": 3, "present": 2, "api": 3, "demo_claims": 4,
     "cli": 4, "cli_engage": 4, "cli_consequence": 4, "cli_tests": 4, "cli_scale": 4, "cli_web": 4,
     "web": 4, "demo": 4, "__init__": 0,
@@ -37,7 +38,7 @@ LAYERS = {
 KNOWN_UPWARD = {
     ("engine.kernel", "atmosphere"),      # the JAX kernel reads the atmosphere table module
 }
-KNOWN_OVERSIZE = {"consequence", "flight", "sweep"}
+KNOWN_OVERSIZE = {"consequence", "sweep"}
 
 
 def _modules() -> dict[str, Path]:

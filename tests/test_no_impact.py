@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from boostphase.earth import SPHERE
-from boostphase.flight import NO_IMPACT_ESCAPE, NO_IMPACT_ORBIT, coast, fly, vacuum_kepler
+from boostphase.flight import coast, fly, vacuum_kepler
+from boostphase.trajectory import NO_IMPACT_ESCAPE, NO_IMPACT_ORBIT
 
 MU = SPHERE.mu_m3_s2
 R = SPHERE.a_m
@@ -73,6 +74,26 @@ def test_out_of_time_is_not_called_orbital():
     res = coast(39.0, 125.7, 100e3, 6000.0, 20.0, 45.0, earth=SPHERE, t_max_s=60.0)
     assert not res.impacted[0] and res.row(0)["range_km"] is None
     assert res.row(0)["reason"].startswith("no impact within the time limit")
+
+
+@pytest.fixture(scope="module")
+def orbital_traj():
+    from boostphase.vehicles import load
+
+    return fly(load("hwasong-15").with_payload(100.0), 39.0, 125.7, azimuth_deg=90.0, kick_deg=24.0)
+
+
+def test_web_payload_and_exports_of_a_flight_that_does_not_land(orbital_traj):
+    from boostphase.scenario.registry import flyout_payload
+    from boostphase.web.exports import trajectory_czml, trajectory_kml
+
+    out = _strict(json.dumps(flyout_payload(orbital_traj), allow_nan=False))
+    assert out["summary"]["range_km"] is None and "impact" not in out["events"]
+    assert out["events"]["end"]["reason"] == NO_IMPACT_ORBIT
+    kml = trajectory_kml(orbital_traj)
+    assert "no impact" in kml and "range nan" not in kml.lower() and "impact," not in kml
+    czml = trajectory_czml(orbital_traj, "2000-01-01T00:00:00Z")
+    assert "no impact" in czml and "NaN" not in czml
 
 
 def test_flyout_that_reaches_orbit_has_no_range():
@@ -138,3 +159,36 @@ def test_cli_coast_batch_leaves_cells_empty_without_impact(tmp_path):
     assert r["impacted"] == "false" and r["reason"] == NO_IMPACT_ORBIT
     assert r["range_km"] == r["impact_lat"] == r["impact_lon"] == r["flight_time_s"] == ""
     assert float(r["apogee_km"]) > 300.0
+
+
+def test_cli_flyout_json_contract_for_orbit(tmp_path):
+    """`flyout --json` of a flight that does not land: impacted false, range_km null (the
+    catalog Hwasong-15 file with a 100 kg payload, given as a vehicle file, kicked 24 deg)."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    import boostphase
+    from boostphase.cli import app
+
+    lines = (Path(boostphase.__file__).parent / "catalog" / "hwasong-15.toml").read_text().splitlines()
+    i = next(k for k, s in enumerate(lines) if s.startswith("payload_kg ="))  # the mass, not its source
+    j = next(k for k, s in enumerate(lines) if s.startswith("name ="))
+    lines[i], lines[j] = "payload_kg = 100.0", 'name = "light-test"'
+    path = tmp_path / "light.toml"
+    path.write_text("\n".join(lines) + "\n")
+    p = CliRunner().invoke(app, ["flyout", "--missile", str(path), "--launch", "39.0,125.7",
+                                 "--azimuth", "90", "--kick-deg", "24", "--json"])
+    assert p.exit_code == 0, p.output
+    out = _strict(p.stdout)
+    assert out["impacted"] is False and out["range_km"] is None and out["flight_time_s"] is None
+    assert out["impact"] == {"lat": None, "lon": None} and out["reason"] == NO_IMPACT_ORBIT
+
+
+def test_overflight_of_a_flight_that_does_not_land(orbital_traj):
+    from boostphase.overflight import overflight
+
+    rep = overflight(orbital_traj, dt_s=10.0)
+    assert rep["impacted"] is False and rep["flight_time_s"] is None and rep["reason"] == NO_IMPACT_ORBIT
+    assert rep["end_s"] == pytest.approx(orbital_traj.end_time_s - orbital_traj.t_s[0], abs=1e-3)
+    assert rep["segments"][0]["territory"] == "North Korea"

@@ -44,6 +44,9 @@ LIGHTER = {
                       "--no-figures"],
            "the figures' speed x delay sweep (48 standoff grids) and plots add ~30 s; tests/test_c4.py "
            "runs a one-speed, one-delay sweep and the plots"),
+    "c5": (lambda a: _set(a, "--n", "500") if "--n" in a else [*a, "--n", "500"],
+           "3,000-5,000 sampled engagements per target take 40-80 s on the loaded 2-core machine; "
+           "500 run the same code (test_c5*.py check the probabilities)"),
 }
 
 

@@ -61,7 +61,7 @@ def _maybe_save(data: dict) -> None:
     from .store import save_cli_run
 
     argv = [a for a in sys.argv[1:] if a != "--save"]
-    result = json.loads(json.dumps(data, default=_json_default))
+    result = json.loads(json_text(data))  # plain JSON types, null for NaN/inf
     run_id = save_cli_run(argv, {"argv": argv}, result, started=_STATE["started"])
     typer.echo(f"saved as run {run_id} (boostphase runs show {run_id})", err=True)
 

@@ -20,6 +20,8 @@ taken over the samples within a segment and the interpolated states at its two b
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .errors import InputError, check_range
@@ -113,7 +115,9 @@ def overflight(trajectory, dt_s: float = 1.0) -> dict:
     ``enter_s``) and cover the recorded flight from its first to its last state (launch to
     impact); times are seconds since launch, rounded to 1 ms, altitudes to 1 m.  ``enter`` and
     ``exit`` are the sub-points (deg) at the boundary times.  A territory can appear in several
-    segments (a track that leaves a country and comes back).
+    segments (a track that leaves a country and comes back).  A trajectory that did not land
+    (``impacted`` False) has ``flight_time_s`` None, ``end_s`` (the time of its last state, where
+    the integration stopped), ``impacted`` False and its ``reason``.
     """
     from scipy.interpolate import CubicHermiteSpline
 
@@ -144,7 +148,12 @@ def overflight(trajectory, dt_s: float = 1.0) -> dict:
     method = (f"recorded Earth-fixed states resampled every {dt:g} s by cubic Hermite "
               "interpolation of position with the recorded velocity; sub-points labelled with "
               "boostphase.geography.territory and merged into runs")
-    return _result(segs, dt, t0, t1, method)
+    res = _result(segs, dt, t0, t1, method)
+    if not getattr(trajectory, "impacted", True):
+        # no impact: the segments end where the integration stopped, and that is no flight time
+        res.update(flight_time_s=None, end_s=round(t1 - t0, 3), impacted=False,
+                   reason=getattr(trajectory, "reason", None))
+    return res
 
 
 def overflight_track(t_s, lat_deg, lon_deg, alt_m, dt_s: float = 1.0, earth=None) -> dict:
@@ -285,11 +294,29 @@ def fit_flight(base, apogee_m: float, range_m: float, lat: float, lon: float, az
 
 def fly_reported_test(date: str, azimuth_deg: float | None = None, missile: str | None = None,
                       dt_s: float = 1.0, catalog=None) -> dict:
+    """Fly a catalogued test as reported and report what it overflies (see
+    :func:`_fly_reported`); results of the packaged catalogue are kept for the process (the
+    fit takes seconds), and each call gets its own copy."""
+    import copy
+
+    if catalog is not None:
+        return _fly_reported(date, azimuth_deg, missile, dt_s, catalog)
+    return copy.deepcopy(_fly_reported_cached(str(date), azimuth_deg, missile, float(dt_s)))
+
+
+@functools.lru_cache(maxsize=8)
+def _fly_reported_cached(date, azimuth_deg, missile, dt_s) -> dict:
+    return _fly_reported(date, azimuth_deg, missile, dt_s, None)
+
+
+def _fly_reported(date: str, azimuth_deg: float | None, missile: str | None, dt_s: float,
+                  catalog) -> dict:
     """Fly a catalogued test as reported and report what it overflies.
 
     The test's site, reported apogee and range come from ``data/nk_tests.toml``; the vehicle
     (its catalog class model, or ``missile``) is fitted to them by :func:`fit_flight`; the
-    azimuth is ``azimuth_deg`` or the one in :data:`REPORTED_PASSAGES`.  Returns the
+    azimuth is ``azimuth_deg`` or the one in :data:`REPORTED_PASSAGES`; the model is ``missile``
+    or the class model :func:`boostphase.reconstruct.model_for` picks for the tested vehicle.  Returns the
     :func:`overflight` report plus ``flight`` (the flyout summary) and ``test``: the reported
     figures with their sources, the fit, the flown figures and their residuals, and, where
     Japan's reported clock times are known, the window they allow for the passage and the
@@ -312,7 +339,7 @@ def fly_reported_test(date: str, azimuth_deg: float | None = None, missile: str 
         azimuth_deg = known["azimuth_deg"]
     azimuth_deg = check_range("--azimuth", azimuth_deg, -360.0, 360.0, "deg")
     name = missile
-    if name is None:
+    if name is None:  # the class model `boostphase tests` fits to this test
         name, why = model_for(t.vehicle)
         if name is None:
             raise InputError("--missile", None, f"a catalog model for this test ({why})")

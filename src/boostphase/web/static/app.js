@@ -777,7 +777,7 @@
     flight(res, body, box) {
       const s = res.summary;
       const rows = [
-        ["Ground range", s.range_km, 1, "km", "range_km"],
+        ["Ground range", s.impacted ? s.range_km : "none (no impact)", 1, s.impacted ? "km" : "", "range_km"],
         ["Apogee", s.apogee_km, 1, "km", "apogee_km"],
         ["Flight time", s.flight_time_s, 1, "s", "flight_time_s"],
         ["Flight time", s.flight_time_s == null ? null : s.flight_time_s / 60, 1, "min", null],
@@ -815,7 +815,7 @@
         ["Fit: flight time", res.fit.flight_time_s, 0, "s", "fit.flight_time_s"],
         ["Residual: flight time", res.residuals.flight_time_s, 0, "s", "residuals.flight_time_s"],
         ["Standard trajectory: apogee", res.standard_apogee_km, 0, "km", "standard_apogee_km"],
-        ["Standard trajectory: flight time", res.standard_flight_time_s / 60, 1, "min", null],
+        ["Standard trajectory: flight time", res.standard_flight_time_s == null ? "none (no impact)" : res.standard_flight_time_s / 60, 1, res.standard_flight_time_s == null ? "" : "min", null],
         ["Model fitted", res.missile_model, 0, "", "missile_model"],
       );
       const parts = [table("Reconstruction of the test", rows), el("p", { class: "method", text: `Method: ${res.method}. Model: ${res.model_choice ? res.model_choice.why : res.missile_model}.` })];
