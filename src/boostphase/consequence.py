@@ -1371,30 +1371,20 @@ def _run_chunks(src: _Source, seed: int, chunks, workers: int, progress) -> list
     return parts
 
 
-def _chunk_task(src: _Source, seed: int, a: int, b: int, jax_cache: str) -> dict:
-    import os
-
-    os.environ.setdefault("BOOSTPHASE_JAX_CACHE", jax_cache)
+def _chunk_task(src: _Source, seed: int, a: int, b: int) -> dict:
     return fly_fragment_chunk(src, seed, a, b)
 
 
 def _run_chunks_dask(src: _Source, seed: int, chunks, workers: int, progress) -> list[dict]:
     import logging
-    import os
 
     from dask.distributed import Client, LocalCluster, as_completed
 
-    cache = os.environ.get("BOOSTPHASE_JAX_CACHE")
-    if cache is None:
-        from platformdirs import user_cache_dir
-
-        cache = os.path.join(user_cache_dir("boostphase"), "jax")
     parts: dict[int, dict] = {}
     with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR,
-                      env={"BOOSTPHASE_JAX_CACHE": cache}) as cluster, Client(cluster) as client:
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         s_fut = client.scatter(src, broadcast=True)
-        futs = [client.submit(_chunk_task, s_fut, seed, a, b, cache, pure=False) for a, b in chunks]
+        futs = [client.submit(_chunk_task, s_fut, seed, a, b, pure=False) for a, b in chunks]
         index = {f.key: i for i, f in enumerate(futs)}
         for fut in as_completed(futs):
             i = index[fut.key]

@@ -9,7 +9,7 @@ BP_BIG vm bp_terminal_fall(const bp_ctx *c, const bp_seg *g, const vd y1[6], vd 
     vd cd = g->cdv[0];
     vd cc = 0.5 * cd * g->ref_area / g->m0;
     vd rho1, p_, s_;
-    bp_atm(c, alt1, &rho1, &p_, &s_);
+    bp_atm(c, alt1, 0, 0, &rho1, &p_, &s_);
     vd gr[3];
     bp_gravity(c, y1[0], y1[1], y1[2], gr);
     vd g1 = -(gr[0] * up1[0] + gr[1] * up1[1] + gr[2] * up1[2]);
@@ -42,13 +42,13 @@ BP_BIG vm bp_terminal_fall(const bp_ctx *c, const bp_seg *g, const vd y1[6], vd 
 /* one trial step of every lane (kernel.py: the body of _integrate_one's loop). Lanes whose
  * `done` is set (idle slots) run along but write nothing. */
 BP_DEV void bp_body(const bp_ctx *c, bp_lanes *L) {
-    bp_seg g;
-    bp_gather_seg(c, L, &g);
+    bp_gather_seg(c, L);
+    const bp_seg *g = &L->g;
     const int S = c->S;
     vd t = L->t;
     vd y[6] = {L->y0, L->y1, L->y2, L->y3, L->y4, L->y5};
     vm mode = L->mode;
-    vd t_end = MIN(g.t_end, L->t_max);
+    vd t_end = MIN(g->t_end, L->t_max);
     vd h_normal = MIN(MIN(L->h, c->h_max), t_end - t);
     vm clipped = GE(L->h, t_end - t);
     if (c->drag) {
@@ -63,13 +63,13 @@ BP_DEV void bp_body(const bp_ctx *c, bp_lanes *L) {
     vd y1[6], err[6], dy1[6];
     if (c->fsal) {
         vd f[6] = {L->f0, L->f1, L->f2, L->f3, L->f4, L->f5};
-        bp_step(c, L, &g, t, y, h_try, f, y1, err, dy1);
+        bp_step(c, L, g, t, y, h_try, f, y1, err, dy1);
     } else {
-        bp_step(c, L, &g, t, y, h_try, 0, y1, err, dy1);
+        bp_step(c, L, g, t, y, h_try, 0, y1, err, dy1);
     }
     vd en = bp_err_norm(c, y, y1, err);
     vd sl, cl, so, co, alt1;
-    bp_geodetic(c, y1[0], y1[1], y1[2], 0, &sl, &cl, &so, &co, &alt1);
+    bp_geodetic(c, y1[0], y1[1], y1[2], 0, 1, &sl, &cl, &so, &co, &alt1);
     vd up1[3] = {cl * co, cl * so, sl};
     vd vz1 = y1[3] * up1[0] + y1[4] * up1[1] + y1[5] * up1[2];
     vm ok = FINITE(en) & LE(en, 1.0);
@@ -98,7 +98,7 @@ BP_DEV void bp_body(const bp_ctx *c, bp_lanes *L) {
 
     vm advance = advance_normal | converged;
     vd t_new = SEL(advance_normal & clipped & EQ(h_try, t_end - t), t_end, t + h_try);
-    vm hit_seg_end = advance_normal & GE(t_new, g.t_end);
+    vm hit_seg_end = advance_normal & GE(t_new, g->t_end);
     vm active = NOT(L->done);
 
     L->it = L->it + 1;
@@ -167,7 +167,7 @@ BP_DEV void bp_body(const bp_ctx *c, bp_lanes *L) {
     vm timeout = advance_normal & GE(t_new, L->t_max);
     if (c->terminal_fall && ANY(advance_normal & NOT(timeout))) {
         vd dt_fall, yg[6];
-        vm fall = bp_terminal_fall(c, &g, y1, alt1, vz1, up1, &dt_fall, yg);
+        vm fall = bp_terminal_fall(c, g, y1, alt1, vz1, up1, &dt_fall, yg);
         fall = fall & advance_normal & NOT(timeout);
         t_out = SEL(fall, t_new + dt_fall, t_out);
         for (int q = 0; q < 6; q++) y_out[q] = SEL(fall, yg[q], y_out[q]);
@@ -211,7 +211,7 @@ BP_DEV void bp_lane_init(const bp_ctx *c, int64_t i, bp_lanes *L) {
     L->h = c->h0;
     L->k = 0; L->done = 0; L->impacted = 0; L->it = 0; L->n_steps = 0; L->n_reject = 0;
     vd sl, cl, so, co, alt;
-    bp_geodetic(c, y0[0], y0[1], y0[2], 1, &sl, &cl, &so, &co, &alt);
+    bp_geodetic(c, y0[0], y0[1], y0[2], 1, 1, &sl, &cl, &so, &co, &alt);
     L->alt = alt;
     L->vz = y0[3] * (cl * co) + y0[4] * (cl * so) + y0[5] * sl;
     L->ap_alt = alt; L->ap_t = c->t0[i];
@@ -226,8 +226,9 @@ BP_DEV void bp_lane_init(const bp_ctx *c, int64_t i, bp_lanes *L) {
     if (c->fsal) {
         /* first step from the size of the state over its rate, in units of the tolerance
          * (Hairer, Norsett & Wanner II.4): coasts start anywhere from the pad to orbit */
-        bp_seg g;
-        bp_gather_seg(c, L, &g);
+        L->gk = -1;
+        bp_gather_seg(c, L);
+        const bp_seg g = L->g;
         vd yv[6] = {y0[0], y0[1], y0[2], y0[3], y0[4], y0[5]}, f[6];
         bp_rhs(c, L, &g, c->t0[i], yv, f);
         L->f0 = f[0]; L->f1 = f[1]; L->f2 = f[2]; L->f3 = f[3]; L->f4 = f[4]; L->f5 = f[5];
@@ -275,6 +276,7 @@ BP_DEV void bp_run_case(const bp_ctx *c, int64_t i) {
     bp_lanes L;
     bp_lane_prefill(c, i);
     bp_lane_init(c, i, &L);
+    L.gk = -1;
     while (!bp_finished(c, &L)) bp_body(c, &L);
     bp_lane_finish(c, &L);
 }

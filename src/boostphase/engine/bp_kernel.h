@@ -54,59 +54,83 @@ typedef struct bp_ctx {
     X(impacted) X(fell) X(rejected) X(idx)
 #define BP_DECL_D(f) vd f;
 #define BP_DECL_I(f) vm f;
-typedef struct { BP_DFIELDS(BP_DECL_D) BP_IFIELDS(BP_DECL_I) } bp_lanes;
-/* one lane of any build, as the scalar build's start and finish see it */
-#define BP_DECL_D1(f) double f;
-#define BP_DECL_I1(f) int64_t f;
-typedef struct { BP_DFIELDS(BP_DECL_D1) BP_IFIELDS(BP_DECL_I1) } bp_lane1;
-
-/* the current segment of each lane, gathered once per step */
+/* the current segment of each lane: gathered when a lane's segment changes, not every step */
 typedef struct {
     vd t_start, t_end, m0, mdot, thrust, exit_area, ref_area;
     vm mode;
     vd cdm[BP_KMAX], cdv[BP_KMAX];
 } bp_seg;
 
+/* the lane fields, then the segment cache (gk: the segment index it holds, -1: none) */
+typedef struct {
+    BP_DFIELDS(BP_DECL_D) BP_IFIELDS(BP_DECL_I)
+    vm gk;
+    bp_seg g;
+} bp_lanes;
+/* one lane of any build, as the scalar build's start and finish see it (the leading fields
+ * of a one-lane bp_lanes) */
+#define BP_DECL_D1(f) double f;
+#define BP_DECL_I1(f) int64_t f;
+typedef struct { BP_DFIELDS(BP_DECL_D1) BP_IFIELDS(BP_DECL_I1) } bp_lane1;
+
 #if BP_W == 1
-#define BP_GATHER(dst, expr) do { bp_i64 _i = L->idx, _k = L->k; (void)_k; dst = (expr); } while (0)
+#define BP_SET(v, j, x) ((v) = (x))
+#define BP_GET(v, j) (v)
 #else
-#define BP_GATHER(dst, expr) do { for (int _j = 0; _j < BP_W; _j++) { \
-    bp_i64 _i = L->idx[_j] < 0 ? 0 : L->idx[_j], _k = L->k[_j]; (void)_k; dst[_j] = (expr); } } while (0)
+#define BP_SET(v, j, x) ((v)[j] = (x))
+#define BP_GET(v, j) ((v)[j])
 #endif
 
-BP_DEV void bp_gather_seg(const bp_ctx *c, const bp_lanes *L, bp_seg *g) {
+/* load lane j's current segment into the cache */
+BP_DEV void bp_gather_lane(const bp_ctx *c, bp_lanes *L, int j) {
     const int S = c->S;
-    BP_GATHER(g->t_start, _k > 0 ? c->seg_t_end[_i * S + _k - 1] : c->t0[_i]);
-    BP_GATHER(g->t_end, c->seg_t_end[_i * S + _k]);
-    BP_GATHER(g->m0, c->seg_m0[_i * S + _k]);
-    BP_GATHER(g->mdot, c->seg_mdot[_i * S + _k]);
-    BP_GATHER(g->thrust, c->seg_thrust[_i * S + _k]);
-    BP_GATHER(g->exit_area, c->seg_exit_area[_i * S + _k]);
-    BP_GATHER(g->ref_area, c->seg_ref_area[_i * S + _k]);
-    BP_GATHER(g->mode, (bp_i64)c->seg_mode[_i * S + _k]);
+    bp_seg *g = &L->g;
+    int64_t i = BP_GET(L->idx, j), k = BP_GET(L->k, j);
+    if (i < 0) i = 0;
+    int64_t o = i * S + k;
+    BP_SET(g->t_start, j, k > 0 ? c->seg_t_end[o - 1] : c->t0[i]);
+    BP_SET(g->t_end, j, c->seg_t_end[o]);
+    BP_SET(g->m0, j, c->seg_m0[o]);
+    BP_SET(g->mdot, j, c->seg_mdot[o]);
+    BP_SET(g->thrust, j, c->seg_thrust[o]);
+    BP_SET(g->exit_area, j, c->seg_exit_area[o]);
+    BP_SET(g->ref_area, j, c->seg_ref_area[o]);
+    BP_SET(g->mode, j, (bp_i64)c->seg_mode[o]);
     int nk = c->constant_cd ? 1 : c->K;
     for (int q = 0; q < nk; q++) {
-        BP_GATHER(g->cdm[q], c->cd_mach[(_i * S + _k) * c->K + q]);
-        BP_GATHER(g->cdv[q], c->cd_val[(_i * S + _k) * c->K + q]);
+        BP_SET(g->cdm[q], j, c->cd_mach[o * c->K + q]);
+        BP_SET(g->cdv[q], j, c->cd_val[o * c->K + q]);
     }
+    BP_SET(L->gk, j, k);
+}
+
+/* refresh the cache of the lanes whose segment changed */
+BP_DEV void bp_gather_seg(const bp_ctx *c, bp_lanes *L) {
+    vm stale = NE(L->gk, L->k);
+    if (!ANY(stale)) return;
+    for (int j = 0; j < BP_W; j++)
+        if (BP_GET(stale, j)) bp_gather_lane(c, L, j);
 }
 
 /* --- geometry ------------------------------------------------------------------------- */
 
 /* (sin lat, cos lat, sin lon, cos lon, alt) of an Earth-fixed position: the exact closed form
  * (a case's start) or Bowring's one-step formula (right-hand side and events; sub-millimetre
- * near the ground): see kernel.py */
-BP_DEV void bp_geodetic(const bp_ctx *c, vd x, vd y, vd z, int exact, vd *sl, vd *cl, vd *so,
-                        vd *co, vd *alt) {
+ * near the ground): see kernel.py. Without `lon` the longitude terms are not computed. */
+BP_DEV void bp_geodetic(const bp_ctx *c, vd x, vd y, vd z, int exact, int lon, vd *sl, vd *cl,
+                        vd *so, vd *co, vd *alt) {
     const double a = c->a, e2 = c->e2;
     vd p = SQRT(x * x + y * y);
-    vd p_safe = MAX(p, 1e-9);
-    vm pos = GT(p, 1e-9);
-    *so = SEL(pos, y / p_safe, 0.0);
-    *co = SEL(pos, x / p_safe, 1.0);
+    if (lon) {
+        vd inv_p = 1.0 / MAX(p, 1e-9);
+        vm pos = GT(p, 1e-9);
+        *so = SEL(pos, y * inv_p, 0.0);
+        *co = SEL(pos, x * inv_p, 1.0);
+    }
     if (c->spherical) {
         vd rn = SQRT(p * p + z * z);
-        *sl = z / rn; *cl = p / rn; *alt = rn - a;
+        vd inv_rn = 1.0 / rn;
+        *sl = z * inv_rn; *cl = p * inv_rn; *alt = rn - a;
         return;
     }
     const double b = a * SQRT1(1.0 - e2);
@@ -131,24 +155,26 @@ BP_DEV void bp_geodetic(const bp_ctx *c, vd x, vd y, vd z, int exact, vd *sl, vd
         *sl = num / hyp; *cl = p / hyp;
         return;
     }
-    const double ep2 = e2 / (1.0 - e2);
-    vd tb = a * z / (b * p_safe);
-    vd cb = 1.0 / SQRT(1.0 + tb * tb);
-    vd sb = tb * cb;
-    vd num = z + ep2 * b * sb * sb * sb;
-    vd den = p - e2 * a * cb * cb * cb;
-    vd hyp = SQRT(num * num + den * den);
-    *sl = num / hyp; *cl = den / hyp;
-    vd nn = a / SQRT(1.0 - e2 * *sl * *sl);
-    *alt = p * *cl + z * *sl - a * a / nn;
+    /* Bowring: the parametric latitude's first guess beta, tan beta = a z / (b p), written
+     * without divides but one (cos beta = b p / h, sin beta = a z / h), then one step. Measured:
+     * the divides and square roots are most of the right-hand side's cost on a coast. */
+    const double ep2b = e2 / (1.0 - e2) * b, e2a = e2 * a;
+    vd bp = b * p, az = a * z;
+    vd inv_h = 1.0 / SQRT(bp * bp + az * az);
+    vd cb = bp * inv_h, sb = az * inv_h;
+    vd num = z + ep2b * sb * sb * sb;
+    vd den = p - e2a * cb * cb * cb;
+    vd inv_hyp = 1.0 / SQRT(num * num + den * den);
+    *sl = num * inv_hyp; *cl = den * inv_hyp;
+    *alt = p * *cl + z * *sl - a * SQRT(1.0 - e2 * *sl * *sl);
 }
 
 /* gravitation (point mass, plus J2 unless spherical) and the centrifugal term (m/s^2) */
 BP_DEV void bp_gravity(const bp_ctx *c, vd x, vd y, vd z, vd g[3]) {
     const double om = c->om;
     vd r2 = x * x + y * y + z * z;
-    vd inv_r2 = 1.0 / r2;
     vd inv_r = 1.0 / SQRT(r2);
+    vd inv_r2 = inv_r * inv_r;
     vd k = -c->mu * inv_r2 * inv_r;
     vd gx, gy, gz;
     if (c->spherical) {
@@ -165,14 +191,34 @@ BP_DEV void bp_gravity(const bp_ctx *c, vd x, vd y, vd z, vd g[3]) {
 
 /* --- tables ------------------------------------------------------------------------------ */
 
-/* cell index and weight on the 100 m grid: i = clip(floor(x), 0, n-2), x >= 0 */
-#if BP_W == 1
-#define BP_FLOOR_I(x) ((vm)(x))
-#else
-#define BP_FLOOR_I(x) __builtin_convertvector((x), vm)
-#endif
+/* floor of 0 <= x < 2^51 as a double and as an integer, with + - and bit operations only
+ * (no float-to-integer conversion, which AVX2 lacks for 64-bit lanes): round to nearest by
+ * the 1.5 * 2^52 shift, minus one where that rounded up */
+BP_DEV void bp_floor(vd x, vd *fl, vm *i) {
+    vd r = (x + BP_SHIFT) - BP_SHIFT;
+    r = SEL(GT(r, x), r - 1.0, r);
+    *fl = r;
+    *i = as_int(r + BP_SHIFT) - BP_SHIFT_BITS;
+}
+/* table values at per-lane indices (hardware gathers where the instruction set has them) */
 #if BP_W == 1
 #define BP_TAB(tab, i) ((tab)[i])
+#elif BP_W == 8 && defined(__AVX512F__)
+#include <immintrin.h>
+#define BP_TAB(tab, i) ((vd)_mm512_i64gather_pd((__m512i)(i), (tab), 8))
+#elif BP_W == 8 && defined(__AVX2__)
+#include <immintrin.h>
+BP_DEV vd bp_gather(const double *tab, vm i) {
+    __m256i lo, hi;
+    memcpy(&lo, &i, 32);
+    memcpy(&hi, (const char *)&i + 32, 32);
+    __m256d a = _mm256_i64gather_pd(tab, lo, 8), b = _mm256_i64gather_pd(tab, hi, 8);
+    vd r;
+    memcpy(&r, &a, 32);
+    memcpy((char *)&r + 32, &b, 32);
+    return r;
+}
+#define BP_TAB(tab, i) bp_gather((tab), (i))
 #else
 #define BP_TAB(tab, i) ({ vd _r; for (int _j = 0; _j < BP_W; _j++) _r[_j] = (tab)[(i)[_j]]; _r; })
 #endif
@@ -180,35 +226,45 @@ BP_DEV void bp_gravity(const bp_ctx *c, vd x, vd y, vd z, vd g[3]) {
 /* density (kg/m^3), pressure (Pa), sound speed (m/s) at geometric altitude (m): cubic Hermite
  * in ln density and ln pressure, linear sound speed, exponential above the table (the
  * documented atmosphere.kernel_lookup) */
-BP_DEV void bp_atm(const bp_ctx *c, vd alt, vd *rho, vd *pres, vd *snd) {
+BP_DEV void bp_atm(const bp_ctx *c, vd alt, int want_p, int want_snd, vd *rho, vd *pres, vd *snd) {
     const int n = c->natm;
     const double top = BP_DALT_M * (n - 1);
-    vd x = CLIP(alt, 0.0, top) / BP_DALT_M;
-    vm i = BP_FLOOR_I(x);
-    i = SELI(GT(i, SPLATI(n - 2)), SPLATI(n - 2), i);
-    vd w = x - TOF(i);
+    vd x = CLIP(alt, 0.0, top) * (1.0 / BP_DALT_M), fl;
+    vm i;
+    bp_floor(x, &fl, &i);
+    vm last = GT(i, SPLATI(n - 2));
+    i = SELI(last, SPLATI(n - 2), i);
+    fl = SEL(last, SPLAT((double)(n - 2)), fl);
+    vd w = x - fl;
     vm i1 = i + 1;
     vd w2 = w * w, w3 = w2 * w;
     vd h00 = 2.0 * w3 - 3.0 * w2 + 1.0, h10 = w3 - 2.0 * w2 + w, h01 = -2.0 * w3 + 3.0 * w2,
        h11 = w3 - w2;
+    vd above = MAX(alt - top, 0.0);
     vd lr = h00 * BP_TAB(c->ln_rho, i) + h10 * BP_TAB(c->d_rho, i) + h01 * BP_TAB(c->ln_rho, i1)
             + h11 * BP_TAB(c->d_rho, i1);
-    vd lp = h00 * BP_TAB(c->ln_p, i) + h10 * BP_TAB(c->d_p, i) + h01 * BP_TAB(c->ln_p, i1)
-            + h11 * BP_TAB(c->d_p, i1);
-    vd s0 = BP_TAB(c->snd, i);
-    *snd = s0 + w * (BP_TAB(c->snd, i1) - s0);
-    vd above = MAX(alt - top, 0.0);
     *rho = bp_exp(lr + c->slope_rho * above);
-    *pres = bp_exp(lp + c->slope_p * above);
+    if (want_p) {
+        vd lp = h00 * BP_TAB(c->ln_p, i) + h10 * BP_TAB(c->d_p, i) + h01 * BP_TAB(c->ln_p, i1)
+                + h11 * BP_TAB(c->d_p, i1);
+        *pres = bp_exp(lp + c->slope_p * above);
+    }
+    if (want_snd) {
+        vd s0 = BP_TAB(c->snd, i);
+        *snd = s0 + w * (BP_TAB(c->snd, i1) - s0);
+    }
 }
 
 /* (S, Q) terminal-fall integrals at alt (m), linear in each cell (atmosphere.fall_lookup) */
 BP_DEV void bp_fall(const bp_ctx *c, vd alt, vd *s, vd *q) {
     const int n = c->nfall;
-    vd x = CLIP(alt, 0.0, BP_DALT_M * (n - 1)) / BP_DALT_M;
-    vm i = BP_FLOOR_I(x);
-    i = SELI(GT(i, SPLATI(n - 2)), SPLATI(n - 2), i);
-    vd w = x - TOF(i);
+    vd x = CLIP(alt, 0.0, BP_DALT_M * (n - 1)) * (1.0 / BP_DALT_M), fl;
+    vm i;
+    bp_floor(x, &fl, &i);
+    vm last = GT(i, SPLATI(n - 2));
+    i = SELI(last, SPLATI(n - 2), i);
+    fl = SEL(last, SPLAT((double)(n - 2)), fl);
+    vd w = x - fl;
     vd s0 = BP_TAB(c->fall_s, i), q0 = BP_TAB(c->fall_q, i);
     *s = s0 + w * (BP_TAB(c->fall_s, i + 1) - s0);
     *q = q0 + w * (BP_TAB(c->fall_q, i + 1) - q0);
@@ -244,10 +300,10 @@ BP_BIG void bp_rhs(const bp_ctx *c, const bp_lanes *L, const bp_seg *g, vd t, co
         return;
     }
     vd sl, cl, so, co, alt;
-    bp_geodetic(c, y[0], y[1], y[2], 0, &sl, &cl, &so, &co, &alt);
+    bp_geodetic(c, y[0], y[1], y[2], 0, c->powered, &sl, &cl, &so, &co, &alt);
     vd speed = SQRT(y[3] * y[3] + y[4] * y[4] + y[5] * y[5]);
     vd rho = SPLAT(0.0), pres = SPLAT(0.0), snd = SPLAT(340.0);
-    if (c->drag) bp_atm(c, alt, &rho, &pres, &snd);
+    if (c->drag) bp_atm(c, alt, c->powered, !c->constant_cd, &rho, &pres, &snd);
     vd mass;
     if (c->powered) {
         mass = g->m0 - g->mdot * (t - g->t_start);

@@ -190,7 +190,7 @@ static PyObject *py_lookup(PyObject *self, PyObject *args) {
         double *out = v[8].buf;
         for (Py_ssize_t i = 0; i < n; i++) {
             double rho, p, a, s = 0.0, q = 0.0;
-            bp_atm(&c, alt[i], &rho, &p, &a);
+            bp_atm(&c, alt[i], 1, 1, &rho, &p, &a);
             if (c.nfall >= 2) bp_fall(&c, alt[i], &s, &q);
             out[5 * i] = rho; out[5 * i + 1] = p; out[5 * i + 2] = a; out[5 * i + 3] = s; out[5 * i + 4] = q;
         }
@@ -202,7 +202,13 @@ fail:
     return NULL;
 }
 
+static PyObject *py_ctx_size(PyObject *self, PyObject *args) {
+    (void)self; (void)args;
+    return Py_BuildValue("n", (Py_ssize_t)sizeof(bp_ctx));
+}
+
 static PyMethodDef methods[] = {
+    {"ctx_size", py_ctx_size, METH_NOARGS, "sizeof(bp_ctx): the GPU build's record must match it."},
     {"lookup", py_lookup, METH_VARARGS, "The kernel's atmosphere and terminal-fall lookups."},
     {"run", py_run, METH_VARARGS, "Integrate a batch in place (see kernel.py)."},
     {"available", py_available, METH_NOARGS, "(scalar, avx2, avx512): paths this CPU runs."},

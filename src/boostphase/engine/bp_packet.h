@@ -10,12 +10,13 @@ static void bp_put(bp_lanes *L, int j, const bp_lane1 *s) {
 #define BP_PUT(f) L->f[j] = s->f;
     BP_DFIELDS(BP_PUT) BP_IFIELDS(BP_PUT)
 #undef BP_PUT
+    L->gk[j] = -1;  /* its segment cache is stale */
 }
 
 static void bp_get(const bp_lanes *L, int j, bp_lane1 *s) {
-#define BP_GET(f) s->f = L->f[j];
-    BP_DFIELDS(BP_GET) BP_IFIELDS(BP_GET)
-#undef BP_GET
+#define BP_GETF(f) s->f = L->f[j];
+    BP_DFIELDS(BP_GETF) BP_IFIELDS(BP_GETF)
+#undef BP_GETF
 }
 
 /* the next case from the queue into lane j; an empty queue leaves the lane idle (its last
