@@ -27,15 +27,10 @@ The same seed gives bit-identical results whatever the chunking, serial or paral
   :data:`RNG_BLOCK` consecutive indices; block ``b`` draws from
   ``PCG64(SeedSequence(seed, spawn_key=(b,)))`` in a fixed order. A chunk regenerates the blocks
   it overlaps and keeps its slice.
-* The engine compiles one kernel per batch shape, and XLA's CPU code gives (slightly, ~1e-8
-  m) different bits for different shapes, and for the last few lanes of a batch (measured: the
-  last 4 of 256 or 1024). So every engine call has a guarded block of lanes
-  (:data:`boostphase.flight.COAST_BLOCK`, or a smaller power of two from 32 for a small batch:
-  the same bits, measured and tested), and the last
-  :data:`boostphase.flight.GUARD_LANES` lanes only ever hold padding copies. Inside the other lanes a case's
-  result depends neither on its lane nor on its neighbours (tested), so fragments may be
-  grouped by intercept time and sorted by ballistic coefficient (similar step counts per call)
-  and grouped freely.
+* The engine's result for a case depends on that case's inputs alone: bit-identical whatever
+  batch it is in, its position, the thread count and the instruction set (tests/test_engine.py).
+  So fragments may be grouped by intercept time and sorted by ballistic coefficient and grouped
+  freely.
 
 Assumptions stated by this module (and in every result's ``assumptions``):
 
@@ -712,8 +707,8 @@ def _initial_states(src: _Source, seed: int, start: int, stop: int):
 
 
 def _coast_lanes(r0, v0, beta, earth: Earth, rtol: float, t_max_s: float) -> dict:
-    """Coast bodies on the engine (:func:`boostphase.flight.coast_states`: guarded blocks of up
-    to 512 lanes whose last lanes only hold padding, several calls at once on the engine threads). Slow
+    """Coast bodies on the engine (:func:`boostphase.flight.coast_states`, on the engine
+    threads). Slow
     light debris ends with the terminal-fall model (impact points within metres of a full
     integration, fall times within 2 %: see ``Settings.terminal_fall``)."""
     from .flight import coast_states

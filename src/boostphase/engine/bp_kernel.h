@@ -275,12 +275,16 @@ BP_DEV vd bp_cd(const bp_ctx *c, const bp_seg *g, vd x) {
     const int K = c->K;
     vm i = SPLATI(0);
     for (int q = 1; q < K - 1; q++) i = INC(i, GE(x, g->cdm[q]));
+#if BP_W == 1
+    vd x0 = g->cdm[i], x1 = g->cdm[i + 1], f0 = g->cdv[i], f1 = g->cdv[i + 1];
+#else  /* the same values, picked by selects */
     vd x0 = g->cdm[0], x1 = g->cdm[1], f0 = g->cdv[0], f1 = g->cdv[1];
     for (int q = 1; q < K - 1; q++) {
         vm m = EQ(i, SPLATI(q));
         x0 = SEL(m, g->cdm[q], x0); x1 = SEL(m, g->cdm[q + 1], x1);
         f0 = SEL(m, g->cdv[q], f0); f1 = SEL(m, g->cdv[q + 1], f1);
     }
+#endif
     vd w = CLIP((x - x0) / (x1 - x0), 0.0, 1.0);
     return f0 + w * (f1 - f0);
 }
