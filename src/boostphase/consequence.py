@@ -294,7 +294,7 @@ def cutoff_impacts_by_beta(missile, launch: tuple[float, float], azimuth_deg: fl
     call: the cases of :func:`boostphase.flight.cutoff_flights` for each beta (None: vacuum) are
     stacked into one batch. Returns arrays of shape (len(betas), len(cutoff_s)): ``lat``,
     ``lon`` (wrapped to [-180, 180)), ``impacted``, ``impact_time_s``."""
-    from .flight import Steering, _flyout_arrays, _run, _settings
+    from .flight import Steering, engine_settings, flyout_cases, run_cases
 
     cut = np.atleast_1d(np.asarray(cutoff_s, float))
     if cut.ndim != 1 or cut.size == 0 or np.any(~(cut > 0)):
@@ -307,10 +307,10 @@ def cutoff_impacts_by_beta(missile, launch: tuple[float, float], azimuth_deg: fl
             check_range("beta_kg_m2", b, 1.0, 1e6, "kg/m^2")
     m = _missile(missile)
     cut_eff = np.minimum(cut, m.boost_time_s * (1 - 1e-12))  # as cutoff_flights: separate at burnout
-    parts = [_flyout_arrays(m, float(launch[0]), float(launch[1]), 0.0, azimuth_deg, kick_deg, Steering(), 2.0e4,
+    parts = [flyout_cases(m, float(launch[0]), float(launch[1]), 0.0, azimuth_deg, kick_deg, Steering(), 2.0e4,
                             earth, cut_eff, None if b is None else float(b))[0] for b in betas]
     arrays = {k: np.concatenate([pa[k] for pa in parts], axis=0) for k in parts[0]}
-    out = _run(arrays, earth, _settings(earth, True))
+    out = run_cases(arrays, earth, engine_settings(earth, True))
     lat, lon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
     shape = (len(betas), cut.size)
     return {"cutoff_s": cut, "lat": np.asarray(lat).reshape(shape), "lon": _wrap(lon).reshape(shape),

@@ -102,6 +102,27 @@ def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] |
     return {k: np.concatenate([o[k] for o in outs], axis=0) for k in outs[0]}
 
 
+def engine_settings(earth: Earth, drag: bool, n_rec: int = 1, rtol: float = 1e-10, **kw):
+    """The :class:`boostphase.engine.Settings` for flights over ``earth`` (public name for the
+    domain modules; ``kw``: any other Settings field)."""
+    return _settings(earth, drag, n_rec=n_rec, rtol=rtol, **kw)
+
+
+def run_cases(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] | None = None) -> dict:
+    """Fly engine cases (the fields of :class:`boostphase.engine.Case` as NumPy arrays with a
+    leading batch axis) over ``earth``; the fields of :class:`boostphase.engine.Result` as a
+    dict of NumPy arrays. The public way for the domain modules to reach the engine."""
+    return _run(arrays, earth, settings, progress)
+
+
+def flyout_cases(missile, lat, lon, alt, az_deg, kicks_deg, steering, t_max_s: float, earth: Earth,
+                 cutoffs_s=None, cutoff_beta_kg_m2: float | None = None):
+    """Engine cases for a batch of flyouts of one missile (see ``_flyout_arrays``): (arrays,
+    burnout time (s), index of the segment that ends with the last thrust, per case)."""
+    return _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering, t_max_s, earth, cutoffs_s,
+                          cutoff_beta_kg_m2)
+
+
 def _fall_table():
     from . import atmosphere
 
