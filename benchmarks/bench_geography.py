@@ -41,9 +41,9 @@ def main() -> None:
     a = ap.parse_args()
 
     t0 = time.perf_counter()
-    terr = geo._territories()
+    terr = geo.territory_table()
     t1 = time.perf_counter()
-    geo._cities()
+    geo.city_table()
     t2 = time.perf_counter()
     print(f"load: territories {1e3 * (t1 - t0):.0f} ms, cities {1e3 * (t2 - t1):.0f} ms")
 

@@ -51,7 +51,10 @@ def _rhs(t, s, seg, case, earth):
         if mode == 0:
             u = up
         elif mode == 1:
-            frac = min(max((t - seg["t0"]) / (seg["t1"] - seg["t0"]), 0.0), 1.0)
+            # the tilt grows over the pitch-over itself (its start and end are given), whatever
+            # segment boundaries (staging, shroud drop) fall inside it
+            p0, p1 = case["pitch"]
+            frac = min(max((t - p0) / (p1 - p0), 0.0), 1.0)
             th = case["kick"] * frac
             horiz = np.sin(case["azimuth"]) * east + np.cos(case["azimuth"]) * north
             u = np.cos(th) * up + np.sin(th) * horiz
@@ -69,12 +72,15 @@ def _rhs(t, s, seg, case, earth):
 
 
 def scipy_flyout(arrays: dict, i: int = 0, method: str = "DOP853", rtol: float = 1e-10,
-                 atol: float = 1e-6, earth=WGS84) -> dict:
+                 atol: float = 1e-6, earth=WGS84, pitch: tuple[float, float] | None = None) -> dict:
     """Fly case ``i`` of the engine input ``arrays`` (as built by flight._flyout_arrays) with
-    ``solve_ivp``. Returns impact position (m, Earth-fixed), time (s), apogee altitude (m),
+    ``solve_ivp``. ``pitch``: (start, end) of the pitch-over in s, given independently of the
+    arrays (default: the arrays' own ``pitch_t0``/``pitch_t1``). Returns impact position (m,
+    Earth-fixed), time (s), apogee altitude (m),
     the state at the end of each finite segment, and the number of right-hand-side calls."""
     case = {k: np.asarray(v[i]) for k, v in arrays.items()}
     case["kick"], case["azimuth"] = float(case["kick"]), float(case["azimuth"])
+    case["pitch"] = pitch if pitch is not None else (float(case["pitch_t0"]), float(case["pitch_t1"]))
     t, s = float(case["t0"]), case["y0"].astype(float)
     ends = case["seg_t_end"]
     seg_states, nfev, apogee = [], 0, -np.inf

@@ -292,3 +292,91 @@ def test_input_errors_name_the_field(kwargs, field):
     with pytest.raises(InputError) as exc:
         _check_claim(**kwargs)
     assert exc.value.field == field
+
+
+# --- verdict: which way a claim fails ----------------------------------------------------------
+# Expected verdicts follow from closed-form vacuum ballistics on the sphere (R = 6371 km), derived
+# here again rather than taken from boostphase.claims:
+# * minimum-energy speed for range angle psi: v^2 = (mu/R) 2 sin(psi/2) / (1 + sin(psi/2))
+#   (Bate, Mueller & White 1971, sec. 6.2): 1,000 km -> 3.02 km/s;
+# * the symmetric arc through apogee radius r_a: e = (r_a - R)/(r_a - R cos(psi/2)), a = r_a/(1+e),
+#   v^2 = mu (2/R - 1/a): 1,000 km through 100 km -> 3.47 km/s (drag raises the surface-
+#   equivalent speed to ~3.9 km/s, still far below 4.76 km/s);
+# * the grazing arc at circular speed is the fastest elliptic arc: t = psi sqrt(R^3/mu);
+# * the equilibrium glide range s = (L/D)(R/2) ln(1/(1 - v^2/v_c^2)) (Eggers, Allen & Neice 1958).
+# Mach numbers at the US76 sea-level sound speed (340.29 m/s): Mach 14 = 4.76 km/s, Mach 5 = 1.70.
+
+def _v_min_energy(range_m):
+    s = math.sin(range_m / R / 2)
+    return math.sqrt(MU / R * 2 * s / (1 + s))
+
+
+def _v_through_apogee(range_m, apogee_m):
+    ra = R + apogee_m
+    e = (ra - R) / (ra - R * math.cos(range_m / R / 2))
+    return math.sqrt(MU * (2 / R - (1 + e) / ra))
+
+
+def _min_glide_ld(range_m, v):
+    return 2 * range_m / (R * math.log(1 / (1 - v * v * R / MU)))
+
+
+def test_verdict_mach14_for_1000_km_100_km_is_too_fast():
+    """Mach 14 = 4.76 km/s is 37 % above the 3.47 km/s of the vacuum arc through 100 km apogee
+    (and > 5 % above the drag arc's ~3.9 km/s): too fast for that ballistic arc; a glide needs
+    L/D ~0.7, within known gliders (HTV-2 class ~2.6)."""
+    v = 14 * A0
+    assert v > 1.3 * _v_through_apogee(1000e3, 100e3)
+    assert _min_glide_ld(1000e3, v) < 1.0
+    res = check_claim(1000, apogee_km=100, peak_mach=14)
+    assert res["verdict"] == "too_fast_for_ballistic"
+    assert res["ballistic_consistent"] is False  # the existing key stays
+    assert "glide or a powered manoeuvre" in res["verdict_sentence"]
+    assert res["min_glide_ld_beyond_known_gliders"] is False
+    assert "beyond any known" not in res["verdict_sentence"]
+
+
+@pytest.mark.parametrize("apogee_km", [None, 100])
+def test_verdict_mach5_for_1000_km_is_too_slow(apogee_km):
+    """Mach 5 = 1.70 km/s is 44 % below the 3.02 km/s minimum-energy speed for 1,000 km: no
+    ballistic flight at that speed covers the range, whatever its apogee; a glide from 1.70 km/s
+    needs L/D ~6.6, above the 4 we take as the limit of known hypersonic gliders."""
+    v = 5 * A0
+    assert v < 0.6 * _v_min_energy(1000e3)
+    assert _min_glide_ld(1000e3, v) > 6
+    res = check_claim(1000, apogee_km=apogee_km, peak_mach=5)
+    assert res["verdict"] == "too_slow_for_any_ballistic"
+    assert res["ballistic_consistent"] is False
+    assert "beyond any known hypersonic glider" in res["verdict_sentence"]
+    assert res["min_glide_ld_beyond_known_gliders"] is True
+
+
+def test_verdict_consistent_at_the_closed_form_speed():
+    """The closed-form speed of the 1,000 km / 100 km arc itself is consistent."""
+    res = check_claim(1000, apogee_km=100, peak_speed_km_s=_v_through_apogee(1000e3, 100e3) / 1e3)
+    assert res["verdict"] == "consistent" and res["ballistic_consistent"] is True
+    assert "fit a ballistic flight" in res["verdict_sentence"]
+
+
+def test_verdict_inconsistent_times_and_priority():
+    """1,000 km in 100 s beats the grazing circular-speed arc (126.6 s): inconsistent times.
+    With a claimed speed that also fails (Mach 14 on the 100 km arc), the speed verdict wins."""
+    assert 1000e3 / R * math.sqrt(R**3 / MU) > 1.2 * 100
+    res = check_claim(1000, flight_time_s=100)
+    assert res["verdict"] == "inconsistent_times"
+    assert check_claim(1000, apogee_km=100, flight_time_s=100)["verdict"] == "inconsistent_times"
+    both = check_claim(1000, apogee_km=100, peak_mach=14, flight_time_s=100)
+    assert both["verdict"] == "too_fast_for_ballistic"
+
+
+def test_verdict_escape_speed_is_too_fast():
+    """11.5 km/s exceeds escape speed at the surface radius (sqrt(2 mu / R) = 11.19 km/s)."""
+    assert 11.5e3 > math.sqrt(2 * MU / R)
+    assert check_claim(1000, peak_speed_km_s=11.5)["verdict"] == "too_fast_for_ballistic"
+
+
+def test_verdict_values_are_the_contract():
+    from boostphase.claim_verdict import VERDICTS
+
+    assert VERDICTS == ("consistent", "too_fast_for_ballistic", "too_slow_for_any_ballistic",
+                        "inconsistent_times")

@@ -29,15 +29,17 @@ CATALOG_DATES = [t.date.isoformat() for t in load_tests()]
 
 
 def test_model_choice_by_vehicle():
-    assert model_for("Hwasong-12") == ("hwasong-12", "")
-    assert model_for("Hwasong-14") == ("hwasong-14", "")
-    assert model_for("Hwasong-15") == ("hwasong-15", "")
-    for v in ("Hwasong-17", "Hwasong-17 (claimed)", "Hwasong-18", "Hwasong-19"):
-        model, note = model_for(v)
-        assert model == "hwasong-15" and "stand-in" in note
-    for v in ("Hwasong-16B", "Pukguksong-2"):
+    """Each vehicle is fitted with its own class model; the claimed Hwasong-17 of 24 Mar 2022
+    with the Hwasong-15's (ROK MND's assessment, as the catalogue records); a failed flight and
+    the glide-vehicle IRBM with none, each with its reason."""
+    for n in (12, 14, 15, 17, 18, 19):
+        assert model_for(f"Hwasong-{n}") == (f"hwasong-{n}", "")
+    model, note = model_for("Hwasong-17 (claimed)")
+    assert model == "hwasong-15" and "Hwasong-15" in note
+    for v in ("Hwasong-16B", "Pukguksong-2", "Hwasong-17 (presumed; failed)"):
         model, note = model_for(v)
         assert model is None and note
+    assert "failed" in model_for("Hwasong-17 (presumed; failed)")[1]
 
 
 def test_no_reconstruct_lists_every_catalog_date():
@@ -99,11 +101,16 @@ def test_reconstructs_the_2017_07_28_calibration_test_with_plot(tmp_path):
     from boostphase.cli import app
 
     png = tmp_path / "timeline.png"
-    p = CliRunner().invoke(app, ["tests", "--date", "2017-07-28", "--plot", str(png), "--json"])
+    p = CliRunner().invoke(app, ["tests", "--date", "2017-07-28", "--date", "2024-01-14",
+                                 "--plot", str(png), "--json"])
     assert p.exit_code == 0, p.output
     assert "reconstructing 2017-07-28" in p.stderr  # progress goes to stderr, JSON to stdout
     out = json.loads(p.stdout)
-    (row,) = out["tests"]
+    row, skipped = out["tests"]
+    # the plot shows every test asked for, the unreconstructed glide-vehicle IRBM included
+    assert out["plot_rows"] == [{"date": "2017-07-28", "status": "reconstructed"},
+                                {"date": "2024-01-14", "status": "skipped"}]
+    assert skipped["status"] == "skipped" and skipped["reason"]
     assert row["status"] == "reconstructed" and row["model"] == "hwasong-14"
     lo, hi = row["band_km"]
     assert 0 < lo <= row["implied_max_range_km"] <= hi
@@ -122,13 +129,16 @@ def test_full_catalog_reconstruction(tmp_path):
     out = json.loads(p.stdout)
     rows = {r["date"]: r for r in out["tests"]}
     assert list(rows) == CATALOG_DATES
+    assert [r["date"] for r in out["plot_rows"]] == CATALOG_DATES  # none dropped from the plot
     for r in rows.values():
-        assert r["status"] in ("reconstructed", "skipped", "orbital", "fit failed")
+        assert r["status"] in ("reconstructed", "skipped", "global", "fit failed")
         if r["status"] != "reconstructed":
             assert r["reason"]                      # every gap says why
-        else:
+        if r["status"] == "reconstructed":
             lo, hi = r["band_km"]
             assert lo <= r["implied_max_range_km"] <= hi
+        if r["status"] == "global":                 # no number, but its finite part
+            assert r["implied_max_range_km"] is None and 0 < r["implied_lower_km"] <= 18_000.0
     # the 2017 Hwasong-12 and -14 tests reconstruct; published estimates are within 15 %
     for day in ("2017-05-14", "2017-07-04", "2017-07-28", "2017-08-29", "2017-09-15"):
         r = rows[day]
@@ -139,5 +149,15 @@ def test_full_catalog_reconstruction(tmp_path):
     # is close to the flown range
     for day in ("2017-08-29", "2017-09-15"):
         assert rows[day]["implied_max_range_km"] == pytest.approx(rows[day]["range_km"], rel=0.1)
-    assert rows["2024-01-14"]["status"] == "skipped"  # Hwasong-16B: no ballistic model
+    # the 2022-2024 ICBMs, fitted with their own class models, reach beyond the published
+    # lower bounds ("over 14,000 / 15,000 km", Japan MOD): global, or at least that far
+    own = {"2022-11-18": "hwasong-17", "2023-03-16": "hwasong-17", "2023-07-12": "hwasong-18",
+           "2023-12-18": "hwasong-18", "2024-10-31": "hwasong-19"}
+    for day, model in own.items():
+        r = rows[day]
+        assert r["model"] == model
+        assert r["status"] == "global" or (r["status"] == "reconstructed"
+                                            and r["implied_max_range_km"] >= 0.9 * 15_000.0), r
+    for day in ("2022-11-03", "2023-04-13", "2024-01-14"):  # failed, bounded apogee, glide vehicle
+        assert rows[day]["status"] == "skipped"
     assert png.stat().st_size > 10_000

@@ -57,7 +57,7 @@ def test_point_off_hokkaido_is_sea_not_japan():
 def test_coastal_gap_between_sea_polygon_and_coast_gets_nearest_sea():
     # 38.75N 128.2E lies a few km off North Korea's east coast, in a strip that Natural
     # Earth's sea polygons leave uncovered: it must get a sea's name, not "Open ocean".
-    t = geo._territories()
+    t = geo.territory_table()
     lat, lon = np.array([38.75]), np.array([128.2])
     codes, snapped = t.exact(lat, lon, return_snapped=True)
     assert snapped[0]
@@ -92,7 +92,7 @@ def test_antimeridian_and_poles():
 
 
 def test_grid_agrees_with_polygon_test():
-    t = geo._territories()
+    t = geo.territory_table()
     rng = np.random.default_rng(7)
     n = 20_000
     lat = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n)))
@@ -207,7 +207,7 @@ def test_distance_to_territory_vectorised_and_names():
 def test_distance_never_exceeds_nearest_raw_vertex():
     # The densified border contains every Natural Earth vertex, so the distance is at most
     # the distance to the nearest vertex, and within 0.5 km of the true border distance.
-    t = geo._territories()
+    t = geo.territory_table()
     ci = t.country_index("North Korea")
     verts = np.concatenate([t.xy[t.ring_off[r]: t.ring_off[r + 1]]
                             for p in np.flatnonzero(t.poly_label == ci)
@@ -231,3 +231,31 @@ def test_distance_unknown_country():
 def test_data_files_are_small():
     total = geo.TERRITORY_FILE.stat().st_size + geo.CITIES_FILE.stat().st_size
     assert total < 6.5e6
+
+
+def test_ambiguous_city_names_are_refused_and_a_country_code_picks():
+    """Issue 16: a name shared by places of similar size is refused with the places listed
+    (GeoNames: San Jose, US 1.0 M and Costa Rica 0.34 M); "Name (CC)" picks within a country;
+    a name whose next namesake is far smaller resolves to the big one (Vancouver, Canada 0.66 M
+    vs Washington State 0.20 M), and describe_city says which place was taken."""
+    from boostphase.errors import InputError
+    from boostphase.geography import describe_city, find_city
+
+    with pytest.raises(InputError, match=r"San Jose \(US\).*San Jos. \(CR\)"):
+        find_city("San Jose")
+    assert find_city("San Jose (CR)").country_code == "CR"
+    assert find_city("san jose (us)").country_code == "US"
+    assert find_city("Vancouver").country_code == "CA"
+    with pytest.raises(InputError, match="no place of that name in country XX"):
+        find_city("Paris (XX)")
+    atlantis = describe_city(find_city("Atlantis"))
+    assert atlantis.startswith("Atlantis (ZA, population ")
+
+
+def test_the_cli_says_which_place_a_name_was_taken_as(tmp_path):
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "boostphase.cli", "flyout", "--missile", "no-dong", "--launch",
+                        "39,125.7", "--target", "Atlantis", "--json"], capture_output=True, text=True, timeout=300)
+    assert "taken as Atlantis (ZA, population" in p.stderr

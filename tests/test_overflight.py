@@ -209,3 +209,52 @@ def test_cli_overflight_bad_input_exits_2():
     p = _cli("overflight", "--missile", "hwasong-12", "--launch", "39.2,125.67")
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr.startswith("error: --azimuth/--target")
+
+
+def test_overflight_test_flies_the_reported_2017_08_29_flight():
+    """`overflight --test 2017-08-29` (the README example) against the *reported* flight.
+
+    Reported (data/nk_tests.toml; overflight.REPORTED_PASSAGES): apogee ~550 km (ROK JCS,
+    Japan), range ~2,700 km ("more than" per ROK JCS), launch 05:57 (ROK) / 05:58 (Japan), over
+    Hokkaido from ~06:06 (Suga: over Cape Erimo around 06:06), fall ~06:12 JST.
+    Tolerances and why: apogee and range are fitted, so they must match to 1 % (the fit aims at
+    0.1 %); the passage over Japan and the flight time are NOT fitted: clock times reported to
+    the minute by two agencies allow 7.0-10.0 min for the passage and 13.0-16.0 min for the fall
+    (``clock_window_s``), so the flown passage must begin, and the flight end, inside them; over
+    Japan the missile must be in space (> 300 km) and below the reported apogee (+1 %).
+    Note: the flown time (15.7 min) sits in the upper part of the window, above the "about 14 min"
+    headline figure: this class model's 161 s burn costs ~2 min over a vacuum arc."""
+    from typer.testing import CliRunner
+
+    from boostphase.cli import app
+
+    p = CliRunner().invoke(app, ["overflight", "--test", "2017-08-29", "--json"])
+    assert p.exit_code == 0, p.output
+    out = json.loads(p.stdout)
+    t = out["test"]
+    assert t["flown"]["apogee_km"] == pytest.approx(550.0, rel=0.01)
+    assert t["flown"]["range_km"] == pytest.approx(2700.0, rel=0.01)
+    japan = [s for s in out["segments"] if s["territory"] == "Japan"]
+    assert japan, [s["territory"] for s in out["segments"]]
+    assert 421.0 <= japan[0]["enter_s"] <= 599.0          # 06:06 minus 05:57-05:58, to the minute
+    assert 781.0 <= t["flown"]["flight_time_s"] <= 959.0  # 06:12 minus 05:57-05:58, to the minute
+    for s in japan:
+        assert 300.0 < s["min_altitude_km"] <= s["max_altitude_km"] <= 550.0 * 1.01
+        for q in (s["enter"], s["exit"]):
+            assert HOKKAIDO_LAT[0] < q["lat"] < HOKKAIDO_LAT[1] and HOKKAIDO_LON[0] < q["lon"] < HOKKAIDO_LON[1]
+    assert t["passage"]["over_in_window"] and t["passage"]["fall_in_window"]
+    assert out["segments"][-1]["territory"] == "North Pacific Ocean"
+    assert out["flight"]["impacted"] is True
+
+
+def test_clock_window():
+    from boostphase.overflight import clock_window_s
+
+    assert clock_window_s(("05:57", "05:58"), ("06:12", "06:12")) == (13 * 60 + 1, 15 * 60 + 59)
+
+
+def test_overflight_test_bad_input_exits_2():
+    p = _cli("overflight", "--test", "2017-08-30")
+    assert p.returncode == 2 and "Traceback" not in p.stderr and p.stderr.startswith("error: --test")
+    p = _cli("overflight", "--test", "2017-08-29", "--launch", "39,125")
+    assert p.returncode == 2 and p.stderr.startswith("error: --test")

@@ -319,3 +319,19 @@ def test_flyout_bad_missile_names_the_field():
         parse_spec({"kind": "flyout", "fixed": {"lat": 39.0, "lon": 125.7, "azimuth": 90, "kick": 20},
                     "grid": {"missile": ["scud-b", "taepodong-9"]}})
     assert e.value.field == "grid.missile[1]"
+
+
+def test_a_sweep_that_cannot_reach_its_scheduler_leaves_no_folder(tmp_path):
+    """Issue 16: an unreachable scheduler used to leave the output folder behind."""
+    import socket
+
+    from boostphase.errors import InputError
+    from boostphase.sweep import run_sweep
+
+    with socket.socket() as s:  # a port on this machine with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "never"
+    with pytest.raises((InputError, OSError)):
+        run_sweep(Path(__file__).parents[1] / "examples" / "sweep_coast_speed_angle.toml", out, scheduler=f"tcp://127.0.0.1:{port}")
+    assert not out.exists()

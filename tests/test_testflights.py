@@ -34,7 +34,8 @@ R_POLAR_KM, R_EQ_KM = 6356.752, 6378.137
 # (18:17 UTC on 28 Nov): the catalogue uses local dates throughout, so it is 2017-11-29 there.
 REQUIRED_DATES = [
     D(2017, 5, 14), D(2017, 7, 4), D(2017, 7, 28), D(2017, 8, 29), D(2017, 9, 15),
-    D(2017, 11, 29), D(2022, 3, 24), D(2022, 11, 18), D(2023, 7, 12), D(2023, 12, 18),
+    D(2017, 11, 29), D(2022, 3, 24), D(2022, 11, 3), D(2022, 11, 18), D(2023, 2, 18),
+    D(2023, 3, 16), D(2023, 4, 13), D(2023, 7, 12), D(2023, 12, 18),
     D(2024, 1, 14), D(2024, 4, 2), D(2024, 10, 31),
 ]
 
@@ -425,7 +426,7 @@ def _stub(t: TestFlight):
 
 def test_implied_reach_timeline(tests):
     rows = implied_reach_timeline(tests, _stub)
-    assert len(rows) == sum(t.flight_time_s is not None for t in tests) == 11
+    assert len(rows) == sum(t.flight_time_s is not None for t in tests) == 13
     assert [r.date for r in rows] == sorted(r.date for r in rows)
     first = rows[0]
     assert first == ReachRow(D(2017, 5, 14), "Hwasong-12", 3 * 2111.5, 0.9 * 3 * 2111.5, 1.1 * 3 * 2111.5)
@@ -443,3 +444,26 @@ def test_plot_timeline_writes_png(tmp_path, tests):
 
     img = mpimg.imread(out)
     assert img.shape[:2] == (660, 1200)  # 10 x 5.5 in at 120 dpi
+
+
+def test_timeline_keeps_global_and_unreconstructed_tests(tmp_path, tests):
+    """A global test (arrow at the top edge, with its lower bound) and an unreconstructed one (x
+    at the bottom, with its reason) are kept in the rows and drawn; a global row without a
+    finite lower bound is refused."""
+    nan = float("nan")
+
+    def rec(t):
+        if t.vehicle.startswith("Hwasong-16"):
+            return ReachRow(t.date, t.vehicle, nan, nan, nan, "skipped", "glide vehicle")
+        if t.date.year >= 2022:
+            return ReachRow(t.date, t.vehicle, nan, 14_000.0, nan, "global", "reaches any point")
+        return _stub(t)
+
+    rows = implied_reach_timeline(tests, rec)
+    statuses = {r.status for r in rows}
+    assert statuses == {"reconstructed", "global", "skipped"}
+    assert all(r.date.year < 2022 or r.status != "reconstructed" for r in rows)
+    out = plot_timeline(rows, tmp_path / "t.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(InputError, match="lower bound"):
+        implied_reach_timeline(tests, lambda t: ReachRow(t.date, t.vehicle, nan, nan, nan, "global"))

@@ -201,7 +201,9 @@ def test_same_error_text_as_the_cli(client):
                         "--launch", "39,125.7", "--azimuth", "40"], capture_output=True, text=True, timeout=300)
     r = client.post("/api/flyout", json={"missile": "hwasong-99", "launch": "39,125.7", "azimuth_deg": 40})
     assert p.returncode == 2
-    assert p.stderr.strip() == f"error: {r.json()['error']}"
+    # the CLI also reads a vehicle file by path; the web only its text (vehicle_toml), never a path
+    cli = p.stderr.strip().replace(", or a path to a vehicle TOML file", "")
+    assert cli == f"error: {r.json()['error']}"
 
 
 def test_city_errors(client):
@@ -1201,3 +1203,36 @@ def test_save_run_and_list(client, tmp_path, monkeypatch):
     tampered = save_run(command=["web", "/api/check"], kind="web-check", scenario=EXAMPLES["check"],
                         summary={**stored["summary"], "range_km": -1.0}, path=db)
     assert not rerun(tampered, path=db).reproduced  # a rerun that cannot fail proves nothing
+
+
+def test_identical_requests_in_flight_share_one_computation():
+    """Single flight (issue 18): twenty identical requests arriving while the first is computed
+    wait for its result instead of computing it again; an error is not cached."""
+    import threading
+    import time
+
+    from boostphase.web.app import ResultCache
+
+    cache, calls = ResultCache(), []
+
+    def slow():
+        calls.append(1)
+        time.sleep(0.2)
+        return {"answer": 42}
+
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(cache.get_or_compute("k", slow))) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and out == [{"answer": 42}] * 20
+
+    def fail():
+        calls.append(1)
+        raise ValueError("bad")
+
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            cache.get_or_compute("e", fail)
+    assert len(calls) == 3  # each failed attempt computed again

@@ -316,7 +316,7 @@ def blob(strings: list[str]) -> np.ndarray:
     return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
 
 
-def boundary_cells(t: geo._Territories, res: float) -> np.ndarray:
+def boundary_cells(t: geo.TerritoryTable, res: float) -> np.ndarray:
     """Grid cells within one cell of any polygon edge (conservative: edges are densified
     to res/2 steps, so every cell an edge passes through holds a vertex or neighbours one)."""
     ny, nx = int(round(180 / res)), int(round(360 / res))
@@ -389,7 +389,7 @@ def build(countries_src: str, countries_path: Path, marine_pickle: Path, cities_
                   country_alt=[a.split("|") if a else [] for a in country_alt], xy=xy,
                   ring_off=ring_off.astype(np.int64), poly_off=poly_off.astype(np.int64),
                   poly_label=poly_label)
-    t = geo._Territories(grid=None, grid_res=GRID_RES_DEG, **common)
+    t = geo.TerritoryTable(grid=None, grid_res=GRID_RES_DEG, **common)
     mixed = boundary_cells(t, GRID_RES_DEG)
     ny, nx = mixed.shape
     grid = np.full((ny, nx), -1, np.int16)

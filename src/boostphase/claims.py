@@ -36,7 +36,8 @@ burnout and impact speeds and its surface-equivalent speed); with the range alon
 at least the band's lower end and below escape speed (faster flights fly lofted or depressed
 arcs, which are reported). A flight time must match the arc's (with or without drag) within
 ``±tolerance``, plus up to :data:`BOOST_ALLOWANCE_S` for the boost. An apogee that no drag arc
-can reach at the range makes the claim inconsistent too.
+can reach at the range makes the claim inconsistent too. ``verdict`` and ``verdict_sentence``
+say which way a claim fails: see :mod:`boostphase.claim_verdict`.
 
 Mach numbers. ``mach_convention="sea-level"`` divides by the US76 sea-level speed of sound
 (340.29 m/s), which is how South Korea's Joint Chiefs of Staff *appear* to quote Mach
@@ -54,6 +55,7 @@ import math
 import numpy as np
 
 from .atmosphere import Z_LOWER_TOP_M, us76
+from .claim_verdict import glide_clause, pick_verdict, verdict_sentence
 from .earth import SPHERE
 from .errors import InputError, check_range
 from .flight import coast, vacuum_kepler
@@ -485,7 +487,8 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
     ``glide_ld`` adds the boost-glide check. Returns a JSON-ready dict (the contract of
     ``boostphase check ... --json``): ``min_energy``, ``through_apogee``, ``with_drag``,
     ``reentry_beta_kg_m2``, ``peak_speed_km_s_needed``, ``claimed_peak_speed_km_s``,
-    ``mach_convention``, ``ballistic_consistent``, ``reasons``, ``glide`` and supporting figures.
+    ``mach_convention``, ``ballistic_consistent``, ``verdict`` (:data:`boostphase.claim_verdict.VERDICTS`),
+    ``verdict_sentence``, ``reasons``, ``glide`` and supporting figures.
     See the module doc for the models and their simplifications.
     """
     c = _validate(range_km, apogee_km, flight_time_s, peak_speed_km_s, peak_mach, mach_convention,
@@ -496,7 +499,7 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
     apo = None if c["apogee_km"] is None else c["apogee_km"] * 1e3
     t_claim = c["flight_time_s"]
     reasons: list[str] = []
-    checks: list[bool] = []
+    fails: list[tuple[str, str]] = []  # (verdict kind, its sentence): see claim_verdict
 
     def mach_of(v_m_s: float, alt_m: float) -> float | None:
         a = A_SEA_LEVEL if conv == "sea-level" else _sound_speed(alt_m)
@@ -535,14 +538,14 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
         t_min = psi * math.sqrt(R_E**3 / MU)
         arc = arc_for_time(psi, max(t_claim, t_min * (1 + 1e-6)))
         if t_claim * (1 + tol) <= t_min:
-            checks.append(False)
             reasons.append(
                 f"No ballistic arc covers {_km(rng)} km in {t_claim:,.0f} s: even a grazing arc at "
                 f"circular speed takes {t_min:,.0f} s.")
+            fails.append(("inconsistent_times:time", reasons[-1]))
         elif arc is None:
-            checks.append(False)
             reasons.append(f"No ballistic arc below escape speed takes {t_claim:,.0f} s to cover "
                            f"{_km(rng)} km.")
+            fails.append(("inconsistent_times:time", reasons[-1]))
         else:
             v_a, g_a = arc
             apo_a = float(apogee_radius_m(v_a, g_a)) - R_E
@@ -587,10 +590,10 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
             f"{math.degrees(dr['gamma_rad']):.1f} deg, and lands at {_kms(dr['impact_speed_m_s'])} km/s; "
             f"no speed after burnout can exceed {_kms(v_se)} km/s.")
     elif reach is not None and reach < rng:
-        checks.append(False)
         reasons.append(
             f"With re-entry drag (beta {beta:,.0f} kg/m^2, burnout {_km(h_bo)} km up) no ballistic arc "
             f"through {_km(apo)} km apogee reaches {_km(rng)} km: the longest flies {_km(reach)} km.")
+        fails.append(("too_fast_for_ballistic:apogee", reasons[-1]))
     else:
         reasons.append(f"With re-entry drag (beta {beta:,.0f} kg/m^2) the search for the {drag_profile} "
                        f"arc did not converge; the verdict rests on the vacuum arc.")
@@ -639,9 +642,11 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
                     f"{claim_words}: too slow. Even the minimum-energy arc needs {_kms(band[0])} km/s "
                     f"or more, and {_kms(v_claim)} km/s carries a ballistic flight at most "
                     f"{_km(_max_range_m(v_claim))} km.")
+                fails.append(("too_slow_for_any_ballistic:speed", reasons[-1]))
             elif not ok:
                 reasons.append(f"{claim_words}: at or above escape speed ({_kms(V_ESC)} km/s): not a "
                                f"ballistic flight.")
+                fails.append(("too_fast_for_ballistic:speed", reasons[-1]))
             elif v_claim <= v_me * (1 + tol):
                 reasons.append(f"{claim_words}: consistent with a near minimum-energy ballistic flight.")
             else:
@@ -668,24 +673,26 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
                                 f"would land {_km(other * R_E)} km away")
                     else:
                         msg += f"; no ballistic arc at {_kms(v_claim)} km/s has a {_km(apo)} km apogee"
+                if rel < 0 and v_claim < v_me * (1 - tol):
+                    msg += f"; it is below even the {_kms(v_me)} km/s of the minimum-energy arc for this range"
                 reasons.append(msg + ".")
-        checks.append(ok)
+                fails.append((f"{'too_fast_for_ballistic' if rel > 0 else 'too_slow_for_any_ballistic'}:speed", reasons[-1]))
 
     # --- flight time against the arc fixed by the apogee ------------------------------------
     if t_claim is not None and apo is not None:
         times = [through["flight_time_s"]] + ([dr["time_s"]] if with_drag is not None else [])
         lo_t, hi_t = min(times) * (1 - tol), max(times) * (1 + tol) + BOOST_ALLOWANCE_S
         ok = lo_t <= t_claim <= hi_t
-        checks.append(ok)
         reasons.append(
             f"A flight time of {t_claim:,.0f} s is {'consistent' if ok else 'inconsistent'} with that "
             f"arc: it takes {min(times):,.0f}-{max(times):,.0f} s from burnout, plus up to "
             f"{BOOST_ALLOWANCE_S:.0f} s of boost.")
+        if not ok:
+            fails.append(("inconsistent_times:time", reasons[-1]))
 
-    ballistic = all(checks)
-    reasons.append(
-        ("The figures fit a ballistic flight" if ballistic else "No ballistic flight matches all the figures")
-        + f" (each within ±{tol:.0%}).")
+    ballistic = not fails
+    reasons.append(("The figures fit a ballistic flight" if ballistic else "No ballistic flight matches all the figures")
+                   + f" (each within ±{tol:.0%}).")
 
     # --- boost-glide ------------------------------------------------------------------------
     glide = None
@@ -700,6 +707,10 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
     if c["glide_ld"] is not None:
         glide = _glide_block(c["glide_ld"], rng, beta, conv, v_claim if c["peak_mach"] is None else None,
                              c["peak_mach"], tol, reasons)
+    verdict, failing = pick_verdict(fails)
+    glide_words, beyond = (None, None) if v_claim is None else glide_clause(v_claim, min_ld)
+    fit = f"The figures fit a ballistic flight (each within ±{tol:.0%})."
+    sentence = verdict_sentence(verdict, failing, glide=glide_words, fit_sentence=fit)
 
     return {
         "claim": {"range_km": c["range_km"], "apogee_km": c["apogee_km"], "flight_time_s": t_claim,
@@ -718,7 +729,10 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
         "mach_convention": conv,
         "ballistic_arcs_at_claimed_speed": ballistic_arcs,
         "min_glide_ld_for_claimed_speed": min_ld,
+        "min_glide_ld_beyond_known_gliders": beyond,
         "ballistic_consistent": ballistic,
+        "verdict": verdict,
+        "verdict_sentence": sentence,
         "glide": glide,
         "reasons": reasons,
     }

@@ -25,11 +25,31 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
 _STATE = {"save": False, "started": None}
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"boostphase {__version__}")
+        raise typer.Exit()
+
+
+# Commands whose result ``--save`` stores (and ``runs rerun`` reproduces); ``sweep`` has its own.
+SAVE_COMMANDS = ("coast", "flyout", "reconstruct")
+
+
 @app.callback()
-def _root(save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run store")):
+def _root(ctx: typer.Context,
+          save: bool = typer.Option(False, "--save", help="save this run (command, result, timings) to the run "
+                                    "store; for " + ", ".join(SAVE_COMMANDS) + " (sweep: its own --save)"),
+          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")):
     """Physics-based checks of public claims about ballistic missiles and boost-phase defence."""
     import time
 
+    if save and ctx.invoked_subcommand not in SAVE_COMMANDS:
+        # refused up front: a flag that silently stored nothing would lose the user's run
+        raise InputError("--save", ctx.invoked_subcommand, "used with " + ", ".join(SAVE_COMMANDS)
+                         + " (sweep takes its own --save)")
     _STATE["save"] = save
     _STATE["started"] = time.perf_counter()
 
@@ -46,15 +66,59 @@ def _maybe_save(data: dict) -> None:
     typer.echo(f"saved as run {run_id} (boostphase runs show {run_id})", err=True)
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str, err: InputError | None = None) -> None:
+    """One line on stderr and exit code 2; with ``--json`` also ``{"error": {...}}`` on stdout,
+    so a script reading the JSON sees the failure and its field."""
     typer.echo(f"error: {msg}", err=True)
+    if "--json" in sys.argv[1:]:
+        body = {"message": msg}
+        if err is not None:
+            body.update(field=err.field, value=_jsonable_value(err.value), allowed=err.allowed)
+            if err.hint:
+                body["hint"] = err.hint
+        typer.echo(json.dumps({"error": body}, allow_nan=False))
     sys.exit(2)
+
+
+def _jsonable_value(v):
+    """A rejected value as JSON can carry it (NaN and infinities as their text)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+
+
+def finite_json(o):
+    """``o`` with NumPy values made plain and every NaN/inf float replaced by None, so the JSON
+    written from it has ``null`` where a value is not a number (a flight that does not land has
+    no range), never ``NaN`` or ``Infinity``."""
+    import numpy as np
+
+    if isinstance(o, dict):
+        return {k: finite_json(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [finite_json(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return finite_json(o.tolist())
+    if isinstance(o, np.generic):
+        o = o.item()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    return o
+
+
+def json_text(data, indent: int | None = 2) -> str:
+    """JSON of ``data`` for output: non-finite numbers become null (:func:`finite_json`) and the
+    encoder refuses any that remain (``allow_nan=False``), so no NaN/Infinity ever reaches a
+    reader's parser."""
+    return json.dumps(finite_json(data), indent=indent, default=_json_default, allow_nan=False)
 
 
 def _emit(data: dict, as_json: bool, title: str = "") -> None:
     _maybe_save(data)
     if as_json:
-        typer.echo(json.dumps(data, indent=2, default=_json_default))
+        typer.echo(json_text(data))
         return
     from rich.console import Console
     from rich.table import Table
@@ -63,7 +127,11 @@ def _emit(data: dict, as_json: bool, title: str = "") -> None:
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for key, val in _flatten(data):
-        table.add_row(key, f"{val:,.3f}" if isinstance(val, float) else str(val))
+        if val is None or (isinstance(val, float) and not math.isfinite(val)):
+            txt = "none"  # e.g. the range of a flight that does not land: no number
+        else:
+            txt = f"{val:,.3f}" if isinstance(val, float) else str(val)
+        table.add_row(key, txt)
     Console().print(table)
 
 
@@ -86,32 +154,20 @@ def _flatten(d: dict, prefix: str = ""):
 
 
 def parse_latlon(field: str, text: str) -> tuple[float, float]:
-    """'LAT,LON' in degrees -> floats, with range checks."""
-    from .errors import check_range
+    """'LAT,LON' in degrees -> floats, with range checks (scenario.fields)."""
+    from .scenario.fields import parse_latlon as _parse
 
-    parts = [p.strip() for p in str(text).split(",")]
-    if len(parts) != 2:
-        raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7")
-    try:
-        lat, lon = float(parts[0]), float(parts[1])
-    except ValueError:
-        raise InputError(field, text, "LAT,LON in degrees, e.g. 39.0,125.7") from None
-    check_range(f"{field} latitude", lat, -90, 90, "deg")
-    check_range(f"{field} longitude", lon, -180, 360, "deg")
-    return lat, lon
+    return _parse(field, text)
 
 
 def parse_place(field: str, text: str) -> tuple[float, float]:
-    """'LAT,LON' or a city name from the offline gazetteer."""
-    try:
-        return parse_latlon(field, text)
-    except InputError:
-        if any(c.isalpha() for c in text):
-            from .geography import find_city
+    """'LAT,LON' or a city name; says on stderr which city a name was taken as."""
+    from .scenario.fields import resolve_place
 
-            c = find_city(text)
-            return c.lat_deg, c.lon_deg
-        raise
+    p = resolve_place(field, text)
+    if p.taken_as:  # "Atlantis" is a town in South Africa: the user must see which place it was
+        typer.echo(f"note: {field} {text!r} taken as {p.taken_as}", err=True)
+    return p.lat_deg, p.lon_deg
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,11 +189,13 @@ def coast(
 ):
     """Coast a free ballistic body from a given state to impact (altitude 0)."""
     from .earth import earth_model
+    from .scenario.files import check_output
 
     em = earth_model(earth, rotation=not no_rotation)
     if batch is not None:
         if out is None:
             raise InputError("--out", None, "an output CSV path with --batch")
+        check_output("--out", out)
         _coast_batch(batch, out, em)
         return
     missing = [n for n, v in (("--lat", lat), ("--lon", lon), ("--alt-km", alt_km), ("--speed-km-s", speed_km_s),
@@ -151,22 +209,29 @@ def coast(
     row = res.row(0)
     row["earth"] = em.name
     if not row["impacted"]:
-        typer.echo("warning: no impact within the time limit (orbital or escaping)", err=True)
+        typer.echo(f"warning: {row['reason']}; range, impact point and flight time are null", err=True)
     _emit(row, as_json, "coast")
 
 
+# columns of the --batch output: a case that does not land (orbital, escaping, out of time) has
+# empty impact, range, flight-time and speed cells, impacted=false and a reason
+BATCH_OUT_COLS = ("impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s",
+                  "impacted", "reason")
 _BATCH_COLS = ("lat", "lon", "alt_km", "speed_km_s", "flight_path_deg", "azimuth_deg", "beta_kg_m2")
 _BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "speed_km_s": (0, 20),
                  "flight_path_deg": (-90, 90), "azimuth_deg": (-360, 360), "beta_kg_m2": (1e-6, 1e9)}
 
 
 def _coast_batch(inp: Path, out: Path, em) -> None:
+    import io
+
     import numpy as np
 
-    if not inp.is_file():
-        raise InputError("--batch", str(inp), "an existing CSV file")
+    from .scenario.files import read_text
+
+    text = read_text("--batch", inp, "a UTF-8 CSV file")
     rows, bad = [], []
-    with inp.open(newline="") as fh:
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         cols = [c.strip() for c in (reader.fieldnames or [])]
         missing = [c for c in _BATCH_COLS[:-1] if c not in cols]
@@ -215,16 +280,23 @@ def _coast_batch(inp: Path, out: Path, em) -> None:
     try:
         with os.fdopen(fd, "w", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s"])
+            w.writerow(list(BATCH_OUT_COLS))
             for i in range(len(a)):
-                w.writerow([f"{res.impact_lat_deg[i]:.8f}", f"{res.impact_lon_deg[i]:.8f}", f"{res.range_m[i] / 1e3:.6f}",
-                            f"{res.apogee_m[i] / 1e3:.6f}", f"{res.flight_time_s[i]:.4f}",
-                            f"{res.impact_speed_m_s[i] / 1e3:.6f}"])
+                hit = bool(res.impacted[i])
+
+                def cell(x, fmt, hit=hit):  # empty cell where the case did not land
+                    return format(x, fmt) if hit and math.isfinite(x) else ""
+                w.writerow([cell(res.impact_lat_deg[i], ".8f"), cell(res.impact_lon_deg[i], ".8f"),
+                            cell(res.range_m[i] / 1e3, ".6f"), f"{res.apogee_m[i] / 1e3:.6f}",
+                            cell(res.flight_time_s[i], ".4f"), cell(res.impact_speed_m_s[i] / 1e3, ".6f"),
+                            "true" if hit else "false", res.reason[i] or ""])
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    typer.echo(f"wrote {len(a)} rows to {out}", err=True)
+    n_miss = int(np.count_nonzero(~np.asarray(res.impacted, bool)))
+    note = f" ({n_miss} without impact: empty range cells, impacted=false)" if n_miss else ""
+    typer.echo(f"wrote {len(a)} rows to {out}{note}", err=True)
 
 
 def _progress(total: int, what: str):
@@ -241,23 +313,32 @@ def _progress(total: int, what: str):
 
 @app.command()
 def flyout(
-    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`)"),
+    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`) or path to a vehicle TOML file (`boostphase catalog --template`)"),
     launch: str = typer.Option(..., help="LAT,LON of the launch point (deg)"),
     azimuth: float = typer.Option(None, help="launch azimuth, clockwise from north (deg)"),
     target: str = typer.Option(None, help="LAT,LON or a city name"),
     profile: str = typer.Option("min-energy", help="min-energy | lofted | depressed | target"),
     apogee_km: float = typer.Option(None, help="apogee for lofted/depressed (km)"),
+    kick_deg: float = typer.Option(None, "--kick-deg", help="fly this fixed pitch-over kick (deg from vertical, "
+                                   "0-89) with no search; instead of --profile"),
+    pitch_hold_rate: float = typer.Option(None, "--pitch-hold-rate", help="with --kick-deg: Forden's steering, "
+                                          "pitch over at this rate (deg/s) to the kick, then hold that angle"),
     earth: str = typer.Option("wgs84", help="wgs84 or sphere"),
     no_rotation: bool = typer.Option(False, "--no-rotation", help="ignore the Earth's rotation"),
     csv_out: Path = typer.Option(None, "--csv", help="write the time series as CSV"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the track as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Fly a catalog missile: range, apogee, flight time, burnout state and impact point."""
+    """Fly a missile (catalog name or vehicle file): range, apogee, flight time, burnout state and
+    impact point. ``--kick-deg`` flies one fixed steering, as Forden's and Thrusty's users set it."""
     from .earth import earth_model
-    from .flight import fly
+    from .errors import check_range
+    from .flight import Steering, fly
+    from .scenario.files import check_output
     from .vehicles import load
 
+    check_output("--csv", csv_out)
+    check_output("--geojson", geojson_out)
     m = load(missile)
     lat, lon = parse_latlon("--launch", launch)
     tgt = parse_place("--target", target) if target else None
@@ -265,13 +346,30 @@ def flyout(
         raise InputError("--azimuth/--target", None, "one of them")
     if profile == "min-energy" and tgt is not None and azimuth is None:
         pass  # fly the min-energy profile on the azimuth toward the target
-    traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
-               apogee_m=None if apogee_km is None else apogee_km * 1e3,
-               earth=earth_model(earth, rotation=not no_rotation))
+    steering = None
+    if kick_deg is not None:
+        check_range("--kick-deg", kick_deg, 0.0, 89.0, "deg")
+        if profile != "min-energy" or apogee_km is not None:
+            raise InputError("--kick-deg", kick_deg, "a fixed kick without --profile/--apogee-km (they search the kick)")
+        if pitch_hold_rate is not None:
+            check_range("--pitch-hold-rate", pitch_hold_rate, 0.01, 20.0, "deg/s")
+            steering = Steering(kick_deg=kick_deg, law="pitch-hold", pitch_rate_deg_s=pitch_hold_rate)
+    elif pitch_hold_rate is not None:
+        raise InputError("--pitch-hold-rate", pitch_hold_rate, "used together with --kick-deg")
+    earth_m = earth_model(earth, rotation=not no_rotation)
+    if kick_deg is not None:
+        az = azimuth if azimuth is not None else float(earth_m.distance_azimuth(lat, lon, *tgt)[1])
+        traj = fly(m, lat, lon, azimuth_deg=az, kick_deg=kick_deg, steering=steering, earth=earth_m)
+        traj.profile = "fixed-kick"
+    else:
+        traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
+                   apogee_m=None if apogee_km is None else apogee_km * 1e3, earth=earth_m)
     if csv_out:
         traj.to_csv(csv_out)
     if geojson_out:
-        geojson_out.write_text(json.dumps(traj.to_geojson()))
+        geojson_out.write_text(json_text(traj.to_geojson(), indent=None))
+    if not traj.impacted:
+        typer.echo(f"warning: {traj.reason}; range, impact point and flight time are null", err=True)
     _emit(traj.summary(), as_json, f"{m.title} flyout")
 
 
@@ -283,21 +381,24 @@ def reconstruct(
     launch: str = typer.Option(None, help="LAT,LON of the launch site: adds the reach contour and cities"),
     test_azimuth: float = typer.Option(90.0, help="azimuth the test was flown on (deg)"),
     cities: str = typer.Option(None, help='comma-separated city names, e.g. "Los Angeles,Chicago"'),
-    missile: str = typer.Option(None, help="catalog model to fit (default hwasong-14)"),
-    no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time +-20 % refits"),
+    missile: str = typer.Option(None, help="model to fit: catalog name or path to a vehicle TOML file (default: the "
+                                "class model that matches the test; the output says which and why)"),
+    no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time x0.8 / x1.2 refits"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the reach contour as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Reconstruct a lofted test: fitted vehicle, standard-trajectory range, reach by azimuth."""
     from .reconstruct import reconstruct as _reconstruct
+    from .scenario.files import check_output
 
+    check_output("--geojson", geojson_out)
     site = parse_latlon("--launch", launch) if launch else None
     names = [c for c in (cities or "").split(",") if c.strip()]
     if names:
-        from .geography import find_city
+        from .geography import describe_city, find_city
 
-        for n in names:  # fail fast on unknown names, before the long computation
-            find_city(n.strip())
+        for n in names:  # fail fast on unknown or ambiguous names, before the long computation
+            typer.echo(f"note: --cities {n.strip()!r} taken as {describe_city(find_city(n.strip()))}", err=True)
         if site is None:
             raise InputError("--cities", cities, "used together with --launch LAT,LON")
     res = _reconstruct(apogee_km, range_km, flight_time_s, launch=site, test_azimuth_deg=test_azimuth,
@@ -305,17 +406,39 @@ def reconstruct(
     if geojson_out and "reach_geojson" in res:
         geojson_out.write_text(json.dumps(res["reach_geojson"]))
     if as_json:
+        _maybe_save(res)
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
     brief = {k: res[k] for k in ("missile_model", "max_range_km", "burnout_speed_km_s", "fit", "residuals")}
-    if res.get("orbital"):
+    brief["fit"] = {k: v for k, v in res["fit"].items() if not isinstance(v, list)}
+    if res.get("global_reach"):
         brief["max_range_km"] = "global (the fitted vehicle reaches orbit or the far side of the Earth)"
     if res.get("max_range_band_km"):
-        brief["max_range_band_km"] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
+        key = "finite_band_members_km" if res.get("global_reach") else "max_range_band_km"
+        brief[key] = " to ".join(f"{x:,.0f}" for x in res["max_range_band_km"])
+    brief["max_range_lower_km"] = res["max_range_lower_km"]
     _emit(brief, False, "reconstruction")
+    typer.echo(f"model: {res['missile_model']} ({res['model_choice']['how']}): {res['model_choice']['why']}")
+    if res.get("global_note"):
+        gn = res["global_note"]
+        typer.echo(f"global: {gn['why']} Burnout {gn['standard_burnout_speed_km_s']:.2f} km/s = "
+                   f"{gn['fraction_of_circular_speed']:.0%} of circular speed.")
+    for v in [{"burn_time_factor": 1.0, "changed": "as fitted", **res["fit"],
+               "max_range_km": res["max_range_km"], "global_reach": res["global_reach"]},
+              *res.get("sensitivity", [])]:
+        if "error" in v:
+            typer.echo(f"burn time x{v['burn_time_factor']:g}: no fit ({v['error']})")
+            continue
+        reach = "global" if v["global_reach"] else f"{v['max_range_km']:,.0f} km"
+        typer.echo(f"burn time x{v['burn_time_factor']:g}: burn {'/'.join(f'{x:.0f}' for x in v['burn_time_s'])} s, "
+                   f"propellant {'/'.join(f'{x / 1e3:.1f}' for x in v['propellant_kg'])} t, thrust "
+                   f"{'/'.join(f'{x:,.0f}' for x in v['thrust_vac_kn'])} kN -> payload {v['payload_kg']:,.0f} kg, "
+                   f"reach {reach} ({v['changed']})")
     for c in res.get("cities", []):
-        typer.echo(f"{c['name']:>20}: {c['distance_km']:8,.0f} km away, reach {c['range_km']:8,.0f} km -> "
-                   f"{'IN' if c['in_reach'] else 'out of'} reach ({c['margin_km']:+,.0f} km)")
+        reach = "  global" if c["global_reach"] else f"{c['range_km']:8,.0f} km"
+        margin = "" if c["global_reach"] else f" ({c['margin_km']:+,.0f} km)"
+        typer.echo(f"{c['name']:>20}: {c['distance_km']:8,.0f} km away, reach {reach} -> "
+                   f"{'IN' if c['in_reach'] else 'out of'} reach{margin}")
 
 
 @app.command()
@@ -340,15 +463,24 @@ def check(
     if as_json:
         typer.echo(json.dumps(res, indent=2, default=_json_default))
         return
-    typer.echo(f"ballistic_consistent: {res['ballistic_consistent']}")
+    typer.echo(f"verdict: {res['verdict']}  (ballistic_consistent: {res['ballistic_consistent']})")
+    typer.echo(res["verdict_sentence"])
     for r in res["reasons"]:
         typer.echo(f"- {r}")
 
 
 @app.command()
-def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON")):
-    """The vehicles in the catalog, with their key figures and sources."""
+def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
+            template: bool = typer.Option(False, "--template", help="print a commented vehicle file to start "
+                                          "from (format: docs/vehicle-file.md)")):
+    """The vehicles in the catalog, with their key figures and sources; or a vehicle-file template."""
     from .vehicles import catalog as _catalog
+
+    if template:
+        from .vehicles import template_text
+
+        typer.echo(template_text(), nl=False)
+        return
 
     items = []
     for m in _catalog():
@@ -388,7 +520,7 @@ def main() -> None:
         if isinstance(rv, int) and rv != 0:
             sys.exit(rv)
     except InputError as e:
-        _fail(str(e))
+        _fail(str(e), e)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:
@@ -399,6 +531,13 @@ def main() -> None:
         if hasattr(e, "show") and hasattr(e, "exit_code"):
             e.show()
             sys.exit(2)
+        # Last line of defence: a file the user named that could not be read or written (every
+        # reader goes through scenario.files, which names the field; this catches the rest).
+        if isinstance(e, (OSError, UnicodeDecodeError, RecursionError)):
+            what = getattr(e, "filename", None) or type(e).__name__
+            err = InputError("file", str(what), "a readable input file and a writable output path",
+                             getattr(e, "strerror", None) or str(e)[:200])
+            _fail(str(err), err)
         raise
 
 

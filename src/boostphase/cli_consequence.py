@@ -38,8 +38,10 @@ def _progress(total: int, what: str):
 
 
 def _check_out(field: str, path: Path | None) -> None:
-    if path is not None and path.exists() and path.is_dir():
-        raise InputError(field, str(path), "a file path (not a folder)")
+    """Refuse an output path that cannot be written, before any work (scenario.files)."""
+    from .scenario.files import check_output
+
+    check_output(field, path)
 
 
 def register(app: typer.Typer) -> None:
@@ -51,7 +53,7 @@ def register(app: typer.Typer) -> None:
 # --------------------------------------------------------------------------------------------
 
 def shortfall(
-    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`)"),
+    missile: str = typer.Option(..., help="catalog name (see `boostphase catalog`) or path to a vehicle TOML file"),
     launch: str = typer.Option(..., help="LAT,LON of the launch point (deg)"),
     target: str = typer.Option(None, help="LAT,LON or a city name (the threat flies the 'target' profile)"),
     azimuth: float = typer.Option(None, help="launch azimuth (deg) for a min-energy threat, instead of --target"),
@@ -151,10 +153,10 @@ def _engagement_window(m, site, tgt, azimuth):
     can intercept before burnout."""
     from .consequence import (
         DEFAULT_WINDOW_START_S,
-        _window_note,
         engagement_threat,
         engagement_window,
         parse_scenario,
+        window_note,
     )
 
     th: dict = {"missile": m.name, "launch": list(site)}
@@ -167,7 +169,7 @@ def _engagement_window(m, site, tgt, azimuth):
     eng = engagement_window(sc, eth)
     t_bo = float(m.boost_time_s)
     a = DEFAULT_WINDOW_START_S if eng["earliest"] is None else min(eng["earliest"]["intercept_time_s"], t_bo)
-    return (a, t_bo), _window_note("engagement", a, t_bo, eng), eng, eth.trajectory
+    return (a, t_bo), window_note("engagement", a, t_bo, eng), eng, eth.trajectory
 
 
 def beta_table(rows: list[dict], title: str, k: int = 5):
@@ -345,9 +347,9 @@ def _extent(lons, lats, pad_frac=0.08, min_span=4.0):
 
 
 def _trace_lines(ax, tr, centre):
-    from .consequence import _unwrap_about
+    from .geography import unwrap_longitude
 
-    lon = _unwrap_about(tr.lon, centre)
+    lon = unwrap_longitude(tr.lon, centre)
     sc = ax.scatter(lon, tr.lat, c=tr.cutoff_s, cmap="viridis", s=8, zorder=4)
     ax.plot(lon, tr.lat, "-", color="0.3", lw=0.6, zorder=3)
     return sc
@@ -360,26 +362,28 @@ def shortfall_map(tr, path, title: str = "") -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .consequence import _unwrap_about
+    from .geography import unwrap_longitude
 
-    centre = tr.launch[1] + 0.5 * (((tr.nominal_impact[1] - tr.launch[1]) + 180) % 360 - 180)
-    lon = _unwrap_about(np.append(tr.lon, [tr.launch[1], tr.nominal_impact[1]]), centre)
-    lat = np.append(tr.lat, [tr.launch[0], tr.nominal_impact[0]])
+    nom = tr.nominal_impact or tr.launch  # no nominal impact (orbital threat): centre on launch
+    centre = tr.launch[1] + 0.5 * (((nom[1] - tr.launch[1]) + 180) % 360 - 180)
+    lon = unwrap_longitude(np.append(tr.lon, [tr.launch[1], nom[1]]), centre)
+    lat = np.append(tr.lat, [tr.launch[0], nom[0]])
     x0, x1, y0, y1 = _extent(lon, lat)
     fig, ax = plt.subplots(figsize=(12, 6))
     _base_map(ax, x0, x1, y0, y1)
     sc = _trace_lines(ax, tr, centre)
     fig.colorbar(sc, ax=ax, label="thrust cut-off time (s after launch)")
     ax.plot(*_xy(tr.launch, centre), "r*", ms=12, label="launch", zorder=5)
-    ax.plot(*_xy(tr.nominal_impact, centre), "kx", ms=9, label="nominal impact", zorder=5)
+    if tr.nominal_impact is not None:
+        ax.plot(*_xy(tr.nominal_impact, centre), "kx", ms=9, label="nominal impact", zorder=5)
     _finish(fig, ax, path, title or "payload shortfall trace", x0, x1, y0, y1)
     return Path(path)
 
 
 def _xy(latlon, centre):
-    from .consequence import _unwrap_about
+    from .geography import unwrap_longitude
 
-    return float(_unwrap_about(np.array([latlon[1]]), centre)[0]), float(latlon[0])
+    return float(unwrap_longitude(np.array([latlon[1]]), centre)[0]), float(latlon[0])
 
 
 def footprint_map(fp, path, title: str = "") -> Path:
@@ -391,7 +395,7 @@ def footprint_map(fp, path, title: str = "") -> Path:
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
-    from .consequence import _unwrap_about
+    from .geography import unwrap_longitude
 
     ok = fp.impacted
     tr = fp.trace
@@ -401,13 +405,13 @@ def footprint_map(fp, path, title: str = "") -> Path:
         pts_lon += [tr.lon, [tr.launch[1]]]
         pts_lat += [tr.lat, [tr.launch[0]]]
     allx = np.concatenate(pts_lon)
-    centre = float(_unwrap_about(allx).mean()) if allx.size else 0.0
-    fx = _unwrap_about(fp.lon[ok], centre)
+    centre = float(unwrap_longitude(allx).mean()) if allx.size else 0.0
+    fx = unwrap_longitude(fp.lon[ok], centre)
     # the view: 99.5 % of the fragments, the trace and the launch site
     xs = [np.quantile(fx, [0.0025, 0.9975])] if fx.size else []
     ys = [np.quantile(fp.lat[ok], [0.0025, 0.9975])] if fx.size else []
     if tr is not None:
-        xs.append(_unwrap_about(np.append(tr.lon, tr.launch[1]), centre))
+        xs.append(unwrap_longitude(np.append(tr.lon, tr.launch[1]), centre))
         ys.append(np.append(tr.lat, tr.launch[0]))
     x0, x1, y0, y1 = _extent(np.concatenate(xs), np.concatenate(ys))
     fig, ax = plt.subplots(figsize=(12, 6.5))
@@ -443,14 +447,16 @@ def c5_map(answer: dict, path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .consequence import _unwrap_about
+    from .geography import unwrap_longitude
 
     th = answer["threat"]
     launch = (th["launch"]["lat"], th["launch"]["lon"])
     nom = (th["nominal_impact"]["lat"], th["nominal_impact"]["lon"])
+    if nom[0] is None:  # the threat's full flight does not land: centre on the launch
+        nom = launch
     centre = launch[1] + 0.5 * (((nom[1] - launch[1]) + 180) % 360 - 180)
     imp = answer.get("payload_impacts") or []
-    lon = _unwrap_about(np.array([launch[1], nom[1], *[p["lon"] for p in imp]]), centre)
+    lon = unwrap_longitude(np.array([launch[1], nom[1], *[p["lon"] for p in imp]]), centre)
     lat = np.array([launch[0], nom[0], *[p["lat"] for p in imp]])
     x0, x1, y0, y1 = _extent(lon, lat)
     fig, ax = plt.subplots(figsize=(12, 6))

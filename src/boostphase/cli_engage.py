@@ -71,7 +71,7 @@ def plot_engagement_map(emap, path, title: str = "", platforms=()) -> Path:
     import matplotlib.pyplot as plt
     import shapely
 
-    from .geography import _territories
+    from .geography import territory_table
 
     lat, lon = emap.lat_deg, emap.lon_deg
     share = emap.share
@@ -88,7 +88,7 @@ def plot_engagement_map(emap, path, title: str = "", platforms=()) -> Path:
                         linewidths=[0.8, 1.2])
         ax.clabel(cs, fmt={0.5: "50 %", 0.999: "all"}, fontsize=7)
     # coastlines and borders
-    t = _territories()
+    t = territory_table()
     box = shapely.box(ext[0], ext[2], ext[1], ext[3])
     for i in t.tree.query(box):
         if t.poly_label[i] >= t.n_countries:
@@ -303,8 +303,12 @@ def register(app) -> None:
                    geojson: Path = typer.Option(None, "--geojson", help="GeoJSON contours to write"),
                    as_json: bool = typer.Option(False, "--json", help="print JSON")):
         """Engagement map: share of threats interceptable in boost phase per orbit centre."""
+        from .scenario.files import check_output
+
         if out.suffix.lower() != ".png":
             raise InputError("--out", str(out), "a .png path")
+        check_output("--out", out)
+        check_output("--geojson", geojson)
         sc = _scenario(scenario)
         emap = sc.engagement_map()
         plot_engagement_map(emap, out, sc.title, sc.platforms)

@@ -28,9 +28,11 @@ def sweep(
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ):
     """Run a parameter sweep on dask (resumable: a re-run computes only missing chunks)."""
+    from .scenario.files import check_output_dir
     from .sweep import load_spec, run_sweep
 
     t0 = time.perf_counter()
+    check_output_dir("--out", out)
     spec = load_spec(sweep_toml)
     if scheduler is not None and not scheduler.strip():
         raise InputError("--scheduler", scheduler, "an address like tcp://host:8786")
@@ -143,8 +145,10 @@ def runs_show(run_id: str = typer.Argument(..., metavar="ID"),
 def runs_export(run_id: str = typer.Argument(..., metavar="ID"),
                 out: Path = typer.Option(None, help="write the JSON here instead of stdout")):
     """A saved run as JSON (stdout, or --out FILE)."""
+    from .scenario.files import check_output
     from .store import export_run
 
+    check_output("--out", out)
     text = export_run(run_id)
     if out is None:
         typer.echo(text)

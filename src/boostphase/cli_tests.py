@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -19,39 +18,31 @@ from .errors import InputError
 
 # --------------------------------------------------------------------------- vehicle models
 
-STAND_IN_NOTE = ("Hwasong-17, -18 and -19 have no catalog model of their own: the Hwasong-15 "
-                 "class model (catalog 'hwasong-15') is fitted in their place, so their implied "
-                 "reach is that of a Hwasong-15-class vehicle fitted to their reported figures.")
-
-METHOD_NOTE = ("Each test's reported apogee and range are fitted by scaling the payload of the "
-               "catalog model (propellant scaled up too where a payload change alone cannot fit; "
-               "boostphase.reconstruct, flown from each test's site on azimuth 90 deg); implied reach is the minimum-energy range of the fitted vehicle "
-               "over a non-rotating Earth; the bar spans the refits with burn time -20 % and "
-               "+20 %.  Figures are the catalog's primary ones (data/nk_tests.toml).")
-
 
 def model_for(vehicle: str) -> tuple[str | None, str]:
-    """Catalog model used to reconstruct a test of ``vehicle``, and a note (or why none)."""
-    m = re.search(r"hwasong[-\s]?(\d+)([a-z]?)", vehicle.lower())
-    if m is None:
-        return None, f"no catalog model for the vehicle {vehicle!r}"
-    num, suffix = int(m.group(1)), m.group(2)
-    if suffix:
-        return None, (f"no catalog model for {vehicle} (a variant; the Hwasong-16B is reported "
-                      "as an IRBM with a hypersonic glide vehicle, which a ballistic fit does "
-                      "not describe)")
-    if num in (12, 14, 15):
-        return f"hwasong-{num}", ""
-    if num in (17, 18, 19):
-        return "hwasong-15", f"Hwasong-15 class model as a stand-in for the {vehicle}"
-    return None, f"no catalog model for {vehicle}"
+    """Catalog class model used to reconstruct a test of ``vehicle``, and a note (or why none);
+    see :func:`boostphase.reconstruct.model_for` (imported lazily: the engine loads with it)."""
+    from . import reconstruct
+
+    return reconstruct.model_for(vehicle)
+
+
+METHOD_NOTE = ("Each test's reported apogee and range are fitted by scaling the payload of its "
+               "vehicle's class model (boostphase.reconstruct, flown from each test's site on "
+               "azimuth 90 deg; propellant scaled up too only where a payload change alone cannot "
+               "fit, as fit.propellant_factor says); implied reach is the minimum-energy range of "
+               "the fitted vehicle over a non-rotating Earth, 'global' when that flight does not "
+               "come down or flies 18,000 km or more; the bar spans the refits with every burn "
+               "time x0.8 and x1.2 at the same propellant (each variant's burn times, propellant, "
+               "thrust and payload are in its sensitivity entry).  Figures are the catalog's "
+               "primary ones (data/nk_tests.toml).")
 
 
 # --------------------------------------------------------------------------- overflight
 
 
 def overflight_cmd(
-    missile: str = typer.Option(None, help="catalog name (see `boostphase catalog`)"),
+    missile: str = typer.Option(None, help="catalog name (see `boostphase catalog`) or path to a vehicle TOML file"),
     launch: str = typer.Option(None, help="LAT,LON of the launch point (deg)"),
     azimuth: float = typer.Option(None, help="launch azimuth, clockwise from north (deg)"),
     target: str = typer.Option(None, help="LAT,LON or a city name"),
@@ -62,15 +53,28 @@ def overflight_cmd(
     track: Path = typer.Option(None, help="instead of a flyout: a track CSV with columns "
                                           "t_s, lat_deg, lon_deg, alt_m (as `flyout --csv` writes)"),
     dt_s: float = typer.Option(1.0, help="resampling step (s); entry/exit times are within dt/2"),
+    test: str = typer.Option(None, "--test", help="a catalogued test (YYYY-MM-DD, see `boostphase tests "
+                                                  "--no-reconstruct`), flown as reported: its vehicle "
+                                                  "fitted to the reported apogee and range first"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Territories (countries and seas) under a trajectory, with times and altitudes over each."""
-    from .cli import _json_default, parse_latlon, parse_place
+    from .cli import json_text, parse_latlon, parse_place
     from .earth import earth_model
     from .overflight import overflight, overflight_track
 
     em = earth_model(earth, rotation=not no_rotation)
-    if track is not None:
+    if test is not None:
+        from .overflight import fly_reported_test
+
+        if track is not None or launch or target or apogee_km is not None or profile != "min-energy":
+            raise InputError("--test", test, "alone (with optional --azimuth, --missile, --dt-s): the "
+                                             "test's site, apogee and range come from the catalogue")
+        if earth != "wgs84" or no_rotation:
+            raise InputError("--earth", earth, "wgs84 with rotation for a reported test")
+        res = fly_reported_test(test, azimuth_deg=azimuth, missile=missile, dt_s=dt_s)
+        head = f"{res['test']['fit']['model']} test of {test} as reported"
+    elif track is not None:
         if missile or launch or azimuth is not None or target:
             raise InputError("--track", str(track), "either --track or a flyout spec "
                                                     "(--missile, --launch, ...), not both")
@@ -98,10 +102,13 @@ def overflight_cmd(
             typer.echo("warning: no impact within the time limit (orbital or escaping): the "
                        "segments end where the integration stopped", err=True)
         head = f"{m.name} {traj.profile} from {lat:.2f},{lon:.2f}"
+    if res.get("flight") and res["flight"].get("impacted") is False:
+        typer.echo(f"warning: {res['flight']['reason']}: no impact, so no range; the segments end "
+                   "where the integration stopped", err=True)
     res["countries"] = _countries(res["segments"])
     res["summary"] = _summary(head, res)
     if as_json:
-        typer.echo(json.dumps(res, indent=2, default=_json_default))
+        typer.echo(json_text(res))
         return
     from rich.console import Console
     from rich.table import Table
@@ -114,7 +121,32 @@ def overflight_cmd(
                   f"{s['min_altitude_km']:,.0f} to {s['max_altitude_km']:,.0f}")
     Console().print(t)
     typer.echo(res["summary"])
+    if "test" in res:
+        typer.echo(_test_lines(res["test"]))
     typer.echo(f"({res['note']})")
+
+
+def _test_lines(t: dict) -> str:
+    """The reported figures of a test against the fitted flight, one line each."""
+    rep, fl, fit = t["reported"], t["flown"], t["fit"]
+
+    def mm(s):
+        return "n/a" if s is None else f"{s / 60:.1f} min"
+    lines = [f"fit: {fit['model']} with a {fit['payload_kg']:,.0f} kg payload (catalog {fit['catalog_payload_kg']:,.0f} kg), "
+             f"kick {fit['kick_deg']:.2f} deg, azimuth {t['azimuth_deg']:g} deg",
+             f"apogee: flown {fl['apogee_km']:,.0f} km, reported {rep['apogee_km']:,.0f} km",
+             "range: " + (f"flown {fl['range_km']:,.0f} km" if fl["range_km"] is not None else "no impact")
+             + f", reported {rep['range_km']:,.0f} km",
+             f"flight time: flown {mm(fl['flight_time_s'])}, reported {mm(rep['flight_time_s'])}"]
+    p = t.get("passage")
+    if p:
+        w, f = p["reported_over_window_s"], p["reported_fall_window_s"]
+        lines.append(f"over {p['over']}: flown {mm(p['flown_enter_s'])} to {mm(p['flown_exit_s'])} at >= "
+                     f"{p['flown_min_altitude_km'] or 0:,.0f} km; reported clock times allow "
+                     f"{w[0] / 60:.1f}-{w[1] / 60:.1f} min ({'inside' if p['over_in_window'] else 'OUTSIDE'})")
+        lines.append(f"fall: reported clock times allow {f[0] / 60:.1f}-{f[1] / 60:.1f} min "
+                     f"({'inside' if p['fall_in_window'] else 'OUTSIDE'})")
+    return "\n".join(lines)
 
 
 def _read_track(path: Path):
@@ -232,12 +264,14 @@ def tests_cmd(
     if not no_reconstruct:
         out["n_reconstructed"] = sum(r["status"] == "reconstructed" for r in rows)
         out["method"] = METHOD_NOTE
-        out["stand_in_note"] = STAND_IN_NOTE
     if evs is not None:
         out["events"] = [{"date": d.isoformat(), "label": lbl} for d, lbl in evs]
         out["association"] = assoc
     if plot is not None:
-        out["plot"] = str(_plot(tests, rows, plot, evs))
+        path, drawn = _plot(tests, rows, plot, evs)
+        out["plot"] = str(path)
+        # every test is drawn: reconstructed as points, global as arrows, the rest as x marks
+        out["plot_rows"] = [{"date": r.date.isoformat(), "status": r.status} for r in drawn]
 
     if as_json:
         typer.echo(json.dumps(out, indent=2, default=_json_default))
@@ -282,6 +316,11 @@ def _reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
             missing = "apogee" if t.apogee_km is None else "range"
             row.update(status="skipped", reason=f"no reported {missing} to fit")
             continue
+        q = t.qualifiers.get("apogee_km")
+        if q in ("at least", "at most"):
+            row.update(status="skipped", reason=f"the apogee is only bounded ({q} "
+                                                f"{t.apogee_km:,.0f} km): nothing to fit")
+            continue
         todo.append((t, row))
     with ThreadPoolExecutor(max(1, min(engine_threads(), len(todo)))) as pool:
         for _ in pool.map(lambda tr: _reconstruct_one(*tr, sensitivity, verbose), todo):
@@ -316,10 +355,16 @@ def _reconstruct_one(t, row, sensitivity: bool, verbose: bool) -> None:
         row.update(status="fit failed", implied_max_range_km=None, band_km=None, reason=bad)
         return
     rng = res["max_range_km"]
-    if rng is None:
-        row.update(status="orbital", implied_max_range_km=None, band_km=None,
-                   reason="the fitted model reaches orbit or the far side of the Earth on a "
-                          "minimum-energy trajectory (any point on Earth is in reach)")
+    row["global_reach"] = res["global_reach"]
+    row["implied_lower_km"] = res["max_range_lower_km"]
+    if res["global_reach"]:
+        gn = res["global_note"]
+        band = res.get("max_range_band_km")
+        row.update(status="global", implied_max_range_km=None, band_km=band,
+                   reason=(f"the fitted model reaches any point on Earth on a minimum-energy "
+                           f"trajectory (burnout {gn['fraction_of_circular_speed']:.0%} of circular "
+                           f"speed); the smallest range the fit and its burn-time band support is "
+                           f"{res['max_range_lower_km']:,.0f} km"))
         return
     band = res.get("max_range_band_km") or [rng, rng]
     row.update(status="reconstructed", implied_max_range_km=rng,
@@ -356,27 +401,28 @@ def _misfit(t, res: dict) -> str:
 
 
 def _plot(tests, rows, path: Path, evs):
-    from .testflights import implied_reach_timeline, plot_timeline
+    """The timeline of every test: reconstructed ones with their band, global ones as arrows at
+    the top edge, the others as marked points with their reason (none silently dropped).
+    Returns the PNG path and the rows drawn."""
+    from .testflights import ReachRow, implied_reach_timeline, plot_timeline
 
     by_date = {r["date"]: r for r in rows}
+    nan = float("nan")
 
     def reach(t):
         r = by_date[t.date.isoformat()]
-        if r["status"] != "reconstructed":
-            return None
-        return r["implied_max_range_km"], r["band_km"][0], r["band_km"][1]
+        if r["status"] == "reconstructed":
+            return r["implied_max_range_km"], r["band_km"][0], r["band_km"][1]
+        if r["status"] == "global":
+            return ReachRow(t.date, t.vehicle, nan, r["implied_lower_km"], nan, "global", r["reason"])
+        return ReachRow(t.date, t.vehicle, nan, nan, nan, r["status"], r.get("reason", ""))
 
     timeline = implied_reach_timeline(tests, reach)
-    if not timeline:
-        raise InputError("--plot", str(path), "at least one reconstructed test to plot")
-    stand_in = any(r["model"] == "hwasong-15" and "stand-in" in r["model_note"] for r in rows
-                   if r["status"] == "reconstructed")
     caption = ("Sources: test figures from boostphase data/nk_tests.toml (KCNA, Japan MOD, ROK JCS "
-               "and others as cited there).  Reach: catalog model fitted to each test's apogee "
-               "and range, minimum-energy range over a non-rotating Earth; bars: burn time "
-               "+-20 %." + ("  Hwasong-17/18/19: Hwasong-15 class model as a stand-in."
-                            if stand_in else ""))
-    return plot_timeline(timeline, path, events=evs, source=caption)
+               "and others as cited there).  Reach: each vehicle's class model fitted to the test's "
+               "apogee and range, minimum-energy range over a non-rotating Earth; bars: burn time "
+               "x0.8 / x1.2 at the same propellant; arrows: global reach (no impact or >= 18,000 km).")
+    return plot_timeline(timeline, path, events=evs, source=caption), timeline
 
 
 def _print_tests(out: dict, no_reconstruct: bool) -> None:
@@ -402,7 +448,8 @@ def _print_tests(out: dict, no_reconstruct: bool) -> None:
         if not no_reconstruct:
             rng = r.get("implied_max_range_km")
             band = r.get("band_km")
-            cells += [r["model"] or "-", "-" if rng is None else f"{rng:,.0f}",
+            shown = "global" if r.get("status") == "global" else ("-" if rng is None else f"{rng:,.0f}")
+            cells += [r["model"] or "-", shown,
                       "-" if not band else f"{band[0]:,.0f} to {band[1]:,.0f}", r["status"]]
         t.add_row(*cells)
     con.print(t)
@@ -413,8 +460,6 @@ def _print_tests(out: dict, no_reconstruct: bool) -> None:
             elif r.get("note"):
                 typer.echo(f"{r['date']} {r['vehicle']}: note: {r['note']}")
         typer.echo(f"method: {out['method']}")
-        if any("stand-in" in r["model_note"] for r in out["tests"]):
-            typer.echo(f"note: {out['stand_in_note']}")
     if "association" in out:
         a = out["association"]
         typer.echo("")

@@ -59,7 +59,6 @@ Public, policy-level kinematics only (the level of the APS boost-phase study).
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +119,7 @@ class ShortfallTrace:
     kick_deg: float
     burnout_s: float
     beta_kg_m2: float | None
-    nominal_impact: tuple[float, float]
+    nominal_impact: tuple[float, float] | None  # None: the full flight does not land
     cutoff_s: np.ndarray
     lat: np.ndarray
     lon: np.ndarray
@@ -148,7 +147,8 @@ class ShortfallTrace:
             "target": None if self.target is None else {"lat": self.target[0], "lon": self.target[1]},
             "azimuth_deg": self.azimuth_deg, "kick_deg": self.kick_deg,
             "burnout_s": self.burnout_s, "beta_kg_m2": self.beta_kg_m2,
-            "nominal_impact": {"lat": self.nominal_impact[0], "lon": self.nominal_impact[1]},
+            # None when the threat's full flight does not land (orbital): no impact point
+            "nominal_impact": dict(zip(("lat", "lon"), self.nominal_impact or (None, None), strict=True)),
             "trace": self.rows(), "intervals": self.intervals,
         }
 
@@ -492,10 +492,9 @@ class EngagementSpec(_Model):
             path = str(examples_dir() / DEFAULT_ENGAGEMENT)
         if path is not None:
             p = _find_engage_file(path)
-            try:
-                base = tomllib.loads(p.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-                raise InputError("engagement.scenario", path, "a valid TOML engagement scenario", str(e)) from None
+            from .scenario.files import load_toml
+
+            base = load_toml("engagement.scenario", p)
             name = str(p)
         data = {k: base[k] for k in (*_ENGAGE_KEYS, "title") if k in base}
         for k in _ENGAGE_KEYS:
@@ -625,21 +624,21 @@ def parse_scenario(data: dict) -> Scenario:
 
 def load_scenario(path) -> Scenario:
     """Read a scenario TOML file (see ``examples/c5_*.toml``)."""
+    from .scenario.files import load_toml
+
     p = Path(path)
-    if not p.is_file():
-        raise InputError("scenario", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise InputError("scenario", str(path), "valid TOML", str(e)) from None
-    except UnicodeDecodeError:
-        raise InputError("scenario", str(path), "a UTF-8 text file") from None
+    data = load_toml("scenario", p)
     eng = data.get("engagement")
     if isinstance(eng, dict) and isinstance(eng.get("scenario"), str):
         # an engagement scenario named relative to this file
         q = Path(eng["scenario"])
         if not q.is_absolute() and (p.parent / q).is_file():
             data = {**data, "engagement": {**eng, "scenario": str((p.parent / q).resolve())}}
+    th = data.get("threat")
+    if isinstance(th, dict) and "missile" in th:  # a vehicle file named relative to this file
+        from .vehicles import resolve_vehicle_ref
+
+        data = {**data, "threat": {**th, "missile": resolve_vehicle_ref(th["missile"], p.parent)}}
     return parse_scenario(data)
 
 
@@ -784,9 +783,9 @@ def cities_at_risk(frag_lat, frag_lon, radius_km: float, pieces: int | None = No
     reported by kind, with the summed weight of those within the radius."""
     from scipy.spatial import cKDTree
 
-    from .geography import _cities
+    from .geography import city_table
 
-    cat = _cities()
+    cat = city_table()
     radius_km = float(radius_km)
     n = len(frag_lat)
     scale = (pieces if pieces else n) / max(n, 1)
@@ -886,11 +885,13 @@ class Footprint:
         counter-clockwise."""
         import contourpy
 
+        from .geography import unwrap_longitude
+
         ok = self.impacted
         if ok.sum() < 10:
             return []
         lat = self.lat[ok]
-        lon = _unwrap_about(self.lon[ok])
+        lon = unwrap_longitude(self.lon[ok])
         x0, x1 = lon.min(), lon.max()
         y0, y1 = lat.min(), lat.max()
         px, py = max(1e-3, 0.02 * (x1 - x0)), max(1e-3, 0.02 * (y1 - y0))
@@ -1028,14 +1029,6 @@ def split_antimeridian(ring) -> list[list[list[tuple[float, float]]]]:
     return out
 
 
-def _unwrap_about(lon, centre: float | None = None):
-    lon = np.asarray(lon, float)
-    if centre is None:
-        ang = np.radians(lon)
-        centre = math.degrees(math.atan2(np.mean(np.sin(ang)), np.mean(np.cos(ang)))) if lon.size else 0.0
-    return centre + (lon - centre + 180.0) % 360.0 - 180.0
-
-
 def _window_mode(sc: Scenario) -> str:
     """Where the intercept time(s) come from: ``time``, ``scenario`` (a window given in numbers),
     ``engagement`` (the earliest intercept of the laydown) or ``assumed`` (the default window)."""
@@ -1125,7 +1118,7 @@ def engagement_window(sc: Scenario, threat, t_end_s: float | None = None) -> dic
     }
 
 
-def _window_note(mode: str, a: float, b: float, eng: dict | None) -> str:
+def window_note(mode: str, a: float, b: float, eng: dict | None) -> str:
     if mode == "time":
         return f"a fixed intercept time given in the scenario ({a:g} s after launch)"
     if mode == "scenario":
@@ -1156,14 +1149,16 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
               beta: BetaDist | None = None, include_payload: bool | None = None,
               include_stages: bool | None = None, city_radius_km: float | None = None,
               chunk_size: int = 65_536, workers: int = 0, earth: Earth = WGS84,
-              progress: Callable[[int], None] | None = None) -> Footprint:
+              progress: Callable[[int], None] | None = None, missile=None) -> Footprint:
     """Monte Carlo footprint of the debris of a boost-phase intercept.
 
     ``source``: a :class:`Scenario` (or a path to its TOML file), or an Earth-fixed intercept
     state (6,) in m and m/s (then only fragments are flown). Keyword arguments override the
     scenario's values. ``chunk_size``: fragments per chunk (chunks are independent tasks; the
     result does not depend on it); ``workers`` > 0 runs the chunks on that many local worker
-    processes (dask.distributed), 0 runs them here.
+    processes (dask.distributed), 0 runs them here. ``missile``: a
+    :class:`~boostphase.vehicles.Missile` (e.g. a pasted vehicle file) flown instead of the
+    scenario's ``threat.missile`` (its payload override still applies).
     """
     import time
 
@@ -1206,9 +1201,10 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
 
         th = sc.threat
         try:
-            m = _missile(th.missile, th.payload_kg)
-        except InputError as e:
-            raise InputError("threat.missile", e.value, e.allowed, e.hint) from None
+            m = _missile(th.missile if missile is None else missile, th.payload_kg)
+        except InputError as e:  # a vehicle file's own errors already name the file and its field
+            fld = "threat.missile" if e.field in ("missile", "path") or e.field.startswith("missile.") else e.field
+            raise InputError(fld, e.value, e.allowed, e.hint) from None
         lat0, lon0 = th.launch
         if th.target is None and th.azimuth is None:
             raise InputError("threat.target", None, "a target (LAT,LON or a city) or an azimuth")
@@ -1256,7 +1252,7 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
                   "target": None if th.target is None else {"lat": th.target[0], "lon": th.target[1]},
                   "profile": prof, "azimuth_deg": traj.azimuth_deg, "kick_deg": traj.kick_deg,
                   "burnout_s": t_bo, "payload_beta_kg_m2": th.payload_beta,
-                  "nominal_impact": dict(zip(("lat", "lon"), traj.impact_lat_lon_deg, strict=True))}
+                  "nominal_impact": dict(zip(("lat", "lon"), traj.impact_lat_lon_deg or (None, None), strict=True))}
         glat, glon, galt = earth.ecef_to_geodetic(states[:, :3])
         intercept = {"from_s": a, "to_s": b, "window": is_window, "grid_dt_s": sc.intercept.dt if is_window else None,
                      "samples": k, "intercept_time_distribution": "uniform over the window's grid" if is_window else "fixed",
@@ -1265,7 +1261,7 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
                      "ground_point_last": {"lat": float(glat[-1]), "lon": float(_wrap(glon[-1]))},
                      "window_source": ("engagement" if eng and eng["earliest"] else
                                        "assumed" if mode in (ENGAGEMENT, "assumed") else mode),
-                     "window_note": _window_note(mode, a, b, eng)}
+                     "window_note": window_note(mode, a, b, eng)}
         if eng is not None:
             intercept["engagement"] = eng
         if inc_payload:

@@ -53,10 +53,8 @@ from __future__ import annotations
 
 import functools
 import math
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
@@ -578,9 +576,9 @@ def _parse_criterion(text: str) -> tuple[str, str | None]:
     if c.lower().startswith("payload-short-of:"):
         country = c.split(":", 1)[1].strip()
         if country:
-            from .geography import _territories
+            from .geography import territory_table
 
-            t = _territories()
+            t = territory_table()
             return "payload-short-of", t.labels[t.country_index(country)]
     raise InputError("criterion", text, "'burnout' or 'payload-short-of: COUNTRY'")
 
@@ -963,9 +961,9 @@ class KeepOut:
     overfly: tuple[str, ...] = ()
 
     def __post_init__(self):
-        from .geography import _territories
+        from .geography import territory_table
 
-        t = _territories()
+        t = territory_table()
         canon = tuple((t.labels[t.country_index(c)], check_range(f"keep-out distance from {c}", d, 0, 5e6, "m"))
                       for c, d in self.countries)
         object.__setattr__(self, "countries", canon)
@@ -980,7 +978,7 @@ class KeepOut:
 
     def allowed(self, lat_deg, lon_deg, radius_m: float = 0.0) -> np.ndarray:
         """True where an orbit of ``radius_m`` centred at each point respects every rule."""
-        from .geography import _territories, distance_to_territory_km, territory
+        from .geography import distance_to_territory_km, territory, territory_table
 
         lat = np.asarray(lat_deg, float)
         lon = np.asarray(lon_deg, float)
@@ -990,7 +988,7 @@ class KeepOut:
         if self.international_waters_m is not None:
             import shapely
 
-            t = _territories()
+            t = territory_table()
             names = territory(lat, lon)
             land = np.isin(names, t.labels[: t.n_countries]) & ~np.isin(names, list(self.overfly))
             ok &= ~land
@@ -1774,11 +1772,23 @@ def parse_scenario(data: dict, where: str = "scenario") -> Scenario:
 
 def load_scenario(path) -> Scenario:
     """Read and validate a scenario TOML file."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("scenario", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise InputError("scenario", str(path), f"valid TOML ({e})") from None
-    return parse_scenario(data, p.name)
+    from pathlib import Path
+
+    from .scenario.files import load_toml
+
+    data = load_toml("scenario", path)
+    _resolve_vehicle_files(data, Path(path).parent)
+    return parse_scenario(data, Path(path).name)
+
+
+def _resolve_vehicle_files(data: dict, base_dir) -> None:
+    """Vehicle files named relative to the scenario file become absolute paths (in place)."""
+    from .vehicles import resolve_vehicle_ref
+
+    for t in data.get("threats") or []:
+        if isinstance(t, dict) and "missile" in t:
+            t["missile"] = resolve_vehicle_ref(t["missile"], base_dir)
+    tables = [*(data.get("threat_sets") or []), data.get("sensitivity")]
+    for t in tables:
+        if isinstance(t, dict) and isinstance(t.get("missiles"), list):
+            t["missiles"] = [resolve_vehicle_ref(m, base_dir) for m in t["missiles"]]

@@ -27,7 +27,7 @@ def check_range(field: str, value: float, lo: float | None = None, hi: float | N
         v = float(value)
     except (TypeError, ValueError):
         raise InputError(field, value, "a number") from None
-    if v != v:  # NaN
+    if v != v or v in (float("inf"), float("-inf")):  # NaN and infinities are never inputs
         raise InputError(field, value, "a finite number")
     u = f" {unit}" if unit else ""
     if lo is not None and hi is not None and not (lo <= v <= hi):

@@ -149,28 +149,86 @@ def _cd_table(cd_mach) -> tuple[np.ndarray, np.ndarray]:
 # coast
 # ------------------------------------------------------------------------------------------
 
+NO_IMPACT_ORBIT = "no impact within t_max: the payload reached orbital speed"
+NO_IMPACT_ESCAPE = "no impact within t_max: the payload reached escape speed"
+NO_IMPACT_TIME = "no impact within the time limit"
+
+
+def no_impact_reasons(r_m, v_m_s, impacted, earth: Earth, t_max_s=None) -> list:
+    """Why each flight did not land (None where it did), from its last Earth-fixed state
+    r (n, 3) m, v (n, 3) m/s.
+
+    The state is turned inertial (v + omega x r) and its two-body orbit judged: specific energy
+    >= 0 is escape speed; a perigee above the ellipsoid's equatorial radius plus 100 km (the
+    Karman line: no re-entry from drag in days) is orbital speed; anything else ran out of time
+    (``t_max_s`` s, quoted when given). Two-body, not J2: a verdict, not an orbit prediction."""
+    r = np.atleast_2d(np.asarray(r_m, float))
+    v = np.atleast_2d(np.asarray(v_m_s, float))
+    hit = np.atleast_1d(np.asarray(impacted, bool))
+    w = np.array([0.0, 0.0, earth.omega_rad_s])
+    vi = v + np.cross(w, r)
+    rn = np.linalg.norm(r, axis=1)
+    v2 = np.sum(vi * vi, axis=1)
+    mu = earth.mu_m3_s2
+    energy = 0.5 * v2 - mu / rn
+    h = np.linalg.norm(np.cross(r, vi), axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = -mu / (2.0 * energy)
+        ecc = np.sqrt(np.maximum(0.0, 1.0 - h * h / (mu * a)))
+        perigee = a * (1.0 - ecc)
+    limit = NO_IMPACT_TIME + (f" ({float(t_max_s):g} s)" if t_max_s is not None else "")
+    out = []
+    for i in range(len(hit)):
+        if hit[i]:
+            out.append(None)
+        elif energy[i] >= 0.0:
+            out.append(NO_IMPACT_ESCAPE)
+        elif perigee[i] > earth.a_m + 100e3:
+            out.append(NO_IMPACT_ORBIT)
+        else:
+            out.append(limit)
+    return out
+
+
+def _num(x, scale: float = 1.0):
+    """A finite number / scale as float; None for NaN/inf (JSON null, never a noise number)."""
+    x = float(x)
+    return x / scale if math.isfinite(x) else None
+
+
 @dataclass(frozen=True)
 class CoastResult:
-    """Impacts of a batch of ballistic coasts (arrays, one entry per case)."""
+    """Impacts of a batch of ballistic coasts (arrays, one entry per case).
+
+    Where a case did not impact (``impacted`` False: orbital, escaping, or out of time) its
+    ``range_m``, impact point, ``flight_time_s`` and ``impact_speed_m_s`` are NaN, never a
+    number, and ``reason`` says why (None where it impacted); ``apogee_m`` is then the highest
+    altitude reached within the time limit."""
 
     impact_lat_deg: np.ndarray
     impact_lon_deg: np.ndarray
-    range_m: np.ndarray          # surface geodesic from start to impact
+    range_m: np.ndarray          # surface geodesic from start to impact (NaN: no impact)
     apogee_m: np.ndarray         # highest geodetic altitude reached
-    flight_time_s: np.ndarray
-    impact_speed_m_s: np.ndarray  # relative to the ground
+    flight_time_s: np.ndarray    # time to impact (NaN: no impact)
+    impact_speed_m_s: np.ndarray  # relative to the ground (NaN: no impact)
     impacted: np.ndarray         # False where t_max ran out first (e.g. orbital)
     n_steps: np.ndarray
+    reason: tuple = ()           # per case: why it did not impact, or None
 
     def row(self, i: int = 0) -> dict:
-        """One case as the CLI's JSON contract (km, km/s)."""
+        """One case as the CLI's JSON contract (km, km/s, s, deg); range, impact, flight time
+        and impact speed are None where the case did not impact, with ``reason``."""
+        hit = bool(self.impacted[i])
+        why = self.reason[i] if i < len(self.reason) else (None if hit else NO_IMPACT_TIME)
         return {
-            "range_km": float(self.range_m[i] / 1e3),
-            "apogee_km": float(self.apogee_m[i] / 1e3),
-            "flight_time_s": float(self.flight_time_s[i]),
-            "impact_speed_km_s": float(self.impact_speed_m_s[i] / 1e3),
-            "impact": {"lat": float(self.impact_lat_deg[i]), "lon": float(self.impact_lon_deg[i])},
-            "impacted": bool(self.impacted[i]),
+            "range_km": _num(self.range_m[i], 1e3) if hit else None,
+            "apogee_km": _num(self.apogee_m[i], 1e3),
+            "flight_time_s": _num(self.flight_time_s[i]) if hit else None,
+            "impact_speed_km_s": _num(self.impact_speed_m_s[i], 1e3) if hit else None,
+            "impact": {"lat": _num(self.impact_lat_deg[i]) if hit else None,
+                       "lon": _num(self.impact_lon_deg[i]) if hit else None},
+            "impacted": hit,
+            "reason": why,
         }
 
 
@@ -218,23 +276,28 @@ def coast(lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg, beta
     lat, lon, alt, spd, fpa, az = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float)) for x in (
         lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg)))
     check_array("lat", lat, -90, 90, "deg")
+    check_array("lon", lon, -360, 360, "deg")
     check_array("alt_m", alt, -1e4, 5e7, "m")
     check_array("speed_m_s", spd, 0, 2e4, "m/s")
     check_array("flight_path_deg", fpa, -90, 90, "deg")
+    check_array("azimuth_deg", az, -360, 360, "deg")
     if beta_kg_m2 is not None:
         b = np.asarray(beta_kg_m2, float)
-        bad = np.isfinite(b) & (b <= 0)
+        bad = (np.isfinite(b) & (b <= 0)) | np.isinf(b)
         if np.any(bad):
             raise InputError("beta_kg_m2", float(b[bad].flat[0]), "> 0 kg/m^2 (or empty for vacuum)")
     r0, v0 = earth.state_from_local(lat, lon, alt, spd, fpa, az)
     out = coast_states(r0, v0, beta_kg_m2, earth, t_max_s, rtol, progress)
     ilat, ilon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
     rng, _ = earth.distance_azimuth(lat, lon, ilat, ilon)
+    hit = np.asarray(out["impacted"], bool)
+    nan = np.where(hit, 0.0, np.nan)  # + nan: NaN where the case did not impact
     return CoastResult(
-        impact_lat_deg=ilat, impact_lon_deg=ilon, range_m=np.asarray(rng),
-        apogee_m=out["apogee_alt"], flight_time_s=out["t"],
-        impact_speed_m_s=np.linalg.norm(out["y"][:, 3:], axis=1),
-        impacted=out["impacted"], n_steps=out["n_steps"])
+        impact_lat_deg=np.asarray(ilat) + nan, impact_lon_deg=np.asarray(ilon) + nan,
+        range_m=np.asarray(rng) + nan, apogee_m=out["apogee_alt"], flight_time_s=out["t"] + nan,
+        impact_speed_m_s=np.linalg.norm(out["y"][:, 3:], axis=1) + nan,
+        impacted=hit, n_steps=out["n_steps"],
+        reason=tuple(no_impact_reasons(out["y"][:, :3], out["y"][:, 3:], hit, earth, t_max_s)))
 
 
 def check_array(field: str, arr, lo, hi, unit: str):
@@ -385,6 +448,7 @@ class Trajectory:
     apogee_time_s: float
     impacted: bool
     extra: dict = field(default_factory=dict)
+    t_max_s: float | None = None  # the integration's time limit (s), quoted in ``reason``
 
     # --- views -----------------------------------------------------------------------------
     def geodetic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -422,17 +486,40 @@ class Trajectory:
         return np.asarray(d)
 
     @property
-    def impact_lat_lon_deg(self) -> tuple[float, float]:
+    def end_lat_lon_deg(self) -> tuple[float, float]:
+        """Sub-point (deg) of the last recorded state: the impact point, or where the
+        integration stopped when the flight did not land."""
         lat, lon, _ = self.earth.ecef_to_geodetic(self.state[-1, :3])
         return float(lat), float(lon)
 
     @property
-    def range_m(self) -> float:
-        return float(self.ground_range_m()[-1])
+    def end_time_s(self) -> float:
+        """Time (s since launch) of the last recorded state, impact or not."""
+        return float(self.t_s[-1])
 
     @property
-    def flight_time_s(self) -> float:
-        return float(self.t_s[-1])
+    def impact_lat_lon_deg(self) -> tuple[float, float] | None:
+        """Impact point (lat_deg, lon_deg); None when the flight did not land."""
+        return self.end_lat_lon_deg if self.impacted else None
+
+    @property
+    def range_m(self) -> float | None:
+        """Surface distance (m) from launch to impact; None when the flight did not land
+        (orbital, escaping, or no impact within the time limit): never a number then."""
+        return float(self.ground_range_m()[-1]) if self.impacted else None
+
+    @property
+    def flight_time_s(self) -> float | None:
+        """Time of flight (s) to impact; None when the flight did not land."""
+        return self.end_time_s if self.impacted else None
+
+    @property
+    def reason(self) -> str | None:
+        """Why the flight did not land (see :func:`no_impact_reasons`); None when it did."""
+        if self.impacted:
+            return None
+        return no_impact_reasons(self.state[-1:, :3], self.state[-1:, 3:], [False], self.earth,
+                                 self.t_max_s)[0]
 
     def burnout(self) -> dict:
         """Burnout of the last stage: time (s), altitude (m), speed (m/s), flight-path angle (deg)."""
@@ -445,9 +532,12 @@ class Trajectory:
                 "lat_deg": float(lat), "lon_deg": float(lon)}
 
     def summary(self) -> dict:
-        """The CLI's JSON contract (km, km/s, s, deg)."""
+        """The CLI's JSON contract (km, km/s, s, deg). A flight that did not land has
+        ``range_km``, ``flight_time_s`` and the impact point None, ``impacted`` False and a
+        ``reason``; ``apogee_km`` is then the highest altitude within the time limit."""
         b = self.burnout()
-        lat, lon = self.impact_lat_lon_deg
+        lat, lon = self.impact_lat_lon_deg or (None, None)
+        rng = self.range_m
         return {
             "missile": self.missile.name,
             "profile": self.profile,
@@ -455,10 +545,11 @@ class Trajectory:
             "launch": {"lat": self.launch_lat_deg, "lon": self.launch_lon_deg},
             "azimuth_deg": self.azimuth_deg,
             "kick_deg": self.kick_deg,
-            "range_km": self.range_m / 1e3,
+            "range_km": None if rng is None else rng / 1e3,
             "apogee_km": self.apogee_m / 1e3,
             "flight_time_s": self.flight_time_s,
             "impacted": self.impacted,
+            "reason": self.reason,
             "burnout": {"time_s": b["time_s"], "altitude_km": b["altitude_m"] / 1e3,
                         "speed_km_s": b["speed_m_s"] / 1e3, "flight_path_deg": b["flight_path_deg"]},
             "impact": {"lat": lat, "lon": lon},
@@ -485,11 +576,16 @@ class Trajectory:
                   "geometry": {"type": "LineString",
                                "coordinates": [[float(a), float(b), float(c)] for a, b, c in zip(lon, lat, alt, strict=True)]}}]
         b = self.burnout()
-        ilat, ilon = self.impact_lat_lon_deg
-        for kind, la, lo, al in (("launch", self.launch_lat_deg, self.launch_lon_deg, 0.0),
-                                 ("burnout", b["lat_deg"], b["lon_deg"], b["altitude_m"]),
-                                 ("impact", ilat, ilon, 0.0)):
-            feats.append({"type": "Feature", "properties": {"kind": kind},
+        points = [("launch", self.launch_lat_deg, self.launch_lon_deg, 0.0, {}),
+                  ("burnout", b["lat_deg"], b["lon_deg"], b["altitude_m"], {})]
+        if self.impacted:
+            ilat, ilon = self.impact_lat_lon_deg
+            points.append(("impact", ilat, ilon, 0.0, {"range_km": self.range_m / 1e3}))
+        else:  # no impact: the last state, labelled as such (no impact point, no range)
+            points.append(("end", float(lat[-1]), float(lon[-1]), float(alt[-1]),
+                           {"impacted": False, "range_km": None, "reason": self.reason}))
+        for kind, la, lo, al, props in points:
+            feats.append({"type": "Feature", "properties": {"kind": kind, **props},
                           "geometry": {"type": "Point", "coordinates": [lo, la, al]}})
         return {"type": "FeatureCollection", "features": feats}
 
@@ -628,7 +724,7 @@ def _trajectories(jobs) -> list[Trajectory]:
             t_s=rec[:, 0], state=rec[:, 1:], burnout_time_s=t_bo,
             burnout_state=out["burnout_state"][0], stage_burnout_times_s=bo,
             apogee_m=float(out["apogee_alt"][0]), apogee_time_s=float(out["apogee_t"][0]),
-            impacted=bool(out["impacted"][0]), extra=extra or {}))
+            impacted=bool(out["impacted"][0]), extra=extra or {}, t_max_s=fl.t_max))
     return trajs
 
 
@@ -785,6 +881,11 @@ def fly(missile, launch_lat_deg: float, launch_lon_deg: float, *, azimuth_deg: f
         raise InputError("profile", profile, ", ".join(PROFILES))
     if azimuth_deg is None and target is None:
         raise InputError("azimuth", None, "an azimuth in degrees or a target LAT,LON")
+    if azimuth_deg is not None:
+        check_range("azimuth", azimuth_deg, -360, 360, "deg")
+    if kick_deg is not None:
+        check_range("kick_deg", kick_deg, 0, 90, "deg")
+    check_range("launch_alt_m", launch_alt_m, -1e4, 1e5, "m")
     if target is not None:
         check_range("target lat", target[0], -90, 90, "deg")
         check_range("target lon", target[1], -360, 360, "deg")

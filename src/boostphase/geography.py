@@ -53,9 +53,13 @@ __all__ = [
     "territory",
     "nearest_city",
     "cities_within",
+    "describe_city",
     "find_city",
     "distance_to_territory_km",
     "country_names",
+    "territory_table",
+    "unwrap_longitude",
+    "city_table",
 ]
 
 EARTH_RADIUS_KM = 6371.0
@@ -211,7 +215,7 @@ def _split_blob(blob: np.ndarray) -> list[str]:
 # territories
 
 
-class _Territories:
+class TerritoryTable:
     """Country and marine polygons in priority order, a coarse grid and an STRtree.
 
     Label codes: 0..n_countries-1 countries, then marine names, last :data:`OPEN_OCEAN`.
@@ -360,12 +364,12 @@ def _decode_grid(val: np.ndarray, length: np.ndarray, shape) -> np.ndarray:
     return np.repeat(val, length.astype(np.int64)).reshape(tuple(int(s) for s in shape))
 
 
-def _load_territories(path: Path = TERRITORY_FILE) -> _Territories:
+def _load_territories(path: Path = TERRITORY_FILE) -> TerritoryTable:
     with np.load(path, allow_pickle=False) as z:
         if int(z["version"]) != FORMAT_VERSION:
             raise RuntimeError(f"{path.name}: format {int(z['version'])}, "
                                f"expected {FORMAT_VERSION}; rerun tools/build_geography.py")
-        return _Territories(
+        return TerritoryTable(
             labels=_split_blob(z["labels"]),
             n_countries=int(z["n_countries"]),
             country_iso3=_split_blob(z["country_iso3"]),
@@ -380,7 +384,8 @@ def _load_territories(path: Path = TERRITORY_FILE) -> _Territories:
 
 
 @cache
-def _territories() -> _Territories:
+def territory_table() -> TerritoryTable:
+    """The vendored territory polygons (countries and seas) and their index, loaded once."""
     return _load_territories()
 
 
@@ -398,20 +403,20 @@ def territory(lat_deg, lon_deg) -> np.ndarray:
     cells that no polygon edge crosses; only the others (about 5 %) are tested.
     """
     lat, lon, shape = _points(lat_deg, lon_deg)
-    t = _territories()
+    t = territory_table()
     return t.labels_obj[t.codes(lat, lon)].reshape(shape)
 
 
 def country_names() -> list[str]:
     """All country names :func:`territory` can return (Natural Earth ADMIN names)."""
-    t = _territories()
+    t = territory_table()
     return list(t.labels[: t.n_countries])
 
 
 @cache
 def _border_tree(country: int) -> cKDTree:
     """KD-tree of unit vectors on a country's boundary rings, densified to BORDER_STEP_KM."""
-    t = _territories()
+    t = territory_table()
     pts, _ = t.boundary_points(np.flatnonzero(t.poly_label == country), BORDER_STEP_KM)
     return _kdtree(_unit_vectors(pts[:, 1], pts[:, 0]))
 
@@ -431,7 +436,7 @@ def distance_to_territory_km(lat_deg, lon_deg, name: str) -> np.ndarray:
     lines themselves are good to roughly 1 km.
     """
     lat, lon, shape = _points(lat_deg, lon_deg)
-    t = _territories()
+    t = territory_table()
     ci = t.country_index(name)
     tree = _border_tree(ci)
     chord, _ = tree.query(_unit_vectors(lat, lon))
@@ -444,7 +449,7 @@ def distance_to_territory_km(lat_deg, lon_deg, name: str) -> np.ndarray:
 # cities
 
 
-class _Cities:
+class CityTable:
     def __init__(self, path: Path = CITIES_FILE):
         with np.load(path, allow_pickle=False) as z:
             if int(z["version"]) != FORMAT_VERSION:
@@ -478,8 +483,9 @@ class _Cities:
 
 
 @cache
-def _cities() -> _Cities:
-    return _Cities()
+def city_table() -> CityTable:
+    """The vendored GeoNames cities (population >= 15,000) and their name index, loaded once."""
+    return CityTable()
 
 
 def nearest_city(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray]:
@@ -489,7 +495,7 @@ def nearest_city(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray]:
     the inputs' broadcast shape. Great-circle distance on a 6371.0 km sphere.
     """
     lat, lon, shape = _points(lat_deg, lon_deg)
-    c = _cities()
+    c = city_table()
     chord, i = c.tree.query(_unit_vectors(lat, lon))
     return c.name_obj[i].reshape(shape), _chord_to_km(chord).reshape(shape)
 
@@ -509,7 +515,7 @@ def cities_within(lat_deg: float, lon_deg: float,
         raise InputError("radius_km", radius_km, "a number >= 0") from None
     if not r >= 0.0:
         raise InputError("radius_km", radius_km, "a number >= 0")
-    c = _cities()
+    c = city_table()
     u = _unit_vectors(lat, lon)
     rows = np.asarray(c.tree.query_ball_point(u[0], _km_to_chord(r) * (1 + 1e-12)),
                       dtype=np.intp)
@@ -523,26 +529,64 @@ def cities_within(lat_deg: float, lon_deg: float,
             for i in rows[order]]
 
 
+# Two places of one name are ambiguous when the second has at least this share of the first's
+# population: "San Jose" (US 1.0 M, Costa Rica 0.34 M) is refused, "Vancouver" (Canada 0.66 M,
+# Washington 0.20 M) and "Paris" resolve. A country code in brackets picks: "San Jose (CR)".
+AMBIGUOUS_POPULATION_SHARE = 1.0 / 3.0
+_QUALIFIED = re.compile(r"^(?P<name>.*?)\s*\((?P<cc>[A-Za-z]{2})\)\s*$")
+
+
+def unwrap_longitude(lon_deg, centre_deg: float | None = None) -> np.ndarray:
+    """Longitudes (deg) shifted by whole turns to lie within 180 deg of ``centre_deg`` (default:
+    their circular mean), so a set of points across the date line plots as one cluster."""
+    lon = np.asarray(lon_deg, float)
+    if centre_deg is None:
+        ang = np.radians(lon)
+        centre_deg = float(np.degrees(np.arctan2(np.mean(np.sin(ang)), np.mean(np.cos(ang))))) if lon.size else 0.0
+    return centre_deg + (lon - centre_deg + 180.0) % 360.0 - 180.0
+
+
+def describe_city(c: City) -> str:
+    """'Atlantis (ZA, population 82,736, -33.57, 18.49)': which place a name was taken as."""
+    return f"{c.name} ({c.country_code}, population {c.population:,}, {c.lat_deg:.2f}, {c.lon_deg:.2f})"
+
+
 def find_city(name: str) -> City:
     """Look a city up by name (case-, accent- and punctuation-insensitive).
 
-    Matches GeoNames' name or ASCII name; of several matches the most populous wins. A few
-    common English names are aliases ("Washington", "Washington DC" -> Washington, D.C.;
-    "New York" -> New York City). Unknown names raise :class:`~boostphase.errors.InputError`
-    with close matches as a hint.
+    Matches GeoNames' name or ASCII name. Of several places of that name the most populous is
+    taken only when the next has less than a third of its population; otherwise the name is
+    ambiguous and refused, listing the places; ``"Name (CC)"`` with a two-letter country code
+    picks the most populous of that country. A few common English names are aliases
+    ("Washington", "Washington DC" -> Washington, D.C.; "New York" -> New York City). Unknown
+    names raise :class:`~boostphase.errors.InputError` with close matches as a hint. Callers
+    should tell the user which place was taken (:func:`describe_city`).
     """
     if not isinstance(name, str) or not name.strip():
         raise InputError("city", name, _CITY_ALLOWED)
-    c = _cities()
-    key = _key(name)
+    c = city_table()
+    m = _QUALIFIED.match(name)
+    country = m.group("cc").upper() if m else None
+    key = _key(m.group("name") if m else name)
     gid = _CITY_ALIASES.get(key)
-    if gid is not None:
+    if gid is not None and country is None:
         rows = np.flatnonzero(c.geonameid == gid)
         if rows.size:
             return c.city(int(rows[0]))
     idx = c.index()
     rows = idx.get(key)
+    if rows and country is not None:
+        rows = [i for i in rows if c.country[i] == country]
+        if not rows:
+            raise InputError("city", name, _CITY_ALLOWED, f"no place of that name in country {country}")
     if rows:
+        if country is None and len(rows) > 1 and (
+                c.population[rows[1]] >= AMBIGUOUS_POPULATION_SHARE * c.population[rows[0]]):
+            options = ", ".join(f"{c.name[i]} ({c.country[i]}) population {int(c.population[i]):,}"
+                                for i in rows[:4])
+            raise InputError("city", name, "an unambiguous city name",
+                             f"several places of that name: {options}; add a country code, e.g. "
+                             f"'{c.name[rows[0]]} ({c.country[rows[0]]})'")
         return c.city(rows[0])
     close = difflib.get_close_matches(key, list(idx), n=3, cutoff=0.6)
     hint = None

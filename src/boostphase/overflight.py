@@ -191,3 +191,168 @@ def overflight_track(t_s, lat_deg, lon_deg, alt_m, dt_s: float = 1.0, earth=None
               "Earth-fixed position (no velocities given); sub-points labelled with "
               "boostphase.geography.territory and merged into runs")
     return _result(segs, dt, t0, t1, method)
+
+
+# ------------------------------------------------------------------------------------------
+# a catalogued test flown as reported (``boostphase overflight --test DATE``)
+# ------------------------------------------------------------------------------------------
+
+# What the catalogue (data/nk_tests.toml) does not hold for the overflights of Japan: the launch
+# azimuth and the reported clock times (JST, each to the minute) of launch, passage over Japan
+# and fall.  Azimuth 71 deg: the ground track (Earth rotation included) crosses the Oshima
+# Peninsula and the coast near Cape Erimo, over which Japan reported both flights.
+REPORTED_PASSAGES = {
+    "2017-08-29": {
+        "azimuth_deg": 71.0, "territory": "Japan", "over": "Hokkaido (Oshima Peninsula, Cape Erimo)",
+        "launch_clock": ("05:57", "05:58"), "over_clock": ("06:06", "06:06"), "fall_clock": ("06:12", "06:12"),
+        "source": ("ROK JCS: launched 05:57 (AP, 29 Aug 2017); Chief Cabinet Secretary Suga: launched "
+                   "around 05:58, passed over Cape Erimo around 06:06, fell around 06:12 JST some "
+                   "1,180 km east of Cape Erimo (Xinhua via Global Times 1063605, 29 Aug 2017); "
+                   "'over Hokkaido ... beginning at 6:06' (The Diplomat, 29 Aug 2017)"),
+    },
+    "2017-09-15": {
+        "azimuth_deg": 71.0, "territory": "Japan", "over": "Hokkaido",
+        "launch_clock": ("06:57", "06:57"), "over_clock": ("07:04", "07:06"), "fall_clock": ("07:16", "07:16"),
+        "source": ("Japanese government via The Daily Manila Shimbun, 15 Sep 2017: launched around "
+                   "06:57, passed over Hokkaido between 07:04 and 07:06, fell around 07:16 JST"),
+    },
+}
+
+
+def _clock_s(text: str) -> int:
+    h, m = (int(x) for x in text.split(":"))
+    return 3600 * h + 60 * m
+
+
+def clock_window_s(start: tuple[str, str], end: tuple[str, str]) -> tuple[float, float]:
+    """(shortest, longest) time in s from a start to an end reported as clock times "HH:MM"
+    to the minute: each reported minute spans 59 s, and a start (or end) given differently by
+    two sources spans both minutes."""
+    s0, s1 = _clock_s(start[0]), _clock_s(start[1]) + 59
+    e0, e1 = _clock_s(end[0]), _clock_s(end[1]) + 59
+    return float(e0 - s1), float(e1 - s0)
+
+
+def fit_flight(base, apogee_m: float, range_m: float, lat: float, lon: float, az_deg: float,
+               earth=None, tol: float = 1e-3):
+    """Vehicle and steering that fly ``base`` (a catalog Missile) from (lat, lon) deg on
+    azimuth ``az_deg`` to the reported apogee and ground range (m).
+
+    :func:`boostphase.reconstruct.fit_vehicle` scales the payload (heavier payload: the test
+    flew short of the vehicle's full range); when its best fit misses apogee or range by more
+    than ``tol`` (relative; near minimum energy it returns the depressed fold), a Newton
+    iteration on (payload, kick) with finite differences of single flyouts finishes it
+    (the 2x2 Jacobian stays regular at the fold, where d range / d kick = 0 but d range /
+    d payload is not).  Returns (missile, kick_deg, trajectory)."""
+    from .earth import WGS84
+    from .flight import fly
+    from .reconstruct import fit_vehicle
+
+    earth = WGS84 if earth is None else earth
+    fit = fit_vehicle(base, apogee_m, range_m, lat, lon, az_deg, earth)
+    target = np.array([apogee_m, range_m])
+
+    def flown(p, k):
+        tr = fly(fit.missile.with_payload(p), lat, lon, azimuth_deg=az_deg, kick_deg=k, earth=earth)
+        if not tr.impacted:
+            return None, tr
+        return np.array([tr.apogee_m, tr.range_m]), tr
+
+    p, k = float(fit.payload_kg), float(fit.kick_deg)
+    f, tr = flown(p, k)
+    for _ in range(8):
+        if f is None:
+            break
+        r = (f - target) / target
+        if np.all(np.abs(r) < tol):
+            break
+        dk, dp = 0.01, 1e-3 * p
+        fk, _ = flown(p, k + dk)
+        fp, _ = flown(p + dp, k)
+        if fk is None or fp is None:
+            break
+        jac = np.column_stack([(fk - f) / dk, (fp - f) / dp])
+        try:
+            step = np.linalg.solve(jac, target - f)
+        except np.linalg.LinAlgError:
+            break
+        f_new, tr_new = flown(p + step[1], k + step[0])
+        if f_new is None or np.max(np.abs(f_new - target) / target) >= np.max(np.abs(r)):
+            break  # no progress: keep the best so far
+        p, k, f, tr = p + step[1], k + step[0], f_new, tr_new
+    return fit.missile.with_payload(p), k, tr
+
+
+def fly_reported_test(date: str, azimuth_deg: float | None = None, missile: str | None = None,
+                      dt_s: float = 1.0, catalog=None) -> dict:
+    """Fly a catalogued test as reported and report what it overflies.
+
+    The test's site, reported apogee and range come from ``data/nk_tests.toml``; the vehicle
+    (its catalog class model, or ``missile``) is fitted to them by :func:`fit_flight`; the
+    azimuth is ``azimuth_deg`` or the one in :data:`REPORTED_PASSAGES`.  Returns the
+    :func:`overflight` report plus ``flight`` (the flyout summary) and ``test``: the reported
+    figures with their sources, the fit, the flown figures and their residuals, and, where
+    Japan's reported clock times are known, the window they allow for the passage and the
+    fall (``clock_window_s``) against the flown ones."""
+    from .cli_tests import model_for
+    from .testflights import load_tests
+    from .vehicles import load
+
+    tests = {t.date.isoformat(): t for t in load_tests(catalog)}
+    if date not in tests:
+        raise InputError("--test", date, "a test date of the catalogue: " + ", ".join(sorted(tests)))
+    t = tests[date]
+    if t.apogee_km is None or t.range_km is None:
+        raise InputError("--test", date, "a test with a reported apogee and range")
+    known = REPORTED_PASSAGES.get(date)
+    if azimuth_deg is None:
+        if known is None:
+            raise InputError("--azimuth", None, f"the launch azimuth of the {date} test (deg; "
+                                                "the catalogue records none for it)")
+        azimuth_deg = known["azimuth_deg"]
+    azimuth_deg = check_range("--azimuth", azimuth_deg, -360.0, 360.0, "deg")
+    name = missile
+    if name is None:
+        name, why = model_for(t.vehicle)
+        if name is None:
+            raise InputError("--missile", None, f"a catalog model for this test ({why})")
+    base = load(name)
+    lat, lon = t.site_lat_deg, t.site_lon_deg
+    fitted, kick, tr = fit_flight(base, t.apogee_km * 1e3, t.range_km * 1e3, lat, lon, azimuth_deg)
+    rep = overflight(tr, dt_s=dt_s)
+    s = tr.summary()
+    rep["flight"] = s
+    info = {
+        "date": date, "vehicle": t.vehicle, "site": {"name": t.site_name, "lat": lat, "lon": lon},
+        "azimuth_deg": azimuth_deg,
+        "reported": {"apogee_km": t.apogee_km, "range_km": t.range_km, "flight_time_s": t.flight_time_s,
+                     "qualifiers": dict(t.qualifiers), "sources": dict(t.sources)},
+        "fit": {"model": base.name, "payload_kg": fitted.payload_kg, "catalog_payload_kg": base.payload_kg,
+                "kick_deg": kick,
+                "method": "payload and pitch-over kick fitted to the reported apogee and range "
+                          "(boostphase.reconstruct.fit_vehicle, finished by a Newton step on both); "
+                          "the flight time and the passage over territory are checks, not fitted"},
+        "flown": {"apogee_km": s["apogee_km"], "range_km": s["range_km"], "flight_time_s": s["flight_time_s"]},
+        "residuals": {
+            "apogee_km": s["apogee_km"] - t.apogee_km,
+            "range_km": None if s["range_km"] is None else s["range_km"] - t.range_km,
+            "flight_time_s": (None if t.flight_time_s is None or s["flight_time_s"] is None
+                              else s["flight_time_s"] - t.flight_time_s)},
+    }
+    if known is not None:
+        segs = [g for g in rep["segments"] if g["territory"] == known["territory"]]
+        over = clock_window_s(known["launch_clock"], known["over_clock"])
+        fall = clock_window_s(known["launch_clock"], known["fall_clock"])
+        info["passage"] = {
+            "territory": known["territory"], "over": known["over"], "source": known["source"],
+            "reported_clock_jst": {"launch": known["launch_clock"], "over": known["over_clock"],
+                                   "fall": known["fall_clock"]},
+            "reported_over_window_s": list(over), "reported_fall_window_s": list(fall),
+            "flown_enter_s": segs[0]["enter_s"] if segs else None,
+            "flown_exit_s": segs[-1]["exit_s"] if segs else None,
+            "flown_min_altitude_km": min(g["min_altitude_km"] for g in segs) if segs else None,
+            "over_in_window": bool(segs) and over[0] <= segs[0]["enter_s"] <= over[1],
+            "fall_in_window": s["flight_time_s"] is not None and fall[0] <= s["flight_time_s"] <= fall[1],
+        }
+    rep["test"] = info
+    return rep

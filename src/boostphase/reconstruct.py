@@ -6,14 +6,27 @@ over to a standard trajectory (a steep boost loses more to gravity), so we fit a
 from a catalog model, scale its payload until its lofted flight that reaches the reported apogee
 lands at the reported range; then fly the same vehicle and payload on minimum-energy trajectories.
 The fit has two free parameters (payload, pitch-over kick) for two data (apogee, range); the
-flight time is a check, reported as a residual. Sensitivity: the whole fit is repeated with the
-burn time scaled by +-20 % (a reader sees how much the answer depends on that assumption).
+flight time is a check, reported as a residual. Sensitivity: the whole fit is repeated with every
+stage's burn time scaled by 0.8 and 1.2 at the same propellant (so thrust x1.25 and x0.83); each
+variant reports its burn times, propellant, thrust and fitted payload, so a reader sees exactly what
+changed and how much the answer depends on that assumption.
+
+Model choice (:func:`choose_model`): a test whose reported apogee and range match a test in the
+catalogue (data/nk_tests.toml) is fitted with that vehicle's class model; otherwise the North
+Korean class model that flies the test with a payload closest to its own stated payload. The
+result says which model was used and why; ``missile=`` overrides.
+
+Global reach: a minimum-energy flight that does not come down, or flies 18,000 km or more, can
+reach any point on its bearing; such an answer is "global" (``global_reach``), never a number,
+and the result then gives its finite part (``max_range_lower_km``, the finite band members, the
+burnout speed as a fraction of the circular orbital speed).
 
 All searches are batched on the engine: one call flies every (payload, kick) pair at once.
 """
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -24,6 +37,13 @@ from .errors import InputError, check_range
 from .flight import Steering, _Flyer, _flyout_arrays, _run, _settings, engine_threads, fly
 
 DEFAULT_MISSILE = "hwasong-14"
+"""Kept for callers; :func:`reconstruct` now picks the model (:func:`choose_model`)."""
+
+CANDIDATE_MODELS = ("hwasong-12", "hwasong-14", "hwasong-15", "hwasong-17", "hwasong-18", "hwasong-19")
+"""North Korean class models, in order of size, among which :func:`choose_model` picks."""
+
+MU_EARTH = 3.986004418e14  # m^3/s^2 (WGS84 GM)
+R_MEAN_M = 6_371_000.0  # m, mean Earth radius for the circular-speed comparison
 
 
 def _multi_run(missiles, lat, lon, az_deg, kicks_deg, earth: Earth):
@@ -88,14 +108,15 @@ class _TooWeak(InputError):
 
 
 def fit_vehicle(base, apogee_m: float, range_m: float, lat: float, lon: float, az_deg: float,
-                earth: Earth = WGS84) -> Fit:
+                earth: Earth = WGS84, scale_propellant: bool = True) -> Fit:
     """Fit ``base`` to a lofted test: scale its payload so its lofted flight reaching ``apogee_m``
     lands at ``range_m``. If even a light payload cannot do it (a later, bigger missile flown with
     an older class model), the propellant of every stage is scaled up too (same burn times, so
     thrust grows with it), in steps of PROPELLANT_FACTORS, and the smallest factor that fits is
-    used; ``Fit.missile`` records the scaling in its notes and sources."""
+    used; ``Fit.missile`` records the scaling in its notes and sources.
+    ``scale_propellant=False``: the catalog propellant only (the too-weak error is raised)."""
     last: InputError | None = None
-    for f in PROPELLANT_FACTORS:
+    for f in PROPELLANT_FACTORS if scale_propellant else PROPELLANT_FACTORS[:1]:
         vehicle = base if f == 1.0 else base.scaled(propellant_factor=f)
         try:
             fit = _fit_payload(vehicle, apogee_m, range_m, lat, lon, az_deg, earth)
@@ -214,19 +235,106 @@ def _is_global(trajectory) -> bool:
     return (not trajectory.impacted) or trajectory.range_m >= GLOBAL_RANGE_M
 
 
+def model_for(vehicle: str) -> tuple[str | None, str]:
+    """Catalog class model for a test of ``vehicle`` (a name as the test catalogue gives it), and
+    a note saying why that model (or why none)."""
+    m = re.search(r"hwasong[-\s]?(\d+)([a-z]?)", vehicle.lower())
+    if m is None:
+        return None, f"no catalog model for the vehicle {vehicle!r}"
+    num, suffix = int(m.group(1)), m.group(2)
+    if "failed" in vehicle.lower():
+        return None, ("a failed flight (data/nk_tests.toml): its apogee and range are not those "
+                      "of a powered flight to burnout, so no reach is implied")
+    if suffix:
+        return None, (f"no catalog model for {vehicle} (a variant; the Hwasong-16B is reported "
+                      "as an IRBM with a hypersonic glide vehicle, which a ballistic fit does "
+                      "not describe)")
+    if num == 17 and "claimed" in vehicle.lower():
+        return "hwasong-15", ("claimed by North Korea as a Hwasong-17; South Korea's defence "
+                              "ministry assessed it as more similar to the Hwasong-15 "
+                              "(data/nk_tests.toml), so the Hwasong-15 class model is used")
+    if f"hwasong-{num}" in CANDIDATE_MODELS:
+        return f"hwasong-{num}", ""
+    return None, f"no catalog model for {vehicle}"
+
+
+def choose_model(apogee_km: float, range_km: float, launch: tuple[float, float] | None = None,
+                 test_azimuth_deg: float = 90.0, earth: Earth = WGS84) -> dict:
+    """Pick the class model to fit a test (apogee and range in km); returns ``{"model", "how",
+    "why", "candidates"}``.
+
+    1. ``how="catalogue"``: the apogee (within 0.5 %) and range (within 1 %) match a test in
+       data/nk_tests.toml: that test's vehicle's class model (:func:`model_for`).
+    2. ``how="physics"``: otherwise, among :data:`CANDIDATE_MODELS`, each flown with its own
+       stated payload on the lofted flight that lands at the reported range: the one whose apogee
+       is closest (in ratio) to the reported apogee, i.e. the model that comes closest to flying
+       the test with its own payload. Models that cannot reach the range are left out.
+    """
+    from .testflights import load_tests
+    from .vehicles import load
+
+    for t in load_tests():
+        if t.apogee_km is None or t.range_km is None:
+            continue
+        if abs(t.apogee_km - apogee_km) <= 0.005 * t.apogee_km and abs(t.range_km - range_km) <= 0.01 * t.range_km:
+            name, note = model_for(t.vehicle)
+            if name is not None:
+                return {"model": name, "how": "catalogue", "candidates": [],
+                        "why": (f"the reported apogee and range match the catalogued test of "
+                                f"{t.date.isoformat()} ({t.vehicle}, data/nk_tests.toml): its class "
+                                f"model is used" + (f"; {note}" if note else ""))}
+    lat, lon = launch if launch is not None else (40.0, 127.0)
+    kicks = np.geomspace(0.02, 60.0, 56)
+    models = [load(n) for n in CANDIDATE_MODELS]
+    outs = _multi_run(models, lat, lon, test_azimuth_deg, [kicks] * len(models), earth)
+    cands = []
+    for m, out in zip(models, outs, strict=True):
+        apo, _ = _apogee_at_downrange(out, kicks, range_km * 1e3, "lofted")
+        ok = bool(np.isfinite(apo) and apo > 0)
+        cands.append({"model": m.name, "payload_kg": m.payload_kg,
+                      "apogee_at_range_km": float(apo) / 1e3 if ok else None,
+                      "score": abs(float(np.log(apo / (apogee_km * 1e3)))) if ok else None})
+    usable = [c for c in cands if c["score"] is not None]
+    if not usable:
+        raise InputError("range_km", range_km, "a range one of the class models "
+                         f"({', '.join(CANDIDATE_MODELS)}) can reach (or pass --missile)")
+    best = min(usable, key=lambda c: c["score"])
+    return {"model": best["model"], "how": "physics", "candidates": cands,
+            "why": (f"no catalogued test has these figures; flown with its own stated payload "
+                    f"({best['payload_kg']:.0f} kg) to the reported range, the {best['model']} "
+                    f"class model peaks at {best['apogee_at_range_km']:,.0f} km against the "
+                    f"reported {apogee_km:,.0f} km, the closest of the class models")}
+
+
+def vehicle_figures(missile) -> dict:
+    """Per-stage burn times (s), propellant (kg) and vacuum thrust (kN) of ``missile``."""
+    return {"burn_time_s": [s.burn_time_s for s in missile.stages],
+            "propellant_kg": [s.propellant_mass_kg for s in missile.stages],
+            "thrust_vac_kn": [s.thrust_vac_n / 1e3 for s in missile.stages]}
+
+
+def circular_speed_m_s(altitude_m: float) -> float:
+    """Circular orbital speed (m/s) at ``altitude_m`` over a spherical Earth (R = 6,371 km)."""
+    return float(np.sqrt(MU_EARTH / (R_MEAN_M + altitude_m)))
+
+
 def _propellant_factor(base, fitted) -> float:
     """Propellant of the fitted vehicle relative to the catalog model (1.0: unscaled)."""
     return sum(s.propellant_mass_kg for s in fitted.stages) / sum(s.propellant_mass_kg for s in base.stages)
 
 
 def reach_by_azimuth(missile, lat: float, lon: float, azimuths_deg, earth: Earth = WGS84):
-    """Minimum-energy reach for each launch azimuth: (range_m, impact_lat, impact_lon, impact bearing)."""
+    """Minimum-energy reach for each launch azimuth (deg): ``(range_m, impact_lat, impact_lon,
+    impact bearing, global)``. ``global[i]`` is True when some flight on azimuth i does not come
+    down (orbital), goes past the antipode, or flies 18,000 km or more: the missile can reach
+    any point on that bearing. For those entries range, impact point and bearing are NaN."""
     az = np.asarray(azimuths_deg, float)
     kicks = np.geomspace(0.05, 60.0, 24)
     lo = np.full(len(az), kicks[0])
     hi = np.full(len(az), kicks[-1])
     grid = np.array([kicks] * len(az))
-    for _ in range(4):
+    glob = np.zeros(len(az), bool)
+    for it in range(4):
         arrays_list = []
         for i in range(len(az)):
             a, _, _ = _flyout_arrays(missile, lat, lon, 0.0, az[i], grid[i], Steering(), 2.0e4, earth)
@@ -234,13 +342,19 @@ def reach_by_azimuth(missile, lat: float, lon: float, azimuths_deg, earth: Earth
         merged = {k: np.concatenate([a[k] for a in arrays_list]) for k in arrays_list[0]}
         out = _run(merged, earth, _settings(earth, True))
         ilat, ilon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
-        rng, _ = earth.distance_azimuth(lat, lon, ilat, ilon)
-        _, brg = earth.distance_azimuth(lat, lon, ilat, ilon)
+        rng, brg = earth.distance_azimuth(lat, lon, ilat, ilon)
         turn = np.abs((np.asarray(brg) - np.repeat(az, grid.shape[1]) + 180.0) % 360.0 - 180.0)
         # a flight whose impact bearing is far from its launch azimuth has gone past the
         # antipode (its endpoint distance then under-states its range): not a reach candidate
-        valid = out["impacted"] & (turn < 60.0)
+        impacted = np.asarray(out["impacted"], bool)
+        # global: a flight that does not come down, or one that lands far away on a bearing
+        # turned by 60 deg or more (gone past the antipode; a near-vertical shot also lands on a
+        # turned bearing, but close to the launch point)
+        far = np.asarray(rng, float).reshape(-1) >= 5.0e6
+        beyond = (~impacted | (impacted & (turn >= 60.0) & far)).reshape(len(az), -1).any(axis=1)
+        valid = impacted & (turn < 60.0)
         rng = np.where(valid, rng, -1.0).reshape(len(az), -1)
+        glob |= beyond | (rng.max(axis=1) >= GLOBAL_RANGE_M)
         best = np.argmax(rng, axis=1)
         n = grid.shape[1]
         for i in range(len(az)):
@@ -249,42 +363,80 @@ def reach_by_azimuth(missile, lat: float, lon: float, azimuths_deg, earth: Earth
         res_rng = rng[np.arange(len(az)), best]
         res_lat = ilat.reshape(len(az), -1)[np.arange(len(az)), best]
         res_lon = ilon.reshape(len(az), -1)[np.arange(len(az)), best]
+        if it == 0 and glob.all():
+            break  # every bearing is global: nothing to refine
         grid = np.linspace(lo, hi, 12, axis=1)
     _, bearing = earth.distance_azimuth(lat, lon, res_lat, res_lon)
-    return res_rng, res_lat, res_lon, np.asarray(bearing)
+    nan = np.full(len(az), np.nan)
+    return (np.where(glob, nan, res_rng), np.where(glob, nan, res_lat), np.where(glob, nan, res_lon),
+            np.where(glob, nan, np.asarray(bearing, float)), glob)
 
 
 def reach_geojson(lat, lon, impact_lat, impact_lon, props: dict) -> dict:
-    """A closed reach contour (GeoJSON Feature, Polygon of impact points of the max-range flights)."""
-    ring = [[float(b), float(a)] for a, b in zip(impact_lat, impact_lon, strict=True)]
+    """A reach contour (GeoJSON Feature): a Polygon through the impact points of the max-range
+    flights. Global bearings (NaN impact points) are left out of the ring, so it has no spikes;
+    when every bearing is global the geometry is null (the whole Earth is in reach) and
+    ``properties.global_reach`` is true."""
+    keep = np.isfinite(np.asarray(impact_lat, float)) & np.isfinite(np.asarray(impact_lon, float))
+    ring = [[float(b), float(a)] for a, b, k in zip(impact_lat, impact_lon, keep, strict=True) if k]
+    props = {**props, "global_reach": bool(not keep.any())}
+    if len(ring) < 3:
+        return {"type": "Feature", "properties": {"kind": "reach", "launch": [lon, lat], **props},
+                "geometry": None}
     ring.append(ring[0])
     return {"type": "Feature", "properties": {"kind": "reach", "launch": [lon, lat], **props},
             "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def _variant(base, factor: float, fit: Fit, std) -> dict:
+    """One burn-time variant: what changed, its burn times, propellant, thrust, fitted payload
+    and standard-trajectory reach."""
+    pf = _propellant_factor(base, fit.missile)
+    changed = f"burn time x{factor:g} at the same propellant (thrust x{1.0 / factor:.2f})"
+    if abs(pf - 1.0) > 1e-9:
+        changed += (f"; the variant could not fly the test even with a light payload, so every "
+                    f"stage's propellant was also scaled x{pf:g} (same burn times, thrust "
+                    f"scaled with it)")
+    g = _is_global(std)
+    return {"burn_time_factor": factor, "changed": changed, **vehicle_figures(fit.missile),
+            "propellant_factor": pf, "payload_kg": fit.payload_kg,
+            "max_range_km": None if g else std.range_m / 1e3, "global_reach": g, "orbital": g,
+            "burnout_speed_km_s": fit.burnout["speed_m_s"] / 1e3}
 
 
 def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None = None,
                 launch: tuple[float, float] | None = None, test_azimuth_deg: float = 90.0,
                 missile: str | None = None, cities: list[str] | None = None,
                 sensitivity: bool = True, n_azimuths: int = 36, reach: bool = True) -> dict:
-    """Reconstruct a lofted test; the JSON contract of ``boostphase reconstruct``."""
+    """Reconstruct a lofted test (apogee, range in km; flight time in s); the JSON contract of
+    ``boostphase reconstruct`` (km, km/s, s, kg, kN). ``missile=None`` picks the class model
+    (:func:`choose_model`)."""
     from .vehicles import load
 
     check_range("apogee_km", apogee_km, 50.0, 20000.0, "km")
     check_range("range_km", range_km, 10.0, 20000.0, "km")
     if flight_time_s is not None:
         check_range("flight_time_s", flight_time_s, 60.0, 20000.0, "s")
-    base = load(missile or DEFAULT_MISSILE)
+    check_range("test_azimuth_deg", test_azimuth_deg, -360.0, 360.0, "deg")
     lat, lon = launch if launch is not None else (40.0, 127.0)
+    if missile:
+        base = load(missile)
+        choice = {"model": base.name, "how": "user", "candidates": [],
+                  "why": "chosen by the user (--missile)"}
+    else:
+        choice = choose_model(apogee_km, range_km, (lat, lon), test_azimuth_deg)
+        base = load(choice["model"])
     apo, rng = apogee_km * 1e3, range_km * 1e3
 
     still = WGS84.without_rotation()
 
     def fit_and_fly(factor: float):
-        """The fit of the catalog model (factor 1) or of a burn-time variant (burn time x factor
-        at the same thrust: same engines, propellant scaled with the burn time), and its
-        minimum-energy flight over the non-rotating Earth."""
-        vehicle = base if factor == 1.0 else base.scaled(propellant_factor=factor, burn_time_factor=factor)
-        f = fit_vehicle(vehicle, apo, rng, lat, lon, test_azimuth_deg)
+        """The fit of the catalog model (factor 1) or of a burn-time variant (every burn time x
+        factor at the same propellant, so thrust / factor), and its minimum-energy flight over
+        the non-rotating Earth."""
+        vehicle = base if factor == 1.0 else base.scaled(burn_time_factor=factor)
+        # a variant keeps its propellant: if it cannot fly the test, the test rules it out
+        f = fit_vehicle(vehicle, apo, rng, lat, lon, test_azimuth_deg, scale_propellant=factor == 1.0)
         return f, fly(f.missile, lat, lon, azimuth_deg=test_azimuth_deg, profile="min-energy", earth=still)
 
     # the fit and its sensitivity variants are independent chains of small engine calls: run
@@ -293,16 +445,19 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
     with ThreadPoolExecutor(max(1, min(engine_threads(), len(factors)))) as pool:
         runs = [pool.submit(fit_and_fly, f) for f in factors]
     fit, std = runs[0].result()
+    glob = _is_global(std)
     result = {
         "missile_model": base.name,
+        "model_choice": choice,
         "method": ("payload of the catalog model fitted so its lofted flight reaches the reported apogee "
                    "and range; then flown on a minimum-energy trajectory over a non-rotating Earth"),
-        "max_range_km": None if _is_global(std) else std.range_m / 1e3,
-        "orbital": _is_global(std),
+        "max_range_km": None if glob else std.range_m / 1e3,
+        "global_reach": glob,
+        "orbital": glob,
         "burnout_speed_km_s": fit.burnout["speed_m_s"] / 1e3,
         "fit": {"apogee_km": fit.apogee_m / 1e3, "range_km": fit.range_m / 1e3,
                 "flight_time_s": fit.flight_time_s, "payload_kg": fit.payload_kg, "kick_deg": fit.kick_deg,
-                "propellant_factor": _propellant_factor(base, fit.missile)},
+                "propellant_factor": _propellant_factor(base, fit.missile), **vehicle_figures(fit.missile)},
         "residuals": {"apogee_km": (fit.apogee_m - apo) / 1e3, "range_km": (fit.range_m - rng) / 1e3,
                       "flight_time_s": None if flight_time_s is None else fit.flight_time_s - flight_time_s},
         "test_burnout": {"time_s": fit.burnout["time_s"], "altitude_km": fit.burnout["altitude_m"] / 1e3,
@@ -312,43 +467,81 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
         "standard_apogee_km": std.apogee_m / 1e3,
         "standard_flight_time_s": std.flight_time_s,
     }
+    supported = [GLOBAL_RANGE_M / 1e3 if glob else std.range_m / 1e3]
+    finite = [] if glob else [std.range_m / 1e3]
     if sensitivity:
         sens = []
-        # burn time +-20 % at the same thrust (same engines, propellant scaled with the burn time),
-        # payload refitted to the test each time
         for f, run in zip(factors[1:], runs[1:], strict=True):
             try:
                 fb, s = run.result()
-                sens.append({"burn_time_factor": f, "payload_kg": fb.payload_kg,
-                             "max_range_km": None if _is_global(s) else s.range_m / 1e3,
-                             "orbital": _is_global(s)})
             except InputError as e:
-                sens.append({"burn_time_factor": f, "error": str(e)})
+                sens.append({"burn_time_factor": f,
+                             "changed": f"burn time x{f:g} at the same propellant (thrust x{1.0 / f:.2f})",
+                             "error": f"no fit, so the test rules this variant out: {e}"})
+                continue
+            row = _variant(base, f, fb, s)
+            sens.append(row)
+            supported.append(GLOBAL_RANGE_M / 1e3 if row["global_reach"] else row["max_range_km"])
+            if not row["global_reach"]:
+                finite.append(row["max_range_km"])
         result["sensitivity"] = sens
-        vals = [v for v in [s.get("max_range_km") for s in sens] + [result["max_range_km"]] if v is not None]
         # None when every variant reaches any point on Earth ("global"): no finite band to give
-        result["max_range_band_km"] = [min(vals), max(vals)] if vals else None
+        result["max_range_band_km"] = [min(finite), max(finite)] if finite else None
+    # the smallest range the fit and its band support: a global member counts as 18,000 km
+    result["max_range_lower_km"] = min(supported)
+    if glob:
+        bo = result["standard_burnout"]
+        vc = circular_speed_m_s(bo["altitude_km"] * 1e3) / 1e3
+        result["global_note"] = {
+            "why": (("the fitted vehicle's minimum-energy flight does not come down (orbital)"
+                     if not std.impacted else
+                     f"the fitted vehicle's minimum-energy flight lands {GLOBAL_RANGE_M / 1e3:,.0f} km "
+                     f"or more away (near the antipode)") +
+                    ": it can reach any point on that bearing, and a single range would be noise on a "
+                    "near-orbital speed. The finite part of the answer: max_range_lower_km (the "
+                    "smallest range the fit and its burn-time band support; a global member counts "
+                    f"as {GLOBAL_RANGE_M / 1e3:,.0f} km), the band's finite members, and the burnout "
+                    "speed as a fraction of the circular orbital speed at that altitude."),
+            "finite_band_members_km": sorted(finite),
+            "standard_burnout_speed_km_s": bo["speed_km_s"],
+            "circular_speed_km_s": vc,
+            "fraction_of_circular_speed": bo["speed_km_s"] / vc,
+        }
     if launch is not None and reach:
         az = np.linspace(0.0, 360.0, n_azimuths, endpoint=False)
-        r, ilat, ilon, bearing = reach_by_azimuth(fit.missile, lat, lon, az)
+        r, ilat, ilon, bearing, g = reach_by_azimuth(fit.missile, lat, lon, az)
         result["reach_geojson"] = reach_geojson(lat, lon, ilat, ilon, {"missile": base.name,
                                                                        "payload_kg": fit.payload_kg})
-        result["reach_by_azimuth"] = [{"azimuth_deg": float(a), "range_km": float(x / 1e3), "bearing_deg": float(b)}
-                                      for a, x, b in zip(az, r, bearing, strict=True)]
+        result["reach_by_azimuth"] = [
+            {"azimuth_deg": float(a), "range_km": None if gi else float(x / 1e3),
+             "bearing_deg": None if gi else float(b), "global_reach": bool(gi)}
+            for a, x, b, gi in zip(az, r, bearing, g, strict=True)]
         if cities:
-            result["cities"] = _cities_in_reach(cities, lat, lon, r, bearing)
+            result["cities"] = cities_in_reach(cities, lat, lon, r, bearing, global_mask=g)
     return result
 
 
-def _cities_in_reach(names, lat, lon, reach_m, bearing_deg, azimuths_deg=None):
+def cities_in_reach(names, lat, lon, reach_m, bearing_deg, azimuths_deg=None, global_mask=None):
     """Range toward each city on the rotating Earth. Rotation bends the flights, so a launch on
     azimuth A lands on bearing B(A) = A + d(A); we solve B(A) = the city's bearing on a fine,
-    periodic interpolation of d(A) and the reach r(A) from the max-range flights."""
+    periodic interpolation of d(A) and the reach r(A) from the max-range flights.
+
+    Global bearings (``global_mask``; NaN reach): d(A) is interpolated from the finite ones; a
+    city whose launch azimuth lies between two global samples is ``global_reach`` (range None, in
+    reach); between a global and a finite sample its range is the finite one, a lower bound
+    (``range_is_lower_bound``)."""
     from .geography import find_city
 
     n = len(reach_m)
     az = np.linspace(0.0, 360.0, n, endpoint=False) if azimuths_deg is None else np.asarray(azimuths_deg)
-    d = (np.asarray(bearing_deg) - az + 180.0) % 360.0 - 180.0
+    g = np.zeros(n, bool) if global_mask is None else np.asarray(global_mask, bool)
+    reach_m = np.asarray(reach_m, float)
+    d = (np.asarray(bearing_deg, float) - az + 180.0) % 360.0 - 180.0
+    if g.all():
+        d = np.zeros(n)
+    elif g.any():
+        d[g] = np.interp(az[g], az[~g], d[~g], period=360.0)
+    step = 360.0 / n
     fine = np.linspace(0.0, 360.0, 3601)
     ext_az = np.concatenate([az - 360.0, az, az + 360.0])
     d_f = np.interp(fine, ext_az, np.concatenate([d, d, d]))
@@ -366,10 +559,27 @@ def _cities_in_reach(names, lat, lon, reach_m, bearing_deg, azimuths_deg=None):
             # several launch azimuths may land on the city's bearing (flights near the antipode
             # bend a lot): take the one launched closest to the city's own bearing
             k = min(cross, key=lambda kk: abs((fine[kk] - caz + 180.0) % 360.0 - 180.0))
-            reach = float(r_f[k] + (r_f[k + 1] - r_f[k]) * err[k] / (err[k] - err[k + 1]))
+            w = err[k] / (err[k] - err[k + 1])
         else:
-            reach = float(r_f[int(np.argmin(np.abs(err)))])
-        rows.append({"name": c.name, "lat": c.lat_deg, "lon": c.lon_deg, "distance_km": float(dist) / 1e3,
-                     "azimuth_deg": caz, "range_km": reach / 1e3,
-                     "in_reach": bool(reach >= float(dist)), "margin_km": (reach - float(dist)) / 1e3})
+            k, w = int(np.argmin(np.abs(err))), 0.0
+        a_launch = (fine[k] + w * (fine[min(k + 1, len(fine) - 1)] - fine[k])) % 360.0
+        i0 = int(np.floor((a_launch - az[0]) / step + 1e-9)) % n
+        i1 = (i0 + 1) % n
+        lower = False
+        if g[i0] and g[i1]:
+            reach = None
+        elif g[i0] or g[i1]:
+            reach, lower = float(reach_m[i1] if g[i0] else reach_m[i0]), True
+        elif cross:
+            reach = float(r_f[k] + (r_f[k + 1] - r_f[k]) * w)
+        else:
+            reach = float(r_f[k])
+        row = {"name": c.name, "lat": c.lat_deg, "lon": c.lon_deg, "distance_km": float(dist) / 1e3,
+               "azimuth_deg": caz, "range_km": None if reach is None else reach / 1e3,
+               "global_reach": reach is None,
+               "in_reach": True if reach is None else bool(reach >= float(dist)),
+               "margin_km": None if reach is None else (reach - float(dist)) / 1e3}
+        if lower:
+            row["range_is_lower_bound"] = True
+        rows.append(row)
     return rows

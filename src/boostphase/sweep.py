@@ -56,7 +56,6 @@ import os
 import shutil
 import sys
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -94,6 +93,7 @@ class FieldSpec:
     choices: tuple[str, ...] | Callable[[], list[str]] = ()
     none_word: str | None = None  # a word meaning "none" (NaN), e.g. "vacuum"
     doc: str = ""
+    other: Callable[[str, str], str] | None = None  # (field, value) -> value for text outside choices
 
     def allowed_choices(self) -> list[str]:
         c = self.choices
@@ -163,12 +163,12 @@ COAST = Kind(
                           doc="integrator relative tolerance"),
     },
     outputs={
-        "range": OutputSpec("m", "surface geodesic distance from start to impact"),
+        "range": OutputSpec("m", "surface geodesic distance from start to impact (NaN if no impact)"),
         "apogee": OutputSpec("m", "highest geodetic altitude reached"),
-        "flight_time": OutputSpec("s", "time from start to impact"),
-        "impact_lat": OutputSpec("deg", "impact latitude (geodetic)"),
-        "impact_lon": OutputSpec("deg", "impact longitude"),
-        "impact_speed": OutputSpec("m/s", "speed relative to the ground at impact"),
+        "flight_time": OutputSpec("s", "time from start to impact (NaN if no impact)"),
+        "impact_lat": OutputSpec("deg", "impact latitude (geodetic; NaN if no impact)"),
+        "impact_lon": OutputSpec("deg", "impact longitude (NaN if no impact)"),
+        "impact_speed": OutputSpec("m/s", "speed relative to the ground at impact (NaN if no impact)"),
         "impacted": OutputSpec("1", "False where the time limit ran out first (e.g. orbital)", "bool"),
         "n_steps": OutputSpec("1", "accepted integration steps", "int64"),
     },
@@ -180,6 +180,26 @@ def _catalog_names() -> list[str]:
     from .vehicles import catalog_names
 
     return catalog_names()
+
+
+def _vehicle_file(fld: str, value: str) -> str:
+    """A missile that is not a catalog name: a vehicle TOML file, checked by loading it; its
+    absolute path is the case's value (the file's content enters the sweep's fingerprint)."""
+    from .vehicles import catalog_names, load, looks_like_vehicle_file
+
+    if not looks_like_vehicle_file(value):
+        raise InputError(fld, value, ", ".join(catalog_names()) + ", or a path to a vehicle TOML file")
+    load(value)
+    return str(Path(value.strip()).expanduser().resolve())
+
+
+def _vehicle_file_digests(spec) -> dict[str, str]:
+    """SHA-256 of each vehicle file a sweep names (edited files must not reuse old chunks)."""
+    from .vehicles import looks_like_vehicle_file
+
+    vals = [spec.fixed.get("missile"), *list(spec.grid.get("missile", []))]
+    return {v: hashlib.sha256(Path(v).read_bytes()).hexdigest() for v in vals
+            if isinstance(v, str) and looks_like_vehicle_file(v) and Path(v).is_file()}
 
 
 def _run_flyout(cases: dict, n: int) -> dict[str, np.ndarray]:
@@ -211,9 +231,10 @@ def _run_flyout(cases: dict, n: int) -> dict[str, np.ndarray]:
         bspd = np.linalg.norm(bo[:, 3:], axis=1)
         out["range"][idx] = res["range_m"]
         out["apogee"][idx] = res["apogee_alt"]
-        out["flight_time"][idx] = res["t"]
-        out["impact_lat"][idx] = res["impact_lat"]
-        out["impact_lon"][idx] = res["impact_lon"]
+        miss = np.where(res["impacted"], 0.0, np.nan)  # no impact: no time, no impact point
+        out["flight_time"][idx] = res["t"] + miss
+        out["impact_lat"][idx] = res["impact_lat"] + miss
+        out["impact_lon"][idx] = res["impact_lon"] + miss
         out["impacted"][idx] = res["impacted"]
         out["burnout_time"][idx] = res["t_bo"]
         out["burnout_alt"][idx] = balt
@@ -227,7 +248,8 @@ FLYOUT = Kind(
     name="flyout",
     doc="a catalog missile flown with a given kick angle (gravity turn through every stage)",
     fields={
-        "missile": FieldSpec("", "", type="str", choices=_catalog_names, doc="catalog name"),
+        "missile": FieldSpec("", "", type="str", choices=_catalog_names, other=_vehicle_file,
+                             doc="catalog name, or path to a vehicle TOML file (relative to the sweep file)"),
         "payload": FieldSpec("kg", "kg", 1, 1e5, default=math.nan, none_word="catalog",
                              doc="payload mass; 'catalog' for the catalog's value"),
         **_COMMON,
@@ -239,9 +261,9 @@ FLYOUT = Kind(
     outputs={
         "range": OutputSpec("m", "surface distance from launch to impact (NaN if no impact)"),
         "apogee": OutputSpec("m", "highest geodetic altitude reached"),
-        "flight_time": OutputSpec("s", "time from launch to impact"),
-        "impact_lat": OutputSpec("deg", "impact latitude (geodetic)"),
-        "impact_lon": OutputSpec("deg", "impact longitude"),
+        "flight_time": OutputSpec("s", "time from launch to impact (NaN if no impact)"),
+        "impact_lat": OutputSpec("deg", "impact latitude (geodetic; NaN if no impact)"),
+        "impact_lon": OutputSpec("deg", "impact longitude (NaN if no impact)"),
         "impacted": OutputSpec("1", "False where the time limit ran out first (e.g. orbital)", "bool"),
         "burnout_time": OutputSpec("s", "last-stage burnout time after launch"),
         "burnout_alt": OutputSpec("m", "altitude at burnout"),
@@ -300,6 +322,8 @@ class SweepSpec:
                 "dims": list(self.dims), "dispersion": self.dispersion, "samples": self.samples,
                 "seed": self.seed, "chunk": self.chunk, "version": __version__,
                 "code": code_digest() if code else None}
+        if self.kind == "flyout" and _vehicle_file_digests(self):
+            head["vehicle_files"] = _vehicle_file_digests(self)
         h.update(json.dumps(head, sort_keys=True).encode())
         for k, v in self.grid.items():
             h.update(k.encode())
@@ -367,13 +391,16 @@ def _jsonable(v):
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a SWEEP.toml; bad values raise InputError naming the field."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("SWEEP.toml", str(path), "an existing TOML file")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError("SWEEP.toml", str(path), f"valid TOML ({e})") from None
+    from .scenario.files import load_toml
+    from .vehicles import resolve_vehicle_ref
+
+    data = load_toml("SWEEP.toml", path)
+    for section in ("fixed", "grid"):  # vehicle files named relative to the sweep file
+        tab = data.get(section)
+        if isinstance(tab, dict) and "missile" in tab:
+            m = tab["missile"]
+            tab["missile"] = ([resolve_vehicle_ref(x, Path(path).parent) for x in m] if isinstance(m, list)
+                              else resolve_vehicle_ref(m, Path(path).parent))
     return parse_spec(data)
 
 
@@ -477,6 +504,8 @@ def _value(fld: str, value, fs: FieldSpec):
         choices = fs.allowed_choices()
         key = value.strip().lower()
         if choices and key not in choices:
+            if fs.other is not None:
+                return fs.other(fld, value)
             raise InputError(fld, value, ", ".join(choices))
         return key
     if fs.none_word is not None and isinstance(value, str) and value.strip().lower() == fs.none_word:
@@ -717,6 +746,20 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, out: str | os.PathLike, *,
     if workers is not None and (isinstance(workers, bool) or not 0 <= workers <= 4096):
         raise InputError("--workers", workers, "0 (serial) to 4096")
     out = Path(out)
+    created = not out.exists()
+    try:
+        return _run_sweep_in(spec, out, t0, workers, scheduler, client, retries, fresh, progress, on_chunk)
+    except BaseException:
+        # a sweep that failed before it saved any chunk (an unreachable scheduler, a bad value
+        # found by a worker, Ctrl-C) leaves no folder behind that it made itself
+        if created and not any((out / "chunks").glob("*.npz")):
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _run_sweep_in(spec: SweepSpec, out: Path, t0: float, workers, scheduler, client, retries: int, fresh: bool,
+                  progress, on_chunk) -> SweepResult:
+    """The body of :func:`run_sweep`, once the spec and the worker count are checked."""
     _prepare_out(spec, out, fresh)
     fp = spec.fingerprint()
     names = _output_names(spec)

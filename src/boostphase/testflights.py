@@ -120,13 +120,20 @@ class TestFlight:
 
 
 class ReachRow(NamedTuple):
-    """One row of the implied-reach timeline."""
+    """One row of the implied-reach timeline (km).
+
+    ``status``: ``"reconstructed"`` (``low_km <= range_km <= high_km``, all finite);
+    ``"global"`` (the fitted vehicle reaches any point: ``range_km`` and ``high_km`` NaN,
+    ``low_km`` the smallest range the fit and its band support); anything else (``"skipped"``,
+    ``"fit failed"``): no reach (all NaN), ``note`` says why."""
 
     date: _dt.date
     vehicle: str
     range_km: float
     low_km: float
     high_km: float
+    status: str = "reconstructed"
+    note: str = ""
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -503,7 +510,9 @@ def implied_reach_timeline(
     """Apply ``reconstruct(test) -> (range_km, low_km, high_km)`` to each test, in date order.
 
     ``reconstruct`` may return ``None`` for a test it cannot handle (for example one without a
-    flight time); that test is left out of the timeline.  The result must satisfy
+    flight time); that test is left out of the timeline.  It may also return a :class:`ReachRow`
+    whose status is ``"global"`` (``low_km`` finite and > 0) or a reason not reconstructed
+    (kept, so a plot shows every test).  A tuple must satisfy
     ``0 < low_km <= range_km <= high_km`` (all finite), else :class:`InputError`.
     """
     rows: list[ReachRow] = []
@@ -512,6 +521,11 @@ def implied_reach_timeline(
         if out is None:
             continue
         fld = f"reconstruct({t.date.isoformat()})"
+        if isinstance(out, ReachRow) and out.status != "reconstructed":
+            if out.status == "global" and not (math.isfinite(out.low_km) and out.low_km > 0):
+                raise InputError(fld, out, "a global row with a finite lower bound low_km > 0")
+            rows.append(out._replace(date=t.date, vehicle=t.vehicle))
+            continue
         try:
             rng_km, low, high = (float(v) for v in out)
         except (TypeError, ValueError):
@@ -526,6 +540,11 @@ _DEFAULT_CAPTION = ("Sources: test figures from boostphase data/nk_tests.toml (K
                     "JCS and others as cited there); implied reach from the reconstruction used.")
 
 
+Y_TOP_KM = 20_000.0
+"""Top of the timeline's range axis: about half the Earth's circumference.  A global reach
+(no impact, or 18,000 km or more) is drawn as an arrow at this edge, never as a number."""
+
+
 def plot_timeline(
     rows: Sequence[ReachRow | tuple],
     path: str | Path,
@@ -537,7 +556,10 @@ def plot_timeline(
     """Plot implied reach per test (points with low-high error bars, one marker per vehicle),
     with dated ``events`` as labelled vertical lines, and write a PNG to ``path``.
 
-    Uses the Agg canvas directly (no pyplot state, no display needed).  Returns the path.
+    Every row is shown: a ``"global"`` row as an upward arrow at the top edge (its bar from the
+    lower bound to the edge, labelled "global"); a row not reconstructed as an x at the bottom
+    edge, with its reason in the note box.  Uses the Agg canvas directly (no pyplot state, no
+    display needed).  Returns the path.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -551,12 +573,37 @@ def plot_timeline(
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     markers = "osD^vP*Xh<>"
+    colors = {}
     for i, vehicle in enumerate(dict.fromkeys(r.vehicle for r in rs)):
-        sel = [r for r in rs if r.vehicle == vehicle]
+        sel = [r for r in rs if r.vehicle == vehicle and r.status == "reconstructed"]
+        if not sel:
+            continue
         x = [r.date for r in sel]
         y = np.array([r.range_km for r in sel])
         yerr = np.array([[r.range_km - r.low_km for r in sel], [r.high_km - r.range_km for r in sel]])
-        ax.errorbar(x, y, yerr=yerr, fmt=markers[i % len(markers)], capsize=3, label=vehicle)
+        h = ax.errorbar(x, y, yerr=yerr, fmt=markers[i % len(markers)], capsize=3, label=vehicle)
+        colors[vehicle] = h[0].get_color()
+    glob = [r for r in rs if r.status == "global"]
+    for r in glob:
+        c = colors.get(r.vehicle, "C3")
+        ax.vlines(r.date, min(r.low_km, Y_TOP_KM), Y_TOP_KM, colors=c, lw=1.2)
+        ax.plot([r.date], [Y_TOP_KM], marker="^", ms=9, color=c, clip_on=False, zorder=5)
+        ax.annotate(f"{r.vehicle}: global", (r.date, Y_TOP_KM), xytext=(3, -12),
+                    textcoords="offset points", fontsize=6, rotation=90, va="top", color=c)
+    if glob:
+        ax.plot([], [], "^", color="C3", label="global: reaches any point (arrow at the edge; "
+                                              "bar from the lowest supported range)")
+    other = [r for r in rs if r.status not in ("reconstructed", "global")]
+    for r in other:
+        ax.plot([r.date], [0.0], marker="x", ms=8, color="0.35", clip_on=False, zorder=5)
+    if other:
+        ax.plot([], [], "x", color="0.35", label="not reconstructed (see note)")
+        lines = [f"{r.date.isoformat()} {r.vehicle}: {r.status}"
+                 + (f" - {r.note[:80]}" + ("..." if len(r.note) > 80 else "") if r.note else "")
+                 for r in other]
+        ax.text(0.17, 0.80, "Not reconstructed (x at the bottom edge):\n" + "\n".join(lines),
+                transform=ax.transAxes, fontsize=6, va="top", ha="left",
+                bbox={"boxstyle": "round", "fc": "white", "ec": "0.7", "alpha": 0.9})
     for day, label in evs:
         ax.axvline(day, color="0.4", lw=0.8, ls="--", zorder=0)
         ax.annotate(label, (day, 1.0), xycoords=("data", "axes fraction"), rotation=90,
@@ -564,9 +611,9 @@ def plot_timeline(
     ax.set_xlabel("Test date (local, KST)")
     ax.set_ylabel("Implied maximum range (km)")
     ax.set_title(title)
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0.0, Y_TOP_KM)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=7, loc="lower right")
     fig.get_layout_engine().set(rect=(0.0, 0.06, 1.0, 0.94))  # keep the bottom strip for the caption
     fig.text(0.01, 0.01, source, fontsize=7, ha="left", va="bottom", wrap=True)
     out = Path(path)

@@ -13,8 +13,13 @@ table, keyed by parameter path::
 Top-level keys named ``reference_*`` hold published figures (maximum range, boost time,
 ...) that the vehicle is checked against; they are kept in :attr:`Missile.references`.
 
+The same format serves vehicles of the user's own: :func:`load` takes a catalog name or a
+path to such a file, :func:`from_text` the text of one (e.g. pasted into the web app), and
+:func:`template_text` is a commented file to start from (``boostphase catalog --template``;
+the format is documented field by field in ``docs/vehicle-file.md``).
+
 Bad input raises :class:`boostphase.errors.InputError` naming the field, the value and
-what is allowed.
+what is allowed; errors in a file name the file too (``my.toml: stages.1.burn_time_s: ...``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import difflib
 import functools
 import math
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -32,7 +38,8 @@ from types import MappingProxyType
 
 from boostphase.errors import InputError, check_range
 
-__all__ = ["G0", "P0_PA", "Stage", "Missile", "load", "catalog", "catalog_names", "from_toml"]
+__all__ = ["G0", "P0_PA", "Stage", "Missile", "load", "load_catalog", "catalog", "catalog_names", "from_toml", "from_text",
+           "looks_like_vehicle_file", "resolve_vehicle_ref", "template_text", "MAX_VEHICLE_FILE_BYTES"]
 
 G0 = 9.80665
 """Standard gravity, m/s^2 (defines Isp in seconds)."""
@@ -46,7 +53,11 @@ MAX_MASS_KG = 1.0e7
 MAX_AREA_M2 = 100.0
 MAX_CD = 5.0
 
+MAX_VEHICLE_FILE_BYTES = 65_536
+"""Largest vehicle file accepted (bytes): the catalog's files are 3-6 kB."""
+
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_PLACEHOLDER_RE = re.compile(r"^\s*<.*>\s*$", re.S)
 
 _STAGE_REQUIRED = (
     "propellant_mass_kg",
@@ -64,11 +75,10 @@ _MISSILE_KEYS = ("name", "title", "stages", "sources", "notes", *_MISSILE_NUMERI
 
 
 def _positive(fld: str, value: object, hi: float, unit: str) -> float:
-    v = check_range(fld, value, 0.0, hi, unit)  # type: ignore[arg-type]
-    if v <= 0.0:
-        raise InputError(fld, value, f"> 0 and <= {hi:g} {unit}")
-    if math.isinf(v):
-        raise InputError(fld, value, "a finite number")
+    """``value`` as a float in (0, hi], else InputError saying so."""
+    v = check_range(fld, value)  # type: ignore[arg-type]
+    if not 0.0 < v <= hi:
+        raise InputError(fld, value, f"> 0 and <= {hi:g} {unit}".rstrip())
     return v
 
 
@@ -76,18 +86,26 @@ def _cd_table(fld: str, value: object) -> tuple[tuple[float, ...], tuple[float, 
     allowed = "two equal-length lists ([Mach...], [Cd...]), Mach >= 0 strictly ascending, 0 < Cd <= 5"
     try:
         machs, cds = value  # type: ignore[misc]
+        if isinstance(machs, str | bytes) or isinstance(cds, str | bytes):
+            raise TypeError
+        if any(isinstance(x, bool | str) for x in (*machs, *cds)):
+            raise TypeError
         machs = tuple(float(m) for m in machs)
         cds = tuple(float(c) for c in cds)
     except (TypeError, ValueError):
         raise InputError(fld, value, allowed) from None
     if not machs or len(machs) != len(cds):
-        raise InputError(fld, value, allowed)
+        raise InputError(fld, value, allowed, hint=f"{len(machs)} Mach points but {len(cds)} Cd values")
     if any(not math.isfinite(x) for x in machs + cds):
-        raise InputError(fld, value, allowed)
-    if machs[0] < 0 or any(b <= a for a, b in zip(machs, machs[1:], strict=False)):
-        raise InputError(fld, value, allowed)
-    if any(not (0.0 < c <= MAX_CD) for c in cds):
-        raise InputError(fld, value, allowed)
+        raise InputError(fld, value, allowed, hint="NaN and infinity are not numbers here")
+    if machs[0] < 0:
+        raise InputError(fld, value, allowed, hint=f"Mach {machs[0]:g} is negative")
+    for a, b in zip(machs, machs[1:], strict=False):
+        if b <= a:
+            raise InputError(fld, value, allowed, hint=f"Mach {b:g} follows {a:g}: the table must increase in Mach")
+    for c in cds:
+        if not 0.0 < c <= MAX_CD:
+            raise InputError(fld, value, allowed, hint=f"Cd {c:g} is out of range")
     return machs, cds
 
 
@@ -352,36 +370,91 @@ def _require_source(sources: Mapping[str, str], key: str, value: object) -> None
                          hint=f'add sources."{key}" (or the stages.*.field form for stage fields)')
 
 
-def from_toml(path: str | Path) -> Missile:
-    """Load and validate one vehicle file; every numeric parameter must be cited."""
-    path = Path(path)
+def _number(key: str, value: object) -> None:
+    """A TOML number (int or float, not a boolean, string or table); NaN/inf fail later, by range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(key, value, "a number")
+    if not math.isfinite(float(value)):
+        raise InputError(key, value, "a finite number (NaN and infinity are not accepted)")
+
+
+def from_toml(path: str | os.PathLike) -> Missile:
+    """Load and validate one vehicle file; every numeric parameter must be cited.
+
+    An error names the file: ``InputError.field`` is ``"<path>: <field>"``."""
     where = str(path)
+    path = Path(path)
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        size = path.stat().st_size
+        if size > MAX_VEHICLE_FILE_BYTES:
+            raise InputError(where, f"{size} bytes", f"a vehicle file of at most {MAX_VEHICLE_FILE_BYTES} bytes")
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise InputError("path", where, "an existing vehicle TOML file") from None
+    except UnicodeDecodeError:
+        raise InputError(where, "binary data", "a UTF-8 text file (TOML)") from None
+    except OSError as exc:
+        raise InputError("path", where, "a readable vehicle TOML file", hint=exc.strerror) from None
+    return from_text(text, where)
+
+
+def from_text(text: str, where: str = "vehicle file") -> Missile:
+    """Validate the text of a vehicle file (e.g. pasted into the web app); ``where`` names it in
+    errors (``"<where>: <field>: got ...; allowed: ..."``). Nothing is written anywhere."""
+    if not isinstance(text, str):
+        raise InputError(where, type(text).__name__, "the text of a vehicle TOML file")
+    if len(text.encode("utf-8")) > MAX_VEHICLE_FILE_BYTES:
+        raise InputError(where, f"{len(text)} characters",
+                         f"a vehicle file of at most {MAX_VEHICLE_FILE_BYTES} bytes")
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError("path", where, "valid TOML", hint=str(exc)) from None
-    return _from_mapping(data, where)
+        raise InputError(where, "not TOML", "a valid TOML vehicle file", hint=str(exc)) from None
+    except RecursionError:  # arrays nested thousands deep
+        raise InputError(where, "deeply nested arrays", "a vehicle TOML file (see the template)") from None
+    try:
+        return _from_mapping(data, where)
+    except InputError as e:
+        raise InputError(f"{where}: {e.field}", e.value, e.allowed, e.hint) from None
+
+
+def _stage_error(e: InputError, stage_name: str, i: int) -> InputError:
+    """A Stage's own error (field ``stage 'name'.x``) renamed to the file's ``stages.i.x``."""
+    prefix = f"stage {stage_name!r}."
+    fld = f"stages.{i}.{e.field[len(prefix):]}" if e.field.startswith(prefix) else e.field
+    if fld == "stage.name":
+        fld = f"stages.{i}.name"
+    return InputError(fld, e.value, e.allowed, e.hint)
 
 
 def _from_mapping(data: Mapping[str, object], where: str) -> Missile:
+    """A validated Missile from a parsed vehicle file; errors name fields as written in the file
+    (the caller adds the file's name)."""
     ref_keys = [k for k in data if k.startswith("reference_")]
     unknown = [k for k in data if k not in _MISSILE_KEYS and k not in ref_keys]
     if unknown:
         raise InputError(unknown[0], data[unknown[0]],
-                         f"one of: {', '.join(_MISSILE_KEYS)} or reference_* (in {where})")
+                         f"one of: {', '.join(_MISSILE_KEYS)} or reference_* (unknown key)")
     for key in ("name", "title", "stages", "payload_kg", "sources"):
         if key not in data:
-            raise InputError(key, None, f"present (required in {where})")
+            raise InputError(key, None, "present (a required key)")
+    for key in ("name", "title", "notes"):
+        if key in data and not isinstance(data[key], str):
+            raise InputError(key, data[key], "a string")
     raw_sources = data["sources"]
     if not isinstance(raw_sources, Mapping):
         raise InputError("sources", raw_sources, "a table of parameter path -> citation")
-    sources = {str(k): str(v) for k, v in raw_sources.items()}
-    for k, v in sources.items():
-        if not v.strip():
-            raise InputError(f"sources.{k}", v, "a non-empty citation")
+    sources: dict[str, str] = {}
+    for k, v in raw_sources.items():
+        if isinstance(v, Mapping):
+            raise InputError(f"sources.{k}", "a table", "a citation string",
+                             hint=f'quote dotted keys: "{k}.<...>" = "..."')
+        if not isinstance(v, str) or not v.strip():
+            raise InputError(f"sources.{k}", v, "a non-empty citation string")
+        if _PLACEHOLDER_RE.match(v):
+            raise InputError(f"sources.{k}", v, "a public citation (author, title, year, table or page)",
+                             hint="replace the template's <...> placeholder with your source")
+        sources[str(k)] = v
 
     raw_stages = data["stages"]
     if not isinstance(raw_stages, list) or not raw_stages:
@@ -394,11 +467,17 @@ def _from_mapping(data: Mapping[str, object], where: str) -> Missile:
             raise InputError(f"stages.{i}", raw, "a table")
         bad = [k for k in raw if k not in _STAGE_KEYS]
         if bad:
-            raise InputError(f"stages.{i}.{bad[0]}", raw[bad[0]], f"one of: {', '.join(_STAGE_KEYS)}")
+            raise InputError(f"stages.{i}.{bad[0]}", raw[bad[0]], f"one of: {', '.join(_STAGE_KEYS)} (unknown key)")
         for k in _STAGE_REQUIRED:
             if k not in raw:
-                raise InputError(f"stages.{i}.{k}", None, "present")
+                raise InputError(f"stages.{i}.{k}", None, "present (a required stage key)")
+        for k in ("name", "source"):
+            if k in raw and not isinstance(raw[k], str):
+                raise InputError(f"stages.{i}.{k}", raw[k], "a string")
         stage_source = raw.get("source")
+        if stage_source is not None and _PLACEHOLDER_RE.match(str(stage_source)):
+            raise InputError(f"stages.{i}.source", stage_source, "a public citation (author, title, year, table or page)",
+                             hint="replace the template's <...> placeholder with your source")
         for k in _STAGE_NUMERIC:
             if k in raw:
                 key = f"stages.{i}.{k}"
@@ -406,19 +485,21 @@ def _from_mapping(data: Mapping[str, object], where: str) -> Missile:
                     sources[key] = str(stage_source)
                 _require_source(sources, key, raw[k])
                 cited_keys.add(key)
+                if k != "cd_mach":
+                    _number(key, raw[k])
         kwargs = {k: raw[k] for k in _STAGE_NUMERIC if k in raw}
-        stages.append(Stage(name=str(raw.get("name", f"stage {i}")), **kwargs))  # type: ignore[arg-type]
+        name = str(raw.get("name", f"stage {i}"))
+        try:
+            stages.append(Stage(name=name, **kwargs))  # type: ignore[arg-type]
+        except InputError as e:
+            raise _stage_error(e, name, i) from None
 
     for k in (*_MISSILE_NUMERIC, *ref_keys):
         if k in data:
             _require_source(sources, k, data[k])
             cited_keys.add(k)
-    references = {}
-    for k in ref_keys:
-        v = data[k]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)):
-            raise InputError(k, v, "a finite number")
-        references[k] = float(v)
+            _number(k, data[k])
+    references = {k: float(data[k]) for k in ref_keys}  # type: ignore[arg-type]
 
     # Citations must refer to real parameters (catches typos such as stages.3 on a 2-stage missile).
     for k in sources:
@@ -430,18 +511,27 @@ def _from_mapping(data: Mapping[str, object], where: str) -> Missile:
         if k not in cited_keys:
             raise InputError(f"sources.{k}", sources[k], "a key naming a parameter present in this file")
 
-    return Missile(
-        name=str(data["name"]),
-        title=str(data["title"]),
-        stages=tuple(stages),
-        payload_kg=data["payload_kg"],  # type: ignore[arg-type]
-        payload_beta_kg_m2=data.get("payload_beta_kg_m2"),  # type: ignore[arg-type]
-        shroud_mass_kg=data.get("shroud_mass_kg", 0.0),  # type: ignore[arg-type]
-        shroud_drop_time_s=data.get("shroud_drop_time_s"),  # type: ignore[arg-type]
-        sources=sources,
-        notes=str(data.get("notes", "")),
-        references=references,
-    )
+    name = data["name"]
+    try:
+        return Missile(
+            name=name,  # type: ignore[arg-type]
+            title=data["title"],  # type: ignore[arg-type]
+            stages=tuple(stages),
+            payload_kg=data["payload_kg"],  # type: ignore[arg-type]
+            payload_beta_kg_m2=data.get("payload_beta_kg_m2"),  # type: ignore[arg-type]
+            shroud_mass_kg=data.get("shroud_mass_kg", 0.0),  # type: ignore[arg-type]
+            shroud_drop_time_s=data.get("shroud_drop_time_s"),  # type: ignore[arg-type]
+            sources=sources,
+            notes=str(data.get("notes", "")),
+            references=references,
+        )
+    except InputError as e:  # the Missile names its fields "<name>.<field>": the file's are bare
+        fld = e.field
+        if fld == "missile.name":
+            fld = "name"
+        elif isinstance(name, str) and fld.startswith(f"{name}."):
+            fld = fld[len(name) + 1:]
+        raise InputError(fld, e.value, e.allowed, e.hint) from None
 
 
 # ---------------------------------------------------------------------------------------
@@ -477,10 +567,53 @@ def _normalise(name: str) -> str:
     return re.sub(r"[\s_]+", "-", name.strip().lower())
 
 
-def load(name: str) -> Missile:
-    """Catalog vehicle by name (case-insensitive; spaces/underscores read as '-')."""
+def looks_like_vehicle_file(ref: object) -> bool:
+    """True if ``ref`` names a file rather than a catalog entry: a path object, or a string that
+    ends in ``.toml`` or contains a path separator."""
+    if isinstance(ref, os.PathLike):
+        return True
+    if not isinstance(ref, str):
+        return False
+    s = ref.strip()
+    return s.lower().endswith(".toml") or "/" in s or (os.sep != "/" and os.sep in s)
+
+
+def resolve_vehicle_ref(ref: object, base_dir: str | os.PathLike | None) -> object:
+    """``ref`` unchanged, unless it is a relative vehicle-file path that exists next to a
+    scenario file in ``base_dir``: then that file's absolute path (scenario files name their
+    vehicle files relative to themselves)."""
+    if base_dir is None or not isinstance(ref, str) or not looks_like_vehicle_file(ref):
+        return ref
+    p = Path(ref.strip()).expanduser()
+    if p.is_absolute():
+        return ref
+    q = Path(base_dir) / p
+    return str(q.resolve()) if q.is_file() else ref
+
+
+def load(name_or_path: str | os.PathLike | Missile) -> Missile:
+    """A catalog vehicle by name (case-insensitive; spaces/underscores read as '-'), or a vehicle
+    TOML file of the catalog's format by path (``*.toml``, or any string with a ``/``; a name
+    that is not in the catalog but is an existing file is read too). A :class:`Missile` is
+    returned as it is."""
+    if isinstance(name_or_path, Missile):
+        return name_or_path
+    if looks_like_vehicle_file(name_or_path):
+        p = Path(str(name_or_path).strip() if isinstance(name_or_path, str) else name_or_path).expanduser()
+        if not p.is_file():
+            raise InputError("missile", str(name_or_path),
+                             "a catalog name or an existing vehicle TOML file (file not found)")
+        return from_toml(p)
+    if isinstance(name_or_path, str) and _normalise(name_or_path) not in _catalog() \
+            and name_or_path.strip() and Path(name_or_path.strip()).is_file():
+        return from_toml(name_or_path.strip())
+    return load_catalog(name_or_path, files=True)  # type: ignore[arg-type]
+
+
+def load_catalog(name: str, files: bool = False) -> Missile:
+    """A catalog vehicle by name only (never a file: what a server offers remote users)."""
     if not isinstance(name, str):
-        raise InputError("missile", name, "a catalog name string")
+        raise InputError("missile", name, "a catalog name" + (" or a path to a vehicle TOML file" if files else ""))
     cat = _catalog()
     key = _normalise(name)
     if key in cat:
@@ -488,7 +621,15 @@ def load(name: str) -> Missile:
     names = sorted(cat)
     near = difflib.get_close_matches(key, names, n=3, cutoff=0.4)
     hint = f"did you mean: {', '.join(near)}?" if near else None
-    raise InputError("missile", name, f"one of: {', '.join(names)}", hint=hint)
+    raise InputError("missile", name, f"one of: {', '.join(names)}" + (", or a path to a vehicle TOML file"
+                                                                        if files else ""), hint=hint)
+
+
+def template_text() -> str:
+    """A commented vehicle file to start from (``boostphase catalog --template``). Its numbers
+    are illustrative; its citations are ``<...>`` placeholders, which :func:`load` rejects until
+    each is replaced by a public source."""
+    return (resources.files("boostphase") / "data" / "vehicle_template.toml").read_text(encoding="utf-8")
 
 
 # Field names of the public dataclasses, handy for callers building their own tables.

@@ -66,7 +66,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -178,6 +178,9 @@ def Q(unit: str, lo: float | None = None, hi: float | None = None, what: str = "
 
 
 ShortText = Annotated[str, Field(min_length=1, max_length=100)]
+VehicleText = Annotated[str, Field(min_length=1, max_length=65_536, description=(
+    "the text of a vehicle TOML file of the catalog's format (docs/vehicle-file.md; `boostphase catalog "
+    "--template`), pasted or uploaded; used instead of missile, checked by the same loader"))]
 OrbitsText = Annotated[str, Field(min_length=1, max_length=400)]
 JobId = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{8,40}$", description="a job id from POST /api/jobs")]
 
@@ -189,7 +192,8 @@ class _Model(BaseModel):
 class FlyoutRequest(_Model):
     """The ``boostphase flyout`` command as JSON."""
 
-    missile: ShortText = Field(description="catalog name (see /api/catalog)")
+    missile: ShortText | None = Field(None, description="catalog name (see /api/catalog); or give vehicle_toml")
+    vehicle_toml: VehicleText | None = None
     launch: ShortText = Field(description="LAT,LON of the launch point (deg)")
     azimuth_deg: Q("deg", -360, 360, "launch azimuth, clockwise from north") | None = None
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
@@ -209,8 +213,9 @@ class ReconstructRequest(_Model):
     test_azimuth: Q("deg", -360, 360, "azimuth the test was flown on") = 90.0
     cities: Annotated[str, Field(max_length=1000)] | None = Field(
         None, description='comma-separated city names, e.g. "Los Angeles,Chicago" (at most 30)')
-    missile: ShortText | None = Field(None, description="catalog model to fit (default hwasong-14)")
-    no_sensitivity: bool = Field(False, description="skip the burn-time +-20 % refits (3x faster)")
+    missile: ShortText | None = Field(None, description="catalog model to fit (default: the class model that matches the test)")
+    vehicle_toml: VehicleText | None = None
+    no_sensitivity: bool = Field(False, description="skip the burn-time x0.8 / x1.2 refits (3x faster)")
 
 
 class CheckRequest(_Model):
@@ -232,6 +237,7 @@ class EngageRequest(_Model):
     """One threat against one UAV orbit (the single-engagement slice of ``boostphase engage``)."""
 
     missile: ShortText = Field("generic-liquid-icbm", description="catalog name (see /api/catalog)")
+    vehicle_toml: VehicleText | None = None
     launch: ShortText = Field(description="LAT,LON of the threat's launch point (deg)")
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
     azimuth_deg: Q("deg", -360, 360, "launch azimuth, instead of a target") | None = None
@@ -257,7 +263,8 @@ class EngageMapRequest(EngageRequest):
 class ShortfallRequest(_Model):
     """``boostphase shortfall`` as JSON: where the payload falls if thrust stops at each moment."""
 
-    missile: ShortText = Field(description="catalog name (see /api/catalog)")
+    missile: ShortText | None = Field(None, description="catalog name (see /api/catalog); or give vehicle_toml")
+    vehicle_toml: VehicleText | None = None
     launch: ShortText = Field(description="LAT,LON of the launch point (deg)")
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
     azimuth_deg: Q("deg", -360, 360, "launch azimuth, instead of a target") | None = None
@@ -273,6 +280,7 @@ class FootprintRequest(_Model):
     example: Literal["chicago", "los_angeles", "washington"] | None = Field(
         None, description="a C5 example scenario (examples/c5_*.toml); the threat fields are then ignored")
     missile: ShortText | None = Field(None, description="catalog name (see /api/catalog)")
+    vehicle_toml: VehicleText | None = None
     launch: ShortText | None = Field(None, description="LAT,LON of the launch point (deg)")
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
     payload_kg: Q("kg", 1, 1e5, "payload mass (default: the catalog's)") | None = None
@@ -429,23 +437,29 @@ def jsonable(o):
 
 
 def _parse_latlon(field: str, text: str) -> tuple[float, float]:
-    from ..cli import parse_latlon  # the CLI's parser: same checks, same error texts
+    from ..scenario.fields import parse_latlon  # the CLI's parser: same checks, same error texts
 
     return parse_latlon(field, text)
 
 
 def _parse_place(field: str, text: str) -> tuple[float, float]:
-    from ..cli import parse_place
+    from ..scenario.fields import parse_place
 
     return parse_place(field, text)
 
 
-class _LRU:
-    """A small thread-safe LRU cache of computed results, keyed by the validated request."""
+class ResultCache:
+    """A small thread-safe LRU cache of computed results, keyed by the validated request.
 
-    def __init__(self, size: int = 24):
+    Single flight: while a result is being computed, identical requests wait for it instead of
+    computing it again (a crowd sending the same claim check costs one computation; measured
+    with benchmarks/bench_web_concurrency.py). A failed computation is not cached: each waiter
+    gets the same error, and a later request tries again."""
+
+    def __init__(self, size: int = 64):
         self.size = size
         self._d: OrderedDict[str, Any] = OrderedDict()
+        self._inflight: dict[str, Future] = {}
         self._lock = threading.Lock()
 
     def get_or_compute(self, key: str, fn: Callable[[], Any]) -> Any:
@@ -453,11 +467,25 @@ class _LRU:
             if key in self._d:
                 self._d.move_to_end(key)
                 return self._d[key]
-        val = fn()
+            fut = self._inflight.get(key)
+            owner = fut is None
+            if owner:
+                fut = self._inflight[key] = Future()
+        if not owner:
+            return fut.result()
+        try:
+            val = fn()
+        except BaseException as e:
+            with self._lock:
+                self._inflight.pop(key, None)
+            fut.set_exception(e)
+            raise
         with self._lock:
             self._d[key] = val
             while len(self._d) > self.size:
                 self._d.popitem(last=False)
+            self._inflight.pop(key, None)
+        fut.set_result(val)
         return val
 
 
@@ -679,6 +707,15 @@ def sweep_spec(params: dict):
                 if step != 0 and not abs(b - a) / abs(step) < cap:
                     raise InputError(f"grid.{key}.step", val["step"],
                                      f"a step giving at most {cap:,} values in a web sweep", _SWEEP_CLI_HINT)
+    from ..vehicles import looks_like_vehicle_file
+
+    for sec in ("fixed", "grid"):  # the server's files are not for remote users to read
+        tab = params.get(sec)
+        vals = tab.get("missile") if isinstance(tab, dict) else None
+        for i, m in enumerate(vals if isinstance(vals, list) else [vals]):
+            if looks_like_vehicle_file(m):
+                raise InputError(f"{sec}.missile" + (f"[{i}]" if isinstance(vals, list) else ""), m,
+                                 "a catalog name in a web sweep", "sweep a vehicle file with `boostphase sweep`")
     spec = parse_spec(params)
     for key, sigma in spec.dispersion.items():
         if not math.isfinite(sigma):
@@ -803,13 +840,25 @@ def find_cesium_dir() -> Path | None:
 # Computations (no HTTP here: each returns plain data)
 
 
+def request_vehicle(missile: str | None, vehicle_toml: str | None):
+    """The Missile of a request: the pasted/uploaded ``vehicle_toml`` (validated by the loader of
+    vehicle files; nothing is written to disk), else the catalog name ``missile`` (never a path:
+    the server's files are not for remote users to read)."""
+    from ..vehicles import from_text, load_catalog
+
+    if vehicle_toml is not None:
+        return from_text(vehicle_toml, "vehicle_toml")
+    if missile is None:
+        raise InputError("missile", None, "a catalog name (see /api/catalog) or a vehicle file as vehicle_toml")
+    return load_catalog(missile)
+
+
 def compute_flyout(req: FlyoutRequest):
     """Validate like ``boostphase flyout`` and fly; returns the Trajectory."""
     from ..earth import earth_model
     from ..flight import fly
-    from ..vehicles import load
 
-    m = load(req.missile)
+    m = request_vehicle(req.missile, req.vehicle_toml)
     lat, lon = _parse_latlon("launch", req.launch)
     tgt = _parse_place("target", req.target) if req.target else None
     if req.azimuth_deg is None and tgt is None:
@@ -826,8 +875,14 @@ def flyout_payload(traj) -> dict:
     spd = traj.speed_m_s
     i_apo = int(np.argmax(alt))
     b = traj.burnout()
-    ilat, ilon = traj.impact_lat_lon_deg
     m = traj.missile
+    # a flight that does not land has no impact event: its last state is an "end" marker
+    if traj.impacted:
+        ilat, ilon = traj.impact_lat_lon_deg
+        last = {"impact": {"t_s": traj.flight_time_s, "lat": ilat, "lon": ilon, "alt_km": 0.0}}
+    else:
+        last = {"end": {"t_s": traj.end_time_s, "lat": float(lat[-1]), "lon": float(lon[-1]),
+                        "alt_km": float(alt[-1]) / 1e3, "reason": traj.reason}}
     return jsonable({
         "summary": traj.summary(),
         "missile": {"name": m.name, "title": m.title},
@@ -838,7 +893,7 @@ def flyout_payload(traj) -> dict:
             "burnout": {"t_s": b["time_s"], "lat": b["lat_deg"], "lon": b["lon_deg"], "alt_km": b["altitude_m"] / 1e3},
             "apogee": {"t_s": float(traj.t_s[i_apo]), "lat": float(lat[i_apo]), "lon": float(lon[i_apo]),
                        "alt_km": float(alt[i_apo]) / 1e3},
-            "impact": {"t_s": traj.flight_time_s, "lat": ilat, "lon": ilon, "alt_km": 0.0},
+            **last,
         },
     })
 
@@ -859,7 +914,9 @@ def compute_reconstruct(req: ReconstructRequest) -> dict:
         if site is None:
             raise InputError("cities", req.cities, "used together with launch LAT,LON")
     res = reconstruct(req.apogee_km, req.range_km, req.flight_time_s, launch=site,
-                      test_azimuth_deg=req.test_azimuth, missile=req.missile, cities=names,
+                      test_azimuth_deg=req.test_azimuth, cities=names,
+                      missile=None if req.missile is None and req.vehicle_toml is None
+                      else request_vehicle(req.missile, req.vehicle_toml),
                       sensitivity=not req.no_sensitivity)
     res = dict(res)
     if site is not None:
@@ -900,7 +957,8 @@ def _engage_threat(req: EngageRequest):
     tgt = _target("target", req.target, req.azimuth_deg)
     if req.profile == "target" and tgt is None:
         raise InputError("profile", req.profile, "a target for the 'target' profile")
-    threat = Threat(req.missile, lat, lon, target=tgt, azimuth_deg=req.azimuth_deg, profile=req.profile)
+    threat = Threat(request_vehicle(req.missile, req.vehicle_toml), lat, lon, target=tgt, azimuth_deg=req.azimuth_deg,
+                    profile=req.profile)
     return threat, (lat, lon), tgt, Interceptor.two_stage(req.burnout_speed_km_s * 1e3), Timeline.total(req.delay_s)
 
 
@@ -993,11 +1051,10 @@ def compute_engage_map(req: EngageMapRequest) -> dict:
 def compute_shortfall(req: ShortfallRequest) -> dict:
     """``boostphase shortfall --json``: the trace and its territory intervals."""
     from ..consequence import _missile, shortfall_trace
-    from ..vehicles import load
 
     launch = _parse_latlon("launch", req.launch)
     tgt = _target("target", req.target, req.azimuth_deg)
-    m = load(req.missile)
+    m = request_vehicle(req.missile, req.vehicle_toml)
     if req.payload_kg is not None:
         m = _missile(m, req.payload_kg)
     return jsonable(shortfall_trace(m, launch, tgt, req.beta_kg_m2, dt_s=req.dt_s,
@@ -1016,10 +1073,11 @@ def footprint_scenario(req: FootprintRequest):
             raise InputError("example", req.example, "an example scenario of a source checkout (examples/)")
         data = tomllib.loads(path.read_text())
     else:
-        if req.missile is None or req.launch is None or req.target is None:
+        if (req.missile is None and req.vehicle_toml is None) or req.launch is None or req.target is None:
             raise InputError("missile" if req.missile is None else "launch" if req.launch is None else "target",
                              None, "missile, launch and target, or an example scenario")
-        threat: dict[str, Any] = {"missile": req.missile, "launch": list(_parse_latlon("launch", req.launch)),
+        m = request_vehicle(req.missile, req.vehicle_toml)  # a catalog name: no server file is read
+        threat: dict[str, Any] = {"missile": m.name, "launch": list(_parse_latlon("launch", req.launch)),
                                   "target": list(_parse_place("target", req.target)), "profile": "target",
                                   "payload_beta": "vacuum" if req.beta_kg_m2 is None else req.beta_kg_m2}
         if req.payload_kg is not None:
@@ -1052,6 +1110,8 @@ def run_footprint(req: FootprintRequest, *, progress: Callable[[int], None] | No
     kw: dict[str, Any] = {}
     if chunk_size is not None:
         kw["chunk_size"] = chunk_size
+    if req.vehicle_toml is not None and req.example is None:  # the pasted vehicle, not a catalog name
+        kw["missile"] = request_vehicle(None, req.vehicle_toml)
     return footprint(sc, progress=progress, **kw), sc.title
 
 
@@ -1142,9 +1202,9 @@ def borders_bytes() -> _Borders:
             return _BORDERS[0]
         import shapely
 
-        from ..geography import _territories
+        from ..geography import territory_table
 
-        t = _territories()
+        t = territory_table()
         feats = []
         for c in range(t.n_countries):
             idx = np.flatnonzero(t.poly_label == c)
@@ -1327,15 +1387,19 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
                               "defence. Mirrors the `boostphase` CLI: same inputs, same validation, same JSON.",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     jobs = threading.BoundedSemaphore(MAX_CONCURRENT_JOBS)
-    cache = _LRU()
+    cache = ResultCache()
     job_manager = JobManager()
     app.state.jobs = job_manager
     cesium = find_cesium_dir()
 
     def run(kind: str, req: BaseModel | None, fn: Callable[[], Any]):
         key = f"{kind}:{req.model_dump_json() if req is not None else ''}"
-        with jobs:
-            return cache.get_or_compute(key, fn)
+
+        def compute():  # only the request that computes takes a worker slot; its twins wait
+            with jobs:
+                return fn()
+
+        return cache.get_or_compute(key, compute)
 
     @app.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError):

@@ -31,6 +31,25 @@ def trajectory_csv(traj) -> str:
     return buf.getvalue()
 
 
+def _flight_words(s: dict) -> str:
+    """'range 990 km, apogee 300 km, 600 s' of a flyout summary; a flight that does not land
+    says so instead of a range (no number for a range it does not have)."""
+    if s.get("impacted", True) and s.get("range_km") is not None:
+        return (f"range {s['range_km']:,.0f} km, apogee {s['apogee_km']:,.0f} km, "
+                f"{s['flight_time_s']:,.0f} s")
+    return f"no impact ({s.get('reason') or 'no impact within the time limit'}), so no range; " \
+           f"highest altitude {s['apogee_km']:,.0f} km"
+
+
+def _last_point(traj, lat, lon, alt) -> tuple[str, float, float, float]:
+    """(kind, lat, lon, alt_m) of the last marker: the impact, or the end of a flight that did
+    not land (at its altitude)."""
+    if traj.impacted:
+        ilat, ilon = traj.impact_lat_lon_deg
+        return "impact", ilat, ilon, 0.0
+    return "end (no impact)", float(lat[-1]), float(lon[-1]), float(alt[-1])
+
+
 def _offset():
     from czml3.types import Cartesian2Value
 
@@ -70,10 +89,9 @@ def trajectory_czml(traj, epoch: str) -> str:
     s = traj.summary()
     b = traj.burnout()
     i_apo = int(np.argmax(alt))
-    ilat, ilon = traj.impact_lat_lon_deg
-    desc = (f"{traj.missile.title}: {s['profile']} flight, range {s['range_km']:,.0f} km, apogee "
-            f"{s['apogee_km']:,.0f} km, {s['flight_time_s']:,.0f} s. Times start at {epoch} (arbitrary: "
-            "the scenario has no date). Computed by boostphase.")
+    last = _last_point(traj, lat, lon, alt)
+    desc = (f"{traj.missile.title}: {s['profile']} flight, {_flight_words(s)}. Times start at {epoch} "
+            "(arbitrary: the scenario has no date). Computed by boostphase.")
     packets = [
         Packet(id="document", name=f"boostphase flyout {traj.missile.name}", version="1.0",
                clock=Clock(interval=TimeInterval(start=t0, end=t1), currentTime=t0, multiplier=30)),
@@ -90,8 +108,8 @@ def trajectory_czml(traj, epoch: str) -> str:
     for kind, la, lo, al in (("launch", traj.launch_lat_deg, traj.launch_lon_deg, 0.0),
                              ("burnout", b["lat_deg"], b["lon_deg"], b["altitude_m"]),
                              ("apogee", float(lat[i_apo]), float(lon[i_apo]), float(alt[i_apo])),
-                             ("impact", ilat, ilon, 0.0)):
-        packets.append(Packet(id=kind, name=kind, position=Position(cartographicDegrees=[lo, la, al]),
+                             last):
+        packets.append(Packet(id=kind.split(" ")[0], name=kind, position=Position(cartographicDegrees=[lo, la, al]),
                               point=Point(pixelSize=8, color=_color(255, 255, 255)),
                               label=Label(text=kind, font="12px sans-serif", pixelOffset=_offset())))
     return Document(packets=packets).to_json()
@@ -157,7 +175,7 @@ def reconstruct_czml(res: dict, epoch: str) -> str:
     packets = [Packet(id="document", name="boostphase reconstruction", version="1.0",
                       clock=Clock(interval=TimeInterval(start=t0, end=t0 + dt.timedelta(hours=1)), currentTime=t0))]
     reach = res.get("reach_geojson")
-    if reach:
+    if reach and reach.get("geometry"):  # null geometry: every bearing global, no contour
         ring = reach["geometry"]["coordinates"][0]
         flat = [x for lo, la in ring for x in (lo, la, 0.0)]
         packets.append(Packet(id="reach", name=f"reach ({res.get('missile_model')})",
@@ -174,7 +192,7 @@ def reconstruct_czml(res: dict, epoch: str) -> str:
     for i, c in enumerate(res.get("cities", [])):
         col = _color(220, 40, 40) if c["in_reach"] else _color(60, 170, 80)
         packets.append(Packet(id=f"city-{i}", name=c["name"],
-                              description=f"{c['distance_km']:,.0f} km away; reach on that bearing {c['range_km']:,.0f} km",
+                              description=f"{c['distance_km']:,.0f} km away; reach on that bearing {_reach_text(c)}",
                               position=Position(cartographicDegrees=[c["lon"], c["lat"], 0.0]),
                               point=Point(pixelSize=8, color=col),
                               label=Label(text=c["name"], font="12px sans-serif", pixelOffset=_offset())))
@@ -211,7 +229,7 @@ def trajectory_kml(traj) -> str:
     s = traj.summary()
     b = traj.burnout()
     i_apo = int(np.argmax(alt))
-    ilat, ilon = traj.impact_lat_lon_deg
+    kind, ilat, ilon, ialt = _last_point(traj, lat, lon, alt)
     step = max(1, len(lat) // 2000)  # at most ~2,000 vertices
     idx = np.unique(np.r_[np.arange(0, len(lat), step), len(lat) - 1])
     coords = " ".join(f"{lon[i]:.5f},{lat[i]:.5f},{alt[i]:.0f}" for i in idx)
@@ -220,17 +238,21 @@ def trajectory_kml(traj) -> str:
             _kml_point("launch", traj.launch_lon_deg, traj.launch_lat_deg),
             _kml_point(f"burnout {b['time_s']:.0f} s", b["lon_deg"], b["lat_deg"], b["altitude_m"]),
             _kml_point(f"apogee {alt[i_apo] / 1e3:.0f} km", float(lon[i_apo]), float(lat[i_apo]), float(alt[i_apo])),
-            _kml_point(f"impact, {s['range_km']:.0f} km", ilon, ilat)]
-    desc = (f"{traj.missile.title}: {s['profile']} flight, range {s['range_km']:,.0f} km, apogee "
-            f"{s['apogee_km']:,.0f} km, {s['flight_time_s']:,.0f} s. Computed by boostphase.")
+            _kml_point(f"impact, {s['range_km']:.0f} km" if traj.impacted else kind, ilon, ilat, ialt)]
+    desc = f"{traj.missile.title}: {s['profile']} flight, {_flight_words(s)}. Computed by boostphase."
     return _kml_doc(f"boostphase flyout {traj.missile.name}", desc, body)
+
+
+def _reach_text(c: dict) -> str:
+    """A city's reach on its bearing: "global" for a flight that does not come down, else km."""
+    return "global" if c.get("range_km") is None else f"{c['range_km']:,.0f} km"
 
 
 def reconstruct_kml(res: dict) -> str:
     """KML: the reach contour (a ground line), the launch site and the cities in or out of reach."""
     body = []
     reach = res.get("reach_geojson")
-    if reach:
+    if reach and reach.get("geometry"):  # null geometry: every bearing global, no contour
         ring = reach["geometry"]["coordinates"][0]
         coords = " ".join(f"{lo:.5f},{la:.5f},0" for lo, la in ring)
         body.append(f"<Placemark><name>reach ({res.get('missile_model')})</name><styleUrl>#reach</styleUrl>"
@@ -240,7 +262,7 @@ def reconstruct_kml(res: dict) -> str:
     for c in res.get("cities", []):
         verdict = "in reach" if c["in_reach"] else "out of reach"
         body.append(_kml_point(f"{c['name']}: {verdict}", c["lon"], c["lat"], 0.0,
-                               f"{c['distance_km']:,.0f} km away; reach on that bearing {c['range_km']:,.0f} km"))
+                               f"{c['distance_km']:,.0f} km away; reach on that bearing {_reach_text(c)}"))
     return _kml_doc("boostphase reconstruction", "Reach of the fitted vehicle on minimum-energy flights "
                     "(rotating Earth). Computed by boostphase.", body)
 

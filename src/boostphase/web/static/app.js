@@ -274,7 +274,7 @@
     if (panel === "footprint" && !body.example) {
       // a custom footprint: the threat of the shortfall form, at the intercept time given here
       const sf = collectForm("shortfall");
-      for (const k of ["missile", "launch", "target", "payload_kg", "beta_kg_m2"]) if (sf[k] !== undefined) body[k] = sf[k];
+      for (const k of ["missile", "vehicle_toml", "launch", "target", "payload_kg", "beta_kg_m2"]) if (sf[k] !== undefined) body[k] = sf[k];
     }
     if (panel === "engagemap") return { ...collectForm("engage"), ...body }; // the threat, UAV and interceptor above
     return body;
@@ -282,7 +282,7 @@
   function collectForm(panel) {
     const form = formOf(panel);
     const body = {};
-    for (const inp of $$("input[name], select[name]", form)) {
+    for (const inp of $$("input[name], select[name], textarea[name]", form)) {
       const name = inp.name;
       if (["direction", "click"].includes(name)) continue;
       if (inp.closest("[hidden]")) continue;
@@ -780,7 +780,7 @@
         ["Ground range", s.range_km, 1, "km", "range_km"],
         ["Apogee", s.apogee_km, 1, "km", "apogee_km"],
         ["Flight time", s.flight_time_s, 1, "s", "flight_time_s"],
-        ["Flight time", s.flight_time_s / 60, 1, "min", null],
+        ["Flight time", s.flight_time_s == null ? null : s.flight_time_s / 60, 1, "min", null],
         ["Burnout time", s.burnout.time_s, 1, "s", "burnout.time_s"],
         ["Burnout altitude", s.burnout.altitude_km, 1, "km", "burnout.altitude_km"],
         ["Burnout speed", s.burnout.speed_km_s, 3, "km/s", "burnout.speed_km_s"],
@@ -792,17 +792,20 @@
         ["Earth model", s.earth, 0, "", "earth"],
       ];
       const parts = [table(`${res.missile.title}: ${s.profile} flight`, rows)];
-      if (!s.impacted) parts.unshift(el("p", { class: "warning", role: "note", text: "No impact within the time limit: the flight is orbital or escaping." }));
+      // a flight that does not land has no range, impact point or flight time (null, shown "—")
+      if (!s.impacted) parts.unshift(el("p", { class: "warning", role: "note", text: `No impact, so no range: ${s.reason || "no impact within the time limit"}.` }));
       parts.push(altitudeChart(res));
       parts.push(downloads("flight", body));
       parts.push(el("button", { type: "button", class: "animate", onclick: () => animateCzml(body) }, "Animate the flight on the globe (CZML)"));
       box.replaceChildren(...parts);
     },
     reconstruct(res, body, box) {
+      // a flight that does not come down (or flies 18,000 km or more) has no range: "global"
       const rows = [
-        ["Maximum range, standard trajectory (non-rotating Earth)", res.max_range_km, 0, "km", "max_range_km"],
+        ["Maximum range, standard trajectory (non-rotating Earth)", res.global_reach ? "global (any point on Earth)" : res.max_range_km, 0, res.global_reach ? "" : "km", "max_range_km"],
+        ["Smallest range the fit and its band support", res.max_range_lower_km, 0, "km", "max_range_lower_km"],
       ];
-      if (res.max_range_band_km) rows.push(["Range with burn time ±20 %", `${fmt(res.max_range_band_km[0], 0)} to ${fmt(res.max_range_band_km[1], 0)}`, 0, "km", "max_range_band_km"]);
+      if (res.max_range_band_km) rows.push(["Finite ranges with burn time ×0.8 / ×1.2", `${fmt(res.max_range_band_km[0], 0)} to ${fmt(res.max_range_band_km[1], 0)}`, 0, "km", "max_range_band_km"]);
       rows.push(
         ["Burnout speed of the test", res.burnout_speed_km_s, 3, "km/s", "burnout_speed_km_s"],
         ["Fitted payload", res.fit.payload_kg, 0, "kg", "fit.payload_kg"],
@@ -815,15 +818,16 @@
         ["Standard trajectory: flight time", res.standard_flight_time_s / 60, 1, "min", null],
         ["Model fitted", res.missile_model, 0, "", "missile_model"],
       );
-      const parts = [table("Reconstruction of the test", rows), el("p", { class: "method", text: `Method: ${res.method}.` })];
+      const parts = [table("Reconstruction of the test", rows), el("p", { class: "method", text: `Method: ${res.method}. Model: ${res.model_choice ? res.model_choice.why : res.missile_model}.` })];
+      if (res.global_note) parts.push(el("p", { class: "method", text: `Global: ${res.global_note.why}` }));
       if (res.cities && res.cities.length) {
         const t = el("table", { class: "results cities" }, el("caption", { text: "Cities (rotating Earth, reach on each city's bearing)" }));
         t.append(el("thead", {}, el("tr", {}, ...["city", "distance (km)", "reach (km)", "verdict", "margin (km)"].map((h) => el("th", { scope: "col", text: h })))));
         const tb = el("tbody");
         for (const c of res.cities) {
           tb.append(el("tr", { class: c.in_reach ? "in" : "out" }, el("th", { scope: "row", text: c.name }),
-            el("td", { class: "num", text: fmt(c.distance_km, 0) }), el("td", { class: "num", text: fmt(c.range_km, 0) }),
-            el("td", { text: c.in_reach ? "in reach" : "out of reach" }), el("td", { class: "num", text: fmt(c.margin_km, 0) })));
+            el("td", { class: "num", text: fmt(c.distance_km, 0) }), el("td", { class: "num", text: c.global_reach ? "global" : fmt(c.range_km, 0) }),
+            el("td", { text: c.in_reach ? "in reach" : "out of reach" }), el("td", { class: "num", text: c.global_reach ? "—" : fmt(c.margin_km, 0) })));
         }
         t.append(tb);
         parts.push(t);
@@ -835,6 +839,8 @@
       const ok = res.ballistic_consistent;
       const verdict = el("p", { class: `verdict ${ok ? "yes" : "no"}`, dataset: { key: "ballistic_consistent", value: String(ok) } },
         ok ? "Consistent with a ballistic flight." : "No ballistic flight matches all the figures.");
+      const why = el("p", { class: "verdict-sentence", dataset: { key: "verdict", value: String(res.verdict) } },
+        el("strong", { text: `${String(res.verdict).replaceAll("_", " ")}: ` }), res.verdict_sentence || "");
       const reasons = el("ol", { class: "reasons" }, ...res.reasons.map((r) => el("li", { text: r })));
       const rows = [
         ["Least burnout speed for the range (min-energy arc)", res.min_energy && res.min_energy.burnout_speed_km_s, 3, "km/s", "min_energy.burnout_speed_km_s"],
@@ -845,7 +851,7 @@
         ["Claimed peak Mach", res.claimed_peak_mach, 1, res.mach_convention, "claimed_peak_mach"],
         ["Least glide L/D for the claimed speed", res.min_glide_ld_for_claimed_speed, 2, "", "min_glide_ld_for_claimed_speed"],
       ].filter((r) => r[1] !== null && r[1] !== undefined);
-      box.replaceChildren(verdict, el("h3", { text: "Reasons" }), reasons, table("Figures (spherical Earth)", rows),
+      box.replaceChildren(verdict, why, el("h3", { text: "Reasons" }), reasons, table("Figures (spherical Earth)", rows),
         el("p", { class: "method", text: `Earth: ${res.earth}.` }));
     },
     engage(res, body, box) {
@@ -1009,14 +1015,15 @@
       marker(ds, ev.launch.lon, ev.launch.lat, 0, "launch", "#ffffff");
       marker(ds, ev.burnout.lon, ev.burnout.lat, ev.burnout.alt_km * 1000, `burnout ${fmt(ev.burnout.t_s, 0)} s, ${fmt(ev.burnout.alt_km, 0)} km`, "#ffd166", true);
       marker(ds, ev.apogee.lon, ev.apogee.lat, ev.apogee.alt_km * 1000, `apogee ${fmt(ev.apogee.alt_km, 0)} km`, "#06d6a0");
-      marker(ds, ev.impact.lon, ev.impact.lat, 0, `impact, ${fmt(res.summary.range_km, 0)} km`, "#ef476f");
+      if (ev.impact) marker(ds, ev.impact.lon, ev.impact.lat, 0, `impact, ${fmt(res.summary.range_km, 0)} km`, "#ef476f");
+      else if (ev.end) marker(ds, ev.end.lon, ev.end.lat, ev.end.alt_km * 1000, `no impact (end of the computed flight, ${fmt(ev.end.t_s, 0)} s)`, "#ef476f");
       return C.Cartesian3.fromDegreesArrayHeights(xyz);
     },
     reconstruct(res) {
       const C = window.Cesium;
       const ds = state.layers.reconstruct;
       clearLayer("reconstruct");
-      if (res.reach_geojson) {
+      if (res.reach_geojson && res.reach_geojson.geometry) {
         const ring = res.reach_geojson.geometry.coordinates[0];
         ds.entities.add({ name: "reach", polyline: { positions: C.Cartesian3.fromDegreesArray(ring.flat()), width: 3,
           material: C.Color.fromCssColorString("#ff9f1c"), arcType: C.ArcType.GEODESIC } });
@@ -1034,7 +1041,7 @@
         const sum = new C.Cartesian3(0, 0, 0);
         for (const [lo, la] of pts) C.Cartesian3.add(sum, C.Cartesian3.normalize(C.Cartesian3.fromDegrees(lo, la), new C.Cartesian3()), sum);
         const mid = C.Cartographic.fromCartesian(C.Cartesian3.multiplyByScalar(C.Cartesian3.normalize(sum, sum), 6.4e6, sum));
-        const reach = Math.max(...(res.reach_by_azimuth || []).map((r) => r.range_km), 1000);
+        const reach = Math.max(...(res.reach_by_azimuth || []).map((r) => (r.global_reach ? 20000 : r.range_km)), 1000);
         const spread = pts.length > 1 ? 2.6e7 : Math.min(Math.max(reach * 2.2e3, 3.0e6), 2.6e7);
         return { over: [C.Math.toDegrees(mid.longitude), C.Math.toDegrees(mid.latitude)], height: spread };
       }
@@ -1110,7 +1117,7 @@
       const tr = res.trace;
       const frame = points("shortfall", tr.map((p) => p.lat), tr.map((p) => p.lon), tr.map((p) => p.territory), 7);
       marker(ds, res.launch.lon, res.launch.lat, 0, "launch", "#ffffff");
-      marker(ds, res.nominal_impact.lon, res.nominal_impact.lat, 0, "nominal impact", "#ef476f", true);
+      if (res.nominal_impact && res.nominal_impact.lat != null) marker(ds, res.nominal_impact.lon, res.nominal_impact.lat, 0, "nominal impact", "#ef476f", true);
       return frame;
     },
     footprint(res) {
@@ -1198,7 +1205,8 @@
     const forms = formsOf(panel);
     if (forms.length === 1) {
       const res = state.results[panel];
-      if (res) for (const [k, v] of Object.entries(res.request)) params.set(k, String(v));
+      // a pasted vehicle file is not put in links (too long for a URL)
+      if (res) for (const [k, v] of Object.entries(res.request)) if (k !== "vehicle_toml") params.set(k, String(v));
     } else if (forms.length > 1) {
       const ran = [];
       for (const f of forms) {
@@ -1207,7 +1215,7 @@
         if (res) ran.push(f);
         const names = new Set($$("input[name], select[name]", formOf(f)).map((i) => i.name));
         const src = res ? Object.fromEntries(Object.entries(res.request).filter(([k]) => names.has(k))) : own;
-        for (const [k, v] of Object.entries(src)) params.set(`${f}.${k}`, String(v));
+        for (const [k, v] of Object.entries(src)) if (k !== "vehicle_toml") params.set(`${f}.${k}`, String(v));
       }
       if (ran.length) params.set("run", ran.join(","));
     } else if (panel === "sweep") {
@@ -1368,6 +1376,18 @@
     $("#saved-runs-refresh").addEventListener("click", loadRuns);
     $("#flight-profile").addEventListener("change", updateProfile);
     $("#flight-missile").addEventListener("change", showMissileSources);
+    // vehicle files of the user's own: an upload fills the paste box (the server checks the text)
+    for (const up of $$("input[data-vehicle-into]")) {
+      up.addEventListener("change", async () => {
+        const f = up.files && up.files[0];
+        if (!f) return;
+        if (f.size > 65536) { status(`${f.name}: a vehicle file of at most 65,536 bytes, please.`, "error"); return; }
+        const box = $(`#${up.dataset.vehicleInto}`);
+        box.value = await f.text();
+        box.closest("details").open = true;
+        status(`${f.name} loaded: it is used instead of the catalog missile (clear the box to go back).`);
+      });
+    }
     $("#share-button").addEventListener("click", async () => {
       writeHash();
       const inp = $("#share-url");
