@@ -1,4 +1,4 @@
-"""Builds the engine's C kernel (boostphase.engine._cengine); everything else is in pyproject.toml.
+"""Builds the engine's C kernel (boostphase.engine.cengine); everything else is in pyproject.toml.
 
 Flags: -O3 without fast-math, and -ffp-contract=off so that no a*b+c becomes a fused
 multiply-add: the scalar, AVX2 and AVX-512 builds of the same source then give the same bits
@@ -17,7 +17,7 @@ CFLAGS = ["-O3", "-std=gnu11", "-fno-fast-math", "-ffp-contract=off", "-fno-math
 setup(
     ext_modules=[
         Extension(
-            "boostphase.engine._cengine",
+            "boostphase.engine.cengine",
             sources=[ENGINE + f for f in ("bp_module.c", "bp_scalar.c", "bp_avx2.c", "bp_avx512.c")],
             depends=[ENGINE + f for f in ("bp_math.h", "bp_kernel.h", "bp_body.h", "bp_packet.h", "bp_cpu.h")],
             extra_compile_args=CFLAGS,

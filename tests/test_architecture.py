@@ -35,7 +35,6 @@ LAYERS = {
 
 # --- today's violations (to be removed, never added to) --------------------------------------
 KNOWN_UPWARD = {
-    ("engine.kernel", "atmosphere"),      # the JAX kernel reads the atmosphere table module
     ("store", "web.app"),                 # runs rerun recomputes web summaries through the web app
 }
 KNOWN_OVERSIZE = {"engage", "consequence", "web.app", "flight", "sweep"}
@@ -192,7 +191,7 @@ def _private_imports() -> set[tuple[str, str, str]]:
 
 # Private names imported across modules today (each should become public API of the lower module
 # or move). The count may only fall.
-KNOWN_PRIVATE_IMPORTS = 21
+KNOWN_PRIVATE_IMPORTS = 18
 
 
 def test_no_new_private_names_imported_across_modules():

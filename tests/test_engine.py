@@ -108,12 +108,12 @@ def test_paths_and_input_checks():
 def test_kernel_has_no_fused_multiply_add():
     """Built with -ffp-contract=off: an FMA rounds once where a*b+c rounds twice, so one in
     one build and not in another would break the bit identity across instruction sets."""
-    from boostphase.engine import _cengine
+    from boostphase.engine import cengine
 
     objdump = shutil.which("objdump")
     if objdump is None:
         pytest.skip("objdump not installed")
-    text = subprocess.run([objdump, "-d", _cengine.__file__], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run([objdump, "-d", cengine.__file__], capture_output=True, text=True, check=True).stdout
     assert "vsqrtpd" in text or "sqrtsd" in text  # the disassembly is the kernel's
     fused = [line for line in text.splitlines() if "vfmadd" in line or "vfmsub" in line or "vfnmadd" in line]
     assert not fused, fused[:5]
@@ -122,9 +122,9 @@ def test_kernel_has_no_fused_multiply_add():
 def test_cuda_build_compiles_to_ptx_without_fma():
     """The GPU build (same C source, NVRTC) compiles on a machine without a GPU, with IEEE
     division and square root and no fused multiply-add; its context record matches the C one."""
-    from boostphase.engine import _cengine, gpu
+    from boostphase.engine import cengine, gpu
 
-    assert gpu.CTX_DTYPE.itemsize == _cengine.ctx_size()
+    assert gpu.CTX_DTYPE.itemsize == cengine.ctx_size()
     try:
         text = gpu.ptx("compute_80")
     except ImportError as e:

@@ -1,4 +1,4 @@
-/* boostphase engine: the Python extension (boostphase.engine._cengine).
+/* boostphase engine: the Python extension (boostphase.engine.cengine).
  *
  * run(buffers, ints, doubles, threads, path) integrates a batch in place: `buffers` are the
  * case and result arrays in the order of kernel.py's _BUFFERS (read through the buffer
@@ -215,6 +215,6 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cengine", NULL, -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "cengine", NULL, -1, methods};
 
-PyMODINIT_FUNC PyInit__cengine(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit_cengine(void) { return PyModule_Create(&module); }

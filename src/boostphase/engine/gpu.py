@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .kernel import _RESULT_DTYPES, Case, Result, Settings, _f64, pack_case
+from .kernel import RESULT_DTYPES, Case, Result, Settings, as_f64, pack_case
 
 _HERE = Path(__file__).parent
 _HEADERS = ("bp_math.h", "bp_kernel.h", "bp_body.h")
@@ -153,15 +153,15 @@ def integrate(case: Case, consts, atm, settings: Settings, fall_tab=None, *, blo
     dev = {k: cupy.asarray(v) for k, v in arrs.items()}
     if settings.drag:
         ln_rho, ln_p, snd, slope_rho, slope_p, d_rho, d_p = atm
-        tabs = [cupy.asarray(_f64(x)) for x in (ln_rho, ln_p, snd, d_rho, d_p)]
-        rho0 = float(np.exp(_f64(ln_rho)[0]))
+        tabs = [cupy.asarray(as_f64(x)) for x in (ln_rho, ln_p, snd, d_rho, d_p)]
+        rho0 = float(np.exp(as_f64(ln_rho)[0]))
     else:
         tabs, slope_rho, slope_p, rho0 = [cupy.zeros(1)] * 5, 0.0, 0.0, 0.0
-    falls = [cupy.asarray(_f64(x)) for x in fall_tab] if tf else [cupy.zeros(1)] * 2
+    falls = [cupy.asarray(as_f64(x)) for x in fall_tab] if tf else [cupy.zeros(1)] * 2
     shapes = {"t": (n,), "y": (n, 6), "impacted": (n,), "apogee_alt": (n,), "apogee_t": (n,),
               "seg_state": (n, S, 7), "n_steps": (n,), "n_rhs": (n,), "n_reject": (n,),
               "rec": (n, nrec, 7), "n_rec": (n,), "fell": (n,)}
-    out = {k: cupy.empty(shapes[k], dtype=dt) for k, dt in _RESULT_DTYPES.items()}
+    out = {k: cupy.empty(shapes[k], dtype=dt) for k, dt in RESULT_DTYPES.items()}
     a, e2, mu, j2, om = (float(x) for x in consts)
     ctx = np.zeros(1, CTX_DTYPE)
     vals = dict(n=n, next=0, S=S, K=K, nrec=nrec, natm=int(tabs[0].size) if settings.drag else 0,

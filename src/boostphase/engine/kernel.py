@@ -132,9 +132,9 @@ class Settings(NamedTuple):
     terminal_fall_tol: float = 0.03
 
 
-# Case and result arrays in the order the C module reads them (bp_module.c)
+# Case and result arrays (in the order the C module reads them, bp_module.c) and their dtypes
 _CASE_DTYPES = {name: (np.int32 if name == "seg_mode" else np.float64) for name in Case._fields}
-_RESULT_DTYPES = {"t": np.float64, "y": np.float64, "impacted": np.bool_, "apogee_alt": np.float64,
+RESULT_DTYPES = {"t": np.float64, "y": np.float64, "impacted": np.bool_, "apogee_alt": np.float64,
                   "apogee_t": np.float64, "seg_state": np.float64, "n_steps": np.int32,
                   "n_rhs": np.int32, "n_reject": np.int32, "rec": np.float64, "n_rec": np.int32,
                   "fell": np.bool_}
@@ -142,9 +142,9 @@ PATHS = {"auto": 0, "scalar": 1, "avx2": 2, "avx512": 3}
 
 
 def _module():
-    from . import _cengine
+    from . import cengine
 
-    return _cengine
+    return cengine
 
 
 def available_paths() -> list[str]:
@@ -167,14 +167,15 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _f64(x) -> np.ndarray:
+def as_f64(x) -> np.ndarray:
+    """``x`` as a C-contiguous float64 array (no copy when it already is one)."""
     return np.ascontiguousarray(x, dtype=np.float64)
 
 
 def pack_case(case: Case) -> dict[str, np.ndarray]:
     """The case arrays as the kernel reads them: C-contiguous, float64 (int32 modes), with
     their shapes checked; arrays that already are so are passed on, not copied."""
-    y0 = _f64(case.y0)
+    y0 = as_f64(case.y0)
     if y0.ndim != 2 or y0.shape[1] != 6:
         raise ValueError(f"Case.y0: expected shape (n, 6), got {y0.shape}")
     n = y0.shape[0]
@@ -240,7 +241,7 @@ def integrate(case: Case, consts, atm, settings: Settings, fall_tab=None, *, thr
     empty = np.empty(0)
     if settings.drag:
         ln_rho, ln_p, snd, slope_rho, slope_p, d_rho, d_p = atm
-        tables = [_f64(ln_rho), _f64(ln_p), _f64(snd), _f64(d_rho), _f64(d_p)]
+        tables = [as_f64(ln_rho), as_f64(ln_p), as_f64(snd), as_f64(d_rho), as_f64(d_p)]
         slope_rho, slope_p = float(slope_rho), float(slope_p)
         rho0 = math.exp(float(tables[0][0]))
     else:
@@ -249,7 +250,7 @@ def integrate(case: Case, consts, atm, settings: Settings, fall_tab=None, *, thr
     if tf:
         if fall_tab is None or len(fall_tab) != 2:
             raise ValueError("settings.terminal_fall needs fall_tab (atmosphere.fall_table())")
-        tables += [_f64(fall_tab[0]), _f64(fall_tab[1])]
+        tables += [as_f64(fall_tab[0]), as_f64(fall_tab[1])]
     else:
         tables += [empty, empty]
     a, e2, mu, j2, om = (float(x) for x in consts)
@@ -260,7 +261,7 @@ def integrate(case: Case, consts, atm, settings: Settings, fall_tab=None, *, thr
     dbls = (float(settings.rtol), float(settings.atol_pos_m), float(settings.atol_vel_m_s),
             float(settings.h0_s), float(settings.h_max_s), float(settings.terminal_fall_max_speed_m_s),
             float(settings.terminal_fall_tol), a, e2, mu, j2, om, slope_rho, slope_p, rho0, 0.0)
-    bufs = (*tables, *(arrs[k] for k in Case._fields), *(res[k] for k in _RESULT_DTYPES))
+    bufs = (*tables, *(arrs[k] for k in Case._fields), *(res[k] for k in RESULT_DTYPES))
     name = path or os.environ.get("BOOSTPHASE_ENGINE_PATH", "auto") or "auto"
     if name not in PATHS:
         raise ValueError(f"engine path {name!r}: one of {', '.join(PATHS)}")
@@ -312,8 +313,8 @@ def table_lookup(alt_m, atm, fall_tab=None) -> tuple[np.ndarray, ...]:
     alt = np.asarray(alt_m, dtype=np.float64)
     flat = np.ascontiguousarray(alt.reshape(-1))
     ln_rho, ln_p, snd, slope_rho, slope_p, d_rho, d_p = atm
-    fs, fq = (np.empty(0), np.empty(0)) if fall_tab is None else (_f64(fall_tab[0]), _f64(fall_tab[1]))
+    fs, fq = (np.empty(0), np.empty(0)) if fall_tab is None else (as_f64(fall_tab[0]), as_f64(fall_tab[1]))
     out = np.empty((flat.size, 5))
-    _module().lookup(flat, _f64(ln_rho), _f64(ln_p), _f64(snd), _f64(d_rho), _f64(d_p), fs, fq,
+    _module().lookup(flat, as_f64(ln_rho), as_f64(ln_p), as_f64(snd), as_f64(d_rho), as_f64(d_p), fs, fq,
                      float(slope_rho), float(slope_p), out)
     return tuple(out[:, j].reshape(alt.shape) for j in range(5))
