@@ -13,7 +13,8 @@ CPU time over every lane's loop passes: trial steps, rejected and event-search t
     footprint flies them;
   * one Hwasong-15 flyout at rtol 1e-10 (median of repeats, one case: the scalar path);
   * SciPy ``solve_ivp`` RK45 looping over a sample of the same coasts at the same rtol, with
-    the ratio per coast by CPU time and by wall time.
+    the ratio per coast by CPU time and by wall time;
+  * the first flyout of a fresh process, imports included (a subprocess, three times).
 
 OpenBLAS is kept to one thread (its idle worker threads spin and would count as process CPU
 time). Run:  .venv/bin/python benchmarks/bench_engine.py [--n 100000] [--fragments 1000000]
@@ -145,6 +146,24 @@ def main():
           f"loop passes): {np.median(walls) * 1e3:.3f} ms wall median of {args.reps} "
           f"(best {min(walls) * 1e3:.3f}), {np.median(cpus) * 1e3:.3f} ms CPU, "
           f"{np.median(cpus) / it * 1e9:.0f} ns per step")
+    first_flyout()
+
+
+FIRST = (
+    "import time; t0 = time.perf_counter()\n"
+    "from boostphase.flight import fly\nfrom boostphase.vehicles import load\n"
+    "t1 = time.perf_counter()\n"
+    "fly(load('hwasong-15'), 39.0, 125.7, azimuth_deg=60.0, kick_deg=20.0)\n"
+    "print(f'{time.perf_counter() - t0:.3f} {t1 - t0:.3f}')\n")
+
+
+def first_flyout():
+    import subprocess
+
+    runs = [subprocess.run([sys.executable, "-c", FIRST], capture_output=True, text=True, check=True).stdout.split()
+            for _ in range(3)]
+    print("first flyout of a fresh process, imports included: "
+          + ", ".join(f"{float(a):.2f} s (imports {float(b):.2f} s)" for a, b in runs))
 
 
 if __name__ == "__main__":
