@@ -125,6 +125,8 @@ def test_cuda_build_compiles_to_ptx_without_fma():
     from boostphase.engine import cengine, gpu
 
     assert gpu.CTX_DTYPE.itemsize == cengine.ctx_size()
+    layout = cengine.ctx_layout()
+    assert {f: gpu.CTX_DTYPE.fields[f][1] for f in gpu.CTX_DTYPE.names} == layout
     try:
         text = gpu.ptx("compute_80")
     except ImportError as e:

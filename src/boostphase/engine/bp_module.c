@@ -11,6 +11,7 @@
 #include <Python.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <string.h>
 
 #define BP_W 1
@@ -207,8 +208,31 @@ static PyObject *py_ctx_size(PyObject *self, PyObject *args) {
     return Py_BuildValue("n", (Py_ssize_t)sizeof(bp_ctx));
 }
 
+/* {field: byte offset} of bp_ctx: the GPU build's NumPy record (gpu.CTX_DTYPE) must match */
+static PyObject *py_ctx_layout(PyObject *self, PyObject *args) {
+    (void)self; (void)args;
+    PyObject *d = PyDict_New();
+    if (!d) return NULL;
+#define BP_OFF(f) do { PyObject *v = PyLong_FromSsize_t((Py_ssize_t)offsetof(bp_ctx, f)); \
+    if (!v || PyDict_SetItemString(d, #f, v) < 0) { Py_XDECREF(v); Py_DECREF(d); return NULL; } Py_DECREF(v); } while (0)
+    BP_OFF(n); BP_OFF(next); BP_OFF(S); BP_OFF(K); BP_OFF(nrec); BP_OFF(natm); BP_OFF(nfall);
+    BP_OFF(spherical); BP_OFF(drag); BP_OFF(powered); BP_OFF(constant_cd); BP_OFF(terminal_fall);
+    BP_OFF(stop_at_impact); BP_OFF(fsal); BP_OFF(max_iter); BP_OFF(rtol); BP_OFF(atol_pos);
+    BP_OFF(atol_vel); BP_OFF(h0); BP_OFF(h_max); BP_OFF(tf_max_speed); BP_OFF(tf_tol); BP_OFF(a);
+    BP_OFF(e2); BP_OFF(mu); BP_OFF(j2); BP_OFF(om); BP_OFF(slope_rho); BP_OFF(slope_p); BP_OFF(rho0);
+    BP_OFF(ln_rho); BP_OFF(ln_p); BP_OFF(snd); BP_OFF(d_rho); BP_OFF(d_p); BP_OFF(fall_s); BP_OFF(fall_q);
+    BP_OFF(y0); BP_OFF(t0); BP_OFF(seg_t_end); BP_OFF(seg_m0); BP_OFF(seg_mdot); BP_OFF(seg_thrust);
+    BP_OFF(seg_exit_area); BP_OFF(seg_ref_area); BP_OFF(cd_mach); BP_OFF(cd_val); BP_OFF(azimuth);
+    BP_OFF(kick); BP_OFF(pitch_t0); BP_OFF(pitch_t1); BP_OFF(u_fixed); BP_OFF(t_max); BP_OFF(seg_mode);
+    BP_OFF(o_t); BP_OFF(o_y); BP_OFF(o_apogee_alt); BP_OFF(o_apogee_t); BP_OFF(o_seg_state); BP_OFF(o_rec);
+    BP_OFF(o_impacted); BP_OFF(o_fell); BP_OFF(o_n_steps); BP_OFF(o_n_rhs); BP_OFF(o_n_reject); BP_OFF(o_n_rec);
+#undef BP_OFF
+    return d;
+}
+
 static PyMethodDef methods[] = {
     {"ctx_size", py_ctx_size, METH_NOARGS, "sizeof(bp_ctx): the GPU build's record must match it."},
+    {"ctx_layout", py_ctx_layout, METH_NOARGS, "{field: offset} of bp_ctx."},
     {"lookup", py_lookup, METH_VARARGS, "The kernel's atmosphere and terminal-fall lookups."},
     {"run", py_run, METH_VARARGS, "Integrate a batch in place (see kernel.py)."},
     {"available", py_available, METH_NOARGS, "(scalar, avx2, avx512): paths this CPU runs."},
