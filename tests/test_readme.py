@@ -40,6 +40,10 @@ LIGHTER = {
                     "the +-20 % burn-time refits triple the fitting; fit, reach and cities run as written"),
     "footprint": (lambda a: _set(a, "--fragments", "2000"),
                   "100,000 fragments take ~20 s; 2,000 run the same code"),
+    "c4": (lambda a: [*(x for i, x in enumerate(a) if x != "--png-dir" and (i == 0 or a[i - 1] != "--png-dir")),
+                      "--no-figures"],
+           "the figures' speed x delay sweep (48 standoff grids) and plots add ~30 s; tests/test_c4.py "
+           "runs a one-speed, one-delay sweep and the plots"),
 }
 
 

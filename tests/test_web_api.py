@@ -14,7 +14,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from boostphase.scenario import registry, specs
 from boostphase.web import app as webapp
+from boostphase.web import jobs, payloads, security
 from boostphase.web.app import EXAMPLES, create_app, jsonable
 
 BASE = "http://127.0.0.1:8000"
@@ -224,7 +226,7 @@ def test_malformed_json_is_422(client):
 
 
 def test_body_size_limit(client):
-    big = {"missile": "x" * (webapp.MAX_BODY_BYTES + 10), "launch": "1,1"}
+    big = {"missile": "x" * (security.MAX_BODY_BYTES + 10), "launch": "1,1"}
     r = client.post("/api/flyout", json=big)
     assert r.status_code == 413
 
@@ -398,6 +400,7 @@ def _fuzz_stand_ins(monkeypatch, tmp_path, reconstruct: bool = True):
     import boostphase.sweep as sw
 
     monkeypatch.setattr(webapp, "MAX_SWEEP_JOB_CASES", 2000)
+    monkeypatch.setattr(registry, "MAX_SWEEP_JOB_CASES", 2000)
 
     if reconstruct:
         monkeypatch.setattr(rec, "reconstruct", lambda *a, **k: {"stand_in": True, "args": [a, sorted(k)]})
@@ -405,7 +408,7 @@ def _fuzz_stand_ins(monkeypatch, tmp_path, reconstruct: bool = True):
 
         def canned(sc, **kw):
             if "fp" not in _CANNED:
-                _CANNED["fp"] = real(webapp.footprint_scenario(webapp.FootprintRequest(example="chicago")), n=300)
+                _CANNED["fp"] = real(registry.footprint_scenario(specs.FootprintRequest(example="chicago")), n=300)
             if kw.get("progress"):
                 kw["progress"](300)
             return _CANNED["fp"]
@@ -493,7 +496,7 @@ def _fuzz(spec, n: int) -> dict:
                 "/api/engage/map": engage_map, "/api/shortfall": EXAMPLES["shortfall"],
                 "/api/footprint": EXAMPLES["footprint"]}
     job_ids = st.one_of(st.text(max_size=45), st.sampled_from(["AAAAAAAAAAAA", "../../etc", "x" * 41, "%00"]))
-    panels = st.one_of(st.sampled_from(list(webapp.SAVE_PANELS)), _JUNK)
+    panels = st.one_of(st.sampled_from(list(specs.SAVE_PANELS)), _JUNK)
     saved = st.one_of(
         st.sampled_from([{"panel": "check", "request": EXAMPLES["check"]},
                          {"panel": "footprint", "request": EXAMPLES["footprint"]},
@@ -506,7 +509,7 @@ def _fuzz(spec, n: int) -> dict:
     jobs = st.one_of(st.just({"kind": "footprint", "params": {**EXAMPLES["footprint"], "n_fragments": 50_000}}),
                      st.just({"kind": "sweep", "params": SWEEP_PARAMS}),
                      st.builds(lambda k, p: {"kind": k, "params": p},
-                               st.one_of(st.sampled_from(webapp.JOB_KINDS), _JUNK),
+                               st.one_of(st.sampled_from(specs.JOB_KINDS), _JUNK),
                                st.one_of(_schema_bodies(spec, "FootprintJobParams", EXAMPLES["footprint"]),
                                          _bodies(spec, "/api/footprint", EXAMPLES["footprint"]),
                                          _schema_bodies(spec, "SweepJobParams", SWEEP_PARAMS), _JUNK)))
@@ -627,7 +630,7 @@ def test_shortfall_example_equals_python_api(client):
 
 
 def test_footprint_sample_is_capped(client, monkeypatch):
-    monkeypatch.setattr(webapp, "MAX_FOOTPRINT_SAMPLE", 50)
+    monkeypatch.setattr(registry, "MAX_FOOTPRINT_SAMPLE", 50)
     body = {"missile": "hwasong-15", "launch": "39.0,125.7", "target": "Chicago", "payload_kg": 800,
             "beta_kg_m2": 5000, "intercept_time_s": 150, "n_fragments": 200, "seed": 7}
     r = client.post("/api/footprint", json=body)
@@ -649,11 +652,11 @@ def test_footprint_sample_helper_caps_and_keeps_small_clouds():
         lon = np.linspace(0, 1, 12_000)
         territory = np.array(["Russia"] * 12_000)
 
-    s = webapp.footprint_sample(FP, webapp.MAX_FOOTPRINT_SAMPLE, 1)
-    assert len(s["lat"]) == webapp.MAX_FOOTPRINT_SAMPLE == 5000 and s["of"] == 12_000
+    s = registry.footprint_sample(FP, registry.MAX_FOOTPRINT_SAMPLE, 1)
+    assert len(s["lat"]) == registry.MAX_FOOTPRINT_SAMPLE == 5000 and s["of"] == 12_000
     FP.impacted = np.zeros(12_000, bool)
     FP.impacted[:10] = True
-    assert len(webapp.footprint_sample(FP, 5000, 1)["lat"]) == 10
+    assert len(registry.footprint_sample(FP, 5000, 1)["lat"]) == 10
 
 
 @pytest.mark.parametrize("path, body, field", [
@@ -792,8 +795,8 @@ def test_borders_geojson(client):
     assert max(seg) <= 1.01  # densified: no chord cuts under the globe
     z = client.get("/api/borders", headers={"accept-encoding": "gzip"})
     assert z.headers.get("content-encoding") == "gzip" and z.content == r.content  # httpx decodes it
-    assert len(webapp.borders_bytes().gzipped) < len(r.content) / 2
-    assert len(gzip.decompress(webapp.borders_bytes().gzipped)) == len(r.content)
+    assert len(payloads.borders_bytes().gzipped) < len(r.content) / 2
+    assert len(gzip.decompress(payloads.borders_bytes().gzipped)) == len(r.content)
 
 
 def test_footprint_downloads(client):
@@ -828,7 +831,7 @@ def _wait(client, job_id, states=("done", "cancelled", "failed"), timeout=120.0)
 def progress_spy(monkeypatch):
     """Record every progress report of footprint jobs (fragments per chunk) and the chunk size."""
     calls = {"chunks": [], "chunk_size": []}
-    real = webapp.run_footprint
+    real = registry.run_footprint
 
     def spy(req, *, progress=None, chunk_size=None):
         calls["chunk_size"].append(chunk_size)
@@ -839,12 +842,12 @@ def progress_spy(monkeypatch):
 
         return real(req, progress=wrapped if progress else None, chunk_size=chunk_size)
 
-    monkeypatch.setattr(webapp, "run_footprint", spy)
+    monkeypatch.setattr(jobs, "run_footprint", spy)
     return calls
 
 
 def test_footprint_job_progress_and_result_equal_the_request(client, progress_spy, monkeypatch):
-    monkeypatch.setattr(webapp, "JOB_CHUNK_SIZE", 2500)
+    monkeypatch.setattr(jobs, "JOB_CHUNK_SIZE", 2500)
     params = {**EXAMPLES["footprint"], "n_fragments": 10_000, "seed": 11}
     r = client.post("/api/jobs", json={"kind": "footprint", "params": params})
     assert r.status_code == 202, r.text
@@ -864,7 +867,7 @@ def test_footprint_job_progress_and_result_equal_the_request(client, progress_sp
 
 
 def test_footprint_job_cancel_stops_the_work(client, progress_spy, monkeypatch):
-    monkeypatch.setattr(webapp, "JOB_CHUNK_SIZE", 5000)
+    monkeypatch.setattr(jobs, "JOB_CHUNK_SIZE", 5000)
     r = client.post("/api/jobs", json={"kind": "footprint", "params": {**EXAMPLES["footprint"],
                                                                       "n_fragments": 1_000_000}})
     job_id = r.json()["job_id"]
@@ -907,14 +910,14 @@ def test_job_manager_limits_and_bounded_memory():
         started.set()
         release.wait(10)
         if job.cancel.is_set():
-            raise webapp.JobCancelled()
+            raise jobs.JobCancelled()
         return {"ok": True}
 
-    jm = webapp.JobManager(workers=1, max_pending=2, keep=3)
+    jm = jobs.JobManager(workers=1, max_pending=2, keep=3)
     try:
         a = jm.submit("t", {}, 1, slow)
         b = jm.submit("t", {}, 1, slow)
-        with pytest.raises(webapp.JobsBusy):
+        with pytest.raises(jobs.JobsBusy):
             jm.submit("t", {}, 1, slow)
         assert started.wait(10)
         assert jm.get(a.id).state == "running" and jm.get(b.id).state == "queued"
@@ -1102,8 +1105,8 @@ def test_meta_sweep_examples_are_accepted_jobs(client):
     ex = meta["examples"]["sweep"]
     assert set(ex) == {"coast_speed_angle", "debris_dispersion", "flyout_kick"}
     for name, params in ex.items():
-        assert params == tomllib.loads((webapp.EXAMPLES_DIR / f"sweep_{name}.toml").read_text()), name
-    n_cases = {name: webapp.sweep_spec(params).n_cases for name, params in ex.items()}
+        assert params == tomllib.loads((registry.EXAMPLES_DIR / f"sweep_{name}.toml").read_text()), name
+    n_cases = {name: registry.sweep_spec(params).n_cases for name, params in ex.items()}
     order = sorted(ex, key=n_cases.get)  # the smallest first: the one worker runs it first
     ids = {}
     for name in order:
@@ -1131,16 +1134,16 @@ def test_sweep_examples_only_within_the_web_limits(tmp_path, monkeypatch):
                                              'flight_path = {from = 10, to = 80, n = 1000}\n')
     (tmp_path / "sweep_broken.toml").write_text('kind = "coast"\n[grid\n')
     try:
-        monkeypatch.setattr(webapp, "EXAMPLES_DIR", tmp_path)
-        webapp.sweep_examples.cache_clear()
-        assert list(webapp.sweep_examples()) == ["small"]
-        monkeypatch.setattr(webapp, "EXAMPLES_DIR", tmp_path / "absent")
-        webapp.sweep_examples.cache_clear()
-        assert webapp.sweep_examples() == {}
+        monkeypatch.setattr(payloads, "EXAMPLES_DIR", tmp_path)
+        payloads.sweep_examples.cache_clear()
+        assert list(payloads.sweep_examples()) == ["small"]
+        monkeypatch.setattr(payloads, "EXAMPLES_DIR", tmp_path / "absent")
+        payloads.sweep_examples.cache_clear()
+        assert payloads.sweep_examples() == {}
     finally:
         monkeypatch.undo()
-        webapp.sweep_examples.cache_clear()
-    assert len(webapp.sweep_examples()) == 3
+        payloads.sweep_examples.cache_clear()
+    assert len(payloads.sweep_examples()) == 3
 
 
 def test_stale_sweep_folders_of_dead_servers_are_removed(tmp_path):
@@ -1152,12 +1155,12 @@ def test_stale_sweep_folders_of_dead_servers_are_removed(tmp_path):
 
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                            text=True, check=True)
-    dead = tmp_path / f"{webapp.SWEEP_DIR_PREFIX}{int(child.stdout)}-abcd1234-x1"
-    live = tmp_path / f"{webapp.SWEEP_DIR_PREFIX}{os.getpid()}-abcd1234-x2"
+    dead = tmp_path / f"{jobs.SWEEP_DIR_PREFIX}{int(child.stdout)}-abcd1234-x1"
+    live = tmp_path / f"{jobs.SWEEP_DIR_PREFIX}{os.getpid()}-abcd1234-x2"
     other = tmp_path / "boostphase-sweep-notes"  # not a job folder: never touched
     for d in (dead, live, other):
         (d / "out").mkdir(parents=True)
-    assert webapp.remove_stale_sweep_dirs(tmp_path) == [dead]
+    assert jobs.remove_stale_sweep_dirs(tmp_path) == [dead]
     assert not dead.exists() and live.exists() and other.exists()
 
 
@@ -1211,7 +1214,7 @@ def test_identical_requests_in_flight_share_one_computation():
     import threading
     import time
 
-    from boostphase.web.app import ResultCache
+    from boostphase.web.jobs import ResultCache
 
     cache, calls = ResultCache(), []
 

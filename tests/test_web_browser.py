@@ -31,6 +31,7 @@ from boostphase.web.app import EXAMPLES
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("BOOSTPHASE_CHROMIUM", "/usr/bin/chromium"))
 DRIVER = Path(__file__).with_name("web_browser_driver.mjs")
+SRC_CATALOG = ROOT / "src" / "boostphase" / "catalog"
 SETUP = "run `bash tools/web_setup.sh` (installs Debian's chromium and the npm packages)"
 
 
@@ -150,7 +151,10 @@ def browser_run(server, tmp_path_factory):
 
     check, _ = _post(f"{server}/api/check", EXAMPLES["check"])
     globe, page = tmp / "globe.png", tmp / "page.png"
+    vehicle = tmp / "bad-vehicle.toml"  # the catalog's No-dong with a zero burn time
+    vehicle.write_text((SRC_CATALOG / "no-dong.toml").read_text().replace("burn_time_s = 70.0", "burn_time_s = 0.0"))
     p = subprocess.run([node, str(DRIVER), "--url", f"{server}/", "--globe", str(globe), "--page", str(page),
+                        "--vehicle", str(vehicle),
                         "--check", f"{server}/{example_hash('check')}",
                         "--consequence", f"{server}/{_consequence_hash()}",
                         "--engage", f"{server}/{example_hash('engagemap')}",
@@ -160,7 +164,7 @@ def browser_run(server, tmp_path_factory):
     assert p.returncode == 0, p.stderr[-3000:]
     rep = json.loads(p.stdout)
     assert "failure" not in rep, (rep.get("failure"), rep.get("steps"))
-    return {"rep": rep, "api": api, "check": check, "globe": globe, "page": page}
+    return {"rep": rep, "api": api, "check": check, "globe": globe, "page": page, "vehicle": vehicle}
 
 
 def test_page_in_headless_chromium(browser_run):
@@ -209,6 +213,16 @@ def test_page_in_headless_chromium(browser_run):
     # a bad input shows the API's message at the field
     assert rep["bad_input"]["message"].startswith("launch latitude: got 95.0")
     assert rep["bad_input"]["invalid"] == "true" and rep["bad_input"]["focused"] == "flight-launch"
+
+    # an uploaded vehicle file fills the paste box; the server's loader names its bad field
+    from boostphase.errors import InputError
+    from boostphase.vehicles import from_text
+
+    text = browser_run["vehicle"].read_text()
+    assert rep["vehicle"]["pasted"] == text and rep["vehicle"]["open"] is True
+    with pytest.raises(InputError) as exc:
+        from_text(text, "vehicle_toml")
+    assert rep["vehicle"]["message"].startswith(str(exc.value)), rep["vehicle"]["message"]
 
     # the claim check's example, opened from a link, shows the API's verdict and reasons
     assert rep["check"]["panel"] == "check"

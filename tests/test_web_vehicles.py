@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from boostphase import vehicles as v
 from boostphase.errors import InputError
+from boostphase.scenario import registry
 from boostphase.web import app as webapp
 from boostphase.web.app import create_app
 
@@ -83,7 +84,7 @@ def test_missile_field_never_reads_a_server_file(client, path):
         r = client.post(url, json=body)
         assert r.status_code == 422 and r.json()["field"] == "missile", (url, r.text)
     with pytest.raises(InputError) as exc:
-        webapp.sweep_spec({"kind": "flyout", "fixed": {"lat": 39.0, "lon": 125.7, "azimuth": 90, "kick": 20},
+        registry.sweep_spec({"kind": "flyout", "fixed": {"lat": 39.0, "lon": 125.7, "azimuth": 90, "kick": 20},
                            "grid": {"missile": ["no-dong", str(CATALOG_DIR / "scud-b.toml")]}})
     assert exc.value.field == "grid.missile[1]"
 

@@ -90,29 +90,17 @@ def _jsonable_value(v):
 
 
 def finite_json(o):
-    """``o`` with NumPy values made plain and every NaN/inf float replaced by None, so the JSON
-    written from it has ``null`` where a value is not a number (a flight that does not land has
-    no range), never ``NaN`` or ``Infinity``."""
-    import numpy as np
+    """See :func:`boostphase.present.jsonout.finite_json` (kept here for the CLI's modules)."""
+    from .present.jsonout import finite_json as _finite
 
-    if isinstance(o, dict):
-        return {k: finite_json(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [finite_json(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return finite_json(o.tolist())
-    if isinstance(o, np.generic):
-        o = o.item()
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    return o
+    return _finite(o)
 
 
 def json_text(data, indent: int | None = 2) -> str:
-    """JSON of ``data`` for output: non-finite numbers become null (:func:`finite_json`) and the
-    encoder refuses any that remain (``allow_nan=False``), so no NaN/Infinity ever reaches a
-    reader's parser."""
-    return json.dumps(finite_json(data), indent=indent, default=_json_default, allow_nan=False)
+    """JSON for output: non-finite numbers become null and none can remain (present.jsonout)."""
+    from .present.jsonout import json_text as _text
+
+    return _text(data, indent, default=_json_default)
 
 
 def _emit(data: dict, as_json: bool, title: str = "") -> None:
@@ -439,6 +427,30 @@ def reconstruct(
         margin = "" if c["global_reach"] else f" ({c['margin_km']:+,.0f} km)"
         typer.echo(f"{c['name']:>20}: {c['distance_km']:8,.0f} km away, reach {reach} -> "
                    f"{'IN' if c['in_reach'] else 'out of'} reach{margin}")
+
+
+@app.command("run")
+def run_file(
+    scenario: Path = typer.Argument(None, help='scenario TOML whose kind = "flyout" | "reconstruct" | "check" | '
+                                    '"engage" | "engage-map" | "shortfall" | "footprint"; the other keys are '
+                                    "the web API's request fields"),
+    schema: str = typer.Option(None, "--schema", help="print the JSON Schema of scenario files of this kind"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+):
+    """Run a scenario file of any kind through the same specs as the web API and the run store."""
+    from .scenario.files import load_toml
+    from .scenario.registry import run_scenario, scenario_schema
+
+    if schema is not None:
+        typer.echo(json_text(scenario_schema(schema)))
+        return
+    if scenario is None:
+        raise InputError("SCENARIO", None, "a scenario TOML file (or --schema KIND)")
+    kind, summary = run_scenario(load_toml("scenario", scenario), str(scenario))
+    if as_json:
+        typer.echo(json_text(summary))
+        return
+    _emit(summary, False, f"{kind}: {scenario}")
 
 
 @app.command()

@@ -12,8 +12,12 @@ contract:
 * ``boostphase footprint SCENARIO.toml [--fragments N] [--seed S] [--json] [--geojson F]
   [--csv F] [--kml F] [--png F]`` -> ``shares``, ``shares_ci``, ``n``, ``seed``,
   ``cities_at_risk`` (and more);
-* ``boostphase c5 [SCENARIO.toml ...] [--fragments N] [--beta-sweep ...] [--json] [--png-dir D]``:
-  the answer to claim C5 for the example scenarios.
+* ``boostphase c5 [--spec C5.toml] [--targets CITY[=W],...] [--n N] [--seed S] [--policies ...]
+  [--chunk K] [--workers W] [--json] [--png-dir D] [--window-answer]`` (same seed: bit-identical at
+  any --chunk and --workers) -> ``targets.<city>.policies.<policy>.p_russia_land``
+  (0..1, given an intercept), ``.ci95`` ([low, high], Wilson), ``.n`` (intercepts), ``.shares``,
+  ``.p_no_intercept``, ``.sensitivity``, ``.flip``; ``targets.<city>.verdict``; ``overall``;
+  ``conditions``; ``summary`` (see :mod:`boostphase.c5`).
 """
 
 from __future__ import annotations
@@ -264,37 +268,112 @@ def footprint(
 
 
 def c5(
-    scenarios: list[Path] = typer.Argument(None, help="scenario TOMLs (default: examples/c5_*.toml)"),
-    fragments: int = typer.Option(4000, "--fragments", help="fragments per scenario"),
-    beta_sweep: str = typer.Option("1000,5000,20000,vacuum", "--beta-sweep",
-                                   help="payload betas (kg/m^2, or vacuum) of the sensitivity table; 'none': no table"),
-    png_dir: Path = typer.Option(None, help="write a map per scenario into this folder"),
+    spec_file: Path = typer.Option(None, "--spec", help="TOML with C5 settings (a table named c5, or top-level keys; "
+                                                        "see boostphase.c5): distributions of the delays, "
+                                                        "interceptor speed, threat models, sites, targets"),
+    targets: str = typer.Option(None, help="cities, optionally weighted: 'Chicago,Los Angeles' or "
+                                           "'Chicago=2,Los Angeles=1' (default: Chicago, Los Angeles, Washington)"),
+    n: int = typer.Option(None, "--n", help="sampled engagements per target (default 3000)"),
+    seed: int = typer.Option(None, "--seed", help="random seed (default 20171129)"),
+    policies: str = typer.Option(None, help="firing policies: earliest,window_uniform,shoot_look_shoot"),
+    chunk: int = typer.Option(1000, "--chunk", help="samples per chunk (results do not depend on it)"),
+    workers: int = typer.Option(1, "--workers", help="threads for the chunks (results do not depend on it)"),
+    png_dir: Path = typer.Option(None, help="write P(Russia) against the intercept time and a map of the "
+                                            "impact cloud per target into this folder"),
+    window_answer: bool = typer.Option(False, "--window-answer",
+                                       help="also the old answer of examples/c5_*.toml (shares of the intercept "
+                                            "window, fragments): the window_uniform policy of one laydown"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Claim C5: does the debris of a boost-phase intercept "almost certainly" fall on Russia?"""
-    from .consequence import c5_answer, c5_summary, parse_betas
+    """Claim C5 as a probability: P(payload on Russian land | boost-phase intercept) per target and
+    firing policy, with 95 % intervals, the conditions, the most influential input and what flips it."""
+    from . import c5 as c5mod
 
-    if not 1 <= fragments <= 10_000_000:
-        raise InputError("--fragments", fragments, "1 to 10,000,000")
-    betas = () if beta_sweep.strip().lower() in ("none", "off", "") else parse_betas(beta_sweep)
-    answers = c5_answer(scenarios or None, fragments=fragments, betas=betas)
-    if png_dir:
-        for a in answers:
-            c5_map(a, Path(png_dir) / f"{Path(a['scenario']).stem}.png")
+    data = _c5_settings(spec_file, targets, n, seed, policies)
+    if not 1 <= chunk <= 10_000_000:
+        raise InputError("--chunk", chunk, "1 to 10,000,000")
+    if not 1 <= workers <= 256:
+        raise InputError("--workers", workers, "1 to 256")
+    spec = c5mod.c5_spec(data)
+    if png_dir is not None:
+        _check_out("--png-dir", Path(png_dir) / "c5_probability.png")
+    advance, stop = _progress(spec.n * len(spec.targets), "C5 ensemble")
+    try:
+        res = c5mod.analyse(spec, chunk=chunk, progress=advance, keep_samples=png_dir is not None, workers=workers)
+    finally:
+        stop()
+    if png_dir is not None:
+        res["plots"] = [str(p) for p in c5_plots(res, Path(png_dir))]
+        res.pop("samples"), res.pop("context")
+    if window_answer:
+        from .consequence import c5_answer, c5_summary
+
+        old = c5_answer(fragments=4000)
+        res["window_answer"] = {"answers": old, "summary": c5_summary(old)}
     if as_json:
-        typer.echo(json.dumps({"claim": "C5", "answers": answers, "summary": c5_summary(answers)},
-                              indent=2, default=_cli()._json_default))
+        typer.echo(json.dumps(res, indent=2, default=_cli()._json_default))
         return
-    from rich.console import Console
+    _print_c5(res)
 
-    con = Console()
-    for a in answers:
-        con.print(a["verdict"])
-        con.print(a["plain"])
-        if a.get("beta_sweep"):
-            con.print(beta_table(a["beta_sweep"], f"{a['title']}: payload share of the window by ballistic coefficient"))
+
+def _c5_settings(spec_file, targets, n, seed, policies) -> dict:
+    """C5 settings from a TOML file and the CLI options (options win)."""
+    data: dict = {}
+    if spec_file is not None:
+        from .scenario.files import load_toml
+
+        raw = load_toml("--spec", spec_file)
+        data = dict(raw.get("c5", raw)) if isinstance(raw.get("c5", raw), dict) else {}
+    if targets is not None:
+        tw = {}
+        for part in [x.strip() for x in targets.split(",") if x.strip()]:
+            name, _, w = part.partition("=")
+            try:
+                tw[name.strip()] = float(w) if w.strip() else 1.0
+            except ValueError:
+                raise InputError("--targets", part, "CITY or CITY=WEIGHT (a number)") from None
+        data["targets"] = tw
+    if n is not None:
+        data["n"] = n
+    if seed is not None:
+        data["seed"] = seed
+    if policies is not None:
+        data["policies"] = [x.strip() for x in policies.split(",") if x.strip()]
+    return data
+
+
+def _print_c5(res: dict, con=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .c5 import GROUPS
+
+    con = con or Console(width=150)
+    for tgt, a in res["targets"].items():
+        t = Table(title=f"C5, {tgt}: where the intact payload lands, given a boost-phase intercept")
+        for col in ("policy", "P(Russian land)", "95 % CI", "n", "+ terr. sea", "no intercept", "largest other shares",
+                    "moves it most"):
+            t.add_column(col)
+        for p, r in a["policies"].items():
+            other = sorted(((g, v["p"] or 0.0) for g, v in r["shares"].items() if g != "russia_land"), key=lambda x: -x[1])
+            sens = r["sensitivity"][0] if r["sensitivity"] else None
+            t.add_row(p, _pc(r["p_russia_land"]), f"{_pc(r['ci95'][0])}-{_pc(r['ci95'][1])}", f"{r['n']:,}",
+                      _pc(r["p_russia_land_or_territorial_sea"]["p"]), _pc(r["p_no_intercept"]["p"]),
+                      ", ".join(f"{g} {_pc(v)}" for g, v in other[:3] if v > 0) or "-",
+                      f"{sens['input']} ({sens['effect']:+.0%})" if sens else "-")
+        con.print(t)
+        con.print(a["verdict"], markup=False)
         con.print("")
-    con.print(c5_summary(answers))
+    con.print(res["summary"], markup=False)
+    con.print(f"groups: {', '.join(GROUPS)}; conditions: " + "; ".join(
+        f"{k} = {v}" for k, v in res["conditions"].items() if k not in ("site_coordinates", "targets")))
+    con.print(f"[{res['timing_s']['total']:.1f} s]" + (f"  plots: {', '.join(res['plots'])}" if res.get("plots") else ""))
+    if res.get("window_answer"):
+        con.print(res["window_answer"]["summary"])
+
+
+def _pc(x) -> str:
+    return "n/a" if x is None else f"{100 * x:.0f} %"
 
 
 def _write(path: Path, text: str) -> None:
@@ -471,6 +550,99 @@ def c5_map(answer: dict, path) -> Path:
     return Path(path)
 
 
+_POLICY_COLOURS = {"earliest": "tab:red", "window_uniform": "tab:blue", "shoot_look_shoot": "tab:green"}
+
+
+def c5_plots(res: dict, out: Path) -> list[Path]:
+    """Per target: P(payload on Russian land) against the intercept time (with each policy's
+    intercept times) and a map of the payload impact cloud per policy. ``res`` from
+    ``boostphase.c5.analyse(..., keep_samples=True)``."""
+    paths = []
+    for tgt, a in res["targets"].items():
+        stem = tgt.lower().replace(" ", "_")
+        paths.append(c5_time_plot(res, tgt, a, out / f"c5_{stem}_p_russia_vs_time.png"))
+        paths.append(c5_cloud_map(res, tgt, out / f"c5_{stem}_impact_cloud.png"))
+    return paths
+
+
+def _conditions_line(res: dict) -> str:
+    c = res["conditions"]
+    return (f"boostphase C5 ensemble: n = {c['n_per_target']:,} per target, seed {c['seed']}; threats {c['threat_models']}; "
+            f"detection {c['detection_delay']}; decision {c['decision_time']}; interceptor {c['interceptor_speed']}; "
+            f"laydown {c['laydown']}; payload beta {c['payload_beta_kg_m2']:g} kg/m^2")
+
+
+def c5_time_plot(res: dict, target: str, answer: dict, path: Path) -> Path:
+    """P(Russian land | intercept at t) against t, over the intercept times of each policy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cur = answer["russia_by_intercept_time"]
+    sim = res["samples"][target]
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    ax.plot(cur["t_s"], cur["p_russia_land"], "k-", lw=2, label="P(payload on Russian land | intercept at t), "
+                                                                "all threat models and sites")
+    for m, y in cur.get("by_threat_model", {}).items():
+        ax.plot(cur["t_s"], y, lw=0.9, ls="--", label=f"  {m} (over the sites)")
+    ax.axhline(0.9, color="0.5", ls=":", lw=1, label="90 % ('almost certainly')")
+    ax2 = ax.twinx()
+    bins = np.arange(0.0, max(cur["t_s"]) + 2.0, 2.0)
+    for p, r in answer["policies"].items():
+        t = sim[f"t_{p}"]
+        ax2.hist(t[np.isfinite(t)], bins=bins, histtype="step", color=_POLICY_COLOURS.get(p, "k"),
+                 label=f"{p}: intercept times; P(Russia) {_pc(r['p_russia_land'])} "
+                       f"({_pc(r['ci95'][0])}-{_pc(r['ci95'][1])})")
+    ax.set_xlabel("intercept (thrust cut-off) time, s after launch")
+    ax.set_ylabel("P(payload on Russian land)")
+    ax.set_ylim(0, 1.02)
+    ax2.set_ylabel("samples per 2 s")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
+    ax.set_title(f"C5, {target}: where the payload lands depends on when the boost is cut", fontsize=10)
+    import textwrap
+
+    fig.text(0.01, 0.005, textwrap.fill(_conditions_line(res), 230), fontsize=5.5, color="0.35")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def c5_cloud_map(res: dict, target: str, path: Path) -> Path:
+    """Map of the payload impact points of every intercepted sample, one colour per policy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .c5 import impact_points
+    from .geography import unwrap_longitude
+
+    ctx, sim = res["context"], res["samples"][target]
+    pts = {p: impact_points(ctx, target, sim, p) for p in ctx.spec.policies}
+    centre = 150.0
+    all_lon = np.concatenate([unwrap_longitude(v[1], centre) for v in pts.values()] + [np.array([125.0])])
+    all_lat = np.concatenate([v[0] for v in pts.values()] + [np.array([39.0])])
+    x0, x1, y0, y1 = _extent(all_lon, all_lat)
+    fig, ax = plt.subplots(figsize=(12, 6))
+    _base_map(ax, x0, x1, y0, y1)
+    for p, (la, lo, _) in reversed(list(pts.items())):   # the earliest-fire cloud on top
+        r = res["targets"][target]["policies"][p]
+        ax.scatter(unwrap_longitude(lo, centre), la, s=3, alpha=0.35, color=_POLICY_COLOURS.get(p, "k"), zorder=4,
+                   label=f"{p}: {len(la):,} impacts, Russian land {_pc(r['p_russia_land'])}")
+    for o in res["orbits"]:
+        ax.plot(unwrap_longitude(np.array([o["lon"]]), centre), [o["lat"]], "k^", ms=6, zorder=5)
+    import textwrap
+
+    fig.text(0.01, 0.005, textwrap.fill(_conditions_line(res), 170), fontsize=5, color="0.35")
+    _finish(fig, ax, path, f"C5, {target}: payload impact points (orbits: triangles)", x0, x1, y0, y1)
+    return Path(path)
+
+
 def _finish(fig, ax, path, title, x0, x1, y0, y1) -> None:
     import matplotlib.pyplot as plt
 
@@ -496,17 +668,16 @@ def _finish(fig, ax, path, title, x0, x1, y0, y1) -> None:
 # demo hook: boostphase.demo can call run(console, out) (add "cli_consequence" to its extras)
 # --------------------------------------------------------------------------------------------
 
-def run(con, out: Path, fragments: int = 4000) -> list[dict]:
-    """The C5 section of ``make demo``: verdicts per target and a map per scenario."""
-    from .consequence import c5_answer, c5_summary
+def run(con, out: Path, n: int = 2000) -> dict:
+    """The C5 section of ``make demo``: the claim as a probability per target and firing policy
+    (``boostphase c5`` with ``n`` samples per target), its verdicts, and the plots under ``out``."""
+    from . import c5 as c5mod
 
-    con.rule("[bold]C5: where does the debris of a boost-phase intercept fall?")
-    answers = c5_answer(fragments=fragments)
-    for a in answers:
-        con.print(a["verdict"])
-        con.print(a["plain"])
-        if a.get("beta_sweep"):
-            con.print(beta_table(a["beta_sweep"], f"{a['title']}: payload share of the window by ballistic coefficient"))
-        c5_map(a, Path(out) / f"{Path(a['scenario']).stem}.png")
-    con.print(c5_summary(answers))
-    return answers
+    con.rule("[bold]C5: does the payload of a boost-phase intercept 'almost certainly' fall on Russia?")
+    res = c5mod.analyse(c5mod.c5_spec({"n": n}), keep_samples=True)
+    res["plots"] = [str(p) for p in c5_plots(res, Path(out))]
+    res.pop("samples"), res.pop("context")
+    _print_c5(res, con)
+    con.print("The old answer (shares of one intercept window per example scenario, with fragments) is the "
+              "window_uniform policy; `boostphase c5 --window-answer` still prints it.")
+    return res

@@ -7,6 +7,9 @@ Commands (registered on the main ``boostphase`` app by :func:`register`):
   engagement map over the scenario's ``[map]`` region, greedy coverage and aircraft numbers.
 * ``boostphase engage-sensitivity SCENARIO.toml [--json]`` - maximum standoff by interceptor
   speed x delay x threat (the scenario's ``[sensitivity]`` table).
+* ``boostphase c4 [--spec C4.toml] [--json] [--png-dir DIR] [--no-figures]`` - claim C4,
+  decision-grade (:mod:`boostphase.c4`): guaranteed and best standoff per threat class, divert,
+  logistics, sensitivity, the answer in words.
 
 :func:`c4_answer` answers claim C4 for the example scenario in plain words, every number computed
 (``python -m boostphase.cli_engage``). Plots live here, apart from the physics in
@@ -241,11 +244,16 @@ def _c4_words(res: dict, sc) -> str:
     for name, rows in by.items():
         near = min(rows, key=lambda r: (abs(r["interceptor_burnout_speed_km_s"] - v0), 0))["interceptor_burnout_speed_km_s"]
         sel = [r for r in rows if r["interceptor_burnout_speed_km_s"] == near]
-        part = ", ".join(f"{_fmt_km(r['standoff_best_km'])} at {r['total_delay_s']:.0f} s" for r in sel)
+        part = ", ".join(f"{_fmt_km(r['standoff_any_bearing_km'])} at {r['total_delay_s']:.0f} s "
+                         f"({r['burnout_time_s'] - r['total_delay_s']:.0f} s available)" for r in sel)
+        best = ", ".join(f"{_fmt_km(r['standoff_best_km'])} at {r['total_delay_s']:.0f} s" for r in sel)
         fast = max(rows, key=lambda r: (r["interceptor_burnout_speed_km_s"], -r["total_delay_s"]))
-        lines.append(f"Maximum standoff from the launch site ({name}, boost {sel[0]['burnout_time_s']:.0f} s), "
-                     f"{near:.0f} km/s interceptor: {part} of delay; with {fast['interceptor_burnout_speed_km_s']:.0f} km/s "
-                     f"and {fast['total_delay_s']:.0f} s: {_fmt_km(fast['standoff_best_km'])}.")
+        lines.append(f"Guaranteed standoff from the launch site (an orbit that close reaches the missile whatever its "
+                     f"direction; {name}, boost {sel[0]['burnout_time_s']:.0f} s), {near:.0f} km/s interceptor: {part} "
+                     f"of delay; with {fast['interceptor_burnout_speed_km_s']:.0f} km/s and "
+                     f"{fast['total_delay_s']:.0f} s: {_fmt_km(fast['standoff_any_bearing_km'])}. Best case only "
+                     f"under the missile's own track (bearing {sel[0]['best_bearing_from_threat_azimuth_deg'] or 0:+.0f} "
+                     f"deg from its azimuth, keep-out rules ignored): {best}.")
     verdict = []
     if L is not None:
         verdict.append("possible for liquid-fuel ICBMs from orbits near North Korea's coasts"
@@ -325,6 +333,15 @@ def register(app) -> None:
                    f"cover all {len(emap.threats)} threats; greedy cover: {cov['n_orbits']} orbits, "
                    f"{cov['aircraft_for_24_7']} aircraft for 24/7; map computed in {emap.compute_s:.2f} s -> {out}")
 
+    @app.command("c4")
+    def c4_cmd(spec_file: Path = typer.Option(None, "--spec", help="C4 settings TOML (default: "
+                                                                 "examples/c4_decision.toml)"),
+               as_json: bool = typer.Option(False, "--json", help="print JSON"),
+               png_dir: Path = typer.Option(None, "--png-dir", help="write the APS-style figures here"),
+               no_figures: bool = typer.Option(False, "--no-figures", help="skip the speed x delay sweep")):
+        """Claim C4, decision-grade: guaranteed standoff first, divert, logistics, sensitivity."""
+        c4_command(spec_file, as_json, png_dir, figures=not no_figures)
+
     @app.command("engage-sensitivity")
     def engage_sensitivity(scenario: Path = typer.Argument(..., help="scenario TOML ([sensitivity] optional)"),
                            as_json: bool = typer.Option(False, "--json", help="print JSON")):
@@ -337,8 +354,8 @@ def register(app) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        t = Table(title="Maximum standoff (km) from the launch site for a boost-phase intercept "
-                        "(best bearing / every bearing)")
+        t = Table(title="Standoff (km) from the launch site for a boost-phase intercept: guaranteed "
+                        "(every bearing) / best case (most favourable bearing)")
         delays = sorted({r["total_delay_s"] for r in rows})
         t.add_column("threat")
         t.add_column("speed (km/s)")
@@ -351,16 +368,53 @@ def register(app) -> None:
                 r = next(x for x in rows if x["threat"] == th and x["interceptor_burnout_speed_km_s"] == v
                          and x["total_delay_s"] == d)
                 best = r["standoff_best_km"]
-                cells.append("-" if best is None else f"{best:.0f} / {r['standoff_any_bearing_km']:.0f}")
+                cells.append("-" if best is None else f"{r['standoff_any_bearing_km']:.0f} / {best:.0f}")
             t.add_row(th, f"{v:.1f}", *cells)
         Console(width=160).print(t)
 
 
+def c4_command(spec_file: Path | None, as_json: bool, png_dir: Path | None, figures: bool = True) -> dict:
+    """``boostphase c4``: the decision-grade C4 analysis (:mod:`boostphase.c4`), printed."""
+    import typer
+
+    from . import c4
+
+    spec = c4.load_c4_spec(spec_file)
+    if png_dir is not None:
+        from .scenario.files import check_output
+
+        check_output("--png-dir", Path(png_dir) / "c4_standoff_vs_delay.png")
+    res = c4.analyse(spec, figures=figures or png_dir is not None)
+    if png_dir is not None:
+        from .c4_plots import plot_all
+
+        res["plots"] = [str(p) for p in plot_all(res, spec, png_dir)]
+    if as_json:
+        typer.echo(json.dumps(c4.json_safe(res), indent=2, allow_nan=False))
+    else:
+        typer.echo(res["answer"])
+        if res.get("plots"):
+            typer.echo("plots: " + ", ".join(res["plots"]))
+    return res
+
+
 def run(console, out) -> dict:
-    """Hook for ``make demo`` (boostphase.demo calls ``run(console, out)`` of its extras): the C4
-    answer for the example scenario, with the map PNG and GeoJSON written to ``out``."""
+    """Hook for ``make demo`` (boostphase.demo calls ``run(console, out)`` of its extras): the
+    decision-grade C4 answer (guaranteed standoff first, its conditions, its most sensitive
+    input) with its figures written to ``out``; then the engagement map of the example scenario."""
+    from . import c4
+    from .c4_plots import plot_all
+
     console.rule("[bold]Claim C4: boost-phase intercept from UAV orbits")
-    return c4_answer(None, out, console)
+    spec = c4.load_c4_spec()
+    res = c4.analyse(spec)
+    console.print(res["answer"])
+    console.print("plots: " + ", ".join(str(p) for p in plot_all(res, spec, out)))
+    sc = _scenario(EXAMPLE)
+    emap = sc.engagement_map()
+    plot_engagement_map(emap, Path(out) / "c4_engagement_map.png", sc.title, sc.platforms)
+    (Path(out) / "c4_engagement_map.geojson").write_text(_dump(emap.to_geojson()))
+    return res
 
 
 def main(argv=None) -> None:

@@ -42,9 +42,12 @@ def main(argv=None) -> None:
         trajs.append(tr)
         s = tr.summary()
         ref = m.references.get("reference_max_range_km")
+        landed = s["range_km"] is not None  # a flight that does not come down has no range
         table.add_row(m.name, f"{m.boost_time_s:.0f}", f"{s['burnout']['speed_km_s']:.2f}",
-                      f"{s['burnout']['altitude_km']:.0f}", f"{s['range_km']:,.0f}", f"{s['apogee_km']:,.0f}",
-                      f"{s['flight_time_s'] / 60:.1f}", f"{ref:,.0f} km" if ref else "")
+                      f"{s['burnout']['altitude_km']:.0f}",
+                      f"{s['range_km']:,.0f}" if landed else "global (no impact)",
+                      f"{s['apogee_km']:,.0f}" if landed else "-",
+                      f"{s['flight_time_s'] / 60:.1f}" if landed else "-", f"{ref:,.0f} km" if ref else "")
     con.print(table)
     p1 = altitude_vs_range(trajs, out / "flyouts_altitude_range.png", "Minimum-energy flyouts")
     p2 = ground_tracks(trajs, out / "flyouts_ground_tracks.png")

@@ -21,11 +21,15 @@ def run(con, out: Path) -> None:
     con.print(f"Reported: apogee 3,724.9 km, range 998 km, 47 min 12 s. Fitted model ({res['missile_model']}, "
               f"payload {res['fit']['payload_kg']:.0f} kg) flies {res['fit']['apogee_km']:,.0f} km / "
               f"{res['fit']['range_km']:,.0f} km / {res['fit']['flight_time_s'] / 60:.1f} min.")
-    con.print(f"On a minimum-energy trajectory over a non-rotating Earth: [bold]{res['max_range_km']:,.0f} km[/] "
+    def km(x):  # a global reach is not a number (it lands 18,000 km or more away, or never)
+        return "global" if x is None else f"{x:,.0f} km"
+
+    con.print(f"On a minimum-energy trajectory over a non-rotating Earth: [bold]{km(res['max_range_km'])}[/] "
               f"(D. Wright, UCS 2017: ~10,400 km).")
     for c in res["cities"]:
-        con.print(f"  {c['name']:>15}: {c['distance_km']:7,.0f} km away, reach that way {c['range_km']:7,.0f} km "
-                  f"-> {'IN reach' if c['in_reach'] else 'out of reach'} ({c['margin_km']:+,.0f} km, with rotation)")
+        margin = "" if c["range_km"] is None else f" ({c['margin_km']:+,.0f} km, with rotation)"
+        con.print(f"  {c['name']:>15}: {c['distance_km']:7,.0f} km away, reach that way {km(c['range_km']):>9} "
+                  f"-> {'IN reach' if c['in_reach'] else 'out of reach'}{margin}")
     # azimuthal-equidistant view centred on the launch site: distance along the ground against
     # bearing (north up, clockwise), so a reach over the pole reads as plainly as one over the sea
     import numpy as np
@@ -34,17 +38,26 @@ def run(con, out: Path) -> None:
     ax = fig.add_subplot(projection="polar")
     ax.set_theta_zero_location("N")
     ax.set_theta_direction(-1)
-    rows = sorted(res["reach_by_azimuth"], key=lambda r: r["bearing_deg"] % 360.0)
-    th = np.radians([r["bearing_deg"] % 360.0 for r in rows] + [rows[0]["bearing_deg"] % 360.0])
-    rr = [r["range_km"] for r in rows] + [rows[0]["range_km"]]
-    ax.plot(th, rr, "-", label="reach with Earth rotation (impact bearing)")
-    circ = np.linspace(0, 2 * np.pi, 181)
-    ax.plot(circ, np.full_like(circ, res["max_range_km"]), "--", color="gray",
-            label=f"non-rotating reach {res['max_range_km']:,.0f} km")
+    finite = sorted((r for r in res["reach_by_azimuth"] if not r["global_reach"]),
+                    key=lambda r: r["bearing_deg"] % 360.0)
+    rmax = 20000.0
+    if finite:
+        th = np.radians([r["bearing_deg"] % 360.0 for r in finite] + [finite[0]["bearing_deg"] % 360.0])
+        rr = [r["range_km"] for r in finite] + [finite[0]["range_km"]]
+        ax.plot(th, rr, "-", label="reach with Earth rotation (impact bearing)")
+        rmax = min(20000.0, 1.15 * max(rr))
+    glob = [r for r in res["reach_by_azimuth"] if r["global_reach"]]
+    if glob:  # no number to plot: marked at the edge on the launch azimuth
+        ax.plot(np.radians([r["azimuth_deg"] for r in glob]), np.full(len(glob), rmax), "^", color="crimson",
+                label="global reach on this launch azimuth (no impact or >= 18,000 km)")
+    if res["max_range_km"] is not None:
+        circ = np.linspace(0, 2 * np.pi, 181)
+        ax.plot(circ, np.full_like(circ, res["max_range_km"]), "--", color="gray",
+                label=f"non-rotating reach {res['max_range_km']:,.0f} km")
     for c in res["cities"]:
         ax.plot(np.radians(c["azimuth_deg"]), c["distance_km"], "ko" if c["in_reach"] else "kx")
         ax.annotate(c["name"], (np.radians(c["azimuth_deg"]), c["distance_km"]), fontsize=8)
-    ax.set_rmax(min(20000.0, 1.15 * max(rr)))
+    ax.set_rmax(rmax)
     ax.set_title("Hwasong-14 (28 Jul 2017) reconstructed reach from Mupyong-ni\n"
                  "radius: ground distance (km); angle: bearing from north", fontsize=10)
     ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(-0.1, -0.12))

@@ -294,7 +294,7 @@ def fly_reported_test(date: str, azimuth_deg: float | None = None, missile: str 
     figures with their sources, the fit, the flown figures and their residuals, and, where
     Japan's reported clock times are known, the window they allow for the passage and the
     fall (``clock_window_s``) against the flown ones."""
-    from .cli_tests import model_for
+    from .reconstruct import model_for
     from .testflights import load_tests
     from .vehicles import load
 

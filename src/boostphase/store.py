@@ -293,7 +293,7 @@ def rerun(run_id: int, *, workers: int | None = None, save: bool = False, rtol: 
         notes.append(f"the package code changed since the run (digest {run['code']} -> {code_digest()})")
     if str(run["kind"]).startswith("web-"):
         # a run saved from the web page: its request validated and computed again in-process
-        from .web.app import recompute_summary
+        from .scenario.registry import recompute_summary
 
         new = recompute_summary(str(run["kind"])[4:], run["scenario"])
         diffs = compare(run["summary"], _finite(json.loads(json.dumps(new, default=_json_default))), rtol=rtol)

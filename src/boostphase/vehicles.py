@@ -601,8 +601,8 @@ def load(name_or_path: str | os.PathLike | Missile) -> Missile:
     if looks_like_vehicle_file(name_or_path):
         p = Path(str(name_or_path).strip() if isinstance(name_or_path, str) else name_or_path).expanduser()
         if not p.is_file():
-            raise InputError("missile", str(name_or_path),
-                             "a catalog name or an existing vehicle TOML file (file not found)")
+            why = "a folder, not a file" if p.is_dir() else "file not found"
+            raise InputError("missile", str(name_or_path), f"a catalog name or an existing vehicle TOML file ({why})")
         return from_toml(p)
     if isinstance(name_or_path, str) and _normalise(name_or_path) not in _catalog() \
             and name_or_path.strip() and Path(name_or_path.strip()).is_file():

@@ -1,0 +1,259 @@
+"""Scenario specs: one validated model per analysis kind, the same for the web API, saved
+runs and (step by step) the CLI and scenario files. Field names are the CLI's option names;
+numbers may carry units ("20 km"), converted once here. Limits of the web surface live here
+too, in one table (the MAX_* constants)."""
+
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from ..errors import InputError
+from ..sweep import MIN_CHUNK as MIN_SWEEP_CHUNK
+
+MAX_FOOTPRINT_FRAGMENTS = 20_000   # per web request; the CLI runs millions
+MAX_JOB_FRAGMENTS = 1_000_000      # a background footprint job (about 30 s per million on one core)
+MAX_SWEEP_JOB_CASES = 200_000      # cases of a background sweep job; bigger: `boostphase sweep`
+MAX_SWEEP_JOB_CHUNK = 10_000       # cases per chunk of a sweep job (cancel comes between chunks)
+MAX_ORBITS = 10                    # UAV orbits per engage request
+MAX_MAP_CELLS = 80                 # engagement map cells per side
+
+
+# ------------------------------------------------------------------------------------------------
+# Input types
+
+# A number, or a short quantity string: a plain decimal number and a unit name. Exponent operators
+# are refused before pint sees them: pint evaluates "9**9**9 km" exactly (a huge integer power).
+_QUANTITY_RE = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d{1,3})?\s*[A-Za-z_ /.\u00b0]{0,24}\s*$")
+
+
+def _q(unit: str, lo: float | None = None, hi: float | None = None, what: str = ""):
+    """A float field given as a number (in ``unit``) or a quantity string ("20 km")."""
+
+    def conv(v, info):
+        name = info.field_name or "value"
+        if isinstance(v, str):
+            if len(v) > 40 or not _QUANTITY_RE.match(v):
+                raise InputError(name, v, f"a number in {unit} or a quantity like '10 {unit}'")
+        elif v is not None and not isinstance(v, (int, float)) or isinstance(v, bool):
+            raise InputError(name, v, f"a number in {unit} or a quantity like '10 {unit}'")
+        from ..units import quantity
+
+        x = quantity(name, v, unit, lo, hi)
+        if not math.isfinite(x):
+            raise InputError(name, v, f"a finite number in {unit}")
+        return x
+
+    lim = ""
+    if lo is not None and hi is not None:
+        lim = f" ({lo:g} to {hi:g} {unit})"
+    schema = {"anyOf": [{"type": "number"}, {"type": "string", "maxLength": 40}],
+              "description": f"{what}{lim}; a number in {unit} or a quantity string such as '10 {unit}'"}
+    return BeforeValidator(conv), WithJsonSchema(schema)
+
+
+def Q(unit: str, lo: float | None = None, hi: float | None = None, what: str = ""):  # noqa: N802
+    return Annotated[float, *_q(unit, lo, hi, what)]
+
+
+ShortText = Annotated[str, Field(min_length=1, max_length=100)]
+VehicleText = Annotated[str, Field(min_length=1, max_length=65_536, description=(
+    "the text of a vehicle TOML file of the catalog's format (docs/vehicle-file.md; `boostphase catalog "
+    "--template`), pasted or uploaded; used instead of missile, checked by the same loader"))]
+OrbitsText = Annotated[str, Field(min_length=1, max_length=400)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FlyoutRequest(_Model):
+    """The ``boostphase flyout`` command as JSON."""
+
+    missile: ShortText | None = Field(None, description="catalog name (see /api/catalog); or give vehicle_toml")
+    vehicle_toml: VehicleText | None = None
+    launch: ShortText = Field(description="LAT,LON of the launch point (deg)")
+    azimuth_deg: Q("deg", -360, 360, "launch azimuth, clockwise from north") | None = None
+    target: ShortText | None = Field(None, description="LAT,LON or a city name")
+    profile: Literal["min-energy", "lofted", "depressed", "target"] = "min-energy"
+    apogee_km: Q("km", None, None, "apogee for lofted/depressed") | None = None
+    earth: Literal["wgs84", "sphere"] = "wgs84"
+    no_rotation: bool = Field(False, description="ignore the Earth's rotation")
+
+
+class ReconstructRequest(_Model):
+    """The ``boostphase reconstruct`` command as JSON."""
+
+    apogee_km: Q("km", None, None, "reported apogee")
+    range_km: Q("km", None, None, "reported ground range")
+    flight_time_s: Q("s", None, None, "reported flight time; a check on the fit") | None = None
+    launch: ShortText | None = Field(None, description="LAT,LON of the launch site: adds the reach contour and cities")
+    test_azimuth: Q("deg", -360, 360, "azimuth the test was flown on") = 90.0
+    cities: Annotated[str, Field(max_length=1000)] | None = Field(
+        None, description='comma-separated city names, e.g. "Los Angeles,Chicago" (at most 30)')
+    missile: ShortText | None = Field(None, description="catalog model to fit (default: the class model that matches the test)")
+    vehicle_toml: VehicleText | None = None
+    no_sensitivity: bool = Field(False, description="skip the burn-time x0.8 / x1.2 refits (3x faster)")
+
+
+class CheckRequest(_Model):
+    """The ``boostphase check`` command as JSON."""
+
+    range_km: Q("km", None, None, "claimed ground range")
+    apogee_km: Q("km", None, None, "claimed apogee") | None = None
+    flight_time_s: Q("s", None, None, "claimed flight time") | None = None
+    peak_speed_km_s: Q("km/s", None, None, "claimed peak speed") | None = None
+    peak_mach: Annotated[float, Field(allow_inf_nan=False)] | None = Field(None, description="claimed peak Mach number")
+    mach_convention: Literal["sea-level", "local"] = Field(
+        "sea-level", description="sea-level (v/340.29 m/s) or local (US76 at that altitude)")
+    glide_ld: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        None, description="lift-to-drag ratio of a boost-glide vehicle to check")
+    tolerance: Annotated[float, Field(allow_inf_nan=False)] = Field(0.05, description="relative tolerance on each figure")
+
+
+class EngageRequest(_Model):
+    """One threat against one UAV orbit (the single-engagement slice of ``boostphase engage``)."""
+
+    missile: ShortText = Field("generic-liquid-icbm", description="catalog name (see /api/catalog)")
+    vehicle_toml: VehicleText | None = None
+    launch: ShortText = Field(description="LAT,LON of the threat's launch point (deg)")
+    target: ShortText | None = Field(None, description="LAT,LON or a city name")
+    azimuth_deg: Q("deg", -360, 360, "launch azimuth, instead of a target") | None = None
+    profile: Literal["min-energy", "target"] = Field(
+        "min-energy", description="min-energy (the standard boost toward the target) or target")
+    orbit_centre: OrbitsText = Field(description=f"LAT,LON of the UAV orbit's centre (deg); several orbits "
+                                                 f"separated by ';' (at most {MAX_ORBITS})")
+    altitude_km: Q("km", 0, 40, "UAV altitude") = 15.0
+    orbit_radius_km: Q("km", 0, 500, "UAV orbit radius") = 20.0
+    burnout_speed_km_s: Q("km/s", 0.1, 15, "interceptor ideal burnout speed (two 20 s stages)") = 5.0
+    delay_s: Q("s", 0, 1000, "total delay from the threat's launch to the interceptor's launch") = 65.0
+
+
+class EngageMapRequest(EngageRequest):
+    """The engagement map of ``boostphase engage-map`` for the threat of an engage request: a grid
+    of orbit centres around the threat's boost, and the intercept margin from each."""
+
+    orbit_centre: OrbitsText | None = Field(None, description="the orbits to mark on the map (optional)")
+    half_width_deg: Q("deg", 1, 30, "half the map's height (its width follows the latitude)") = 10.0
+    cells: int = Field(40, ge=4, le=MAX_MAP_CELLS, description=f"cells per side (4 to {MAX_MAP_CELLS})")
+
+
+class ShortfallRequest(_Model):
+    """``boostphase shortfall`` as JSON: where the payload falls if thrust stops at each moment."""
+
+    missile: ShortText | None = Field(None, description="catalog name (see /api/catalog); or give vehicle_toml")
+    vehicle_toml: VehicleText | None = None
+    launch: ShortText = Field(description="LAT,LON of the launch point (deg)")
+    target: ShortText | None = Field(None, description="LAT,LON or a city name")
+    azimuth_deg: Q("deg", -360, 360, "launch azimuth, instead of a target") | None = None
+    payload_kg: Q("kg", 1, 1e5, "payload mass (default: the catalog's)") | None = None
+    beta_kg_m2: Q("kg/m^2", 1, 1e6, "payload ballistic coefficient in kg/m^2 (empty: vacuum)") | None = None
+    dt_s: Q("s", 0.5, 60, "step between cut-off times") = 2.0
+
+
+class FootprintRequest(_Model):
+    """A small debris Monte Carlo (``boostphase footprint``): an example scenario, or a threat and
+    an intercept time."""
+
+    example: Literal["chicago", "los_angeles", "washington"] | None = Field(
+        None, description="a C5 example scenario (examples/c5_*.toml); the threat fields are then ignored")
+    missile: ShortText | None = Field(None, description="catalog name (see /api/catalog)")
+    vehicle_toml: VehicleText | None = None
+    launch: ShortText | None = Field(None, description="LAT,LON of the launch point (deg)")
+    target: ShortText | None = Field(None, description="LAT,LON or a city name")
+    payload_kg: Q("kg", 1, 1e5, "payload mass (default: the catalog's)") | None = None
+    beta_kg_m2: Q("kg/m^2", 1, 1e6, "payload ballistic coefficient in kg/m^2 (empty: vacuum)") | None = None
+    intercept_time_s: Q("s", 1, 2000, "intercept time after launch (empty: the scenario's window)") | None = None
+    n_fragments: int = Field(2000, ge=1, le=MAX_FOOTPRINT_FRAGMENTS,
+                             description=f"fragments to fly (at most {MAX_FOOTPRINT_FRAGMENTS} on the web)")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="random seed (empty: the scenario's)")
+
+
+class FootprintJobParams(FootprintRequest):
+    """A footprint for a background job: the body of ``/api/footprint`` with more fragments."""
+
+    n_fragments: int = Field(2000, ge=1, le=MAX_JOB_FRAGMENTS,
+                             description=f"fragments to fly (at most {MAX_JOB_FRAGMENTS:,} in a job)")
+
+
+class SweepJobParams(_Model):
+    """A parameter sweep (``boostphase sweep``): the keys of a SWEEP.toml as JSON, validated by
+    :func:`boostphase.sweep.parse_spec` (see ``examples/sweep_*.toml``). On the web: at most
+    :data:`MAX_SWEEP_JOB_CASES` cases and :data:`MAX_SWEEP_JOB_CHUNK` cases per chunk."""
+
+    kind: Literal["coast", "flyout"] = Field(
+        description="what one case is: coast (a free ballistic body) or flyout (a catalog missile)")
+    name: ShortText | None = Field(None, description="a name written into the dataset (default: the kind)")
+    chunk: int | None = Field(None, description=f"cases per chunk ({MIN_SWEEP_CHUNK:,} to "
+                                                f"{MAX_SWEEP_JOB_CHUNK:,} here; default 4096): progress "
+                                                "and cancel come between chunks")
+    seed: int | None = Field(None, description="random seed of [dispersion] (default 0)")
+    fixed: dict[str, Any] | None = Field(
+        None, description='one value for every case, e.g. {"lat": 39.0, "lon": "125.7 deg", "azimuth": 90}')
+    grid: dict[str, Any] | None = Field(
+        None, description='the dimensions, in order: a list of values, {"from", "to", "n"} (with '
+                          '"spacing": "log"), or {"from", "to", "step"}; e.g. {"speed": {"from": "2 km/s", '
+                          '"to": "7 km/s", "n": 51}, "beta": ["vacuum", "5000 kg/m^2"]}')
+    dispersion: dict[str, Any] | None = Field(
+        None, description='optional Monte Carlo: {"samples": N, FIELD: one-sigma, ...} adds a "sample" dimension')
+
+
+class FootprintJobRequest(_Model):
+    """A footprint job: the body of ``/api/footprint`` as ``params``, more fragments allowed."""
+
+    kind: Literal["footprint"] = Field(description="footprint: the body of /api/footprint, more fragments allowed")
+    params: FootprintJobParams
+
+
+class SweepJobRequest(_Model):
+    """A sweep job: a SWEEP.toml as JSON in ``params`` (a few hundred thousand cases at most)."""
+
+    kind: Literal["sweep"] = Field(description="sweep: a parameter sweep (the keys of a SWEEP.toml)")
+    params: SweepJobParams
+
+
+JOB_KINDS = ("footprint", "sweep")
+# A background job: ``kind`` and its parameters (422s name the field inside ``params`` as
+# ``params.FIELD``; the tag of the union is left out of the field's name).
+JobRequest = Annotated[FootprintJobRequest | SweepJobRequest, Field(discriminator="kind")]
+
+
+SAVE_PANELS = ("flight", "reconstruct", "check", "engage", "engagemap", "shortfall", "footprint")
+
+
+class RunSaveRequest(_Model):
+    """Save a result in the run store: a panel and its request (the result is recomputed or
+    taken from the cache), or a finished footprint job."""
+
+    panel: Literal[SAVE_PANELS] = Field(description="the panel whose request this is")
+    request: dict[str, Any] | None = Field(None, description="the panel's request body (as sent to its endpoint)")
+    job_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,40}$")] | None = Field(
+        None, description="a finished footprint job, instead of a request")
+    note: Annotated[str, Field(max_length=300)] | None = Field(None, description="a note stored with the run")
+
+
+# The example scenario of each panel: shown by the page's "Example" buttons, used by the tests.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "flight": {"missile": "hwasong-14", "launch": "40.61556,126.46306", "azimuth_deg": 45.0,
+               "profile": "min-energy"},
+    # Claim C1: the Hwasong-14 test of 28 July 2017 (KCNA figures, see /api/tests)
+    "reconstruct": {"apogee_km": 3724.9, "range_km": 998.0, "flight_time_s": 2832.0,
+                    "launch": "40.61556,126.46306", "test_azimuth": 90.0,
+                    "cities": "Los Angeles,Chicago,New York,Washington", "no_sensitivity": True},
+    # Claim C3: the IRBM of 14 Jan 2024, "1,000 km, 100 km altitude, Mach 14"
+    "check": {"range_km": 1000.0, "apogee_km": 100.0, "peak_mach": 14.0, "mach_convention": "sea-level"},
+    # Claim C4: examples/c4_single_orbit.toml, first threat, its one orbit (total delay 45+15+5 s)
+    "engage": {"missile": "generic-liquid-icbm", "launch": "39.0,125.7", "target": "Chicago",
+               "profile": "min-energy", "orbit_centre": "41.0,131.3", "altitude_km": 15.0,
+               "orbit_radius_km": 20.0, "burnout_speed_km_s": 5.0, "delay_s": 65.0},
+    # Claim C5: examples/c5_chicago.toml (Hwasong-15 class with 800 kg toward Chicago)
+    "shortfall": {"missile": "hwasong-15", "launch": "39.0,125.7", "target": "Chicago", "payload_kg": 800.0,
+                  "beta_kg_m2": 5000.0, "dt_s": 2.0},
+    "footprint": {"example": "chicago", "n_fragments": 2000},
+    # the engagement map around the C4 threat: where can one orbit stand?
+    "engagemap": {"half_width_deg": 10.0, "cells": 40},
+}
