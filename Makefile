@@ -9,7 +9,8 @@ DOCS_SITE ?= site
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# the engine's C sources too: pip install -e builds its compiled kernel
+$(STAMP): pyproject.toml setup.py $(wildcard src/boostphase/engine/*.c src/boostphase/engine/*.h)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"

@@ -20,7 +20,6 @@ from boostphase.errors import InputError
 from boostphase.sweep import (
     compute_chunk,
     dataset_digest,
-    jax_cache_dir,
     load_spec,
     open_result,
     parse_spec,
@@ -73,7 +72,7 @@ def cluster():
     from dask.distributed import Client, LocalCluster
 
     c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                     silence_logs=logging.ERROR, env={"BOOSTPHASE_JAX_CACHE": jax_cache_dir()})
+                     silence_logs=logging.ERROR)
     client = Client(c)
     yield c, client
     client.close()

@@ -35,7 +35,8 @@ Public API:
 * :func:`mach_sound_speed_m_s` - the speed of sound the flight kernel uses for Mach numbers.
 * ``TABLE_DALT_M``, ``TABLE_MAX_ALT_M``, ``TABLE_LN_DENSITY``, ``TABLE_LN_PRESSURE``,
   ``TABLE_SOUND_SPEED`` - the uniform kernel table (NumPy), and :func:`kernel_table` /
-  :func:`kernel_lookup` - the same table as JAX arrays and its jit/vmap-safe lookup.
+  :func:`kernel_lookup` - the table as the flight engine takes it, and the engine's own
+  lookup in it (:func:`boostphase.engine.table_lookup`, the compiled kernel's code).
 """
 
 from __future__ import annotations
@@ -43,13 +44,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-
-# The flight kernel works in float64 (densities span 1e0..1e-15 and are interpolated in
-# ln space); this must hold before the first jnp array is created, here or elsewhere.
-jax.config.update("jax_enable_x64", True)
 
 __all__ = [
     "TABLE_DALT_M",
@@ -429,74 +424,60 @@ del _arr
 
 
 class KernelTable(NamedTuple):
-    """The kernel table as JAX float64 arrays (a tuple, hence a JAX pytree)."""
+    """The kernel table as the flight engine takes it (float64 NumPy arrays, read-only)."""
 
-    ln_density: jax.Array  # (N,) ln(kg/m^3)
-    ln_pressure: jax.Array  # (N,) ln(Pa)
-    sound_speed: jax.Array  # (N,) m/s
-    dln_density_dz_top: jax.Array  # () 1/m, density log-slope at TABLE_MAX_ALT_M
-    dln_pressure_dz_top: jax.Array  # () 1/m, pressure log-slope at TABLE_MAX_ALT_M
-    dln_density: jax.Array  # (N,) node slopes of ln(density) times TABLE_DALT_M (per cell)
-    dln_pressure: jax.Array  # (N,) node slopes of ln(pressure) times TABLE_DALT_M
+    ln_density: np.ndarray  # (N,) ln(kg/m^3)
+    ln_pressure: np.ndarray  # (N,) ln(Pa)
+    sound_speed: np.ndarray  # (N,) m/s
+    dln_density_dz_top: float  # 1/m, density log-slope at TABLE_MAX_ALT_M
+    dln_pressure_dz_top: float  # 1/m, pressure log-slope at TABLE_MAX_ALT_M
+    dln_density: np.ndarray  # (N,) node slopes of ln(density) times TABLE_DALT_M (per cell)
+    dln_pressure: np.ndarray  # (N,) node slopes of ln(pressure) times TABLE_DALT_M
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    a.flags.writeable = False
+    return a
 
 
 @lru_cache(maxsize=1)
 def kernel_table() -> KernelTable:
-    """The kernel table as a :class:`KernelTable` of jnp float64 arrays (cached).
-
-    Pass it to :func:`kernel_lookup` as an argument (closed over or traced), so the jitted
-    kernel does not bake 10^4-element constants into its program.
-    """
+    """The kernel table as a :class:`KernelTable` (cached), the ``atm`` argument of
+    :func:`boostphase.engine.integrate`."""
     return KernelTable(
-        jnp.asarray(TABLE_LN_DENSITY),
-        jnp.asarray(TABLE_LN_PRESSURE),
-        jnp.asarray(TABLE_SOUND_SPEED),
-        jnp.asarray(_UPPER.dln_rho_dz_top),
-        jnp.asarray(_UPPER.dln_p_dz_top),
+        TABLE_LN_DENSITY,
+        TABLE_LN_PRESSURE,
+        TABLE_SOUND_SPEED,
+        float(_UPPER.dln_rho_dz_top),
+        float(_UPPER.dln_p_dz_top),
         # finite-difference node slopes (per cell) for the C1 cubic Hermite interpolant
-        jnp.asarray(np.gradient(TABLE_LN_DENSITY)),
-        jnp.asarray(np.gradient(TABLE_LN_PRESSURE)),
+        _readonly(np.gradient(TABLE_LN_DENSITY)),
+        _readonly(np.gradient(TABLE_LN_PRESSURE)),
     )
 
 
-def kernel_lookup(alt_m, table: KernelTable):
-    """Density (kg/m^3), pressure (Pa) and Mach sound speed (m/s) at geometric ``alt_m`` (m).
+def kernel_lookup(alt_m, table: KernelTable | None = None):
+    """Density (kg/m^3), pressure (Pa) and Mach sound speed (m/s) at geometric ``alt_m`` (m),
+    as the flight engine computes them (:func:`boostphase.engine.table_lookup`: the compiled
+    kernel's own code, its exp included). ``table``: :func:`kernel_table`'s result (default).
 
-    Pure jnp, no Python branching on values: works under ``jax.jit``, ``jax.vmap`` and
-    ``jax.grad`` (piecewise linear in the ln values, so d/dalt is the local segment slope;
-    exactly at 0 m and at the table top it is the mean of the two one-sided slopes).
-    ``table`` is :func:`kernel_table`'s result. Index i = clip(floor(alt/dalt), 0, N-2);
-    ln(density), ln(pressure) and the sound speed are interpolated linearly in the cell.
-    Below 0 m the 0 m values are returned; above ``TABLE_MAX_ALT_M`` density and pressure
-    continue exponentially with their log-slopes at 1000 km (as :func:`us76` does) and the
-    sound speed stays at its (86 km) value.
+    Index i = clip(floor(alt/dalt), 0, N-2); ln(density) and ln(pressure) are interpolated by a
+    C1 cubic Hermite in the cell (node slopes by finite differences: a piecewise-linear table
+    has a slope jump at every node, which an adaptive integrator sees as a kink every 100 m
+    and answers with small steps), the sound speed linearly. Below 0 m the 0 m values are
+    returned; above ``TABLE_MAX_ALT_M`` density and pressure continue exponentially with their
+    log-slopes at 1000 km (as :func:`us76` does) and the sound speed stays at its (86 km) value.
 
     Accuracy against :func:`us76`, measured on a 1 m sample of 0-1000 km (and asserted in
-    ``tests/test_atmosphere.py``): density max relative error 4.60e-4, at the tropopause
-    (Z = 11 019 m); 2.6e-4 at the 47 km layer base; 2.2e-5 above 86 km. Pressure 8.9e-6,
-    sound speed 2.3e-4. Why: ln(rho) is smooth inside each 100 m cell (curvature error
-    h^2/8 |ln rho''| < 2.2e-5) except where dT_M/dH jumps at a layer base below 86 km. A
-    slope jump s at fraction f of a cell of width h gives s h f (1 - f); at 11 km' (Z =
-    11 019.05 m) s = 0.0065/216.65 = 3.0e-5 per m and f = 0.19, so 4.6e-4. ln(P) has no
-    such kinks. 86, 100, 110, 115, 120 and 150 km are grid nodes.
+    ``tests/test_atmosphere.py``): density 3.0e-4 at 11 019 m (the tropopause slope kink inside a
+    100 m cell, which no smooth interpolant can follow), 7.3e-5 above 86 km; pressure 3.9e-5;
+    sound speed 2.3e-4 (linear). 86, 100, 110, 115, 120 and 150 km are grid nodes.
     """
-    ln_rho_t, ln_p_t, snd_t, slope_rho, slope_p, d_rho_t, d_p_t = table
-    n = ln_rho_t.shape[0]
-    top = TABLE_DALT_M * (n - 1)
-    alt = jnp.asarray(alt_m)
-    x = jnp.clip(alt, 0.0, top) / TABLE_DALT_M
-    i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, n - 2)
-    w = x - i
-    # cubic Hermite (C1) in the ln values: a piecewise-linear table has a slope jump at every
-    # node, which an adaptive integrator sees as a kink every 100 m and answers with small steps
-    w2 = w * w
-    w3 = w2 * w
-    h00, h10, h01, h11 = 2 * w3 - 3 * w2 + 1, w3 - 2 * w2 + w, -2 * w3 + 3 * w2, w3 - w2
-    ln_rho = h00 * ln_rho_t[i] + h10 * d_rho_t[i] + h01 * ln_rho_t[i + 1] + h11 * d_rho_t[i + 1]
-    ln_p = h00 * ln_p_t[i] + h10 * d_p_t[i] + h01 * ln_p_t[i + 1] + h11 * d_p_t[i + 1]
-    snd = snd_t[i] + w * (snd_t[i + 1] - snd_t[i])
-    above = jnp.maximum(alt - top, 0.0)
-    return jnp.exp(ln_rho + slope_rho * above), jnp.exp(ln_p + slope_p * above), snd
+    from .engine import table_lookup
+
+    rho, pres, snd, _, _ = table_lookup(alt_m, kernel_table() if table is None else table)
+    return rho, pres, snd
 
 
 # --- terminal-fall integrals ------------------------------------------------------------------
@@ -516,7 +497,8 @@ def _fall_integrals() -> tuple[np.ndarray, np.ndarray]:
     return out[0], out[1]
 
 
-def fall_table() -> tuple[jax.Array, jax.Array]:
+@lru_cache(maxsize=1)
+def fall_table() -> tuple[np.ndarray, np.ndarray]:
     """Cumulative integrals from 0 m, on the kernel grid up to :data:`FALL_TABLE_TOP_M`, of
     sqrt(density) (kg^0.5 m^-0.5) and 1/sqrt(density) (m^2.5 kg^-0.5).
 
@@ -525,17 +507,16 @@ def fall_table() -> tuple[jax.Array, jax.Array]:
     on the way is 2 Omega cos(lat) / sqrt(g c) * Q(h): the two integrals S and Q are these
     tables. Used by the engine's optional terminal-fall ending (see ``Settings``)."""
     s, q = _fall_integrals()
-    return jnp.asarray(s), jnp.asarray(q)
+    return _readonly(s), _readonly(q)
 
 
-def fall_lookup(alt_m, table):
+def fall_lookup(alt_m, table=None):
     """(S, Q) of :func:`fall_table` at ``alt_m`` (m), linear in each 100 m cell, clamped to
-    0..FALL_TABLE_TOP_M. Interpolation error: (100 m)^2 / 8 times the integrand's slope, i.e.
-    ~1e-4 of the integral just above a node near the ground, less higher up: far below the
-    terminal-fall model's own ~0.5 % (tests/test_atmosphere.py checks 3e-4 against quadrature)."""
-    s_t, q_t = table
-    n = s_t.shape[0]
-    x = jnp.clip(jnp.asarray(alt_m), 0.0, TABLE_DALT_M * (n - 1)) / TABLE_DALT_M
-    i = jnp.clip(jnp.floor(x).astype(jnp.int32), 0, n - 2)
-    w = x - i
-    return s_t[i] + w * (s_t[i + 1] - s_t[i]), q_t[i] + w * (q_t[i + 1] - q_t[i])
+    0..FALL_TABLE_TOP_M, as the flight engine computes them (the kernel's own code). Interpolation
+    error: (100 m)^2 / 8 times the integrand's slope, i.e. ~1e-4 of the integral just above a node
+    near the ground, less higher up: far below the terminal-fall model's own ~0.5 %
+    (tests/test_atmosphere.py checks 3e-4 against quadrature)."""
+    from .engine import table_lookup
+
+    _, _, _, s, q = table_lookup(alt_m, kernel_table(), fall_table() if table is None else table)
+    return s, q

@@ -27,15 +27,10 @@ The same seed gives bit-identical results whatever the chunking, serial or paral
   :data:`RNG_BLOCK` consecutive indices; block ``b`` draws from
   ``PCG64(SeedSequence(seed, spawn_key=(b,)))`` in a fixed order. A chunk regenerates the blocks
   it overlaps and keeps its slice.
-* The engine compiles one kernel per batch shape, and XLA's CPU code gives (slightly, ~1e-8
-  m) different bits for different shapes, and for the last few lanes of a batch (measured: the
-  last 4 of 256 or 1024). So every engine call has a guarded block of lanes
-  (:data:`boostphase.flight.COAST_BLOCK`, or a smaller power of two from 32 for a small batch:
-  the same bits, measured and tested), and the last
-  :data:`boostphase.flight.GUARD_LANES` lanes only ever hold padding copies. Inside the other lanes a case's
-  result depends neither on its lane nor on its neighbours (tested), so fragments may be
-  grouped by intercept time and sorted by ballistic coefficient (similar step counts per call)
-  and grouped freely.
+* The engine's result for a case depends on that case's inputs alone: bit-identical whatever
+  batch it is in, its position, the thread count and the instruction set (tests/test_engine.py).
+  So fragments may be grouped by intercept time and sorted by ballistic coefficient and grouped
+  freely.
 
 Assumptions stated by this module (and in every result's ``assumptions``):
 
@@ -299,7 +294,7 @@ def cutoff_impacts_by_beta(missile, launch: tuple[float, float], azimuth_deg: fl
     call: the cases of :func:`boostphase.flight.cutoff_flights` for each beta (None: vacuum) are
     stacked into one batch. Returns arrays of shape (len(betas), len(cutoff_s)): ``lat``,
     ``lon`` (wrapped to [-180, 180)), ``impacted``, ``impact_time_s``."""
-    from .flight import Steering, _flyout_arrays, _run, _settings
+    from .flight import Steering, engine_settings, flyout_cases, run_cases
 
     cut = np.atleast_1d(np.asarray(cutoff_s, float))
     if cut.ndim != 1 or cut.size == 0 or np.any(~(cut > 0)):
@@ -312,10 +307,10 @@ def cutoff_impacts_by_beta(missile, launch: tuple[float, float], azimuth_deg: fl
             check_range("beta_kg_m2", b, 1.0, 1e6, "kg/m^2")
     m = _missile(missile)
     cut_eff = np.minimum(cut, m.boost_time_s * (1 - 1e-12))  # as cutoff_flights: separate at burnout
-    parts = [_flyout_arrays(m, float(launch[0]), float(launch[1]), 0.0, azimuth_deg, kick_deg, Steering(), 2.0e4,
+    parts = [flyout_cases(m, float(launch[0]), float(launch[1]), 0.0, azimuth_deg, kick_deg, Steering(), 2.0e4,
                             earth, cut_eff, None if b is None else float(b))[0] for b in betas]
     arrays = {k: np.concatenate([pa[k] for pa in parts], axis=0) for k in parts[0]}
-    out = _run(arrays, earth, _settings(earth, True))
+    out = run_cases(arrays, earth, engine_settings(earth, True))
     lat, lon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
     shape = (len(betas), cut.size)
     return {"cutoff_s": cut, "lat": np.asarray(lat).reshape(shape), "lon": _wrap(lon).reshape(shape),
@@ -711,8 +706,8 @@ def _initial_states(src: _Source, seed: int, start: int, stop: int):
 
 
 def _coast_lanes(r0, v0, beta, earth: Earth, rtol: float, t_max_s: float) -> dict:
-    """Coast bodies on the engine (:func:`boostphase.flight.coast_states`: guarded blocks of up
-    to 512 lanes whose last lanes only hold padding, several calls at once on the engine threads). Slow
+    """Coast bodies on the engine (:func:`boostphase.flight.coast_states`, on the engine
+    threads). Slow
     light debris ends with the terminal-fall model (impact points within metres of a full
     integration, fall times within 2 %: see ``Settings.terminal_fall``)."""
     from .flight import coast_states
@@ -1367,30 +1362,20 @@ def _run_chunks(src: _Source, seed: int, chunks, workers: int, progress) -> list
     return parts
 
 
-def _chunk_task(src: _Source, seed: int, a: int, b: int, jax_cache: str) -> dict:
-    import os
-
-    os.environ.setdefault("BOOSTPHASE_JAX_CACHE", jax_cache)
+def _chunk_task(src: _Source, seed: int, a: int, b: int) -> dict:
     return fly_fragment_chunk(src, seed, a, b)
 
 
 def _run_chunks_dask(src: _Source, seed: int, chunks, workers: int, progress) -> list[dict]:
     import logging
-    import os
 
     from dask.distributed import Client, LocalCluster, as_completed
 
-    cache = os.environ.get("BOOSTPHASE_JAX_CACHE")
-    if cache is None:
-        from platformdirs import user_cache_dir
-
-        cache = os.path.join(user_cache_dir("boostphase"), "jax")
     parts: dict[int, dict] = {}
     with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=logging.ERROR,
-                      env={"BOOSTPHASE_JAX_CACHE": cache}) as cluster, Client(cluster) as client:
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         s_fut = client.scatter(src, broadcast=True)
-        futs = [client.submit(_chunk_task, s_fut, seed, a, b, cache, pure=False) for a, b in chunks]
+        futs = [client.submit(_chunk_task, s_fut, seed, a, b, pure=False) for a, b in chunks]
         index = {f.key: i for i, f in enumerate(futs)}
         for fut in as_completed(futs):
             i = index[fut.key]

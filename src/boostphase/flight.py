@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +30,6 @@ from .trajectory import CoastResult, Trajectory, no_impact_reasons
 
 G0 = 9.80665
 _K_CD = 16  # Cd(Mach) table length in the engine (tables are padded to this)
-_CHUNK = 16384
 
 
 # ------------------------------------------------------------------------------------------
@@ -55,106 +53,75 @@ def _atm_table():
         return _ATM
 
 
-# Coasts run in blocks of COAST_BLOCK lanes whose last GUARD_LANES lanes only ever hold
-# padding. Measured: XLA's CPU code computes the last few lanes of an array (the vector loop's
-# remainder) differently in the last bits (up to cm after a re-entry), and results also depend on
-# the array size; with real cases never in the tail lanes, every case's result depends on its own
-# inputs only: bit-identical for any split or order of a batch. Guarded blocks of 32 lanes or
-# more give the same bits whatever their size (measured for 32-512 and odd sizes 40-200; 17 and
-# 24 differ), so a small batch runs in the smallest power-of-two block that holds it (MIN_BLOCK
-# up): 32 claim-check coasts in 64 lanes, not 512.
-COAST_BLOCK = 512  # measured: 512 lanes ran fastest of 256-2048
-GUARD_LANES = 16
-MIN_BLOCK = 32
-BATCH_BLOCK = 128  # the same for other batches (flyouts) of more than this many cases
-
-
-def _bucket(n: int) -> int:
-    """Pad batch sizes to a few shapes so the compiled kernels are reused (and cached on disk)."""
-    if n <= 1:
-        return 1
-    b = 8
-    while b < n:
-        b *= 2
-    return min(b, _CHUNK) if n <= _CHUNK else _CHUNK
+# The C engine's result for a case depends only on that case's inputs (bit-identical whatever
+# batch, position, thread count or instruction set: tests/test_engine.py), so batches need no
+# padding or guard lanes. COAST_BLOCK is kept as the batch size the split tests use.
+COAST_BLOCK = 512
+PROGRESS_CHUNK = 8192  # cases per engine call when a progress callback is given
 
 
 def engine_threads() -> int:
-    """Engine calls run side by side on this many threads (JAX releases the GIL while a call
-    runs). BOOSTPHASE_THREADS overrides; default: the CPU cores this process may use.
-    Measured on the 2-core CI machine: 2 threads give 2.6x the fragment rate of 1 (XLA's own
-    intra-op threads leave one core idle most of the time on 512-lane calls)."""
+    """Engine calls run on this many threads (the C engine releases the GIL and shares one
+    queue of cases between them). BOOSTPHASE_THREADS overrides; default: the CPU cores this
+    process may use."""
     env = os.environ.get("BOOSTPHASE_THREADS", "").strip()
     if env:
         try:
             return max(1, int(env))
         except ValueError:
             raise InputError("BOOSTPHASE_THREADS", env, "a whole number >= 1") from None
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    from .engine import default_threads
+
+    return default_threads()
 
 
 def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] | None = None,
          block: int | None = None):
-    """Integrate cases given as NumPy arrays with a leading batch axis; returns NumPy results.
-
-    With ``block`` the batch runs in calls of ``block`` lanes, or of the smallest power of two
-    from MIN_BLOCK that holds a smaller batch (the last GUARD_LANES of each only padding),
-    several calls at once on :func:`engine_threads` threads; each case's
-    result depends only on its own inputs, so threads change nothing but the wall time. Without
-    ``block``, batches of more than BATCH_BLOCK cases run in BATCH_BLOCK-lane blocks."""
-    import jax
-
+    """Integrate cases given as NumPy arrays with a leading batch axis (the fields of
+    :class:`boostphase.engine.Case`); returns the fields of :class:`boostphase.engine.Result`
+    as a dict of NumPy arrays. One :func:`boostphase.engine.integrate` call on
+    :func:`engine_threads` threads, or calls of PROGRESS_CHUNK cases with ``progress`` (called
+    with the number of cases done after each). ``block`` is accepted for compatibility and
+    changes nothing: no case's result depends on how the batch is split."""
     from .engine import Case, integrate
 
     n = arrays["y0"].shape[0]
-    if block is None and n > BATCH_BLOCK:
-        # fixed blocks on every engine thread: one big call uses one core, and its lanes all
-        # wait for its slowest case (measured on Hwasong-15 flyouts of random kicks: 600 in
-        # one call 0.82 ms each, in 128-lane blocks 0.29; 4096: 1.35 and 0.26)
-        block = BATCH_BLOCK
-    if block:
-        b = MIN_BLOCK
-        while b < min(n + GUARD_LANES, block):
-            b *= 2
-        block = min(b, block)
     consts = earth.kernel_constants()
-    atm = _atm_table() if settings.drag else ()
-    fall_tab = _fall_table() if settings.terminal_fall else ()
-    step = (block - GUARD_LANES) if block else _CHUNK
-    spans = [(s, min(n, s + step)) for s in range(0, n, step)]
-
-    def one(span):
-        s, e = span
-        m = e - s
-        b = block if (block and n > 1) else _bucket(m)
-        chunk = {}
-        for key, val in arrays.items():
-            part = val[s:e]
-            if b > m:  # pad by repeating the last case; its results are dropped
-                part = np.concatenate([part, np.repeat(part[-1:], b - m, axis=0)], axis=0)
-            chunk[key] = part
-        # NumPy in, one transfer out for the whole tree: per-array jnp.asarray / np.asarray
-        # calls cost 1.2 ms of a single flyout's 4 ms (measured)
-        res = integrate(Case(**chunk), consts, atm, settings, fall_tab)
-        return {k: v[:m] for k, v in jax.device_get(res)._asdict().items()}
-
+    atm = _atm_table() if settings.drag else None
+    fall_tab = _fall_table() if settings.terminal_fall else None
+    step = PROGRESS_CHUNK if progress is not None else max(n, 1)
     outs = []
-    threads = min(engine_threads(), len(spans))
-    if threads > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            for span, out in zip(spans, pool.map(one, spans), strict=True):
-                outs.append(out)
-                if progress is not None:
-                    progress(span[1] - span[0])
-    else:
-        for span in spans:
-            outs.append(one(span))
-            if progress is not None:
-                progress(span[1] - span[0])
+    for s in range(0, max(n, 1), step):
+        e = min(n, s + step)
+        res = integrate(Case(**{k: v[s:e] for k, v in arrays.items()}), consts, atm, settings, fall_tab,
+                        threads=engine_threads())
+        outs.append(res._asdict())
+        if progress is not None:
+            progress(e - s)
+    if len(outs) == 1:
+        return outs[0]
     return {k: np.concatenate([o[k] for o in outs], axis=0) for k in outs[0]}
+
+
+def engine_settings(earth: Earth, drag: bool, n_rec: int = 1, rtol: float = 1e-10, **kw):
+    """The :class:`boostphase.engine.Settings` for flights over ``earth`` (public name for the
+    domain modules; ``kw``: any other Settings field)."""
+    return _settings(earth, drag, n_rec=n_rec, rtol=rtol, **kw)
+
+
+def run_cases(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] | None = None) -> dict:
+    """Fly engine cases (the fields of :class:`boostphase.engine.Case` as NumPy arrays with a
+    leading batch axis) over ``earth``; the fields of :class:`boostphase.engine.Result` as a
+    dict of NumPy arrays. The public way for the domain modules to reach the engine."""
+    return _run(arrays, earth, settings, progress)
+
+
+def flyout_cases(missile, lat, lon, alt, az_deg, kicks_deg, steering, t_max_s: float, earth: Earth,
+                 cutoffs_s=None, cutoff_beta_kg_m2: float | None = None):
+    """Engine cases for a batch of flyouts of one missile (see ``_flyout_arrays``): (arrays,
+    burnout time (s), index of the segment that ends with the last thrust, per case)."""
+    return _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering, t_max_s, earth, cutoffs_s,
+                          cutoff_beta_kg_m2)
 
 
 def _fall_table():

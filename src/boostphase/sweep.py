@@ -44,8 +44,7 @@ How it runs
 * The result is an :class:`xarray.Dataset` with the grid fields as named dimensions, units in
   ``attrs``, written to ``OUT/result.zarr`` (through a temporary folder and a rename).
 
-Workers share the JAX compilation cache folder (``BOOSTPHASE_JAX_CACHE``) of the client, so
-compiled kernels are loaded, not rebuilt, in each worker process.
+Workers need no warm-up: the engine is compiled C, built with the package.
 """
 
 from __future__ import annotations
@@ -561,22 +560,15 @@ class ChunkInputError(Exception):
         self.field, self.value, self.allowed = field, value, allowed
 
 
-def compute_chunk(spec: SweepSpec, k: int, jax_cache: str | None = None) -> dict[str, np.ndarray]:
-    """Results of chunk ``k`` (one batched engine call). Pure: same inputs, same bits."""
-    if jax_cache is not None:
-        # before the engine is imported in this process; a worker keeps what it found first
-        os.environ.setdefault("BOOSTPHASE_JAX_CACHE", jax_cache)
+def compute_chunk(spec: SweepSpec, k: int) -> dict[str, np.ndarray]:
+    """Results of chunk ``k`` (one batched engine call). Pure: same inputs, same bits (the
+    engine's result for a case depends on that case alone, whatever the chunk)."""
     start, stop = spec.chunk_range(k)
     m = stop - start
     cases = spec.cases(start, stop)
-    # every chunk has the same length (the last one padded by repeating its last case), so one
-    # compiled kernel serves the whole sweep; cases are independent lanes, padding is dropped
-    size = min(spec.chunk, spec.n_cases)
-    padded = {name: (np.concatenate([v, np.repeat(v[-1:], size - m)]) if isinstance(v, np.ndarray) else v)
-              for name, v in cases.items()}
     kind = KINDS[spec.kind]
     try:
-        res = kind.run(padded, size)
+        res = kind.run(cases, m)
     except InputError as e:
         value = e.value if isinstance(e.value, str | int | float | None) else repr(e.value)
         raise ChunkInputError(e.field, value, e.allowed) from None
@@ -586,10 +578,10 @@ def compute_chunk(spec: SweepSpec, k: int, jax_cache: str | None = None) -> dict
     return out
 
 
-def _task(spec: SweepSpec, k: int, jax_cache: str | None):
+def _task(spec: SweepSpec, k: int):
     """What a dask task runs: a bad input comes back as a value (no retries, no worker log)."""
     try:
-        return "ok", compute_chunk(spec, k, jax_cache)
+        return "ok", compute_chunk(spec, k)
     except ChunkInputError as e:
         return "input-error", (e.field, e.value, e.allowed)
 
@@ -693,16 +685,6 @@ def dataset_digest(ds) -> str:
         h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
         h.update(b)
     return h.hexdigest()
-
-
-def jax_cache_dir() -> str:
-    """The compilation cache folder this process uses (the one workers should share)."""
-    path = os.environ.get("BOOSTPHASE_JAX_CACHE")
-    if path is None:
-        from platformdirs import user_cache_dir
-
-        path = os.path.join(user_cache_dir("boostphase"), "jax")
-    return path
 
 
 def _prepare_out(spec: SweepSpec, out: Path, fresh: bool) -> dict:
@@ -847,7 +829,6 @@ def _run_distributed(spec: SweepSpec, todo: list[int], accept, *, workers, sched
 
     from dask.distributed import Client, LocalCluster, as_completed
 
-    cache = jax_cache_dir()
     cluster = None
     own_client = client is None
     try:
@@ -858,11 +839,10 @@ def _run_distributed(spec: SweepSpec, todo: list[int], accept, *, workers, sched
                 n = workers if workers else (os.cpu_count() or 1)
                 cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=logging.CRITICAL,
-                                       env={"BOOSTPHASE_JAX_CACHE": cache},
                                        preload=[__name__])  # runs dask_setup in each worker
                 client = Client(cluster)
         fp = spec.fingerprint()[:16]
-        futures = [client.submit(_task, spec, k, cache, key=f"boostphase-sweep-{fp}-{k}",
+        futures = [client.submit(_task, spec, k, key=f"boostphase-sweep-{fp}-{k}",
                                  retries=retries, pure=False) for k in todo]
         index = {f.key: k for f, k in zip(futures, todo, strict=True)}
         try:

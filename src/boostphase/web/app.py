@@ -516,8 +516,8 @@ def _download(text: str, media_type: str, filename: str) -> Response:
 
 
 def _warm_up() -> None:
-    """Fly the Flight panel's example once so the JAX kernels are compiled (or loaded from the
-    persistent compilation cache) before the first request."""
+    """Fly the Flight panel's example once before the first request (the engine is compiled C,
+    so this only loads the catalog, the tables and the code paths into memory)."""
     try:
         compute_flyout(FlyoutRequest(**EXAMPLES["flight"]))
     except Exception:  # warm-up is best effort; a real request will report any problem
