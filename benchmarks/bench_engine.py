@@ -40,7 +40,7 @@ from bench_flight import cases, scipy_impact  # noqa: E402
 from boostphase import atmosphere  # noqa: E402
 from boostphase.earth import WGS84  # noqa: E402
 from boostphase.engine import Case, Settings, available_paths, default_threads, integrate  # noqa: E402
-from boostphase.flight import Steering, _cd_table, _flyout_arrays  # noqa: E402
+from boostphase.flight import Steering, _flyout_arrays, cd_table  # noqa: E402
 from boostphase.vehicles import load  # noqa: E402
 
 
@@ -57,7 +57,7 @@ def cpu_name() -> str:
 
 def coast_case(r0, v0, beta) -> Case:
     n = len(r0)
-    mach, cd = _cd_table(((0.0, 1.0), (1.0, 1.0)))
+    mach, cd = cd_table(((0.0, 1.0), (1.0, 1.0)))
     return Case(y0=np.concatenate([r0, v0], 1), t0=np.zeros(n), seg_t_end=np.full((n, 1), 1e30),
                 seg_m0=np.asarray(beta, float)[:, None], seg_mdot=np.zeros((n, 1)), seg_thrust=np.zeros((n, 1)),
                 seg_exit_area=np.zeros((n, 1)), seg_ref_area=np.ones((n, 1)),

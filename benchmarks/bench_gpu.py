@@ -22,7 +22,7 @@ import numpy as np
 from boostphase import atmosphere
 from boostphase.earth import WGS84
 from boostphase.engine import Case, Settings, gpu, integrate
-from boostphase.flight import _cd_table
+from boostphase.flight import cd_table
 
 
 def fragments(n: int, seed: int = 7) -> Case:
@@ -32,7 +32,7 @@ def fragments(n: int, seed: int = 7) -> Case:
                                     np.array([20.0]), np.array([60.0]))
     v = v0 + rng.normal(0.0, 150.0, (n, 3))
     beta = np.exp(rng.normal(np.log(1500.0), 0.9, n))
-    mach, cd = _cd_table(((0.0, 1.0), (1.0, 1.0)))
+    mach, cd = cd_table(((0.0, 1.0), (1.0, 1.0)))
     return Case(y0=np.concatenate([np.repeat(r0, n, 0), v], 1), t0=np.zeros(n), seg_t_end=np.full((n, 1), 1e30),
                 seg_m0=beta[:, None], seg_mdot=np.zeros((n, 1)), seg_thrust=np.zeros((n, 1)),
                 seg_exit_area=np.zeros((n, 1)), seg_ref_area=np.ones((n, 1)),

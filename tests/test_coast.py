@@ -133,7 +133,7 @@ def test_matches_scipy_dop853_and_converges_at_fifth_order():
     """Fixed steps (rtol so loose every step is accepted): the error against DOP853 at
     rtol 1e-11 must fall ~32x per halving of the step; we require an observed order >= 4.5."""
     from boostphase.engine import Case, Settings, integrate
-    from boostphase.flight import _cd_table
+    from boostphase.flight import cd_table
 
     r0, v0 = WGS84.state_from_local(np.array([40.0]), np.array([127.0]), np.array([2e5]), np.array([6800.0]),
                                     np.array([30.0]), np.array([50.0]))
@@ -142,7 +142,7 @@ def test_matches_scipy_dop853_and_converges_at_fifth_order():
     ref = solve_ivp(_inertial_rhs, (0, t_end), np.concatenate([ri0, vi0]), method="DOP853",
                     rtol=1e-11, atol=1e-9)
     r_ref = ref.y[:3, -1]
-    mach, cd = _cd_table(((0.0, 1.0), (1.0, 1.0)))
+    mach, cd = cd_table(((0.0, 1.0), (1.0, 1.0)))
     case = Case(y0=np.concatenate([r0, v0], 1), t0=np.zeros(1), seg_t_end=np.full((1, 1), 1e30),
                 seg_m0=np.ones((1, 1)), seg_mdot=np.zeros((1, 1)), seg_thrust=np.zeros((1, 1)),
                 seg_exit_area=np.zeros((1, 1)), seg_ref_area=np.zeros((1, 1)),

@@ -30,7 +30,7 @@ def _coasts(n: int, seed: int = 7) -> dict:
     r0, v0 = WGS84.state_from_local(rng.uniform(-60, 60, n), rng.uniform(0, 360, n), rng.uniform(0, 300e3, n),
                                     rng.uniform(300, 7000, n), rng.uniform(-30, 70, n), rng.uniform(0, 360, n))
     beta = np.exp(rng.normal(np.log(800), 1.2, n))
-    mach, cd = flight._cd_table(((0.0, 1.0), (1.0, 1.0)))
+    mach, cd = flight.cd_table(((0.0, 1.0), (1.0, 1.0)))
     return dict(y0=np.concatenate([r0, v0], 1), t0=np.zeros(n), seg_t_end=np.full((n, 1), 1e30),
                 seg_m0=beta[:, None], seg_mdot=np.zeros((n, 1)), seg_thrust=np.zeros((n, 1)),
                 seg_exit_area=np.zeros((n, 1)), seg_ref_area=np.ones((n, 1)),

@@ -614,14 +614,14 @@ def test_engage_example_equals_python_api(client):
 
 
 def test_shortfall_example_equals_python_api(client):
-    from boostphase.consequence import _missile, shortfall_trace
+    from boostphase.consequence import resolve_missile, shortfall_trace
     from boostphase.geography import find_city
 
     ex = EXAMPLES["shortfall"]
     r = client.post("/api/shortfall", json=ex)
     assert r.status_code == 200, r.text
     c = find_city(ex["target"])
-    want = shortfall_trace(_missile(ex["missile"], ex["payload_kg"]), (39.0, 125.7), (c.lat_deg, c.lon_deg),
+    want = shortfall_trace(resolve_missile(ex["missile"], ex["payload_kg"]), (39.0, 125.7), (c.lat_deg, c.lon_deg),
                            ex["beta_kg_m2"], dt_s=ex["dt_s"])
     got = r.json()
     assert got["trace"] == jsonable(want.rows())

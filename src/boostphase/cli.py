@@ -100,7 +100,7 @@ def json_text(data, indent: int | None = 2) -> str:
     """JSON for output: non-finite numbers become null and none can remain (present.jsonout)."""
     from .present.jsonout import json_text as _text
 
-    return _text(data, indent, default=_json_default)
+    return _text(data, indent, default=json_default)
 
 
 def _emit(data: dict, as_json: bool, title: str = "") -> None:
@@ -123,7 +123,7 @@ def _emit(data: dict, as_json: bool, title: str = "") -> None:
     Console().print(table)
 
 
-def _json_default(o):
+def json_default(o):
     import numpy as np
 
     if isinstance(o, np.generic):
@@ -395,7 +395,7 @@ def reconstruct(
         geojson_out.write_text(json.dumps(res["reach_geojson"]))
     if as_json:
         _maybe_save(res)
-        typer.echo(json.dumps(res, indent=2, default=_json_default))
+        typer.echo(json.dumps(res, indent=2, default=json_default))
         return
     brief = {k: res[k] for k in ("missile_model", "max_range_km", "burnout_speed_km_s", "fit", "residuals")}
     brief["fit"] = {k: v for k, v in res["fit"].items() if not isinstance(v, list)}
@@ -473,7 +473,7 @@ def check(
     res = check_claim(range_km, apogee_km=apogee_km, flight_time_s=flight_time_s, peak_speed_km_s=peak_speed_km_s,
                       peak_mach=peak_mach, mach_convention=mach_convention, glide_ld=glide_ld, tolerance=tolerance)
     if as_json:
-        typer.echo(json.dumps(res, indent=2, default=_json_default))
+        typer.echo(json.dumps(res, indent=2, default=json_default))
         return
     typer.echo(f"verdict: {res['verdict']}  (ballistic_consistent: {res['ballistic_consistent']})")
     typer.echo(res["verdict_sentence"])

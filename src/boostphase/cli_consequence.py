@@ -78,9 +78,9 @@ def shortfall(
     from .consequence import (
         DEFAULT_WINDOW_START_S,
         ENGAGEMENT,
-        _missile,
         beta_sensitivity,
         parse_betas,
+        resolve_missile,
         share_of_window,
         shortfall_trace,
     )
@@ -94,7 +94,7 @@ def shortfall(
         raise InputError("--beta-kg-m2", beta_kg_m2, "> 0 kg/m^2 (omit for vacuum)")
     _check_out("--png", png)
     betas = parse_betas(beta_sweep) if beta_sweep else None
-    m = _missile(missile, payload_kg)
+    m = resolve_missile(missile, payload_kg)
     eng = None
     traj = None
     if window and window.strip().lower() == ENGAGEMENT:
@@ -128,7 +128,7 @@ def shortfall(
     if png:
         shortfall_map(tr, png, title=f"{m.title}: payload impact vs thrust cut-off time")
     if as_json:
-        typer.echo(json.dumps(data, indent=2, default=cli._json_default))
+        typer.echo(json.dumps(data, indent=2, default=cli.json_default))
         return
     from rich.console import Console
     from rich.table import Table
@@ -238,7 +238,7 @@ def footprint(
         footprint_map(fp, png, title=sc.title or scenario.stem)
     data = fp.to_dict()
     if as_json:
-        typer.echo(json.dumps(data, indent=2, default=cli._json_default))
+        typer.echo(json.dumps(data, indent=2, default=cli.json_default))
         return
     from rich.console import Console
     from rich.table import Table
@@ -311,7 +311,7 @@ def c5(
         old = c5_answer(fragments=4000)
         res["window_answer"] = {"answers": old, "summary": c5_summary(old)}
     if as_json:
-        typer.echo(json.dumps(res, indent=2, default=_cli()._json_default))
+        typer.echo(json.dumps(res, indent=2, default=_cli().json_default))
         return
     _print_c5(res)
 

@@ -224,7 +224,7 @@ def tests_cmd(
     Every test in the catalog is reconstructed (implied reach with an uncertainty band), shown
     in a table and optionally plotted; with --events, a permutation test of association.
     """
-    from .cli import _json_default
+    from .cli import json_default
     from .testflights import association_test, load_tests, read_events_csv
 
     tests = load_tests(catalog)
@@ -256,9 +256,9 @@ def tests_cmd(
     if plot is not None:
         plot.parent.mkdir(parents=True, exist_ok=True)
 
-    rows = [_catalog_row(t) for t in tests]
+    rows = [catalog_row(t) for t in tests]
     if not no_reconstruct:
-        _reconstruct_all(tests, rows, sensitivity=not no_sensitivity, verbose=True)
+        reconstruct_all(tests, rows, sensitivity=not no_sensitivity, verbose=True)
 
     out: dict = {"n_tests": len(rows), "tests": rows}
     if not no_reconstruct:
@@ -268,18 +268,18 @@ def tests_cmd(
         out["events"] = [{"date": d.isoformat(), "label": lbl} for d, lbl in evs]
         out["association"] = assoc
     if plot is not None:
-        path, drawn = _plot(tests, rows, plot, evs)
+        path, drawn = plot_timeline(tests, rows, plot, evs)
         out["plot"] = str(path)
         # every test is drawn: reconstructed as points, global as arrows, the rest as x marks
         out["plot_rows"] = [{"date": r.date.isoformat(), "status": r.status} for r in drawn]
 
     if as_json:
-        typer.echo(json.dumps(out, indent=2, default=_json_default))
+        typer.echo(json.dumps(out, indent=2, default=json_default))
         return
     _print_tests(out, no_reconstruct)
 
 
-def _catalog_row(t) -> dict:
+def catalog_row(t) -> dict:
     model, note = model_for(t.vehicle)
     return {
         "date": t.date.isoformat(),
@@ -298,7 +298,7 @@ def _catalog_row(t) -> dict:
     }
 
 
-def _reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
+def reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
     """Reconstruct every test that has a model and a reported apogee and range, filling ``rows``.
     Tests run side by side on the engine threads (each fit is a chain of small engine calls
     that leaves cores idle). Each test's
@@ -400,7 +400,7 @@ def _misfit(t, res: dict) -> str:
             f"({'; '.join(out)}); no implied reach is given")
 
 
-def _plot(tests, rows, path: Path, evs):
+def plot_timeline(tests, rows, path: Path, evs):
     """The timeline of every test: reconstructed ones with their band, global ones as arrows at
     the top edge, the others as marked points with their reason (none silently dropped).
     Returns the PNG path and the rows drawn."""

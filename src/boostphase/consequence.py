@@ -153,7 +153,9 @@ class ShortfallTrace:
         }
 
 
-def _missile(missile, payload_kg: float | None = None):
+def resolve_missile(missile, payload_kg: float | None = None):
+    """A Missile from a catalog name, a vehicle-file path or a Missile, with its payload
+    replaced by ``payload_kg`` (kg) when given."""
     from .vehicles import load
 
     m = load(missile) if isinstance(missile, str) else missile
@@ -189,7 +191,7 @@ def shortfall_trace(missile, launch: tuple[float, float], target: tuple[float, f
     from .flight import cutoff_flights, fly
     from .geography import nearest_city, territory
 
-    m = _missile(missile)
+    m = resolve_missile(missile)
     lat0, lon0 = float(launch[0]), float(launch[1])
     if beta_kg_m2 is not None:
         beta_kg_m2 = check_range("beta_kg_m2", beta_kg_m2, 1.0, 1e6, "kg/m^2")
@@ -305,7 +307,7 @@ def cutoff_impacts_by_beta(missile, launch: tuple[float, float], azimuth_deg: fl
     for b in betas:
         if b is not None:
             check_range("beta_kg_m2", b, 1.0, 1e6, "kg/m^2")
-    m = _missile(missile)
+    m = resolve_missile(missile)
     cut_eff = np.minimum(cut, m.boost_time_s * (1 - 1e-12))  # as cutoff_flights: separate at burnout
     parts = [flyout_cases(m, float(launch[0]), float(launch[1]), 0.0, azimuth_deg, kick_deg, Steering(), 2.0e4,
                             earth, cut_eff, None if b is None else float(b))[0] for b in betas]
@@ -1074,7 +1076,7 @@ def engagement_threat(sc: Scenario, missile=None, earth: Earth = WGS84):
     from . import engage
 
     th = sc.threat
-    m = missile if missile is not None else _missile(th.missile, th.payload_kg)
+    m = missile if missile is not None else resolve_missile(th.missile, th.payload_kg)
     if th.target is None and th.azimuth is None:
         raise InputError("threat.target", None, "a target (LAT,LON or a city) or an azimuth")
     prof = th.profile or ("target" if th.target is not None else "min-energy")
@@ -1201,7 +1203,7 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
 
         th = sc.threat
         try:
-            m = _missile(th.missile if missile is None else missile, th.payload_kg)
+            m = resolve_missile(th.missile if missile is None else missile, th.payload_kg)
         except InputError as e:  # a vehicle file's own errors already name the file and its field
             fld = "threat.missile" if e.field in ("missile", "path") or e.field.startswith("missile.") else e.field
             raise InputError(fld, e.value, e.allowed, e.hint) from None
@@ -1490,7 +1492,7 @@ def c5_answer(paths: Sequence[str | Path] | None = None, fragments: int | None =
         sweep = []
         if betas and len(imp) >= 1:
             th = fp.threat
-            sweep = beta_sensitivity(_missile(sc.threat.missile, sc.threat.payload_kg),
+            sweep = beta_sensitivity(resolve_missile(sc.threat.missile, sc.threat.payload_kg),
                                      (th["launch"]["lat"], th["launch"]["lon"]), th["azimuth_deg"], th["kick_deg"],
                                      [x["intercept_s"] for x in imp], (a, b), betas)
             for row in sweep:

@@ -107,18 +107,18 @@ def run_overflight(con) -> None:
 
 def run_timeline(con, out: Path) -> None:
     """C2: implied reach of every catalogued North Korean test, as a timeline plot."""
-    from .cli_tests import _catalog_row, _plot, _reconstruct_all
+    from .cli_tests import catalog_row, plot_timeline, reconstruct_all
     from .testflights import load_tests
 
     con.rule("[bold]C2: implied reach per test, 2017-2024 (class models fitted to each test)")
     tests = load_tests()
-    rows = [_catalog_row(t) for t in tests]
-    _reconstruct_all(tests, rows, sensitivity=False, verbose=False)
+    rows = [catalog_row(t) for t in tests]
+    reconstruct_all(tests, rows, sensitivity=False, verbose=False)
     for t, r in zip(tests, rows, strict=True):
         rng = r.get("implied_max_range_km")
         what = f"{rng:,.0f} km" if rng else r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
         if r["status"] == "global":
             what = f"global (at least {r['implied_lower_km']:,.0f} km)"
         con.print(f"  {t.date}  {t.vehicle:<22} {what}")
-    path, _ = _plot(tests, rows, out / "timeline.png", None)
+    path, _ = plot_timeline(tests, rows, out / "timeline.png", None)
     con.print(f"plot: {path}  (`boostphase tests --plot timeline.png` adds the burn-time x0.8 / x1.2 bars)")

@@ -135,7 +135,7 @@ def _fall_table():
         return _FALL
 
 
-def _cd_table(cd_mach) -> tuple[np.ndarray, np.ndarray]:
+def cd_table(cd_mach) -> tuple[np.ndarray, np.ndarray]:
     mach, cd = (np.asarray(cd_mach[0], float), np.asarray(cd_mach[1], float))
     if len(mach) > _K_CD:
         raise InputError("cd_mach", len(mach), f"at most {_K_CD} Mach points")
@@ -167,7 +167,7 @@ def coast_states(r0_m, v0_m_s, beta_kg_m2=None, earth: Earth = WGS84, t_max_s: f
     has_drag = bool(np.any(np.isfinite(beta)))
     vac = ~np.isfinite(beta)
     mass = np.where(vac, 1.0, beta)
-    mach, cd = _cd_table(((0.0, 1.0), (1.0, 1.0)))
+    mach, cd = cd_table(((0.0, 1.0), (1.0, 1.0)))
     arrays = dict(
         y0=np.concatenate([r0, v0], axis=1), t0=np.zeros(n),
         seg_t_end=np.full((n, 1), 1e30), seg_m0=mass[:, None], seg_mdot=np.zeros((n, 1)),
@@ -383,7 +383,7 @@ def _flyout_arrays(missile, lat, lon, alt, az_deg, kicks_deg, steering: Steering
         tabs = []
         for sg in segs:  # padded tables by identity: schedules share their stages' tables
             if id(sg["cd"]) not in cd_cache:
-                cd_cache[id(sg["cd"])] = (sg["cd"], _cd_table(sg["cd"]))
+                cd_cache[id(sg["cd"])] = (sg["cd"], cd_table(sg["cd"]))
             tabs.append(cd_cache[id(sg["cd"])][1])
         for k in keys:
             cols[k][rows] = [sg[k] for sg in segs]
@@ -433,7 +433,7 @@ def _run_flyers(jobs, n_rec: int = 1) -> list[dict]:
     return res
 
 
-def _max_range_kicks(jobs) -> list[tuple[float, float]]:
+def max_range_kicks(jobs) -> list[tuple[float, float]]:
     """(kick_deg, range_m) of the minimum-energy (maximum-range) trajectory of each (flyer,
     azimuth) job: four rounds of 32 kicks each, every round of every job in one engine call."""
     kicks = [np.geomspace(0.05, 70.0, 32) for _ in jobs]
@@ -460,7 +460,7 @@ def _max_range_kicks(jobs) -> list[tuple[float, float]]:
     return best
 
 
-def _trajectories(jobs) -> list[Trajectory]:
+def fly_trajectories(jobs) -> list[Trajectory]:
     """Recorded flights of (flyer, azimuth, kick, profile, extra) jobs, in one engine call."""
     outs = _run_flyers([(fl, az, kick) for fl, az, kick, _, _ in jobs], n_rec=8192)
     trajs = []
@@ -479,7 +479,7 @@ def _trajectories(jobs) -> list[Trajectory]:
     return trajs
 
 
-class _Flyer:
+class Flyer:
     """Batched flyouts of one missile from one site (the unit the profile searches work on)."""
 
     def __init__(self, missile, lat, lon, alt_m, steering: Steering, earth: Earth, t_max_s=2.0e4,
@@ -491,12 +491,12 @@ class _Flyer:
         return _run_flyers([(self, az_deg, kicks_deg)], n_rec)[0]
 
     def trajectory(self, az_deg: float, kick_deg: float, profile: str, extra=None) -> Trajectory:
-        return _trajectories([(self, az_deg, kick_deg, profile, extra)])[0]
+        return fly_trajectories([(self, az_deg, kick_deg, profile, extra)])[0]
 
     # --- profile searches (each a few batched engine calls) -------------------------------
     def max_range_kick(self, az_deg: float) -> tuple[float, float]:
         """(kick_deg, range_m) of the minimum-energy (maximum-range) trajectory on this azimuth."""
-        return _max_range_kicks([(self, az_deg)])[0]
+        return max_range_kicks([(self, az_deg)])[0]
 
     def _solve_kick(self, az_deg: float, lo: float, hi: float, key: str, value: float, pick: str,
                     n_first: int = 32):
@@ -640,7 +640,7 @@ def fly(missile, launch_lat_deg: float, launch_lon_deg: float, *, azimuth_deg: f
     if target is not None:
         check_range("target lat", target[0], -90, 90, "deg")
         check_range("target lon", target[1], -360, 360, "deg")
-    flyer = _Flyer(missile, float(launch_lat_deg), float(launch_lon_deg), launch_alt_m,
+    flyer = Flyer(missile, float(launch_lat_deg), float(launch_lon_deg), launch_alt_m,
                    steering or Steering(kick_deg=kick_deg or 0.0), earth, rtol=float(rtol))
     az = azimuth_deg
     if az is None:

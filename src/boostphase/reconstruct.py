@@ -34,7 +34,7 @@ import numpy as np
 
 from .earth import WGS84, Earth
 from .errors import InputError, check_range
-from .flight import Steering, _Flyer, _flyout_arrays, _run, _settings, engine_threads, fly
+from .flight import Flyer, Steering, engine_settings, engine_threads, fly, flyout_cases, run_cases
 
 DEFAULT_MISSILE = "hwasong-14"
 """Kept for callers; :func:`reconstruct` now picks the model (:func:`choose_model`)."""
@@ -50,13 +50,13 @@ def _multi_run(missiles, lat, lon, az_deg, kicks_deg, earth: Earth):
     """Fly several vehicles (each with its own kicks) in one batched engine call."""
     parts, sizes = [], []
     for m, k in zip(missiles, kicks_deg, strict=True):
-        arrays, _, bo = _flyout_arrays(m, lat, lon, 0.0, az_deg, k, Steering(), 2.0e4, earth)
+        arrays, _, bo = flyout_cases(m, lat, lon, 0.0, az_deg, k, Steering(), 2.0e4, earth)
         arrays["_bo"] = bo
         parts.append(arrays)
         sizes.append(len(np.atleast_1d(k)))
     merged = {key: np.concatenate([p[key] for p in parts], axis=0) for key in parts[0] if key != "_bo"}
     bo = np.concatenate([p["_bo"] for p in parts])
-    out = _run(merged, earth, _settings(earth, True))
+    out = run_cases(merged, earth, engine_settings(earth, True))
     ilat, ilon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
     rng, brg = earth.distance_azimuth(lat, lon, ilat, ilon)
     out["range_m"] = np.where(out["impacted"], rng, np.nan)
@@ -174,7 +174,7 @@ def _fit_branch(base, apogee_m: float, range_m: float, lat: float, lon: float, a
 
     def exact(p):
         """(flyer, kick, signed apogee miss) of the exact solution on the chosen branch at payload p."""
-        fl = _Flyer(base.with_payload(p), lat, lon, 0.0, Steering(), earth)
+        fl = Flyer(base.with_payload(p), lat, lon, 0.0, Steering(), earth)
         # near the fold of a test flown close to minimum energy the window of kicks that reach
         # the range is narrow: a denser first grid finds it
         k, _ = fl._solve_kick(az_deg, 0.01, 60.0, "downrange_m", range_m,
@@ -347,10 +347,10 @@ def reach_by_azimuth(missile, lat: float, lon: float, azimuths_deg, earth: Earth
     for it in range(4):
         arrays_list = []
         for i in range(len(az)):
-            a, _, _ = _flyout_arrays(missile, lat, lon, 0.0, az[i], grid[i], Steering(), 2.0e4, earth)
+            a, _, _ = flyout_cases(missile, lat, lon, 0.0, az[i], grid[i], Steering(), 2.0e4, earth)
             arrays_list.append(a)
         merged = {k: np.concatenate([a[k] for a in arrays_list]) for k in arrays_list[0]}
-        out = _run(merged, earth, _settings(earth, True))
+        out = run_cases(merged, earth, engine_settings(earth, True))
         ilat, ilon, _ = earth.ecef_to_geodetic(out["y"][:, :3])
         rng, brg = earth.distance_azimuth(lat, lon, ilat, ilon)
         turn = np.abs((np.asarray(brg) - np.repeat(az, grid.shape[1]) + 180.0) % 360.0 - 180.0)

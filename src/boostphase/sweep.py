@@ -205,7 +205,7 @@ def _vehicle_file_digests(spec) -> dict[str, str]:
 def _run_flyout(cases: dict, n: int) -> dict[str, np.ndarray]:
     """Flyouts with a given kick angle: cases are grouped by (missile, payload, launch point)
     and each group is one batched engine call over its azimuths and kicks."""
-    from .flight import Steering, _Flyer
+    from .flight import Flyer, Steering
     from .vehicles import load
 
     earth = _earth(cases)
@@ -224,7 +224,7 @@ def _run_flyout(cases: dict, n: int) -> dict[str, np.ndarray]:
         if not math.isnan(pay):
             missile = missile.with_payload(float(pay))
         idx = np.asarray(idx)
-        res = _Flyer(missile, float(la), float(lo), float(al), Steering(), earth).run(az[idx], kick[idx])
+        res = Flyer(missile, float(la), float(lo), float(al), Steering(), earth).run(az[idx], kick[idx])
         bo = res["burnout_state"]
         blat, blon, balt = earth.ecef_to_geodetic(bo[:, :3])
         _, _, up = earth.enu_basis(blat, blon)

@@ -1,59 +1,58 @@
-"""The flight core's batch internals that the engagement analysis drives, behind one seam.
+"""The flight core's batch functions that the engagement analysis drives, behind one seam.
 
 The engagement analysis flies interceptor fans, threat boost tracks and batched min-energy
-searches through the flight core's engine-level functions (arrays in, arrays out). Those are
-private to :mod:`boostphase.flight`; this module is the only place in the package that reaches
-them, each imported when first called (so ``import boostphase.engage`` stays light). When the
-flight core makes them public, only this file changes.
+searches through the flight core's engine-level functions (arrays in, arrays out), all public
+API of :mod:`boostphase.flight`; each is imported when first called (so ``import
+boostphase.engage`` stays light).
 """
 
 from __future__ import annotations
 
 
 def run_engine(arrays: dict, earth, settings, **kw) -> dict:
-    """Integrate a batch of cases given as arrays (``flight._run``; shapes and units there)."""
-    from ..flight import _run
+    """Integrate a batch of cases given as arrays (:func:`boostphase.flight.run_cases`)."""
+    from ..flight import run_cases
 
-    return _run(arrays, earth, settings, **kw)
+    return run_cases(arrays, earth, settings, **kw)
 
 
 def engine_settings(earth, drag: bool, **kw):
-    """Engine settings for an Earth model, with or without drag (``flight._settings``)."""
-    from ..flight import _settings
+    """Engine settings for an Earth model, with or without drag (:func:`boostphase.flight.engine_settings`)."""
+    from ..flight import engine_settings as _es
 
-    return _settings(earth, drag, **kw)
+    return _es(earth, drag, **kw)
 
 
 def cd_table(cd_mach):
-    """(Mach, Cd) table padded to the engine's length (``flight._cd_table``)."""
-    from ..flight import _cd_table
+    """(Mach, Cd) table padded to the engine's length (:func:`boostphase.flight.cd_table`)."""
+    from ..flight import cd_table as _cd
 
-    return _cd_table(cd_mach)
+    return _cd(cd_mach)
 
 
 def flyout_arrays(*args, **kw):
-    """Engine arrays of a missile's powered flights (``flight._flyout_arrays``)."""
-    from ..flight import _flyout_arrays
+    """Engine arrays of a missile's powered flights (:func:`boostphase.flight.flyout_cases`)."""
+    from ..flight import flyout_cases
 
-    return _flyout_arrays(*args, **kw)
+    return flyout_cases(*args, **kw)
 
 
 def flyer(*args, **kw):
-    """A missile flight job for the batched searches (``flight._Flyer``)."""
-    from ..flight import _Flyer
+    """A missile flight job for the batched searches (:class:`boostphase.flight.Flyer`)."""
+    from ..flight import Flyer
 
-    return _Flyer(*args, **kw)
+    return Flyer(*args, **kw)
 
 
 def max_range_kicks(jobs) -> list[tuple[float, float]]:
-    """Max-range pitch-over kicks of several flight jobs, searched together (``flight._max_range_kicks``)."""
-    from ..flight import _max_range_kicks
+    """Max-range pitch-over kicks of several flight jobs, searched together."""
+    from ..flight import max_range_kicks as _mrk
 
-    return _max_range_kicks(jobs)
+    return _mrk(jobs)
 
 
 def trajectories(jobs) -> list:
-    """Recorded trajectories of several flight jobs in one engine call (``flight._trajectories``)."""
-    from ..flight import _trajectories
+    """Recorded trajectories of several flight jobs in one engine call."""
+    from ..flight import fly_trajectories
 
-    return _trajectories(jobs)
+    return fly_trajectories(jobs)

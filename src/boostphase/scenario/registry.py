@@ -367,13 +367,13 @@ def compute_engage_map(req: EngageMapRequest) -> dict:
 
 def compute_shortfall(req: ShortfallRequest) -> dict:
     """``boostphase shortfall --json``: the trace and its territory intervals."""
-    from ..consequence import _missile, shortfall_trace
+    from ..consequence import resolve_missile, shortfall_trace
 
     launch = _parse_latlon("launch", req.launch)
     tgt = _target("target", req.target, req.azimuth_deg)
     m = request_vehicle(req.missile, req.vehicle_toml)
     if req.payload_kg is not None:
-        m = _missile(m, req.payload_kg)
+        m = resolve_missile(m, req.payload_kg)
     return jsonable(shortfall_trace(m, launch, tgt, req.beta_kg_m2, dt_s=req.dt_s,
                                     azimuth_deg=req.azimuth_deg).to_dict())
 
