@@ -28,10 +28,10 @@ import numpy as np
 
 from boostphase.consequence import (
     BetaDist,
+    FragmentSource,
     Kick,
-    _initial_states,
-    _Source,
     footprint,
+    initial_states,
     shortfall_trace,
 )
 from boostphase.earth import WGS84
@@ -100,8 +100,8 @@ def main():
 
     # SciPy loop over a sample of the same fragments (same draws, same physics)
     scipy_impact = _scipy_impact()
-    src = _Source(times=np.zeros(1), states=state[None, :], kick=kick, beta=beta, earth=WGS84, rtol=rtol)
-    r0, v0, b, _, _ = _initial_states(src, args.seed, 0, args.sample)
+    src = FragmentSource(times=np.zeros(1), states=state[None, :], kick=kick, beta=beta, earth=WGS84, rtol=rtol)
+    r0, v0, b, _, _ = initial_states(src, args.seed, 0, args.sample)
     t0 = time.perf_counter()
     sp = np.array([scipy_impact(r0[j], v0[j], b[j], rtol=rtol) for j in range(args.sample)])
     t_sp = (time.perf_counter() - t0) / args.sample
@@ -110,7 +110,7 @@ def main():
     if args.full:
         from boostphase.flight import coast_states, engine_threads
 
-        rf, vf, bf, _, _ = _initial_states(src, args.seed, 0, args.full)
+        rf, vf, bf, _, _ = initial_states(src, args.seed, 0, args.full)
         o = np.argsort(bf, kind="stable")
         coast_states(rf[o[:1000]], vf[o[:1000]], bf[o[:1000]], rtol=rtol, t_max_s=2e4)  # warm-up
         t0 = time.perf_counter()

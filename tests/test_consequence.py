@@ -256,10 +256,10 @@ def test_bad_scenario_values_name_the_field(patch, field):
 
 def test_bad_window_and_missile_are_input_errors(intercept_state):
     sc = parse_scenario({**_GOOD, "intercept": {"window": ["200 s", "100 s"]}})
-    from boostphase.consequence import _resolve_window
+    from boostphase.consequence import resolve_window
 
     with pytest.raises(InputError) as e:
-        _resolve_window(sc, 296.0)
+        resolve_window(sc, 296.0)
     assert e.value.field == "intercept.window"
     with pytest.raises(InputError) as e:
         footprint(parse_scenario({"threat": {"missile": "nosuch", "launch": [39, 125.7], "azimuth": 45}}))

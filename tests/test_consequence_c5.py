@@ -24,7 +24,6 @@ from boostphase import engage
 from boostphase.consequence import (
     DEFAULT_WINDOW_START_S,
     Footprint,
-    _wrap,
     beta_sensitivity,
     c5_answer,
     cutoff_impacts_by_beta,
@@ -34,6 +33,7 @@ from boostphase.consequence import (
     parse_scenario,
     shortfall_trace,
     split_antimeridian,
+    wrap_lon,
 )
 from boostphase.earth import WGS84
 from boostphase.errors import InputError
@@ -232,7 +232,7 @@ def test_beta_sweep_is_one_engine_call_and_equals_single_beta_traces(missile, me
         idx = np.searchsorted(tr.cutoff_s, TIMES)
         assert np.array_equal(tr.cutoff_s[idx], TIMES)
         assert np.abs(tr.lat[idx] - res["lat"][i]).max() < 1e-4
-        assert np.abs(_wrap(tr.lon[idx] - res["lon"][i])).max() < 1e-4
+        assert np.abs(wrap_lon(tr.lon[idx] - res["lon"][i])).max() < 1e-4
 
 
 def test_beta_sweep_orders_by_drag(missile, me_traj):
@@ -296,7 +296,7 @@ def _cloud(lon_c: float, n: int = 4000, seed: int = 1) -> Footprint:
     """Synthetic impacts: a round Gaussian cloud, sigma 1 deg in lat and lon, at (50 N, lon_c)."""
     g = np.random.default_rng(seed)
     lat = 50.0 + g.standard_normal(n)
-    lon = _wrap(lon_c + g.standard_normal(n))
+    lon = wrap_lon(lon_c + g.standard_normal(n))
     z = np.zeros(n)
     return Footprint(n=n, seed=seed, lat=lat, lon=lon, territory=np.full(n, "x", dtype=object),
                      impacted=np.ones(n, bool), flight_time_s=z, beta_kg_m2=z, kick_m_s=z, intercept_s=z,
