@@ -36,7 +36,7 @@ LAYERS = {
 
 # --- today's violations (to be removed, never added to) --------------------------------------
 KNOWN_UPWARD: set[tuple[str, str]] = set()
-KNOWN_OVERSIZE = {"sweep"}
+KNOWN_OVERSIZE: set[str] = set()
 
 
 def _modules() -> dict[str, Path]:

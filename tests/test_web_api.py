@@ -397,7 +397,7 @@ def _fuzz_stand_ins(monkeypatch, tmp_path, reconstruct: bool = True):
 
     import boostphase.consequence as cons
     import boostphase.reconstruct as rec
-    import boostphase.sweep as sw
+    import boostphase.sweep.run as sw
 
     monkeypatch.setattr(webapp, "MAX_SWEEP_JOB_CASES", 2000)
     monkeypatch.setattr(registry, "MAX_SWEEP_JOB_CASES", 2000)
@@ -1037,7 +1037,7 @@ def test_sweep_job_equals_run_sweep(tmp_path, monkeypatch):
 def test_sweep_job_cancel_stops_between_chunks(client, monkeypatch):
     """A cancelled sweep stops after the chunk it is computing: no further chunk is computed or
     written, the state is cancelled, no files, and its folder is gone."""
-    import boostphase.sweep as sw
+    import boostphase.sweep.run as sw
 
     computed, saved = [], []
     reached, gate = threading.Event(), threading.Event()
