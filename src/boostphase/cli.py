@@ -91,16 +91,16 @@ def _jsonable_value(v):
 
 def finite_json(o):
     """See :func:`boostphase.present.jsonout.finite_json` (kept here for the CLI's modules)."""
-    from .present.jsonout import finite_json as _finite
+    from .present import jsonout
 
-    return _finite(o)
+    return jsonout.finite_json(o)
 
 
 def json_text(data, indent: int | None = 2) -> str:
     """JSON for output: non-finite numbers become null and none can remain (present.jsonout)."""
-    from .present.jsonout import json_text as _text
+    from .present import jsonout
 
-    return _text(data, indent, default=json_default)
+    return jsonout.json_text(data, indent, default=json_default)
 
 
 def _emit(data: dict, as_json: bool, title: str = "") -> None:
@@ -143,9 +143,9 @@ def _flatten(d: dict, prefix: str = ""):
 
 def parse_latlon(field: str, text: str) -> tuple[float, float]:
     """'LAT,LON' in degrees -> floats, with range checks (scenario.fields)."""
-    from .scenario.fields import parse_latlon as _parse
+    from .scenario import fields
 
-    return _parse(field, text)
+    return fields.parse_latlon(field, text)
 
 
 def parse_place(field: str, text: str) -> tuple[float, float]:
@@ -190,9 +190,9 @@ def coast(
                               ("--flight-path-deg", flight_path_deg), ("--azimuth-deg", azimuth_deg)) if v is None]
     if missing:
         raise InputError(missing[0], None, "a number (or use --batch IN.csv)")
-    from .flight import coast as _coast
+    from . import flight
 
-    res = _coast(lat, lon, alt_km * 1e3, speed_km_s * 1e3, flight_path_deg, azimuth_deg,
+    res = flight.coast(lat, lon, alt_km * 1e3, speed_km_s * 1e3, flight_path_deg, azimuth_deg,
                  beta_kg_m2, earth=em)
     row = res.row(0)
     row["earth"] = em.name
@@ -254,11 +254,11 @@ def _coast_batch(inp: Path, out: Path, em) -> None:
     if not rows:
         raise InputError("--batch", str(inp), "at least one data row")
     a = np.array(rows, float)
-    from .flight import coast as _coast
+    from . import flight
 
     progress, finish = _progress(len(a), "coasting")
     try:
-        res = _coast(a[:, 0], a[:, 1], a[:, 2] * 1e3, a[:, 3] * 1e3, a[:, 4], a[:, 5], a[:, 6],
+        res = flight.coast(a[:, 0], a[:, 1], a[:, 2] * 1e3, a[:, 3] * 1e3, a[:, 4], a[:, 5], a[:, 6],
                      earth=em, progress=progress)
     finally:
         finish()
@@ -376,7 +376,7 @@ def reconstruct(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Reconstruct a lofted test: fitted vehicle, standard-trajectory range, reach by azimuth."""
-    from .reconstruct import reconstruct as _reconstruct
+    from . import reconstruct as reconstruction
     from .scenario.files import check_output
 
     check_output("--geojson", geojson_out)
@@ -389,7 +389,7 @@ def reconstruct(
             typer.echo(f"note: --cities {n.strip()!r} taken as {describe_city(find_city(n.strip()))}", err=True)
         if site is None:
             raise InputError("--cities", cities, "used together with --launch LAT,LON")
-    res = _reconstruct(apogee_km, range_km, flight_time_s, launch=site, test_azimuth_deg=test_azimuth,
+    res = reconstruction.reconstruct(apogee_km, range_km, flight_time_s, launch=site, test_azimuth_deg=test_azimuth,
                        missile=missile, cities=names, sensitivity=not no_sensitivity)
     if geojson_out and "reach_geojson" in res:
         geojson_out.write_text(json.dumps(res["reach_geojson"]))
@@ -486,7 +486,7 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
             template: bool = typer.Option(False, "--template", help="print a commented vehicle file to start "
                                           "from (format: docs/vehicle-file.md)")):
     """The vehicles in the catalog, with their key figures and sources; or a vehicle-file template."""
-    from .vehicles import catalog as _catalog
+    from . import vehicles
 
     if template:
         from .vehicles import template_text
@@ -495,7 +495,7 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
         return
 
     items = []
-    for m in _catalog():
+    for m in vehicles.catalog():
         items.append({"name": m.name, "title": m.title, "stages": len(m.stages),
                       "launch_mass_kg": m.launch_mass_kg, "payload_kg": m.payload_kg,
                       "boost_time_s": m.boost_time_s, "sources": dict(m.sources), "notes": m.notes})

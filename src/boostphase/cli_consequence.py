@@ -209,7 +209,7 @@ def footprint(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Monte Carlo footprint of the debris of a boost-phase intercept, with shares by territory."""
-    from .consequence import footprint as _footprint
+    from . import consequence
     from .consequence import load_scenario
 
     cli = _cli()
@@ -225,7 +225,7 @@ def footprint(
     n = fragments if fragments is not None else sc.fragments.n
     progress, finish = _progress(n, "fragments")
     try:
-        fp = _footprint(sc, n=fragments, seed=seed, workers=workers, progress=progress)
+        fp = consequence.footprint(sc, n=fragments, seed=seed, workers=workers, progress=progress)
     finally:
         finish()
     if geojson_out:

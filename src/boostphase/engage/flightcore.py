@@ -18,16 +18,16 @@ def run_engine(arrays: dict, earth, settings, **kw) -> dict:
 
 def engine_settings(earth, drag: bool, **kw):
     """Engine settings for an Earth model, with or without drag (:func:`boostphase.flight.engine_settings`)."""
-    from ..flight import engine_settings as _es
+    from .. import flight
 
-    return _es(earth, drag, **kw)
+    return flight.engine_settings(earth, drag, **kw)
 
 
 def cd_table(cd_mach):
     """(Mach, Cd) table padded to the engine's length (:func:`boostphase.flight.cd_table`)."""
-    from ..flight import cd_table as _cd
+    from .. import flight
 
-    return _cd(cd_mach)
+    return flight.cd_table(cd_mach)
 
 
 def flyout_arrays(*args, **kw):
@@ -46,9 +46,9 @@ def flyer(*args, **kw):
 
 def max_range_kicks(jobs) -> list[tuple[float, float]]:
     """Max-range pitch-over kicks of several flight jobs, searched together."""
-    from ..flight import max_range_kicks as _mrk
+    from .. import flight
 
-    return _mrk(jobs)
+    return flight.max_range_kicks(jobs)
 
 
 def trajectories(jobs) -> list:
