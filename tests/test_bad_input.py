@@ -119,3 +119,20 @@ def test_save_with_a_command_that_cannot_store_is_refused_up_front(tmp_path):
         assert_refused(p, "--save")
         assert "coast, flyout, reconstruct" in p.stderr
     assert not (tmp_path / "runs.sqlite").exists()
+
+
+def test_piped_tables_never_cut_a_name_and_an_empty_store_says_how_to_fill_it(tmp_path):
+    """Issue 18's CLI manners: `boostphase catalog | cat` used to print 'generic-…'; `runs list`
+    on an empty store printed an empty table with no hint."""
+    import os
+
+    from boostphase.vehicles import catalog
+
+    p = run("catalog")
+    assert p.returncode == 0
+    for m in catalog():
+        assert m.name in p.stdout
+    env = dict(os.environ, BOOSTPHASE_STORE=str(tmp_path / "runs.sqlite"))
+    q = subprocess.run([sys.executable, "-m", "boostphase.cli", "runs", "list"], capture_output=True, text=True,
+                       timeout=120, env=env)
+    assert q.returncode == 0 and "--save" in q.stderr

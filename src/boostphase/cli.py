@@ -287,6 +287,18 @@ def _coast_batch(inp: Path, out: Path, em) -> None:
     typer.echo(f"wrote {len(a)} rows to {out}{note}", err=True)
 
 
+def _working(what: str):
+    """A spinner with elapsed time on a terminal's stderr for work of unknown length (a
+    reconstruction takes seconds to a minute); nothing when stderr is not a terminal."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(what)
+
+
 def _progress(total: int, what: str):
     """A rich progress bar on a terminal; silent otherwise."""
     if not sys.stderr.isatty():
@@ -389,8 +401,10 @@ def reconstruct(
             typer.echo(f"note: --cities {n.strip()!r} taken as {describe_city(find_city(n.strip()))}", err=True)
         if site is None:
             raise InputError("--cities", cities, "used together with --launch LAT,LON")
-    res = reconstruction.reconstruct(apogee_km, range_km, flight_time_s, launch=site, test_azimuth_deg=test_azimuth,
-                       missile=missile, cities=names, sensitivity=not no_sensitivity)
+    with _working("reconstructing: fitting the class model, its burn-time variants and the reach"):
+        res = reconstruction.reconstruct(apogee_km, range_km, flight_time_s, launch=site,
+                                         test_azimuth_deg=test_azimuth, missile=missile, cities=names,
+                                         sensitivity=not no_sensitivity)
     if geojson_out and "reach_geojson" in res:
         geojson_out.write_text(json.dumps(res["reach_geojson"]))
     if as_json:
@@ -506,8 +520,9 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
     from rich.table import Table
 
     t = Table(title="boostphase vehicle catalog")
-    for c in ("name", "title", "stages", "launch mass (t)", "payload (kg)", "boost (s)", "sources"):
-        t.add_column(c)
+    t.add_column("name", no_wrap=True, min_width=max(len(it["name"]) for it in items))  # names never cut
+    for c in ("title", "stages", "launch mass (t)", "payload (kg)", "boost (s)", "sources"):
+        t.add_column(c, overflow="fold")
     for it in items:
         srcs = sorted(set(it["sources"].values()))
         t.add_row(it["name"], it["title"], str(it["stages"]), f"{it['launch_mass_kg'] / 1e3:.1f}",
@@ -525,8 +540,15 @@ for _name in ("cli_engage", "cli_consequence", "cli_tests", "cli_scale", "cli_we
         importlib.import_module(f"{__package__}.{_name}").register(app)
 
 
+# Tables written to a pipe or a file are not cut to a terminal's 80 columns: a script or a
+# reader of the saved output needs every name whole (rich reads COLUMNS when not on a terminal).
+PIPED_COLUMNS = "200"
+
+
 def main() -> None:
     """Entry point: run the app, turning input errors into one line and exit code 2."""
+    if not sys.stdout.isatty():
+        os.environ.setdefault("COLUMNS", PIPED_COLUMNS)
     try:
         rv = app(standalone_mode=False)  # returns the exit code of a raised typer.Exit
         if isinstance(rv, int) and rv != 0:

@@ -105,6 +105,11 @@ def runs_list(
     from rich.console import Console
     from rich.table import Table
 
+    if not runs:  # an empty store: say how runs get there
+        typer.echo(f"no saved runs in {store_path()}" + (f" of kind {kind}" if kind else "")
+                   + ": add --save before a command (boostphase --save flyout ...; commands that store: "
+                   "coast, flyout, reconstruct), use 'Save run' on the web page, or sweep --save", err=True)
+        return
     table = Table(title=f"runs in {store_path()}", show_header=True)
     for col in ("id", "created (UTC)", "kind", "command", "version", "wall s"):
         table.add_column(col)
