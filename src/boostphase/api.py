@@ -21,12 +21,14 @@ from .flight import CoastResult, CutoffResult, Steering, Trajectory, coast, cuto
 from .geography import find_city, nearest_city, territory
 from .overflight import overflight
 from .reconstruct import reconstruct
+from .scenario.registry import run_scenario, scenario_kinds, scenario_schema
 from .testflights import load_tests
-from .vehicles import Missile, Stage, catalog, load
+from .vehicles import Missile, Stage, catalog, from_text, load
 
 __all__ = [
     "SPHERE", "WGS84", "CoastResult", "CutoffResult", "Earth", "Engagement", "InputError", "Interceptor",
     "KeepOut", "Missile", "Platform", "Stage", "Steering", "Threat", "Timeline", "Trajectory", "catalog",
     "check_claim", "coast", "cutoff_flights", "earth_model", "engagement_map", "find_city", "fly", "footprint",
-    "load", "load_tests", "nearest_city", "overflight", "reconstruct", "shortfall_trace", "territory",
+    "from_text", "load", "load_tests", "nearest_city", "overflight", "reconstruct", "run_scenario",
+    "scenario_kinds", "scenario_schema", "shortfall_trace", "territory",
 ]
