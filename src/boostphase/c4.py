@@ -43,20 +43,17 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .engage.scenario import AirframeSpec
 from .errors import InputError, check_range
-from .units import quantity
+from .units import quantity_validator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "c4_decision.toml"
 CLASSES = ("liquid", "solid")
 
 
-def _q(unit: str, lo: float, hi: float):
-    def conv(v, info):
-        return quantity(info.field_name or "value", v, unit, lo, hi)
-    return BeforeValidator(conv)
+_q = quantity_validator  # a field given as a number in its unit or a quantity string
 
 
 _Seconds = Annotated[float, _q("s", 0.0, 1000.0)]

@@ -43,3 +43,15 @@ def quantity(field: str, value, unit: str, lo: float | None = None, hi: float | 
     except Exception:  # pint raises several error types for bad strings and incompatible units
         raise InputError(field, value, f"a quantity convertible to {unit}") from None
     return check_range(field, mag, lo, hi, unit)
+
+
+def quantity_validator(unit: str, lo: float | None = None, hi: float | None = None):
+    """A pydantic ``BeforeValidator`` that converts a field's value with :func:`quantity` (a
+    number in ``unit`` or a string with units, checked against [lo, hi]); the InputError names
+    the field. Use as ``Annotated[float, quantity_validator("s", 0, 1000)]``."""
+    from pydantic import BeforeValidator
+
+    def conv(v, info):
+        return quantity(info.field_name or "value", v, unit, lo, hi)
+
+    return BeforeValidator(conv)

@@ -9,21 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..errors import InputError, check_range
-from ..units import quantity
+from ..units import quantity_validator
 from .engagement import Engagement, EngagementResult
 from .interceptor import Airframe, Interceptor, InterceptorStage, KillVehicle, Timeline
 from .maps import EngagementMap, engagement_map, sensitivity_table
 from .platform import KeepOut, Platform
 from .threat import Threat, prepare_threats
 
-
-def _q(unit: str, lo: float | None = None, hi: float | None = None):
-    def conv(v, info):
-        return quantity(info.field_name or "value", v, unit, lo, hi)
-    return BeforeValidator(conv)
+_q = quantity_validator  # a field given as a number in its unit or a quantity string
 
 
 Seconds = Annotated[float, _q("s", 0.0, 1e7)]
