@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..models.geography import unwrap_longitude
+from ..results import UNIT_SUFFIXES
 
 
 def _axes(ax, size=(8.0, 4.5)):
@@ -34,20 +35,33 @@ def _finish(ax, xlabel: str, ylabel: str, title: str):
     return ax
 
 
+WORDS = {"alt": "altitude", "t": "time", "lat": "latitude", "lon": "longitude", "mach": "Mach number"}
+
+
+def column_label(name: str) -> str:
+    """An axis label from a column name: ``ground_range_km`` -> ``ground range (km)``."""
+    for suffix, unit in UNIT_SUFFIXES:
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            return f"{WORDS.get(stem, stem.replace('_', ' '))} ({unit})"
+    return WORDS.get(name, name.replace("_", " "))
+
+
 def trajectory(tr, ax=None, x: str = "ground_range_km", y: str = "alt_km", **kw):
     """One flight: ``y`` against ``x`` (any two of its ``display_columns()``; default altitude
-    against ground range, km), burnout marked with a dot."""
+    against ground range, km), burnout marked with a dot; several flights can share an Axes."""
     ax = _axes(ax)
     cols = tr.display_columns()
     for name in (x, y):
         if name not in cols:
             raise InputError("plot column", name, ", ".join(cols))
-    kw.setdefault("label", f"{tr.missile.title} ({tr.profile})")
+    kw.setdefault("label", ", ".join([f"{tr.missile.title} ({tr.profile})",
+                                      *(f"{a} {b}" for a, b in tr.key_figures()[:2])]))
     line, = ax.plot(cols[x], cols[y], **kw)
     i = int(np.argmin(np.abs(cols["t_s"] - tr.burnout_time_s)))
-    ax.plot([cols[x][i]], [cols[y][i]], "o", color=line.get_color(), label="burnout")
+    ax.plot([cols[x][i]], [cols[y][i]], "o", color=line.get_color(), label="_nolegend_")
     ax.legend(fontsize=8)
-    return _finish(ax, x.replace("_", " "), y.replace("_", " "), repr(tr).strip("<>"))
+    return _finish(ax, column_label(x), column_label(y), "dots: burnout")
 
 
 def coast(res, ax=None, **kw):
@@ -57,7 +71,8 @@ def coast(res, ax=None, **kw):
     hit = c["impacted"]
     kw.setdefault("s", 12)
     ax.scatter(unwrap_longitude(c["impact_lon_deg"][hit]), c["impact_lat_deg"][hit], **kw)
-    return _finish(ax, "impact longitude (deg)", "impact latitude (deg)", repr(res).strip("<>"))
+    return _finish(ax, "impact longitude (deg east, continuous across 180)", "impact latitude (deg)",
+                   repr(res).strip("<>"))
 
 
 def reconstruction(rec, ax=None, what: str = "auto", **kw):
@@ -78,6 +93,7 @@ def reconstruction(rec, ax=None, what: str = "auto", **kw):
             ax.plot(df["azimuth_deg"].to_numpy()[glob], np.full(glob.sum(), top), "^", color="C3",
                     label="global: reaches any point on the bearing")
             ax.legend(fontsize=8)
+        ax.set_ylim(bottom=0.0)
         return _finish(ax, "launch azimuth (deg)", "maximum range (km)", title)
     ax.bar(df["variant"].to_numpy(), np.nan_to_num(df["max_range_km"].to_numpy()), **kw)
     return _finish(ax, "model variant", "maximum range (km)", title)
@@ -116,7 +132,7 @@ def footprint(fp, ax=None, **kw):
         ax.plot(unwrap_longitude([q["lon"] for q in p], centre), [q["lat"] for q in p], "x", color="C3",
                 label="payload")
     ax.legend(fontsize=8)
-    return _finish(ax, "longitude (deg)", "latitude (deg)", repr(fp).strip("<>"))
+    return _finish(ax, "longitude (deg east, continuous across 180)", "latitude (deg)", repr(fp).strip("<>"))
 
 
 def c5(answer, ax=None, what: str = "by_time", **kw):
