@@ -16,6 +16,7 @@ from pathlib import Path
 
 import typer
 
+from .. import limits
 from ..errors import InputError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
@@ -206,8 +207,11 @@ def coast(
 BATCH_OUT_COLS = ("impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s",
                   "impacted", "reason")
 _BATCH_COLS = ("lat", "lon", "alt_km", "speed_km_s", "flight_path_deg", "azimuth_deg", "beta_kg_m2")
-_BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "speed_km_s": (0, 20),
-                 "flight_path_deg": (-90, 90), "azimuth_deg": (-360, 360), "beta_kg_m2": (1e-6, 1e9)}
+# the shared table of allowed ranges (boostphase.limits), in this CSV's units
+_BATCH_LIMITS = {c: (lim.lo, lim.hi) for c, lim in (
+    ("lat", limits.LAT_DEG), ("lon", limits.LON_DEG), ("alt_km", limits.START_ALT_M.scaled(1e-3, "km")),
+    ("speed_km_s", limits.SPEED_M_S.scaled(1e-3, "km/s")), ("flight_path_deg", limits.FLIGHT_PATH_DEG),
+    ("azimuth_deg", limits.AZIMUTH_DEG), ("beta_kg_m2", limits.BETA_KG_M2))}
 
 
 def _coast_batch(inp: Path, out: Path, em) -> None:
@@ -348,7 +352,7 @@ def flyout(
         pass  # fly the min-energy profile on the azimuth toward the target
     steering = None
     if kick_deg is not None:
-        check_range("--kick-deg", kick_deg, 0.0, 89.0, "deg")
+        limits.KICK_DEG.check("--kick-deg", kick_deg)
         if profile != "min-energy" or apogee_km is not None:
             raise InputError("--kick-deg", kick_deg, "a fixed kick without --profile/--apogee-km (they search the kick)")
         if pitch_hold_rate is not None:
