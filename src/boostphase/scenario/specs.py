@@ -13,7 +13,16 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from ..errors import InputError
-from ..limits import AZIMUTH_DEG, BETA_KG_M2
+from ..limits import (
+    AZIMUTH_DEG,
+    BETA_KG_M2,
+    FLIGHT_PATH_DEG,
+    KICK_DEG,
+    LAT_DEG,
+    LON_DEG,
+    SPEED_M_S,
+    START_ALT_M,
+)
 from ..sweep import MIN_CHUNK as MIN_SWEEP_CHUNK
 
 MAX_FOOTPRINT_FRAGMENTS = 20_000   # per web request; the CLI runs millions
@@ -82,6 +91,24 @@ class FlyoutRequest(_Model):
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
     profile: Literal["min-energy", "lofted", "depressed", "target"] = "min-energy"
     apogee_km: Q("km", None, None, "apogee for lofted/depressed") | None = None
+    kick_deg: Q("deg", KICK_DEG.lo, KICK_DEG.hi, "fly this fixed pitch-over kick from the vertical with no "
+                "search, instead of a profile") | None = None
+    pitch_hold_rate_deg_s: Q("deg/s", 0.01, 20.0, "with kick_deg: Forden's steering, pitch over at this "
+                             "rate to the kick, then hold that angle") | None = None
+    earth: Literal["wgs84", "sphere"] = "wgs84"
+    no_rotation: bool = Field(False, description="ignore the Earth's rotation")
+
+
+class CoastRequest(_Model):
+    """The ``boostphase coast`` command as JSON: a free ballistic body from a given state to impact."""
+
+    lat: Q("deg", LAT_DEG.lo, LAT_DEG.hi, "start latitude (geodetic)")
+    lon: Q("deg", LON_DEG.lo, LON_DEG.hi, "start longitude")
+    alt_km: Q("km", START_ALT_M.lo / 1e3, START_ALT_M.hi / 1e3, "start altitude above the ellipsoid")
+    speed_km_s: Q("km/s", SPEED_M_S.lo / 1e3, SPEED_M_S.hi / 1e3, "speed relative to the ground")
+    flight_path_deg: Q("deg", FLIGHT_PATH_DEG.lo, FLIGHT_PATH_DEG.hi, "angle above the local horizontal")
+    azimuth_deg: Q("deg", AZIMUTH_DEG.lo, AZIMUTH_DEG.hi, "heading, clockwise from north")
+    beta_kg_m2: Q("kg/m^2", BETA_KG_M2.lo, BETA_KG_M2.hi, "ballistic coefficient m/(Cd A); empty: vacuum") | None = None
     earth: Literal["wgs84", "sphere"] = "wgs84"
     no_rotation: bool = Field(False, description="ignore the Earth's rotation")
 
