@@ -403,6 +403,7 @@ async function run(panel, opts) {
       data = await r.json();
     }
     if (stale()) { logRequest(panel, seq, "dropped"); return; }
+    if (tick) clearInterval(tick); // the answer is in: the ticker must not outlive it during the camera flight
     const ms = performance.now() - t0;
     if (!r.ok) {
       box.replaceChildren(el("p", { class: "error", role: "alert", text: data.error || `HTTP ${r.status}` }));

@@ -25,8 +25,9 @@ export function createDrag(viewer, C, { onMove, onDrop }) {
   }
 
   handler.setInputAction((ev) => {
-    const picked = scene.pick(ev.position);
-    const info = picked && picked.id instanceof C.Entity ? handles.get(picked.id) : undefined;
+    // the topmost draggable under the pointer (a line of fire may start on an orbit's centre)
+    const hit = scene.drillPick(ev.position, 6).find((p) => p && p.id instanceof C.Entity && handles.has(p.id));
+    const info = hit ? handles.get(hit.id) : undefined;
     pressedHandle = !!info;
     if (!info) return;
     drag = { ...info, moved: false };

@@ -112,16 +112,16 @@ export function footprint(res) {
   const ci = (res.shares_ci || {})[top] || [null, null];
   const it = res.intercept || {};
   const pay = ranked(res.payload && res.payload.share_of_window)[0];
-  const policy = it.window_source === "engagement" ? "earliest-fire policy: from the first possible intercept to burnout"
-    : `window from the ${it.window_source || "scenario"}`;
-  const when = it.window ? `intercept at a uniform time from ${fmt(it.from_s, 0)} to ${fmt(it.to_s, 0)} s (${policy})`
-    : `intercept at ${fmt(it.from_s, 0)} s`;
+  // "engagement": the window opens at the earliest intercept of the scenario's UAV laydown
+  const policy = it.window_source === "engagement" ? "earliest-fire policy" : `window from the ${it.window_source || "scenario"}`;
+  const when = it.window ? `intercept uniform over ${fmt(it.from_s, 0)}–${fmt(it.to_s, 0)} s after launch, ${policy}`
+    : `intercept ${fmt(it.from_s, 0)} s after launch`;
   const t = res.threat || {};
   const to = res.title && res.title !== "web request" ? res.title : (t.target ? deg(t.target.lat, t.target.lon) : "its target");
   const payload = !pay ? "" : (it.window ? `Payload lands in ${pay[0]} in ${pct(pay[1], 0)} of intercept times; `
     : `Payload lands in ${pay[0]}; `);
   return { text: `${payload}${pct(share, 1)} of ${fmt(res.n, 0)} fragments land in ${top} ` +
-    `(95 %: ${pct(ci[0], 1)} to ${pct(ci[1], 1)}) (${t.missile || "threat"} toward ${to}, ${when}).` };
+    `(95 % interval ${pct(ci[0], 1)} to ${pct(ci[1], 1)}) (${t.missile || "threat"} toward ${to}; ${when}).` };
 }
 
 export function sweep(job) {

@@ -46,7 +46,9 @@ export function createLegend(container) {
           dots.set(e.label, d);
           continue;
         }
-        const k = `${e.kind}|${e.color}|${e.label}`;
+        // one line per kind and colour: a layer drawn over another (the engagement map's launch
+        // point under the engagement's) does not repeat it
+        const k = e.kind === "note" ? e.label : `${e.kind}|${e.color}`;
         if (!seen.has(k)) { seen.add(k); lines.push(e); }
       }
     }
