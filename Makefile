@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml setup.py $(wildcard src/boostphase/engine/*.c src/boost
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m boostphase.demo --out out
+	$(PY) -m boostphase.cli.demo --out out
 	@echo "Web app (3D globe, offline): bash tools/web_setup.sh && .venv/bin/boostphase serve --open --example reconstruct"
 
 test: $(STAMP)

@@ -37,11 +37,11 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_flight import cases, scipy_impact  # noqa: E402
 
-from boostphase import atmosphere  # noqa: E402
-from boostphase.earth import WGS84  # noqa: E402
 from boostphase.engine import Case, Settings, available_paths, default_threads, integrate  # noqa: E402
-from boostphase.flight import Steering, _flyout_arrays, cd_table  # noqa: E402
-from boostphase.vehicles import load  # noqa: E402
+from boostphase.flight.flyout import Steering, _flyout_arrays, cd_table  # noqa: E402
+from boostphase.models import atmosphere  # noqa: E402
+from boostphase.models.earth import WGS84  # noqa: E402
+from boostphase.models.vehicles import load  # noqa: E402
 
 
 def cpu_name() -> str:
@@ -151,7 +151,7 @@ def main():
 
 FIRST = (
     "import time; t0 = time.perf_counter()\n"
-    "from boostphase.flight import fly\nfrom boostphase.vehicles import load\n"
+    "from boostphase.flight.flyout import fly\nfrom boostphase.models.vehicles import load\n"
     "t1 = time.perf_counter()\n"
     "fly(load('hwasong-15'), 39.0, 125.7, azimuth_deg=60.0, kick_deg=20.0)\n"
     "print(f'{time.perf_counter() - t0:.3f} {t1 - t0:.3f}')\n")

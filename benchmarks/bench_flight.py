@@ -19,10 +19,10 @@ import time
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from boostphase.atmosphere import kernel_table, us76
-from boostphase.earth import WGS84
-from boostphase.flight import Steering, _flyout_arrays, _run, _settings, coast
-from boostphase.vehicles import load
+from boostphase.flight.flyout import Steering, _flyout_arrays, _run, _settings, coast
+from boostphase.models.atmosphere import kernel_table, us76
+from boostphase.models.earth import WGS84
+from boostphase.models.vehicles import load
 
 OM = WGS84.omega_rad_s
 MU, J2, A = WGS84.mu_m3_s2, WGS84.j2, WGS84.a_m

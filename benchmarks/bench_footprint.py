@@ -34,9 +34,9 @@ from boostphase.consequence import (
     initial_states,
     shortfall_trace,
 )
-from boostphase.earth import WGS84
-from boostphase.flight import fly
-from boostphase.vehicles import load
+from boostphase.flight.flyout import fly
+from boostphase.models.earth import WGS84
+from boostphase.models.vehicles import load
 
 
 def _scipy_impact():
@@ -108,7 +108,7 @@ def main():
     print(f"scipy solve_ivp RK45 loop (rtol {rtol:g}): {t_sp * 1e3:.1f} ms per fragment (sample of {args.sample})")
     print(f"ratio per trajectory: {t_sp / per_engine:,.0f}x")
     if args.full:
-        from boostphase.flight import coast_states, engine_threads
+        from boostphase.flight.flyout import coast_states, engine_threads
 
         rf, vf, bf, _, _ = initial_states(src, args.seed, 0, args.full)
         o = np.argsort(bf, kind="stable")

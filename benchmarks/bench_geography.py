@@ -1,4 +1,4 @@
-"""Throughput of boostphase.geography: territory() and nearest_city() on random points.
+"""Throughput of boostphase.models.geography: territory() and nearest_city() on random points.
 
 Run: ``.venv/bin/python benchmarks/bench_geography.py [--n 1000000] [--seed 0]``
 
@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from boostphase import geography as geo
+from boostphase.models import geography as geo
 
 
 def north_pacific_points(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

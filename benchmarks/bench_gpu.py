@@ -19,10 +19,10 @@ import time
 
 import numpy as np
 
-from boostphase import atmosphere
-from boostphase.earth import WGS84
 from boostphase.engine import Case, Settings, gpu, integrate
-from boostphase.flight import cd_table
+from boostphase.flight.flyout import cd_table
+from boostphase.models import atmosphere
+from boostphase.models.earth import WGS84
 
 
 def fragments(n: int, seed: int = 7) -> Case:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from boostphase.atmosphere import mach_sound_speed_m_s, us76
-from boostphase.earth import WGS84
+from boostphase.models.atmosphere import mach_sound_speed_m_s, us76
+from boostphase.models.earth import WGS84
 
 
 def _local_axes(lat, lon):

@@ -23,15 +23,13 @@ MAX_LINES = 800
 
 # layer of each top-level module or package (higher numbers may import lower ones)
 LAYERS = {
-    "errors": 0, "units": 0, "constants": 0, "engine": 0,
-    "earth": 1, "atmosphere": 1, "vehicles": 1, "geography": 1, "models": 1,
-    "scenario.files": 1, "scenario.fields": 2,
-    "flight": 2, "trajectory": 2, "claims": 2, "claim_verdict": 2, "reconstruct": 2, "overflight": 2,
-    "testflights": 2, "engage": 2, "consequence": 2, "sweep": 2, "ensembles": 2, "c5": 2, "plots": 2,
-    "c4": 2, "c4_plots": 2,
-    "scenario": 3, "store": 3, "present": 2, "api": 3, "demo_claims": 4,
-    "cli": 4, "cli_engage": 4, "cli_consequence": 4, "cli_tests": 4, "cli_scale": 4, "cli_web": 4,
-    "web": 4, "demo": 4, "__init__": 0,
+    "errors": 0, "units": 0, "constants": 0, "engine": 0, "__init__": 0,
+    "models": 1, "scenario.files": 1, "scenario.fields": 2,
+    "flight": 2, "claims": 2, "reconstruct": 2, "engage": 2, "consequence": 2, "sweep": 2,
+    "ensembles": 2, "present": 2,
+    # the run store recomputes a saved run through the scenario registry
+    "scenario": 3, "present.store": 3, "api": 3,
+    "cli": 4, "web": 4,
 }
 
 # --- today's violations (to be removed, never added to) --------------------------------------
@@ -138,7 +136,7 @@ def test_the_engine_knows_nothing_of_missiles_or_countries():
 
 
 def test_nothing_below_the_cli_and_web_imports_them():
-    top = {"cli", "cli_engage", "cli_consequence", "cli_tests", "cli_scale", "cli_web", "web", "demo", "demo_claims"}
+    top = {"cli", "web"}
     bad = sorted({(s, d) for s, d, _ in EDGES if _top(d) in top and _top(s) not in top} - KNOWN_UPWARD)
     assert not bad, bad
 

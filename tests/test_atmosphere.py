@@ -1,11 +1,11 @@
-"""Tests of :mod:`boostphase.atmosphere` (US Standard Atmosphere 1976) against independent references.
+"""Tests of :mod:`boostphase.models.atmosphere` (US Standard Atmosphere 1976) against independent references.
 
 1. The printed tables of *U.S. Standard Atmosphere, 1976* (NOAA-S/T 76-1562 /
    NASA-TM-X-74335): Table I (geometric altitude, metric units; density, temperature,
    pressure), Table III (speed of sound) and Table VIII (number densities).
 2. ``ambiance``, an independent implementation of the ICAO 1993 standard atmosphere, which
    is the same model as US76 up to 80 km.
-3. :func:`boostphase.atmosphere.us76` itself, for the kernel table and the engine's lookup in it.
+3. :func:`boostphase.models.atmosphere.us76` itself, for the kernel table and the engine's lookup in it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from boostphase import atmosphere as atm
+from boostphase.models import atmosphere as atm
 
 
 def _half_unit(printed: str) -> float:
@@ -220,7 +220,7 @@ ALL_Z = np.concatenate([DENSE_Z, OUTSIDE_Z])
 @pytest.fixture(scope="module")
 def kernel_values():
     """(rho, P, sound speed, d rho/dz) at ALL_Z from the engine's lookup
-    (:func:`boostphase.atmosphere.kernel_lookup`, the kernel's compiled code); the density
+    (:func:`boostphase.models.atmosphere.kernel_lookup`, the kernel's compiled code); the density
     slope by a central difference over +-1 mm (the interpolant is C1, so this is its own slope
     to ~1e-9 relative)."""
     rho, pres, snd = atm.kernel_lookup(ALL_Z, atm.kernel_table())
@@ -301,7 +301,7 @@ def test_fall_table_integrals_match_quadrature():
     is small), less above."""
     from scipy.integrate import quad
 
-    from boostphase.atmosphere import fall_lookup, fall_table, us76
+    from boostphase.models.atmosphere import fall_lookup, fall_table, us76
 
     tab = fall_table()
     for h in (0.0, 100.0, 537.0, 11_019.0, 20_000.0, 47_350.0, 80_000.0):

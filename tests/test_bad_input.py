@@ -1,7 +1,7 @@
 """Bad input at the root (issue 16): files that are binary, folders or absurdly nested, output
 paths that cannot be written, and NaN / infinite / huge numbers. Each must give one line naming
 the field, exit code 2, no traceback, and write nothing; with ``--json`` the error is also JSON
-on stdout. Run as real processes (the installed entry point's code path, ``boostphase.cli.main``)."""
+on stdout. Run as real processes (the installed entry point's code path, ``boostphase.cli.commands``)."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ def test_piped_tables_never_cut_a_name_and_an_empty_store_says_how_to_fill_it(tm
     on an empty store printed an empty table with no hint."""
     import os
 
-    from boostphase.vehicles import catalog
+    from boostphase.models.vehicles import catalog
 
     p = run("catalog")
     assert p.returncode == 0

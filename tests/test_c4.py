@@ -75,7 +75,7 @@ def test_us76_density_ratio_at_15_km():
     80 km); 1e-3 relative (their published base values differ in the sixth digit)."""
     from ambiance import Atmosphere
 
-    from boostphase.atmosphere import us76
+    from boostphase.models.atmosphere import us76
 
     for h, ratio in ((15e3, 0.159), (20e3, 0.0725)):
         ours = float(us76(h).density_kg_m3) / float(us76(0.0).density_kg_m3)
@@ -147,14 +147,14 @@ def test_orbit_logistics_by_hand():
 def answer():
     """The example's C4 analysis, its figures' sweep cut to one speed and one delay (the default
     sweep is 4 x 6; the same code)."""
-    from boostphase import c4
+    from boostphase.claims import c4
 
     spec = c4.load_c4_spec().model_copy(update={"speeds": [5e3], "delays": [60.0]})
     return c4.analyse(spec, figures=True), spec
 
 
 def test_c4_figures_are_written(answer, tmp_path):
-    from boostphase.c4_plots import plot_all
+    from boostphase.present.c4_plots import plot_all
 
     res, spec = answer
     paths = plot_all(res, spec, tmp_path)

@@ -1,4 +1,4 @@
-"""Claim C5 as a probability (boostphase.c5): every probability of a small ensemble recomputed
+"""Claim C5 as a probability (boostphase.claims.c5): every probability of a small ensemble recomputed
 sample by sample along an independent path (Engagement.solve for each orbit, one thrust
 cut-off flight per sample), determinism across chunkings, the window-uniform policy against
 the old window share, the JSON contract and bad input.
@@ -15,8 +15,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from boostphase import c5, engage
+from boostphase import engage
 from boostphase import ensembles as ens
+from boostphase.claims import c5
 from boostphase.errors import InputError
 
 TARGET = "Chicago"
@@ -56,8 +57,8 @@ def _direct_group(ctx, threat, t):
     """Territory group of the payload for thrust cut-off at t rounded to the trace grid, by a
     cut-off flight of its own (one engine call per sample)."""
     from boostphase.consequence import cutoff_grid
-    from boostphase.flight import cutoff_flights
-    from boostphase.geography import territory
+    from boostphase.flight.flyout import cutoff_flights
+    from boostphase.models.geography import territory
 
     grid = cutoff_grid(ctx.spec.trace_dt_s, threat.burnout_time_s, ctx.spec.trace_dt_s)
     tc = grid[np.argmin(np.abs(grid - t))]
@@ -114,8 +115,8 @@ def test_rounding_the_cutoff_to_the_grid_rarely_changes_the_territory(ctx, sim):
     """The stated resolution: the cut-off is the intercept time rounded to the 0.5 s grid. A
     flight cut at the exact intercept time lands in the same territory group for nearly every
     sample (a border lies within a quarter second of boost for few of them)."""
-    from boostphase.flight import cutoff_flights
-    from boostphase.geography import territory
+    from boostphase.flight.flyout import cutoff_flights
+    from boostphase.models.geography import territory
 
     same = total = 0
     for i in np.flatnonzero(sim["group_earliest"] >= 0):

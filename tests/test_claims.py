@@ -18,8 +18,7 @@ import pytest
 from scipy.integrate import quad, solve_ivp
 from scipy.optimize import brentq, minimize_scalar
 
-from boostphase.atmosphere import us76
-from boostphase.claims import (
+from boostphase.claims.check import (
     arc_for_time,
     arc_through_apogee,
     glide_altitude_m,
@@ -28,10 +27,11 @@ from boostphase.claims import (
     min_energy_arc,
     speed_for_angle,
 )
-from boostphase.claims import check_claim as _check_claim
-from boostphase.earth import SPHERE
+from boostphase.claims.check import check_claim as _check_claim
 from boostphase.errors import InputError
-from boostphase.flight import coast, vacuum_kepler
+from boostphase.flight.flyout import coast, vacuum_kepler
+from boostphase.models.atmosphere import us76
+from boostphase.models.earth import SPHERE
 
 MU = 3.986004418e14
 R = 6371000.0
@@ -296,7 +296,7 @@ def test_input_errors_name_the_field(kwargs, field):
 
 # --- verdict: which way a claim fails ----------------------------------------------------------
 # Expected verdicts follow from closed-form vacuum ballistics on the sphere (R = 6371 km), derived
-# here again rather than taken from boostphase.claims:
+# here again rather than taken from boostphase.claims.check:
 # * minimum-energy speed for range angle psi: v^2 = (mu/R) 2 sin(psi/2) / (1 + sin(psi/2))
 #   (Bate, Mueller & White 1971, sec. 6.2): 1,000 km -> 3.02 km/s;
 # * the symmetric arc through apogee radius r_a: e = (r_a - R)/(r_a - R cos(psi/2)), a = r_a/(1+e),
@@ -376,7 +376,7 @@ def test_verdict_escape_speed_is_too_fast():
 
 
 def test_verdict_values_are_the_contract():
-    from boostphase.claim_verdict import VERDICTS
+    from boostphase.claims.verdict import VERDICTS
 
     assert VERDICTS == ("consistent", "too_fast_for_ballistic", "too_slow_for_any_ballistic",
                         "inconsistent_times")

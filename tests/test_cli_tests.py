@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from boostphase.cli_tests import model_for
-from boostphase.testflights import load_tests
+from boostphase.cli.tests import model_for
+from boostphase.reconstruct.testflights import load_tests
 
 
 def _cli(*args, timeout=600):
@@ -98,7 +98,7 @@ def test_reconstructs_the_2017_07_28_calibration_test_with_plot(tmp_path):
     # in-process, so that the engine's compiled kernels are shared with other tests in the run
     from typer.testing import CliRunner
 
-    from boostphase.cli import app
+    from boostphase.cli.commands import app
 
     png = tmp_path / "timeline.png"
     p = CliRunner().invoke(app, ["tests", "--date", "2017-07-28", "--date", "2024-01-14",

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from boostphase.earth import SPHERE, WGS84
-from boostphase.flight import coast, coast_states
+from boostphase.flight.flyout import coast, coast_states
+from boostphase.models.earth import SPHERE, WGS84
 
 MU = 3.986004418e14
 R = 6371000.0
@@ -133,7 +133,7 @@ def test_matches_scipy_dop853_and_converges_at_fifth_order():
     """Fixed steps (rtol so loose every step is accepted): the error against DOP853 at
     rtol 1e-11 must fall ~32x per halving of the step; we require an observed order >= 4.5."""
     from boostphase.engine import Case, Settings, integrate
-    from boostphase.flight import cd_table
+    from boostphase.flight.flyout import cd_table
 
     r0, v0 = WGS84.state_from_local(np.array([40.0]), np.array([127.0]), np.array([2e5]), np.array([6800.0]),
                                     np.array([30.0]), np.array([50.0]))
@@ -209,7 +209,7 @@ def test_nesc_check_case_10_mirrors_case_9():
 def test_batches_are_bit_identical_for_any_split():
     """Reproducibility promise (issue 5): a case's result does not depend on how a batch is split
     or ordered (the reference is the unsplit batch; the split point is deliberately odd)."""
-    from boostphase.flight import COAST_BLOCK
+    from boostphase.flight.flyout import COAST_BLOCK
 
     rng = np.random.default_rng(3)
     n = 2 * COAST_BLOCK + 17
@@ -231,7 +231,7 @@ def test_batches_are_bit_identical_for_any_split():
 
 def _ecef_drag_rhs(t, s, beta):
     """Earth-fixed point mass written here: J2 gravity, Coriolis + centrifugal, US76 drag."""
-    from boostphase.atmosphere import us76
+    from boostphase.models.atmosphere import us76
 
     mu, j2, a, om = WGS84.mu_m3_s2, WGS84.j2, WGS84.a_m, WGS84.omega_rad_s
     r, v = s[:3], s[3:]

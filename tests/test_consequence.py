@@ -28,9 +28,9 @@ from boostphase.consequence import (
     territory_shares,
     wilson_interval,
 )
-from boostphase.earth import WGS84
 from boostphase.errors import InputError
-from boostphase.geography import territory
+from boostphase.models.earth import WGS84
+from boostphase.models.geography import territory
 from conftest import SITE  # noqa: E402  (the shared flight's launch point and azimuth)
 
 BETA_RV = 5000.0      # payload ballistic coefficient (kg/m^2) assumed in the C5 examples

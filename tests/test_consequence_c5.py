@@ -19,7 +19,7 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-import boostphase.flight as flight
+import boostphase.flight.flyout as flight
 from boostphase import engage
 from boostphase.consequence import (
     DEFAULT_WINDOW_START_S,
@@ -35,8 +35,8 @@ from boostphase.consequence import (
     split_antimeridian,
     wrap_lon,
 )
-from boostphase.earth import WGS84
 from boostphase.errors import InputError
+from boostphase.models.earth import WGS84
 from conftest import AZ, SITE  # noqa: E402  (the shared flight's launch point and azimuth)
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,7 +11,6 @@ import sys
 import numpy as np
 import pytest
 
-from boostphase.earth import Earth
 from boostphase.engage import (
     Engagement,
     Interceptor,
@@ -24,7 +23,8 @@ from boostphase.engage import (
     sensitivity_table,
 )
 from boostphase.errors import InputError
-from boostphase.geography import country_names, distance_to_territory_km, territory
+from boostphase.models.earth import Earth
+from boostphase.models.geography import country_names, distance_to_territory_km, territory
 
 # a sphere without gravity or rotation: the interceptor flies straight lines at constant speed
 R = 6371.0e3
@@ -204,7 +204,7 @@ def test_payload_short_of_criterion_and_direct_fan_agree():
     payload still lands outside the country; and a fan flown for one platform on the rotating
     WGS84 Earth agrees with the shared spherical table to about a second."""
     from boostphase.engage import direct_engagement
-    from boostphase.geography import find_city
+    from boostphase.models.geography import find_city
 
     la = find_city("Los Angeles")
     th = Threat("hwasong-15", *SITE, target=(la.lat_deg, la.lon_deg), profile="target",

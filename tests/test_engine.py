@@ -17,10 +17,11 @@ import sys
 import numpy as np
 import pytest
 
-from boostphase import atmosphere, flight
-from boostphase.earth import WGS84
 from boostphase.engine import Case, Settings, available_paths, integrate
-from boostphase.vehicles import load
+from boostphase.flight import flyout as flight
+from boostphase.models import atmosphere
+from boostphase.models.earth import WGS84
+from boostphase.models.vehicles import load
 
 PATHS = available_paths()
 
@@ -140,8 +141,8 @@ def test_cuda_build_compiles_to_ptx_without_fma():
 FIRST_FLYOUT = r"""
 import json, time
 t0 = time.perf_counter()
-from boostphase.flight import fly
-from boostphase.vehicles import load
+from boostphase.flight.flyout import fly
+from boostphase.models.vehicles import load
 tr = fly(load("hwasong-15"), 39.0, 125.7, azimuth_deg=60.0, kick_deg=20.0)
 print(json.dumps({"s": time.perf_counter() - t0, "range": tr.range_m}))
 """

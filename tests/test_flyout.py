@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boostphase.earth import SPHERE, WGS84
 from boostphase.errors import InputError
-from boostphase.flight import Steering, coast_states, fly
-from boostphase.vehicles import load
+from boostphase.flight.flyout import Steering, coast_states, fly
+from boostphase.models.earth import SPHERE, WGS84
+from boostphase.models.vehicles import load
 
 SITE = (39.0, 125.7)  # near Pyongyang; Forden's Table 3 ranges are for a 40 deg azimuth
 
@@ -55,7 +55,7 @@ def test_burnout_state_continues_as_a_coast():
 
 def test_staging_mass_bookkeeping():
     """Mass at each stage ignition equals launch mass minus burnt propellant and dropped stages."""
-    from boostphase.flight import _schedule
+    from boostphase.flight.flyout import _schedule
 
     m = load("generic-solid-icbm")
     segs, t_bo, ign, bo = _schedule(m, 8.0, 10.0)
@@ -141,7 +141,7 @@ def test_a_looser_tolerance_lands_within_metres_of_the_independent_reference():
     """fly(rtol=1e-7), the fast setting, against the SciPy DOP853 reference flyout
     (tests/reference_flyout.py) of the same steering: within 20 m at impact (measured 3 m on
     a Hwasong-15 flight; the bar leaves room for a different path through the Cd kinks)."""
-    from boostphase.flight import _flyout_arrays
+    from boostphase.flight.flyout import _flyout_arrays
     from reference_flyout import scipy_flyout
 
     m = load("hwasong-15")
@@ -167,7 +167,7 @@ def test_powered_flyout_matches_an_independent_scipy_dop853_flyout(name, az, kic
     are 5 cm at burnout and about 1 m at impact after 2,600 s. Bars: burnout position 0.5 m,
     velocity 5 mm/s, apogee 1 m, impact point 5 m and impact time 10 ms (a 1e-6 part of
     a 10,000 km flight)."""
-    from boostphase.flight import _flyout_arrays, _run, _settings
+    from boostphase.flight.flyout import _flyout_arrays, _run, _settings
     from reference_flyout import scipy_flyout
 
     m = load(name)
@@ -191,7 +191,7 @@ def test_recording_changes_nothing_but_the_record():
     """A batch flown with its path recorded (the record loop written out over the batch, see
     engine._integrate_jit) ends bit for bit where the same batch ends unrecorded, and each
     record is the accepted path: it starts at the launch state and ends at the impact."""
-    from boostphase.flight import _flyout_arrays, _run, _settings
+    from boostphase.flight.flyout import _flyout_arrays, _run, _settings
 
     arrays, _, _ = _flyout_arrays(load("hwasong-15"), *SITE, 0.0, np.linspace(0, 90, 16), np.linspace(1, 20, 16),
                                   Steering(), 2.0e4, WGS84)
@@ -237,7 +237,7 @@ def test_staging_inside_a_slow_pitch_over_matches_an_independent_integration():
     (the issue's measurement); measured after it: 2.3 cm at impact after a 2,664 km flight,
     1.1 cm at burnout, 0.14 m in apogee. Bars as in the powered-flyout test above: burnout
     0.5 m and 5 mm/s, apogee 1 m, impact 5 m."""
-    from boostphase.flight import _flyout_arrays, _run, _settings
+    from boostphase.flight.flyout import _flyout_arrays, _run, _settings
     from reference_flyout import scipy_flyout
 
     m = load("generic-liquid-icbm")

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from boostphase import cli
+from boostphase.cli import commands as cli
 from boostphase.scenario.registry import KIND_ALIASES, scenario_kinds
 from boostphase.scenario.specs import EXAMPLES
 

@@ -1,4 +1,4 @@
-"""Tests of boostphase.geography against points whose answer is known independently."""
+"""Tests of boostphase.models.geography against points whose answer is known independently."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from boostphase import geography as geo
 from boostphase.errors import InputError
+from boostphase.models import geography as geo
 
 R = 6371.0
 
@@ -239,7 +239,7 @@ def test_ambiguous_city_names_are_refused_and_a_country_code_picks():
     a name whose next namesake is far smaller resolves to the big one (Vancouver, Canada 0.66 M
     vs Washington State 0.20 M), and describe_city says which place was taken."""
     from boostphase.errors import InputError
-    from boostphase.geography import describe_city, find_city
+    from boostphase.models.geography import describe_city, find_city
 
     with pytest.raises(InputError, match=r"San Jose \(US\).*San Jos. \(CR\)"):
         find_city("San Jose")

@@ -3,7 +3,7 @@
 References: the two-body energy and perigee of the start state decide, independently of the
 integrator, whether a vacuum coast on the textbook sphere is orbital (perigee above the ground,
 energy < 0) or escaping (energy >= 0); a sub-orbital coast in the same batch must still match the
-closed-form Kepler arc (:func:`boostphase.flight.vacuum_kepler`) to 1e-6, as in test_coast.py.
+closed-form Kepler arc (:func:`boostphase.flight.flyout.vacuum_kepler`) to 1e-6, as in test_coast.py.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import math
 import numpy as np
 import pytest
 
-from boostphase.earth import SPHERE
-from boostphase.flight import coast, fly, vacuum_kepler
-from boostphase.trajectory import NO_IMPACT_ESCAPE, NO_IMPACT_ORBIT
+from boostphase.flight.flyout import coast, fly, vacuum_kepler
+from boostphase.flight.trajectory import NO_IMPACT_ESCAPE, NO_IMPACT_ORBIT
+from boostphase.models.earth import SPHERE
 
 MU = SPHERE.mu_m3_s2
 R = SPHERE.a_m
@@ -78,14 +78,14 @@ def test_out_of_time_is_not_called_orbital():
 
 @pytest.fixture(scope="module")
 def orbital_traj():
-    from boostphase.vehicles import load
+    from boostphase.models.vehicles import load
 
     return fly(load("hwasong-15").with_payload(100.0), 39.0, 125.7, azimuth_deg=90.0, kick_deg=24.0)
 
 
 def test_web_payload_and_exports_of_a_flight_that_does_not_land(orbital_traj):
+    from boostphase.present.exports import trajectory_czml, trajectory_kml
     from boostphase.scenario.registry import flyout_payload
-    from boostphase.web.exports import trajectory_czml, trajectory_kml
 
     out = _strict(json.dumps(flyout_payload(orbital_traj), allow_nan=False))
     assert out["summary"]["range_km"] is None and "impact" not in out["events"]
@@ -99,8 +99,8 @@ def test_web_payload_and_exports_of_a_flight_that_does_not_land(orbital_traj):
 def test_flyout_that_reaches_orbit_has_no_range():
     """A Hwasong-15 class model with a 100 kg payload kicked 24 deg burns out at 8.85 km/s near
     horizontal: orbital (checked by the two-body perigee of its last state)."""
-    from boostphase.cli import json_text
-    from boostphase.vehicles import load
+    from boostphase.cli.commands import json_text
+    from boostphase.models.vehicles import load
 
     tr = fly(load("hwasong-15").with_payload(100.0), 39.0, 125.7, azimuth_deg=90.0, kick_deg=24.0)
     assert not tr.impacted
@@ -117,7 +117,7 @@ def test_flyout_that_reaches_orbit_has_no_range():
 
 
 def test_json_emitter_writes_null_never_nan():
-    from boostphase.cli import json_text
+    from boostphase.cli.commands import json_text
 
     out = _strict(json_text({"a": float("nan"), "b": [np.inf, np.float64(1.5)], "c": np.array([np.nan])}))
     assert out == {"a": None, "b": [None, 1.5], "c": [None]}
@@ -126,7 +126,7 @@ def test_json_emitter_writes_null_never_nan():
 def test_cli_coast_json_contract_for_orbit():
     from typer.testing import CliRunner
 
-    from boostphase.cli import app
+    from boostphase.cli.commands import app
 
     p = CliRunner().invoke(app, ["coast", "--lat", "39", "--lon", "125.7", "--alt-km", "300",
                                  "--speed-km-s", f"{1.05 * V_CIRC / 1e3:.4f}", "--flight-path-deg", "0",
@@ -143,7 +143,7 @@ def test_cli_coast_json_contract_for_orbit():
 def test_cli_coast_batch_leaves_cells_empty_without_impact(tmp_path):
     from typer.testing import CliRunner
 
-    from boostphase.cli import BATCH_OUT_COLS, app
+    from boostphase.cli.commands import BATCH_OUT_COLS, app
 
     inp, out = tmp_path / "cases.csv", tmp_path / "impacts.csv"
     inp.write_text("lat,lon,alt_km,speed_km_s,flight_path_deg,azimuth_deg,beta_kg_m2\n"
@@ -169,7 +169,7 @@ def test_cli_flyout_json_contract_for_orbit(tmp_path):
     from typer.testing import CliRunner
 
     import boostphase
-    from boostphase.cli import app
+    from boostphase.cli.commands import app
 
     lines = (Path(boostphase.__file__).parent / "catalog" / "hwasong-15.toml").read_text().splitlines()
     i = next(k for k, s in enumerate(lines) if s.startswith("payload_kg ="))  # the mass, not its source
@@ -186,7 +186,7 @@ def test_cli_flyout_json_contract_for_orbit(tmp_path):
 
 
 def test_overflight_of_a_flight_that_does_not_land(orbital_traj):
-    from boostphase.overflight import overflight
+    from boostphase.reconstruct.overflight import overflight
 
     rep = overflight(orbital_traj, dt_s=10.0)
     assert rep["impacted"] is False and rep["flight_time_s"] is None and rep["reason"] == NO_IMPACT_ORBIT

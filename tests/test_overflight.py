@@ -27,11 +27,11 @@ import numpy as np
 import pytest
 
 from boostphase.errors import InputError
-from boostphase.flight import fly
-from boostphase.geography import country_names
-from boostphase.overflight import overflight, overflight_track
-from boostphase.testflights import load_tests
-from boostphase.vehicles import load
+from boostphase.flight.flyout import fly
+from boostphase.models.geography import country_names
+from boostphase.models.vehicles import load
+from boostphase.reconstruct.overflight import overflight, overflight_track
+from boostphase.reconstruct.testflights import load_tests
 
 AZIMUTH_DEG = 71.0  # ground track over the Oshima Peninsula and the coast near Cape Erimo
 # Hokkaido lies north of the Tsugaru Strait (~41.4 N) and west of ~146 E (Nemuro)
@@ -173,7 +173,7 @@ def test_cli_overflight_json_hokkaido():
     # are checked in a subprocess below
     from typer.testing import CliRunner
 
-    from boostphase.cli import app
+    from boostphase.cli.commands import app
 
     p = CliRunner().invoke(app, ["overflight", "--missile", "hwasong-12", "--launch",
                                  "39.22389,125.67", "--azimuth", str(AZIMUTH_DEG), "--profile",
@@ -192,7 +192,7 @@ def test_cli_overflight_from_a_track_csv(flights, tmp_path):
     """`overflight --track` reads the CSV that `flyout --csv` writes."""
     from typer.testing import CliRunner
 
-    from boostphase.cli import app
+    from boostphase.cli.commands import app
 
     tr, rep, _ = flights["2017-08-29"]
     path = tmp_path / "track.csv"
@@ -226,7 +226,7 @@ def test_overflight_test_flies_the_reported_2017_08_29_flight():
     headline figure: this class model's 161 s burn costs ~2 min over a vacuum arc."""
     from typer.testing import CliRunner
 
-    from boostphase.cli import app
+    from boostphase.cli.commands import app
 
     p = CliRunner().invoke(app, ["overflight", "--test", "2017-08-29", "--json"])
     assert p.exit_code == 0, p.output
@@ -248,7 +248,7 @@ def test_overflight_test_flies_the_reported_2017_08_29_flight():
 
 
 def test_clock_window():
-    from boostphase.overflight import clock_window_s
+    from boostphase.reconstruct.overflight import clock_window_s
 
     assert clock_window_s(("05:57", "05:58"), ("06:12", "06:12")) == (13 * 60 + 1, 15 * 60 + 59)
 

@@ -90,7 +90,7 @@ def workdir(tmp_path, monkeypatch):
 def _invoke(args: list[str]):
     from typer.testing import CliRunner
 
-    from boostphase.cli import app
+    from boostphase.cli.commands import app
 
     p = CliRunner().invoke(app, args)
     assert p.exit_code == 0, f"boostphase {shlex.join(args)} -> {p.exit_code}: {p.output[-2000:]}\n{p.exception!r}"

@@ -23,7 +23,7 @@ import sys
 import numpy as np
 import pytest
 
-from boostphase.reconstruct import (
+from boostphase.reconstruct.reconstruction import (
     GLOBAL_RANGE_M,
     choose_model,
     cities_in_reach,

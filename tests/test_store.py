@@ -15,7 +15,7 @@ import pytest
 
 from boostphase import __version__
 from boostphase.errors import InputError
-from boostphase.store import (
+from boostphase.present.store import (
     compare,
     connect,
     export_run,
@@ -77,7 +77,7 @@ _WRITER = r"""
 import os, sys
 os.environ["BOOSTPHASE_STORE"] = sys.argv[1]
 tag = sys.argv[2]
-from boostphase.store import save_run
+from boostphase.present.store import save_run
 i = 0
 while True:
     rid = save_run(command=["writer", tag, str(i)], scenario={"tag": tag, "i": i, "pad": "x" * 20000},

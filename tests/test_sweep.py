@@ -292,8 +292,8 @@ def test_example_sweeps_parse():
 
 @pytest.mark.slow  # compiles the flyout kernel with recording (fly) as well: ~10-25 s
 def test_flyout_sweep_matches_fly(tmp_path):
-    from boostphase.flight import fly
-    from boostphase.vehicles import load
+    from boostphase.flight.flyout import fly
+    from boostphase.models.vehicles import load
 
     spec = parse_spec({"kind": "flyout", "fixed": {"lat": 39.0, "lon": 125.7, "azimuth": 90},
                        "grid": {"missile": ["scud-b", "no-dong"], "kick": {"from": 5, "to": 40, "n": 16}}})

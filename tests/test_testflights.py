@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from boostphase.errors import InputError
-from boostphase.testflights import (
+from boostphase.reconstruct.testflights import (
     ReachRow,
     TestFlight,
     association_test,

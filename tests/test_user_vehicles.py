@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from boostphase import vehicles as v
 from boostphase.errors import InputError
-from boostphase.flight import Steering, fly
+from boostphase.flight.flyout import Steering, fly
+from boostphase.models import vehicles as v
 
 SITE = (39.0, 125.7)  # near Pyongyang; Forden's Table 3 ranges are for a 40 deg azimuth
-CATALOG_DIR = Path(v.__file__).parent / "catalog"
+CATALOG_DIR = Path(v.__file__).parents[1] / "catalog"
 FORDEN = ("G. Forden, 'GUI_Missile_Flyout: A General Program for Simulating Ballistic Missiles', "
           "Science & Global Security 15 (2007)")
 CD_FORDEN = "[[0.0, 0.85, 1.0, 1.2, 2.0, 4.5], [0.20, 0.20, 0.27, 0.27, 0.20, 0.20]]"

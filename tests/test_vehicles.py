@@ -1,4 +1,4 @@
-"""Tests for boostphase.vehicles: catalog loading, citation checks, derived quantities, physics bands."""
+"""Tests for boostphase.models.vehicles: catalog loading, citation checks, derived quantities, physics bands."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from boostphase import vehicles as v
 from boostphase.errors import InputError
+from boostphase.models import vehicles as v
 
-CATALOG_DIR = Path(v.__file__).parent / "catalog"
+CATALOG_DIR = Path(v.__file__).parents[1] / "catalog"
 EXPECTED = {
     "scud-b",
     "no-dong",
@@ -414,9 +414,9 @@ SITE_RANGE = (40.0, 127.0)
 
 def _me_range_km(m, rotating: bool = False) -> float | None:
     """Minimum-energy range (km) eastward; None when the flight does not come down or reaches
-    18,000 km or more (global reach, as boostphase.reconstruct defines it)."""
-    from boostphase.earth import WGS84
-    from boostphase.flight import fly
+    18,000 km or more (global reach, as boostphase.reconstruct.reconstruction defines it)."""
+    from boostphase.flight.flyout import fly
+    from boostphase.models.earth import WGS84
 
     earth = WGS84 if rotating else WGS84.without_rotation()
     tr = fly(m, *SITE_RANGE, azimuth_deg=90.0, profile="min-energy", earth=earth)
@@ -458,8 +458,8 @@ def test_hwasong_15_with_elleman_payload_is_global_and_its_us_reach():
     """Notes: with 150 kg (Elleman's payload for the 13,000 km estimate) the model does not come
     down; with 1,000 kg (rotating Earth, from Pyongyang) it reaches Los Angeles and Denver but
     not Chicago or Washington (great-circle distances 9,585 / 9,880 / 10,438 / 11,073 km)."""
-    from boostphase.flight import fly
-    from boostphase.geography import find_city
+    from boostphase.flight.flyout import fly
+    from boostphase.models.geography import find_city
 
     m = v.load("hwasong-15")
     assert _me_range_km(m.with_payload(150.0)) is None
@@ -482,10 +482,10 @@ NEW_MODELS = [("hwasong-17", (39.22389, 125.67)), ("hwasong-18", (39.01944, 125.
 def test_new_class_models_fly_their_reference_test(name, site):
     """Hwasong-17/18/19: the notes say the stated payload is the one with which the structure
     flies its reference lofted test (KCNA apogee and range).  Independent reference: the KCNA
-    figures.  Fitting the payload to them (boostphase.reconstruct.fit_vehicle, flown east from
+    figures.  Fitting the payload to them (boostphase.reconstruct.reconstruction.fit_vehicle, flown east from
     the test's site) must give the stated payload within 5 % with no propellant scaling, and the
     flight time - not fitted - must match KCNA's within 3 % (a free check of the structure)."""
-    from boostphase.reconstruct import fit_vehicle
+    from boostphase.reconstruct.reconstruction import fit_vehicle
 
     m = v.load(name)
     r = m.references

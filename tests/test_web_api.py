@@ -39,8 +39,8 @@ def client():
 
 
 def test_flight_example_equals_python_api(client):
-    from boostphase.flight import fly
-    from boostphase.vehicles import load
+    from boostphase.flight.flyout import fly
+    from boostphase.models.vehicles import load
 
     ex = EXAMPLES["flight"]
     r = client.post("/api/flyout", json=ex)
@@ -61,7 +61,7 @@ def test_flight_example_equals_python_api(client):
 
 
 def test_check_example_equals_python_api(client):
-    from boostphase.claims import check_claim
+    from boostphase.claims.check import check_claim
 
     ex = EXAMPLES["check"]
     r = client.post("/api/check", json=ex)
@@ -73,10 +73,10 @@ def test_check_example_equals_python_api(client):
 
 
 def test_reconstruct_example_is_the_python_api_result(monkeypatch):
-    """The API hands the panel's example to boostphase.reconstruct.reconstruct with the CLI's
+    """The API hands the panel's example to boostphase.reconstruct.reconstruction.reconstruct with the CLI's
     arguments and returns its result unchanged (one computation; the independent recomputation is
     the slow test below)."""
-    import boostphase.reconstruct as rec
+    import boostphase.reconstruct.reconstruction as rec
 
     calls = []
     real = rec.reconstruct
@@ -112,7 +112,7 @@ def test_reconstruct_example_is_the_python_api_result(monkeypatch):
 
 @pytest.mark.slow
 def test_reconstruct_example_recomputed_equals_api():
-    from boostphase.reconstruct import reconstruct
+    from boostphase.reconstruct.reconstruction import reconstruct
 
     ex = EXAMPLES["reconstruct"]
     with TestClient(create_app(), base_url=BASE) as c:
@@ -125,7 +125,7 @@ def test_reconstruct_example_recomputed_equals_api():
 
 
 def test_catalog_city_meta_tests(client):
-    from boostphase.vehicles import catalog
+    from boostphase.models.vehicles import catalog
 
     cat = client.get("/api/catalog").json()
     assert [m["name"] for m in cat] == [m.name for m in catalog()]
@@ -265,7 +265,7 @@ def test_non_loopback_host_refused_without_token():
 
 
 def test_serve_refuses_public_host_without_token(monkeypatch):
-    from boostphase.cli_web import resolve_token
+    from boostphase.cli.web import resolve_token
     from boostphase.errors import InputError
 
     monkeypatch.delenv("BOOSTPHASE_TOKEN", raising=False)
@@ -396,7 +396,7 @@ def _fuzz_stand_ins(monkeypatch, tmp_path, reconstruct: bool = True):
     import numpy as np
 
     import boostphase.consequence as cons
-    import boostphase.reconstruct as rec
+    import boostphase.reconstruct.reconstruction as rec
     import boostphase.sweep.run as sw
 
     monkeypatch.setattr(webapp, "MAX_SWEEP_JOB_CASES", 2000)
@@ -590,7 +590,7 @@ def _all_finite(o):
 
 def test_engage_example_equals_python_api(client):
     from boostphase.engage import Engagement, Interceptor, Platform, Threat, Timeline
-    from boostphase.geography import find_city
+    from boostphase.models.geography import find_city
 
     ex = EXAMPLES["engage"]
     r = client.post("/api/engage", json=ex)
@@ -615,7 +615,7 @@ def test_engage_example_equals_python_api(client):
 
 def test_shortfall_example_equals_python_api(client):
     from boostphase.consequence import resolve_missile, shortfall_trace
-    from boostphase.geography import find_city
+    from boostphase.models.geography import find_city
 
     ex = EXAMPLES["shortfall"]
     r = client.post("/api/shortfall", json=ex)
@@ -731,7 +731,7 @@ def test_new_endpoints_bad_input_is_422_naming_the_field(client, path, body, fie
 
 def test_engage_several_orbits_equal_python_api(client):
     from boostphase.engage import Engagement, Interceptor, Platform, Threat, Timeline
-    from boostphase.geography import find_city
+    from boostphase.models.geography import find_city
 
     ex = {**EXAMPLES["engage"], "orbit_centre": "41.0,131.3; 40.0,128.5;38,135"}
     r = client.post("/api/engage", json=ex)
@@ -753,7 +753,7 @@ def test_engage_map_equals_python_api(client):
     import numpy as np
 
     from boostphase.engage import Interceptor, Platform, Threat, Timeline, engagement_map
-    from boostphase.geography import find_city
+    from boostphase.models.geography import find_city
 
     body = {**EXAMPLES["engage"], **EXAMPLES["engagemap"], "cells": 12}
     r = client.post("/api/engage/map", json=body)
@@ -1168,7 +1168,7 @@ def test_stale_sweep_folders_of_dead_servers_are_removed(tmp_path):
 
 
 def test_save_run_and_list(client, tmp_path, monkeypatch):
-    from boostphase.store import get_run
+    from boostphase.present.store import get_run
 
     db = tmp_path / "runs.sqlite"
     monkeypatch.setenv("BOOSTPHASE_STORE", str(db))
@@ -1190,7 +1190,7 @@ def test_save_run_and_list(client, tmp_path, monkeypatch):
     assert [x["id"] for x in listed] == [r2.json()["id"], run_id]
     assert set(listed[0]) == {"id", "created_utc", "kind", "command", "version", "seed", "scenario", "summary"}
     # a CLI run in the same store is listed only when asked for
-    from boostphase.store import save_run
+    from boostphase.present.store import save_run
 
     save_run(command=["check", "--range", "1000"], scenario={}, summary={}, path=db)
     assert len(client.get("/api/runs").json()) == 2
@@ -1198,7 +1198,7 @@ def test_save_run_and_list(client, tmp_path, monkeypatch):
     assert client.get("/api/runs", params={"limit": 1000}).status_code == 422
     # `boostphase runs rerun` reproduces a web run: its request computed again in-process gives
     # the stored summary (rtol 1e-9: the same code on the same machine; floats agree exactly)
-    from boostphase.store import rerun
+    from boostphase.present.store import rerun
 
     for rid in (run_id, r2.json()["id"]):
         rep = rerun(rid, path=db)

@@ -153,7 +153,7 @@ def browser_run(server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     # the API's answer to the Flight panel's example (computed once; the page gets it from the cache)
     api, _ = _post(f"{server}/api/flyout", EXAMPLES["flight"])
-    from boostphase.cli_web import example_hash
+    from boostphase.cli.web import example_hash
 
     check, _ = _post(f"{server}/api/check", EXAMPLES["check"])
     globe, page = tmp / "globe.png", tmp / "page.png"
@@ -282,7 +282,7 @@ def test_page_in_headless_chromium(browser_run, server):
 
     # an uploaded vehicle file fills the paste box; the server's loader names its bad field
     from boostphase.errors import InputError
-    from boostphase.vehicles import from_text
+    from boostphase.models.vehicles import from_text
 
     text = browser_run["vehicle"].read_text()
     assert rep["vehicle"]["pasted"] == text and rep["vehicle"]["open"] is True
@@ -355,7 +355,7 @@ def test_consequence_panel_in_browser(browser_run, server, store):
     # KML of the job's footprint
     assert c["kml"]["name"].endswith(".kml") and "<kml" in c["kml"]["head"] and c["kml"]["bytes"] > 1000
     # Save run: in the run store, listed on the page
-    from boostphase.store import get_run
+    from boostphase.present.store import get_run
 
     run = get_run(int(c["saved_run"]), path=store)
     assert run["kind"] == "web-footprint" and run["scenario"]["n_fragments"] == FOOTPRINT_JOB["n_fragments"]

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from boostphase import vehicles as v
 from boostphase.errors import InputError
+from boostphase.models import vehicles as v
 from boostphase.scenario import registry
 from boostphase.web import app as webapp
 from boostphase.web.app import create_app
 
-CATALOG_DIR = Path(v.__file__).parent / "catalog"
+CATALOG_DIR = Path(v.__file__).parents[1] / "catalog"
 NODONG = (CATALOG_DIR / "no-dong.toml").read_text()
 FLIGHT = {"launch": "39.0,125.7", "azimuth_deg": 40.0}
 

@@ -54,7 +54,7 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from boostphase import geography as geo  # noqa: E402
+from boostphase.models import geography as geo  # noqa: E402
 
 PER_DEGREE = 100_000  # coordinate quantum 1e-5 degree (1.1 m or less)
 CITY_PER_DEGREE = 100_000  # GeoNames gives 5 decimals

@@ -38,7 +38,7 @@ def fast_note() -> None:
 
 def run_cli(args: str) -> tuple[int, str, str]:
     """Run ``boostphase ARGS`` in-process; return (exit status, stdout, stderr)."""
-    from boostphase.cli import main
+    from boostphase.cli.commands import main
 
     out, err = io.StringIO(), io.StringIO()
     argv, cols = sys.argv, os.environ.get("COLUMNS")

@@ -12,18 +12,26 @@ Physics lives in the modules below; this file only re-exports them (Skyfield's l
 obvious way in, small domain-named objects behind it).
 """
 
-from .claims import check_claim
+from .claims.check import check_claim
 from .consequence import footprint, shortfall_trace
-from .earth import SPHERE, WGS84, Earth, earth_model
 from .engage import Engagement, Interceptor, KeepOut, Platform, Threat, Timeline, engagement_map
 from .errors import InputError
-from .flight import CoastResult, CutoffResult, Steering, Trajectory, coast, cutoff_flights, fly
-from .geography import find_city, nearest_city, territory
-from .overflight import overflight
-from .reconstruct import reconstruct
+from .flight.flyout import (
+    CoastResult,
+    CutoffResult,
+    Steering,
+    Trajectory,
+    coast,
+    cutoff_flights,
+    fly,
+)
+from .models.earth import SPHERE, WGS84, Earth, earth_model
+from .models.geography import find_city, nearest_city, territory
+from .models.vehicles import Missile, Stage, catalog, from_text, load
+from .reconstruct.overflight import overflight
+from .reconstruct.reconstruction import reconstruct
+from .reconstruct.testflights import load_tests
 from .scenario.registry import run_scenario, scenario_kinds, scenario_schema
-from .testflights import load_tests
-from .vehicles import Missile, Stage, catalog, from_text, load
 
 __all__ = [
     "SPHERE", "WGS84", "CoastResult", "CutoffResult", "Earth", "Engagement", "InputError", "Interceptor",

@@ -4,7 +4,7 @@ Two analyses, both on the batched engine:
 
 * :func:`shortfall_trace` — the payload's impact point if thrust stops at each moment of boost
   (every ``dt_s`` seconds up to burnout): one batched engine call
-  (:func:`boostphase.flight.cutoff_flights`) flies the threat with its thrust cut at every time
+  (:func:`boostphase.flight.flyout.cutoff_flights`) flies the threat with its thrust cut at every time
   and the payload coasts on alone, with its ballistic coefficient and re-entry drag. Each point
   gets a territory (country or named sea), the nearest city and its distance;
   :func:`territory_intervals` turns the trace into cut-off-time intervals per territory and
@@ -12,7 +12,7 @@ Two analyses, both on the batched engine:
 * :func:`footprint` — a Monte Carlo of booster fragments from the intercept state (velocity
   kicks, isotropic or in a cone; log-normal or uniform magnitude; log-normal ballistic
   coefficients), each flown to the ground with drag by the batched engine
-  (:func:`boostphase.flight.coast_states`), plus the intact payload and the spent stages
+  (:func:`boostphase.flight.flyout.coast_states`), plus the intact payload and the spent stages
   dropped before the intercept. Shares by territory come with Wilson score intervals. Density
   contours are cut at the antimeridian for GeoJSON/KML (:func:`split_antimeridian`).
 * :func:`beta_sensitivity` — the share of the window per territory for several payload

@@ -1,4 +1,4 @@
-"""Claim C5's window answer in words (kept as the window_uniform sensitivity of boostphase.c5)."""
+"""Claim C5's window answer in words (kept as the window_uniform sensitivity of boostphase.claims.c5)."""
 
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def c5_answer(paths: Sequence[str | Path] | None = None, fragments: int | None =
     least :data:`CLAIM_THRESHOLD` of the cases (the fragment share by the lower end of its
     interval).
     """
-    from ..geography import distance_to_territory_km
+    from ..models.geography import distance_to_territory_km
 
     if paths is None:
         paths = sorted(examples_dir().glob("c5_*.toml"))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..earth import WGS84, Earth
 from ..errors import InputError
+from ..models.earth import WGS84, Earth
 from .common import ASSUMPTIONS, DEFAULT_WINDOW_START_S, ENGAGEMENT, NO_IMPACT, examples_dir
 from .fragments import (
     FragmentSource,
@@ -80,7 +80,7 @@ class Footprint:
         counter-clockwise."""
         import contourpy
 
-        from ..geography import unwrap_longitude
+        from ..models.geography import unwrap_longitude
 
         ok = self.impacted
         if ok.sum() < 10:
@@ -352,12 +352,12 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
     scenario's values. ``chunk_size``: fragments per chunk (chunks are independent tasks; the
     result does not depend on it); ``workers`` > 0 runs the chunks on that many local worker
     processes (dask.distributed), 0 runs them here. ``missile``: a
-    :class:`~boostphase.vehicles.Missile` (e.g. a pasted vehicle file) flown instead of the
+    :class:`~boostphase.models.vehicles.Missile` (e.g. a pasted vehicle file) flown instead of the
     scenario's ``threat.missile`` (its payload override still applies).
     """
     import time
 
-    from ..geography import nearest_city, territory
+    from ..models.geography import nearest_city, territory
 
     t_start = time.perf_counter()
     if isinstance(source, (str, Path)):
@@ -392,7 +392,7 @@ def footprint(source, n: int | None = None, seed: int | None = None, *, kick: Ki
         times, states = np.zeros(1), st[None, :]
         intercept = {"state": st.tolist()}
     else:
-        from ..flight import cutoff_flights, fly
+        from ..flight.flyout import cutoff_flights, fly
 
         th = sc.threat
         try:

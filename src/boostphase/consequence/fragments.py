@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..earth import Earth
+from ..models.earth import Earth
 from .common import EARTH_RADIUS_KM, RNG_BLOCK, WILSON_Z
 from .scenario import BetaDist, Kick
 from .shortfall import wrap_lon
@@ -78,11 +78,11 @@ def initial_states(src: FragmentSource, seed: int, start: int, stop: int):
 
 
 def coast_lanes(r0, v0, beta, earth: Earth, rtol: float, t_max_s: float) -> dict:
-    """Coast bodies on the engine (:func:`boostphase.flight.coast_states`, on the engine
+    """Coast bodies on the engine (:func:`boostphase.flight.flyout.coast_states`, on the engine
     threads). Slow
     light debris ends with the terminal-fall model (impact points within metres of a full
     integration, fall times within 2 %: see ``Settings.terminal_fall``)."""
-    from ..flight import coast_states
+    from ..flight.flyout import coast_states
 
     out = coast_states(r0, v0, beta, earth=earth, t_max_s=t_max_s, rtol=rtol, terminal_fall=True)
     return {k: np.asarray(out[k]) for k in ("y", "t", "impacted")}
@@ -155,7 +155,7 @@ def cities_at_risk(frag_lat, frag_lon, radius_km: float, pieces: int | None = No
     reported by kind, with the summed weight of those within the radius."""
     from scipy.spatial import cKDTree
 
-    from ..geography import city_table
+    from ..models.geography import city_table
 
     cat = city_table()
     radius_km = float(radius_km)

@@ -36,7 +36,7 @@ def _latlon(v):
 
 def _place(v):
     if isinstance(v, str) and any(c.isalpha() for c in v):
-        from ..geography import find_city
+        from ..models.geography import find_city
 
         c = find_city(v)
         return (c.lat_deg, c.lon_deg)
@@ -302,7 +302,7 @@ def load_scenario(path) -> Scenario:
             data = {**data, "engagement": {**eng, "scenario": str((p.parent / q).resolve())}}
     th = data.get("threat")
     if isinstance(th, dict) and "missile" in th:  # a vehicle file named relative to this file
-        from ..vehicles import resolve_vehicle_ref
+        from ..models.vehicles import resolve_vehicle_ref
 
         data = {**data, "threat": {**th, "missile": resolve_vehicle_ref(th["missile"], p.parent)}}
     return parse_scenario(data)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..earth import WGS84, Earth
 from ..errors import InputError, check_range
+from ..models.earth import WGS84, Earth
 from .common import NO_IMPACT
 
 # ------------------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ class ShortfallTrace:
 def resolve_missile(missile, payload_kg: float | None = None):
     """A Missile from a catalog name, a vehicle-file path or a Missile, with its payload
     replaced by ``payload_kg`` (kg) when given."""
-    from ..vehicles import load
+    from ..models.vehicles import load
 
     m = load(missile) if isinstance(missile, str) else missile
     if payload_kg is not None:
@@ -90,14 +90,14 @@ def shortfall_trace(missile, launch: tuple[float, float], target: tuple[float, f
                     earth: Earth = WGS84) -> ShortfallTrace:
     """Payload impact for thrust termination at each moment of boost.
 
-    ``missile``: a catalog name or a :class:`~boostphase.vehicles.Missile`. The threat is flown
+    ``missile``: a catalog name or a :class:`~boostphase.models.vehicles.Missile`. The threat is flown
     with ``profile`` (default ``"target"`` when a target is given, else ``"min-energy"`` on
-    ``azimuth_deg``) unless a ready :class:`~boostphase.flight.Trajectory` is passed. The
+    ``azimuth_deg``) unless a ready :class:`~boostphase.flight.flyout.Trajectory` is passed. The
     payload then flies alone from each cut-off with ``beta_kg_m2`` (None: vacuum). Cut-offs run
     from ``t_from_s`` (default ``dt_s``) to ``t_to_s`` (default burnout) every ``dt_s`` seconds.
     """
-    from ..flight import cutoff_flights, fly
-    from ..geography import nearest_city, territory
+    from ..flight.flyout import cutoff_flights, fly
+    from ..models.geography import nearest_city, territory
 
     m = resolve_missile(missile)
     lat0, lon0 = float(launch[0]), float(launch[1])
@@ -201,10 +201,10 @@ def cutoff_impacts_by_beta(missile, launch: tuple[float, float], azimuth_deg: fl
                            cutoff_s, betas: Sequence[float | None] = SWEEP_BETAS,
                            earth: Earth = WGS84) -> dict[str, np.ndarray]:
     """Payload impacts for every (ballistic coefficient, cut-off time) pair in ONE batched engine
-    call: the cases of :func:`boostphase.flight.cutoff_flights` for each beta (None: vacuum) are
+    call: the cases of :func:`boostphase.flight.flyout.cutoff_flights` for each beta (None: vacuum) are
     stacked into one batch. Returns arrays of shape (len(betas), len(cutoff_s)): ``lat``,
     ``lon`` (wrapped to [-180, 180)), ``impacted``, ``impact_time_s``."""
-    from ..flight import Steering, engine_settings, flyout_cases, run_cases
+    from ..flight.flyout import Steering, engine_settings, flyout_cases, run_cases
 
     cut = np.atleast_1d(np.asarray(cutoff_s, float))
     if cut.ndim != 1 or cut.size == 0 or np.any(~(cut > 0)):
@@ -233,7 +233,7 @@ def beta_sensitivity(missile, launch: tuple[float, float], azimuth_deg: float, k
     """Share of the intercept window landing in each territory, for each payload ballistic
     coefficient (one batched engine call, :func:`cutoff_impacts_by_beta`):
     ``[{beta_kg_m2, label, share_of_window, intervals}]``. ``cutoff_s``: the window's grid."""
-    from ..geography import territory
+    from ..models.geography import territory
 
     res = cutoff_impacts_by_beta(missile, launch, azimuth_deg, kick_deg, cutoff_s, betas, earth)
     terr = territory(res["lat"].ravel(), res["lon"].ravel()).astype(object).reshape(res["lat"].shape)

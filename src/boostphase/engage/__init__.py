@@ -10,7 +10,7 @@ a divert budget (carried for reporting) and a minimum closing speed (a criterion
 Model (every choice stated):
 
 * **Threat** - a missile's boost track, sampled every ``sample_s`` (1 s) by
-  :func:`~boostphase.flight.cutoff_flights` (exact states of the flight core; rotating WGS84
+  :func:`~boostphase.flight.flyout.cutoff_flights` (exact states of the flight core; rotating WGS84
   Earth), plus a ballistic continuation after burnout (vacuum coast, for late-intercept margins).
 * **Timeline** - interceptor launch time = detection delay + track/decision time + launch delay.
 * **Interceptor** - one or two constant-thrust stages, each given by burn time and *ideal*
@@ -47,7 +47,7 @@ Model (every choice stated):
   Margin = burnout time - t* (negative = too late for boost phase).
 
 Ranges for engagement geometry are great-circle distances on the 6371 km sphere between
-geodetic latitude/longitude points (as in :mod:`boostphase.geography`), consistent with the
+geodetic latitude/longitude points (as in :mod:`boostphase.models.geography`), consistent with the
 table's spherical Earth.
 
 The package, lowest first (each module states its units):

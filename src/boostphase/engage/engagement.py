@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..earth import WGS84
+from ..models.earth import WGS84
 from .geometry import R_SPHERE_M, unit_vector
 from .interceptor import Interceptor, KillVehicle, Timeline
 from .platform import Platform
@@ -129,7 +129,7 @@ def earliest_intercepts(track: ThreatTrack, lat_deg, lon_deg, table: ReachTable,
     vehicle's minimum closing speed hold, refined by linear interpolation of that slack from the
     sample before; never before t_L. The search runs over the whole track (boost and the coast
     after), so a result after ``track.burnout_time_s`` means no boost-phase intercept. Used by
-    ensembles that vary the aircraft's position and the delays per sample (boostphase.c5)."""
+    ensembles that vary the aircraft's position and the delays per sample (boostphase.claims.c5)."""
     kv = kill_vehicle or KillVehicle()
     la = np.atleast_1d(np.asarray(lat_deg, float))
     lo = np.atleast_1d(np.asarray(lon_deg, float))

@@ -1,7 +1,7 @@
 """Engagement geometry on the 6371 km sphere: the radius and unit vectors of geodetic points.
 
 Ranges between the aircraft and the threat are great-circle distances on this sphere between
-geodetic latitude/longitude points (as in :mod:`boostphase.geography`), consistent with the
+geodetic latitude/longitude points (as in :mod:`boostphase.models.geography`), consistent with the
 reach tables' spherical Earth.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 R_SPHERE_M = 6371.0e3
-"""Sphere radius (m) for engagement geometry (as :data:`boostphase.geography.EARTH_RADIUS_KM`)."""
+"""Sphere radius (m) for engagement geometry (as :data:`boostphase.models.geography.EARTH_RADIUS_KM`)."""
 
 
 def unit_vector(lat_deg, lon_deg) -> np.ndarray:

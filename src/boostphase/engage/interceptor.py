@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..earth import SPHERE, Earth
 from ..errors import InputError, check_range
+from ..models.earth import SPHERE, Earth
 
 if TYPE_CHECKING:
     from .reach import ReachTable

@@ -101,7 +101,7 @@ class KeepOut:
     ``countries``: (country name, minimum distance in m) - e.g. ("North Korea", 100e3).
     ``international_waters_m``: the orbit must be over the sea and at least this far from every
     coast (e.g. 12 nmi = 22,224 m) - except the coasts and land of the ``overfly`` countries
-    (allies whose airspace the aircraft may use). Distances from :mod:`boostphase.geography`
+    (allies whose airspace the aircraft may use). Distances from :mod:`boostphase.models.geography`
     (Natural Earth 1:10m borders, 6371 km sphere).
     """
 
@@ -110,7 +110,7 @@ class KeepOut:
     overfly: tuple[str, ...] = ()
 
     def __post_init__(self):
-        from ..geography import territory_table
+        from ..models.geography import territory_table
 
         t = territory_table()
         canon = tuple((t.labels[t.country_index(c)], check_range(f"keep-out distance from {c}", d, 0, 5e6, "m"))
@@ -127,7 +127,7 @@ class KeepOut:
 
     def allowed(self, lat_deg, lon_deg, radius_m: float = 0.0) -> np.ndarray:
         """True where an orbit of ``radius_m`` centred at each point respects every rule."""
-        from ..geography import distance_to_territory_km, territory, territory_table
+        from ..models.geography import distance_to_territory_km, territory, territory_table
 
         lat = np.asarray(lat_deg, float)
         lon = np.asarray(lon_deg, float)

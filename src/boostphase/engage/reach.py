@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..earth import SPHERE, Earth
 from ..errors import check_range
+from ..models.earth import SPHERE, Earth
 from .geometry import R_SPHERE_M, unit_vector
 from .interceptor import G0, Interceptor
 

@@ -223,7 +223,7 @@ class Scenario(_M):
             if key in sites:
                 return sites[key], site_names[key]
             if allow_city:
-                from ..geography import find_city
+                from ..models.geography import find_city
 
                 c = find_city(p)
                 return (c.lat_deg, c.lon_deg), c.name
@@ -337,7 +337,7 @@ def load_scenario(path) -> Scenario:
 
 def _resolve_vehicle_files(data: dict, base_dir) -> None:
     """Vehicle files named relative to the scenario file become absolute paths (in place)."""
-    from ..vehicles import resolve_vehicle_ref
+    from ..models.vehicles import resolve_vehicle_ref
 
     for t in data.get("threats") or []:
         if isinstance(t, dict) and "missile" in t:

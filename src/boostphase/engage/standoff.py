@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..earth import SPHERE
+from ..models.earth import SPHERE
 from .engagement import earliest_over_centres
 from .geometry import unit_vector
 from .interceptor import Interceptor

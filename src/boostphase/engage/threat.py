@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..earth import WGS84, Earth
 from ..errors import InputError, check_range
+from ..models.earth import WGS84, Earth
 from .geometry import unit_vector
 
 
@@ -69,7 +69,7 @@ def _parse_criterion(text: str) -> tuple[str, str | None]:
     if c.lower().startswith("payload-short-of:"):
         country = c.split(":", 1)[1].strip()
         if country:
-            from ..geography import territory_table
+            from ..models.geography import territory_table
 
             t = territory_table()
             return "payload-short-of", t.labels[t.country_index(country)]
@@ -77,7 +77,7 @@ def _parse_criterion(text: str) -> tuple[str, str | None]:
 
 
 class Threat:
-    """A ballistic missile launch: missile (catalog name or :class:`~boostphase.vehicles.Missile`),
+    """A ballistic missile launch: missile (catalog name or :class:`~boostphase.models.vehicles.Missile`),
     launch point, and a target (``(lat, lon)``) or an azimuth.
 
     ``profile``: ``min-energy`` (default; the maximum-range trajectory on the azimuth toward the
@@ -90,7 +90,7 @@ class Threat:
                  target: tuple[float, float] | None = None, azimuth_deg: float | None = None,
                  profile: str = "min-energy", name: str | None = None, criterion: str = "burnout",
                  sample_s: float = 1.0, post_boost_s: float = 200.0, earth: Earth = WGS84):
-        from ..vehicles import Missile, load
+        from ..models.vehicles import Missile, load
 
         self.missile = load(missile) if isinstance(missile, str) else missile
         if not isinstance(self.missile, Missile):
@@ -131,7 +131,7 @@ class Threat:
     # --- the flight -------------------------------------------------------------------------
     @property
     def trajectory(self):
-        """The full flight (:class:`~boostphase.flight.Trajectory`)."""
+        """The full flight (:class:`~boostphase.flight.flyout.Trajectory`)."""
         if self._traj is None and self.missile is not None:
             self._traj = _fly_cached(self.missile, self.launch, self.target, self.azimuth_in, self.profile,
                                      self.earth)
@@ -160,7 +160,7 @@ class Threat:
         tr = self.track
         if self.criterion == "burnout":
             return tr.burnout_time_s
-        from ..geography import distance_to_territory_km
+        from ..models.geography import distance_to_territory_km
 
         boost = np.flatnonzero(tr.t_s <= tr.burnout_time_s + 1e-9)
         lat, lon = tr.impact_lat_deg[boost], tr.impact_lon_deg[boost]
@@ -219,7 +219,7 @@ def _fly_cached(missile, launch, target, azimuth, profile, earth):
     key = (missile, launch, target, azimuth, profile, earth)
     traj = FLIGHT_CACHE.get(key)
     if traj is None:
-        from ..flight import fly
+        from ..flight.flyout import fly
 
         if profile == "target":
             traj = fly(missile, *launch, target=target, profile="target", earth=earth)
@@ -249,7 +249,7 @@ def _track_cached(missile, launch, az, kick, sample_s, post_s, earth, impacts: b
 def _tracks(keys) -> list[ThreatTrack]:
     """Boost tracks of several threats (keys as in _track_cached, one Earth), each phase one
     batched engine call across the threats: the cut-off flights, then the post-boost coasts."""
-    from ..flight import Steering, cutoff_flights
+    from ..flight.flyout import Steering, cutoff_flights
     from .flightcore import cd_table, engine_settings, flyout_arrays, run_engine
 
     earth = keys[0][6]
@@ -323,7 +323,7 @@ def prepare_threats(threats: Sequence[Threat]) -> None:
     results are those each threat computes alone (same grids, steering and integrator), cached
     for it and for any later threat with the same launch. Target-profile flights (an iterative
     two-parameter search) are flown one by one."""
-    from ..flight import Steering
+    from ..flight.flyout import Steering
     from .flightcore import flyer, max_range_kicks, trajectories
 
     pending: dict = {}

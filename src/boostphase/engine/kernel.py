@@ -206,9 +206,9 @@ def integrate(case: Case, consts, atm, settings: Settings, fall_tab=None, *, thr
     atmosphere table when ``settings.drag``, a 7-tuple (ln density (N,), ln pressure (N,),
     sound speed (N,) on a 100 m grid from 0 m; ln density and ln pressure slopes (1/m) above
     its top; node slopes of ln density and ln pressure per cell (N,)), as
-    :func:`boostphase.atmosphere.kernel_table` gives it: cubic Hermite in the ln values, linear
+    :func:`boostphase.models.atmosphere.kernel_table` gives it: cubic Hermite in the ln values, linear
     sound speed, exponential above the top. ``fall_tab``: when ``settings.terminal_fall``, the
-    (S, Q) integrals of :func:`boostphase.atmosphere.fall_table` on the same grid.
+    (S, Q) integrals of :func:`boostphase.models.atmosphere.fall_table` on the same grid.
 
     Terminal fall: below the speed limit a body's speed relaxes to the local terminal speed
     v_t(z) = sqrt(g / (c rho(z))), c = Cd A / (2 m), on a time scale v_t / (2 g) that is short

@@ -45,7 +45,7 @@ def resolve_place(field: str, text: str) -> Place:
         return Place(lat, lon)
     except InputError:
         if any(c.isalpha() for c in str(text)):
-            from ..geography import describe_city, find_city
+            from ..models.geography import describe_city, find_city
 
             c = find_city(text)
             return Place(c.lat_deg, c.lon_deg, describe_city(c))

@@ -47,13 +47,13 @@ def jsonable(o):
 
 
 def _parse_latlon(field: str, text: str) -> tuple[float, float]:
-    from ..scenario.fields import parse_latlon  # the CLI's parser: same checks, same error texts
+    from .fields import parse_latlon  # the CLI's parser: same checks, same error texts
 
     return parse_latlon(field, text)
 
 
 def _parse_place(field: str, text: str) -> tuple[float, float]:
-    from ..scenario.fields import parse_place
+    from .fields import parse_place
 
     return parse_place(field, text)
 
@@ -108,7 +108,7 @@ def sweep_spec(params: dict):
                 if step != 0 and not abs(b - a) / abs(step) < cap:
                     raise InputError(f"grid.{key}.step", val["step"],
                                      f"a step giving at most {cap:,} values in a web sweep", _SWEEP_CLI_HINT)
-    from ..vehicles import looks_like_vehicle_file
+    from ..models.vehicles import looks_like_vehicle_file
 
     for sec in ("fixed", "grid"):  # the server's files are not for remote users to read
         tab = params.get(sec)
@@ -161,7 +161,7 @@ def request_vehicle(missile: str | None, vehicle_toml: str | None):
     """The Missile of a request: the pasted/uploaded ``vehicle_toml`` (validated by the loader of
     vehicle files; nothing is written to disk), else the catalog name ``missile`` (never a path:
     the server's files are not for remote users to read)."""
-    from ..vehicles import from_text, load_catalog
+    from ..models.vehicles import from_text, load_catalog
 
     if vehicle_toml is not None:
         return from_text(vehicle_toml, "vehicle_toml")
@@ -172,8 +172,8 @@ def request_vehicle(missile: str | None, vehicle_toml: str | None):
 
 def compute_flyout(req: FlyoutRequest):
     """Validate like ``boostphase flyout`` and fly; returns the Trajectory."""
-    from ..earth import earth_model
-    from ..flight import fly
+    from ..flight.flyout import fly
+    from ..models.earth import earth_model
 
     m = request_vehicle(req.missile, req.vehicle_toml)
     lat, lon = _parse_latlon("launch", req.launch)
@@ -217,14 +217,14 @@ def flyout_payload(traj) -> dict:
 
 def compute_reconstruct(req: ReconstructRequest) -> dict:
     """Validate like ``boostphase reconstruct`` and run it; the CLI's JSON (+ launch)."""
-    from ..reconstruct import reconstruct
+    from ..reconstruct.reconstruction import reconstruct
 
     site = _parse_latlon("launch", req.launch) if req.launch else None
     names = [c.strip() for c in (req.cities or "").split(",") if c.strip()]
     if len(names) > 30:
         raise InputError("cities", f"{len(names)} names", "at most 30 city names")
     if names:
-        from ..geography import find_city
+        from ..models.geography import find_city
 
         for n in names:  # fail fast on unknown names, before the long computation
             find_city(n)
@@ -242,7 +242,7 @@ def compute_reconstruct(req: ReconstructRequest) -> dict:
 
 
 def compute_check(req: CheckRequest) -> dict:
-    from ..claims import check_claim
+    from ..claims.check import check_claim
 
     return jsonable(check_claim(req.range_km, apogee_km=req.apogee_km, flight_time_s=req.flight_time_s,
                                 peak_speed_km_s=req.peak_speed_km_s, peak_mach=req.peak_mach,

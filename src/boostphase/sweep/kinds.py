@@ -56,13 +56,13 @@ class Kind:
 
 
 def _earth(cases: dict):
-    from ..earth import earth_model
+    from ..models.earth import earth_model
 
     return earth_model(str(cases["earth"]), rotation=bool(cases["rotation"]))
 
 
 def _run_coast(cases: dict, n: int) -> dict[str, np.ndarray]:
-    from ..flight import coast
+    from ..flight.flyout import coast
 
     beta = np.asarray(cases["beta"], float)
     res = coast(cases["lat"], cases["lon"], cases["alt"], cases["speed"], cases["flight_path"],
@@ -116,7 +116,7 @@ COAST = Kind(
 
 
 def _catalog_names() -> list[str]:
-    from ..vehicles import catalog_names
+    from ..models.vehicles import catalog_names
 
     return catalog_names()
 
@@ -124,7 +124,7 @@ def _catalog_names() -> list[str]:
 def _vehicle_file(fld: str, value: str) -> str:
     """A missile that is not a catalog name: a vehicle TOML file, checked by loading it; its
     absolute path is the case's value (the file's content enters the sweep's fingerprint)."""
-    from ..vehicles import catalog_names, load, looks_like_vehicle_file
+    from ..models.vehicles import catalog_names, load, looks_like_vehicle_file
 
     if not looks_like_vehicle_file(value):
         raise InputError(fld, value, ", ".join(catalog_names()) + ", or a path to a vehicle TOML file")
@@ -134,7 +134,7 @@ def _vehicle_file(fld: str, value: str) -> str:
 
 def vehicle_file_digests(spec) -> dict[str, str]:
     """SHA-256 of each vehicle file a sweep names (edited files must not reuse old chunks)."""
-    from ..vehicles import looks_like_vehicle_file
+    from ..models.vehicles import looks_like_vehicle_file
 
     vals = [spec.fixed.get("missile"), *list(spec.grid.get("missile", []))]
     return {v: hashlib.sha256(Path(v).read_bytes()).hexdigest() for v in vals
@@ -144,8 +144,8 @@ def vehicle_file_digests(spec) -> dict[str, str]:
 def _run_flyout(cases: dict, n: int) -> dict[str, np.ndarray]:
     """Flyouts with a given kick angle: cases are grouped by (missile, payload, launch point)
     and each group is one batched engine call over its azimuths and kicks."""
-    from ..flight import Flyer, Steering
-    from ..vehicles import load
+    from ..flight.flyout import Flyer, Steering
+    from ..models.vehicles import load
 
     earth = _earth(cases)
     names = np.asarray(cases["missile"], dtype=object)

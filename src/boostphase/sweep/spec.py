@@ -132,8 +132,8 @@ def jsonable_value(v):
 
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Read and validate a SWEEP.toml; bad values raise InputError naming the field."""
+    from ..models.vehicles import resolve_vehicle_ref
     from ..scenario.files import load_toml
-    from ..vehicles import resolve_vehicle_ref
 
     data = load_toml("SWEEP.toml", path)
     for section in ("fixed", "grid"):  # vehicle files named relative to the sweep file

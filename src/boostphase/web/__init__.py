@@ -1,6 +1,6 @@
 """boostphase's web app: a JSON API mirroring the CLI and one page with an offline 3D globe.
 
-``boostphase serve`` runs it (see :mod:`boostphase.cli_web`); :func:`boostphase.web.app.create_app`
+``boostphase serve`` runs it (see :mod:`boostphase.cli.web`); :func:`boostphase.web.app.create_app`
 builds the ASGI app. The physics knows nothing of this package: every request is validated here
 (pydantic models, units via :func:`boostphase.units.quantity`) and handed to the same functions
 the CLI and the Python API call.

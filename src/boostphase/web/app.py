@@ -41,10 +41,10 @@ progress after each chunk and stops between chunks when cancelled; the result is
 them; ``/api/meta`` lists the example sweeps (``examples.sweep``) that fit the web's limits.
 
 Run store (``/api/runs``): "Save run" records the panel's request (re-validated here, never a file
-path) and the summary of its result with :func:`boostphase.store.save_run`, in the store that
+path) and the summary of its result with :func:`boostphase.present.store.save_run`, in the store that
 ``$BOOSTPHASE_STORE`` names (else the user's data folder).
 
-Borders (``/api/borders``): the Natural Earth country outlines of ``boostphase.geography``,
+Borders (``/api/borders``): the Natural Earth country outlines of ``boostphase.models.geography``,
 simplified to :data:`BORDER_TOLERANCE_DEG`, as GeoJSON (built once, gzip-compressed when asked).
 Layout: the request specs live in :mod:`boostphase.scenario.specs` and the computations in
 :mod:`boostphase.scenario.registry` (shared with the run store and ``boostphase run``); this
@@ -248,7 +248,7 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     @app.get("/api/city", tags=["data"])
     def api_city(name: Annotated[str, Query(min_length=1, max_length=100)]) -> dict:
         """Look a city up in the offline GeoNames gazetteer (CC BY 4.0)."""
-        from ..geography import find_city
+        from ..models.geography import find_city
 
         c = find_city(name)
         return {"name": c.name, "country_code": c.country_code, "lat": c.lat_deg, "lon": c.lon_deg,
@@ -264,7 +264,7 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     def api_flyout_file(fmt: Literal["geojson", "csv", "czml", "kml"], req: FlyoutRequest):
         """The flyout as a file: GeoJSON (track and events), CSV (time series), CZML (animated),
         KML (track in 3D and events)."""
-        from . import exports
+        from ..present import exports
 
         traj = run("flyout-traj", req, lambda: compute_flyout(req))
         name = f"flyout-{traj.missile.name}"
@@ -286,7 +286,7 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     def api_reconstruct_file(fmt: Literal["geojson", "csv", "czml", "kml"], req: ReconstructRequest):
         """The reconstruction as a file: GeoJSON (reach contour, cities), CSV (reach by azimuth),
         CZML, KML."""
-        from . import exports
+        from ..present import exports
 
         res = run("reconstruct", req, lambda: compute_reconstruct(req))
         if fmt == "geojson":
@@ -420,7 +420,7 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
         """Save a panel's request (as the scenario) and the summary of its result in the run store
         (``boostphase runs list`` shows it). Give ``request`` (the panel's body; the result comes
         from the cache or is computed) or ``job_id`` (a finished footprint job)."""
-        from ..store import save_run
+        from ..present.store import save_run
 
         if (req.request is None) == (req.job_id is None):
             raise InputError("request", None, "exactly one of request (the panel's body) or job_id")
@@ -455,7 +455,7 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     def api_runs(limit: Annotated[int, Query(ge=1, le=100)] = 20,
                  web_only: Annotated[bool, Query(description="only runs saved from this page")] = True) -> list[dict]:
         """The most recent runs in the run store, newest first (id, time, kind, scenario, summary)."""
-        from ..store import list_runs
+        from ..present.store import list_runs
 
         rows = list_runs(limit=None if web_only else limit)
         if web_only:

@@ -271,8 +271,8 @@ def sweep_job(spec) -> Callable[[Job], dict]:
     def work(job: Job) -> dict:
         import tempfile
 
+        from ..present import exports
         from ..sweep import open_result, run_sweep
-        from . import exports
 
         if job.cancel.is_set():
             raise JobCancelled()

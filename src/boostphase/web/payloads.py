@@ -90,7 +90,7 @@ _BORDERS_LOCK = threading.Lock()
 
 
 def borders_bytes() -> _Borders:
-    """The country outlines (Natural Earth 1:10m admin-0, from ``boostphase.geography``)
+    """The country outlines (Natural Earth 1:10m admin-0, from ``boostphase.models.geography``)
     simplified to :data:`BORDER_TOLERANCE_DEG` as a GeoJSON FeatureCollection of MultiLineStrings,
     one feature per country; edges along the date line (where Natural Earth cuts polygons) are
     left out. Built once per process (about 0.5 s), about 0.7 MB (0.2 MB gzip-compressed)."""
@@ -99,7 +99,7 @@ def borders_bytes() -> _Borders:
             return _BORDERS[0]
         import shapely
 
-        from ..geography import territory_table
+        from ..models.geography import territory_table
 
         t = territory_table()
         feats = []
@@ -135,7 +135,7 @@ def borders_bytes() -> _Borders:
 
 def catalog_payload() -> list[dict]:
     """Same items as ``boostphase catalog --json``."""
-    from ..vehicles import catalog
+    from ..models.vehicles import catalog
 
     return [{"name": m.name, "title": m.title, "stages": len(m.stages), "launch_mass_kg": m.launch_mass_kg,
              "payload_kg": m.payload_kg, "boost_time_s": m.boost_time_s, "sources": dict(m.sources),
@@ -144,7 +144,7 @@ def catalog_payload() -> list[dict]:
 
 def tests_payload() -> dict:
     """The test-flight catalogue (for the Reconstruct panel) and the launch sites it cites."""
-    from ..testflights import load_tests
+    from ..reconstruct.testflights import load_tests
 
     tests, sites = [], {}
     for t in load_tests():

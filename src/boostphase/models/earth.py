@@ -203,7 +203,7 @@ SPHERE = Earth("sphere", SPHERE_R_M, 0.0, EARTH_MU_M3_S2, 0.0, 0.0)
 
 def earth_model(name: str, rotation: bool = True) -> Earth:
     """'wgs84' (rotating unless rotation=False) or 'sphere' (always non-rotating point-mass)."""
-    from .errors import InputError
+    from ..errors import InputError
 
     key = name.strip().lower()
     if key == "wgs84":

@@ -77,7 +77,7 @@ beyond."""
 BORDER_STEP_KM = 1.0
 """Vertex spacing (km) of the densified borders used by :func:`distance_to_territory_km`."""
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 TERRITORY_FILE = DATA_DIR / "geo_territories.npz"
 CITIES_FILE = DATA_DIR / "cities_15000.npz"
 FORMAT_VERSION = 1

@@ -14,21 +14,21 @@ from pathlib import Path
 
 import typer
 
-from .errors import InputError
+from ..errors import InputError
 
 # --------------------------------------------------------------------------- vehicle models
 
 
 def model_for(vehicle: str) -> tuple[str | None, str]:
     """Catalog class model used to reconstruct a test of ``vehicle``, and a note (or why none);
-    see :func:`boostphase.reconstruct.model_for` (imported lazily: the engine loads with it)."""
-    from . import reconstruct
+    see :func:`boostphase.reconstruct.reconstruction.model_for` (imported lazily: the engine loads with it)."""
+    from ..reconstruct import reconstruction as reconstruct
 
     return reconstruct.model_for(vehicle)
 
 
 METHOD_NOTE = ("Each test's reported apogee and range are fitted by scaling the payload of its "
-               "vehicle's class model (boostphase.reconstruct, flown from each test's site on "
+               "vehicle's class model (boostphase.reconstruct.reconstruction, flown from each test's site on "
                "azimuth 90 deg; propellant scaled up too only where a payload change alone cannot "
                "fit, as fit.propellant_factor says); implied reach is the minimum-energy range of "
                "the fitted vehicle over a non-rotating Earth, 'global' when that flight does not "
@@ -59,13 +59,13 @@ def overflight_cmd(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Territories (countries and seas) under a trajectory, with times and altitudes over each."""
-    from .cli import json_text, parse_latlon, parse_place
-    from .earth import earth_model
-    from .overflight import overflight, overflight_track
+    from ..models.earth import earth_model
+    from ..reconstruct.overflight import overflight, overflight_track
+    from .commands import json_text, parse_latlon, parse_place
 
     em = earth_model(earth, rotation=not no_rotation)
     if test is not None:
-        from .overflight import fly_reported_test
+        from ..reconstruct.overflight import fly_reported_test
 
         if track is not None or launch or target or apogee_km is not None or profile != "min-energy":
             raise InputError("--test", test, "alone (with optional --azimuth, --missile, --dt-s): the "
@@ -86,8 +86,8 @@ def overflight_cmd(
             raise InputError("--missile", None, "a catalog name (or --track FILE.csv)")
         if launch is None:
             raise InputError("--launch", None, "LAT,LON of the launch point")
-        from .flight import fly
-        from .vehicles import load
+        from ..flight.flyout import fly
+        from ..models.vehicles import load
 
         m = load(missile)
         lat, lon = parse_latlon("--launch", launch)
@@ -172,7 +172,7 @@ def _read_track(path: Path):
 
 def _countries(segments: list[dict]) -> list[dict]:
     """Countries (not seas) overflown, in order of first entry, with total time and altitudes."""
-    from .geography import country_names
+    from ..models.geography import country_names
 
     names = set(country_names())
     out: dict[str, dict] = {}
@@ -224,8 +224,8 @@ def tests_cmd(
     Every test in the catalog is reconstructed (implied reach with an uncertainty band), shown
     in a table and optionally plotted; with --events, a permutation test of association.
     """
-    from .cli import json_default
-    from .testflights import association_test, load_tests, read_events_csv
+    from ..reconstruct.testflights import association_test, load_tests, read_events_csv
+    from .commands import json_default
 
     tests = load_tests(catalog)
     if date:
@@ -305,7 +305,7 @@ def reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
     result does not depend on the others: the same engine calls, in the same shapes."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .flight import engine_threads
+    from ..flight.flyout import engine_threads
 
     todo = []
     for t, row in zip(tests, rows, strict=True):
@@ -329,7 +329,7 @@ def reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
 
 def _reconstruct_one(t, row, sensitivity: bool, verbose: bool) -> None:
     """Reconstruct one test into its ``row`` (status, fit, implied reach or the reason not)."""
-    from .reconstruct import reconstruct
+    from ..reconstruct.reconstruction import reconstruct
 
     if verbose:
         typer.echo(f"reconstructing {t.date} {t.vehicle} ({row['model']}) ...", err=True)
@@ -404,7 +404,7 @@ def plot_timeline(tests, rows, path: Path, evs):
     """The timeline of every test: reconstructed ones with their band, global ones as arrows at
     the top edge, the others as marked points with their reason (none silently dropped).
     Returns the PNG path and the rows drawn."""
-    from .testflights import ReachRow, implied_reach_timeline, plot_timeline
+    from ..reconstruct.testflights import ReachRow, implied_reach_timeline, plot_timeline
 
     by_date = {r["date"]: r for r in rows}
     nan = float("nan")

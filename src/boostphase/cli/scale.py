@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from .errors import InputError
+from ..errors import InputError
 
 runs_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="The run store: list, show, export and rerun saved runs.")
@@ -28,8 +28,8 @@ def sweep(
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
 ):
     """Run a parameter sweep on dask (resumable: a re-run computes only missing chunks)."""
-    from .scenario.files import check_output_dir
-    from .sweep import load_spec, run_sweep
+    from ..scenario.files import check_output_dir
+    from ..sweep import load_spec, run_sweep
 
     t0 = time.perf_counter()
     check_output_dir("--out", out)
@@ -50,7 +50,7 @@ def sweep(
                          f"something reachable ({e})") from None
     summary = res.summary()
     if save:
-        from .store import save_run
+        from ..present.store import save_run
 
         command = ["sweep", str(sweep_toml), "--out", str(out)]
         command += ["--scheduler", scheduler] if scheduler else []
@@ -93,7 +93,7 @@ def runs_list(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Saved runs, newest first."""
-    from .store import list_runs, store_path
+    from ..present.store import list_runs, store_path
 
     if limit < 1:
         raise InputError("--limit", limit, ">= 1")
@@ -124,7 +124,7 @@ def runs_list(
 def runs_show(run_id: str = typer.Argument(..., metavar="ID"),
               as_json: bool = typer.Option(False, "--json", help="print JSON")):
     """One saved run: command, scenario, version, seed, timings, result summary, artifacts."""
-    from .store import export_run, get_run
+    from ..present.store import export_run, get_run
 
     if as_json:
         typer.echo(export_run(run_id))
@@ -150,8 +150,8 @@ def runs_show(run_id: str = typer.Argument(..., metavar="ID"),
 def runs_export(run_id: str = typer.Argument(..., metavar="ID"),
                 out: Path = typer.Option(None, help="write the JSON here instead of stdout")):
     """A saved run as JSON (stdout, or --out FILE)."""
-    from .scenario.files import check_output
-    from .store import export_run
+    from ..present.store import export_run
+    from ..scenario.files import check_output
 
     check_output("--out", out)
     text = export_run(run_id)
@@ -171,7 +171,7 @@ def runs_rerun(run_id: str = typer.Argument(..., metavar="ID"),
                save: bool = typer.Option(False, "--save", help="record the rerun as a new run"),
                as_json: bool = typer.Option(False, "--json", help="print JSON")):
     """Execute a saved run again and compare the result with the stored one (exit 1 if it differs)."""
-    from .store import rerun
+    from ..present.store import rerun
 
     rep = rerun(run_id, workers=workers, save=save)
     if as_json:
@@ -187,7 +187,7 @@ def runs_rerun(run_id: str = typer.Argument(..., metavar="ID"),
             for d in rep.differences[:50]:
                 typer.echo(f"  {d}")
     if not rep.reproduced:
-        sys.exit(1)  # (typer.Exit codes are not passed on by cli.main in standalone_mode=False)
+        sys.exit(1)  # (typer.Exit codes are not passed on by cli.commands.main in standalone_mode=False)
 
 
 def register(app: typer.Typer) -> None:

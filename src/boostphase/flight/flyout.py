@@ -5,7 +5,7 @@ Two entry points, both batched on the engine in :mod:`boostphase.engine`:
 * :func:`coast` — free ballistic bodies from given states, in vacuum or with drag
   (ballistic coefficient beta = m / (Cd A), kg/m^2). Debris, payloads after thrust
   termination and test reconstructions use it.
-* :func:`fly` — a :class:`~boostphase.vehicles.Missile` launched from a point: vertical rise,
+* :func:`fly` — a :class:`~boostphase.models.vehicles.Missile` launched from a point: vertical rise,
   a pitch-over to a kick angle, then a gravity turn through every stage; staging, shroud
   drop, burnout, apogee and impact are events. Profiles: ``min-energy`` (the kick that
   maximises range on the azimuth), ``lofted`` / ``depressed`` (the kick that reaches a given
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .earth import WGS84, Earth
-from .errors import InputError, check_range
+from ..errors import InputError, check_range
+from ..models.earth import WGS84, Earth
 from .trajectory import CoastResult, Trajectory, no_impact_reasons
 
 G0 = 9.80665
@@ -37,13 +37,13 @@ _K_CD = 16  # Cd(Mach) table length in the engine (tables are padded to this)
 # ------------------------------------------------------------------------------------------
 
 def _settings(earth: Earth, drag: bool, n_rec: int = 1, rtol: float = 1e-10, **kw):
-    from .engine import Settings
+    from ..engine import Settings
 
     return Settings(spherical=earth.spherical, drag=drag, n_rec=n_rec, rtol=rtol, **kw)
 
 
 def _atm_table():
-    from . import atmosphere
+    from ..models import atmosphere
 
     global _ATM
     try:
@@ -70,7 +70,7 @@ def engine_threads() -> int:
             return max(1, int(env))
         except ValueError:
             raise InputError("BOOSTPHASE_THREADS", env, "a whole number >= 1") from None
-    from .engine import default_threads
+    from ..engine import default_threads
 
     return default_threads()
 
@@ -83,7 +83,7 @@ def _run(arrays: dict, earth: Earth, settings, progress: Callable[[int], None] |
     :func:`engine_threads` threads, or calls of PROGRESS_CHUNK cases with ``progress`` (called
     with the number of cases done after each). ``block`` is accepted for compatibility and
     changes nothing: no case's result depends on how the batch is split."""
-    from .engine import Case, integrate
+    from ..engine import Case, integrate
 
     n = arrays["y0"].shape[0]
     consts = earth.kernel_constants()
@@ -125,7 +125,7 @@ def flyout_cases(missile, lat, lon, alt, az_deg, kicks_deg, steering, t_max_s: f
 
 
 def _fall_table():
-    from . import atmosphere
+    from ..models import atmosphere
 
     global _FALL
     try:

@@ -56,8 +56,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import ensembles as ens
-from .errors import InputError, check_range
+from .. import ensembles as ens
+from ..errors import InputError, check_range
 
 POLICIES = ("earliest", "window_uniform", "shoot_look_shoot")
 DEFAULT_TARGETS = ("Chicago", "Los Angeles", "Washington")
@@ -143,13 +143,13 @@ _KEYS = ("targets", "missiles", "sites", *_NUMERIC, "orbit_availability", "paylo
 
 
 def _laydown(name: str):
-    from .consequence import EngagementSpec
+    from ..consequence import EngagementSpec
 
     return EngagementSpec(scenario=name).build()
 
 
 def _targets(v) -> dict[str, float]:
-    from .geography import find_city
+    from ..models.geography import find_city
 
     if isinstance(v, (list, tuple)):
         v = {str(x): 1.0 for x in v}
@@ -171,7 +171,7 @@ def c5_spec(data: Mapping | None = None) -> C5Spec:
     """A :class:`C5Spec` from a table (e.g. a TOML ``[c5]`` section or CLI options); every
     field optional (the defaults are documented in this module). Bad input: InputError naming
     the field (the cheap checks first, the laydown file last)."""
-    from .units import quantity
+    from ..units import quantity
 
     data = dict(data or {})
     extra = sorted(set(data) - set(_KEYS))
@@ -204,7 +204,7 @@ def c5_spec(data: Mapping | None = None) -> C5Spec:
 
 
 def _missiles(value) -> ens.Distribution:
-    from .vehicles import load
+    from ..models.vehicles import load
 
     missiles = ens.parse_distribution("missiles", value)
     if missiles.kind != "choice" or not missiles.categorical:
@@ -224,7 +224,7 @@ def _count(field: str, v, lo: int, hi: int) -> int:
 
 
 def _laydown_sites(name: str) -> list[dict]:
-    from .consequence import EngagementSpec
+    from ..consequence import EngagementSpec
 
     data, _ = EngagementSpec(scenario=name).engage_data()
     sites = data.get("sites") or []
@@ -270,7 +270,7 @@ def nearest_index(grid: np.ndarray, t) -> np.ndarray:
 
 def group_codes(territory, lat, lon) -> np.ndarray:
     """The :data:`GROUPS` index of each impact point (territory labels from geography)."""
-    from .geography import distance_to_territory_km, territory_table
+    from ..models.geography import distance_to_territory_km, territory_table
 
     tab = territory_table()
     countries = set(tab.labels[: tab.n_countries])
@@ -301,9 +301,9 @@ def prepare(spec: C5Spec, progress=None) -> Context:
     """Fly every (threat model, site, target) boost once (batched) and its payload trace."""
     import time
 
-    from . import engage
-    from .consequence import shortfall_trace
-    from .geography import find_city
+    from .. import engage
+    from ..consequence import shortfall_trace
+    from ..models.geography import find_city
 
     t0 = time.perf_counter()
     objs, _ = _laydown(spec.laydown)
@@ -357,7 +357,7 @@ def draw(spec: C5Spec, target: str, start: int, stop: int, n_orbits: int) -> dic
 def orbit_point(platform, phase_deg) -> tuple[np.ndarray, np.ndarray]:
     """The aircraft's position (deg) at ``phase_deg`` (bearing from the orbit centre) on its
     orbit circle (sphere of 6371 km, as the engagement geometry)."""
-    from .earth import SPHERE
+    from ..models.earth import SPHERE
 
     ph = np.asarray(phase_deg, float)
     return SPHERE.destination(np.full(ph.shape, platform.lat_deg), np.full(ph.shape, platform.lon_deg), ph,
@@ -367,7 +367,7 @@ def orbit_point(platform, phase_deg) -> tuple[np.ndarray, np.ndarray]:
 def _orbit_times(ctx: Context, case: Case, s: dict, rows: np.ndarray, launch_s: np.ndarray) -> np.ndarray:
     """Earliest intercept (s; NaN none) of each sample in ``rows`` from each manned orbit,
     interceptor leaving at ``launch_s``: shape (len(rows), n_orbits)."""
-    from .engage import earliest_intercepts
+    from ..engage import earliest_intercepts
 
     out = np.full((len(rows), len(ctx.orbits)), np.nan)
     speeds = s["interceptor_speed"][rows]
@@ -510,7 +510,7 @@ def fragment_summary(ctx: Context, sim: dict, policy: str) -> dict | None:
     fragments per territory group, with a 95 % normal interval over the intercepts (the
     independent units; fragments of one intercept are not independent draws). Each sample's
     fragment seed derives from (seed, target, policy, sample index)."""
-    from .consequence import footprint
+    from ..consequence import footprint
 
     spec = ctx.spec
     rows = np.flatnonzero(sim[f"group_{policy}"] >= 0)[: spec.fragment_intercepts]

@@ -1,6 +1,6 @@
 """The one-word verdict of a claim check, and the plain sentence that goes with it.
 
-:func:`boostphase.claims.check_claim` records which of its checks failed and why; this module
+:func:`boostphase.claims.check.check_claim` records which of its checks failed and why; this module
 turns that into ``verdict`` (a contract of ``boostphase check --json``), one of
 
 * ``consistent`` - one ballistic flight matches every given figure (each within the tolerance);

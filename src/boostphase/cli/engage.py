@@ -8,11 +8,11 @@ Commands (registered on the main ``boostphase`` app by :func:`register`):
 * ``boostphase engage-sensitivity SCENARIO.toml [--json]`` - maximum standoff by interceptor
   speed x delay x threat (the scenario's ``[sensitivity]`` table).
 * ``boostphase c4 [--spec C4.toml] [--json] [--png-dir DIR] [--no-figures]`` - claim C4,
-  decision-grade (:mod:`boostphase.c4`): guaranteed and best standoff per threat class, divert,
+  decision-grade (:mod:`boostphase.claims.c4`): guaranteed and best standoff per threat class, divert,
   logistics, sensitivity, the answer in words.
 
 :func:`c4_answer` answers claim C4 for the example scenario in plain words, every number computed
-(``python -m boostphase.cli_engage``). Plots live here, apart from the physics in
+(``python -m boostphase.cli.engage``). Plots live here, apart from the physics in
 :mod:`boostphase.engage`.
 """
 
@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "c4_sea_of_japan.toml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "c4_sea_of_japan.toml"
 
 
 def _scenario(path: Path):
-    from .engage import load_scenario
+    from ..engage import load_scenario
 
     return load_scenario(path).build()
 
@@ -66,7 +66,7 @@ def _header(sc) -> dict:
 
 def plot_engagement_map(emap, path, title: str = "", platforms=()) -> Path:
     """PNG: share of threats interceptable in boost phase per orbit centre; keep-out cells greyed,
-    coastlines (Natural Earth, from boostphase.geography), launch sites and boost ground tracks,
+    coastlines (Natural Earth, from boostphase.models.geography), launch sites and boost ground tracks,
     the greedy-coverage orbits and the scenario's named orbits."""
     import matplotlib
 
@@ -74,7 +74,7 @@ def plot_engagement_map(emap, path, title: str = "", platforms=()) -> Path:
     import matplotlib.pyplot as plt
     import shapely
 
-    from .geography import territory_table
+    from ..models.geography import territory_table
 
     lat, lon = emap.lat_deg, emap.lon_deg
     share = emap.share
@@ -123,7 +123,7 @@ def plot_engagement_map(emap, path, title: str = "", platforms=()) -> Path:
                  f"ICBM from {emap.platform.altitude_m / 1e3:.0f} km ({emap.platform.reference} of a "
                  f"{emap.platform.orbit_radius_m / 1e3:.0f} km orbit)\ngrey: keep-out {emap.keep_out.describe()}; "
                  f"red: launch sites and boost tracks; stars: greedy coverage; white: named orbits", fontsize=8)
-    from .plots import save_figure
+    from ..present.plots import save_figure
 
     return save_figure(fig, path)
 
@@ -143,7 +143,7 @@ def c4_answer(scenario_path=None, out_dir=None, console=None) -> dict:
 
     Everything quoted is computed here from the scenario (engagements at its named orbits, the
     engagement map with keep-out zones, greedy coverage, the speed x delay sensitivity table)."""
-    from .engage import Engagement
+    from ..engage import Engagement
 
     path = Path(scenario_path) if scenario_path else EXAMPLE
     sc = _scenario(path)
@@ -311,7 +311,7 @@ def register(app) -> None:
                    geojson: Path = typer.Option(None, "--geojson", help="GeoJSON contours to write"),
                    as_json: bool = typer.Option(False, "--json", help="print JSON")):
         """Engagement map: share of threats interceptable in boost phase per orbit centre."""
-        from .scenario.files import check_output
+        from ..scenario.files import check_output
 
         if out.suffix.lower() != ".png":
             raise InputError("--out", str(out), "a .png path")
@@ -374,19 +374,19 @@ def register(app) -> None:
 
 
 def c4_command(spec_file: Path | None, as_json: bool, png_dir: Path | None, figures: bool = True) -> dict:
-    """``boostphase c4``: the decision-grade C4 analysis (:mod:`boostphase.c4`), printed."""
+    """``boostphase c4``: the decision-grade C4 analysis (:mod:`boostphase.claims.c4`), printed."""
     import typer
 
-    from . import c4
+    from ..claims import c4
 
     spec = c4.load_c4_spec(spec_file)
     if png_dir is not None:
-        from .scenario.files import check_output
+        from ..scenario.files import check_output
 
         check_output("--png-dir", Path(png_dir) / "c4_standoff_vs_delay.png")
     res = c4.analyse(spec, figures=figures or png_dir is not None)
     if png_dir is not None:
-        from .c4_plots import plot_all
+        from ..present.c4_plots import plot_all
 
         res["plots"] = [str(p) for p in plot_all(res, spec, png_dir)]
     if as_json:
@@ -399,11 +399,11 @@ def c4_command(spec_file: Path | None, as_json: bool, png_dir: Path | None, figu
 
 
 def run(console, out) -> dict:
-    """Hook for ``make demo`` (boostphase.demo calls ``run(console, out)`` of its extras): the
+    """Hook for ``make demo`` (boostphase.cli.demo calls ``run(console, out)`` of its extras): the
     decision-grade C4 answer (guaranteed standoff first, its conditions, its most sensitive
     input) with its figures written to ``out``; then the engagement map of the example scenario."""
-    from . import c4
-    from .c4_plots import plot_all
+    from ..claims import c4
+    from ..present.c4_plots import plot_all
 
     console.rule("[bold]Claim C4: boost-phase intercept from UAV orbits")
     spec = c4.load_c4_spec()
@@ -418,7 +418,7 @@ def run(console, out) -> dict:
 
 
 def main(argv=None) -> None:
-    """``python -m boostphase.cli_engage [SCENARIO] [--out DIR]``: print the answer to C4."""
+    """``python -m boostphase.cli.engage [SCENARIO] [--out DIR]``: print the answer to C4."""
     import argparse
 
     ap = argparse.ArgumentParser(description="the answer to claim C4")

@@ -19,10 +19,10 @@ def main(argv=None) -> None:
     con = Console(width=150)
     con.rule("[bold]boostphase demo")
 
-    from .earth import SPHERE
-    from .flight import coast, fly
-    from .plots import altitude_vs_range, ground_tracks
-    from .vehicles import catalog
+    from ..flight.flyout import coast, fly
+    from ..models.earth import SPHERE
+    from ..models.vehicles import catalog
+    from ..present.plots import altitude_vs_range, ground_tracks
 
     # 1. a textbook coast, checkable by hand
     t0 = time.perf_counter()
@@ -52,13 +52,11 @@ def main(argv=None) -> None:
     p1 = altitude_vs_range(trajs, out / "flyouts_altitude_range.png", "Minimum-energy flyouts")
     p2 = ground_tracks(trajs, out / "flyouts_ground_tracks.png")
     con.print(f"plots: {p1}, {p2}")
-    import importlib
+    from . import consequence, demo_claims, engage
 
-    # C1, C3 and C6; C4; C5: each analysis module offers run(console, out) for the demo
-    for extra in ("demo_claims", "cli_engage", "cli_consequence"):
-        mod = importlib.import_module(f"boostphase.{extra}")
-        if hasattr(mod, "run"):
-            mod.run(con, out)
+    # C1, C3 and C6; C4; C5: each command module offers run(console, out) for the demo
+    for mod in (demo_claims, engage, consequence):
+        mod.run(con, out)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .earth import Earth
+from ..models.earth import Earth
 
 NO_IMPACT_ORBIT = "no impact within t_max: the payload reached orbital speed"
 NO_IMPACT_ESCAPE = "no impact within t_max: the payload reached escape speed"
@@ -150,12 +150,12 @@ class Trajectory:
         return np.degrees(np.arcsin(np.clip(np.sum(v * up, 1) / np.maximum(self.speed_m_s, 1e-9), -1, 1)))
 
     def mach(self) -> np.ndarray:
-        from .atmosphere import mach_sound_speed_m_s
+        from ..models.atmosphere import mach_sound_speed_m_s
 
         return self.speed_m_s / mach_sound_speed_m_s(self.altitude_m)
 
     def dynamic_pressure_pa(self) -> np.ndarray:
-        from .atmosphere import us76
+        from ..models.atmosphere import us76
 
         return 0.5 * us76(self.altitude_m).density_kg_m3 * self.speed_m_s ** 2
 

@@ -9,7 +9,7 @@ import os
 
 import typer
 
-from .errors import InputError
+from ..errors import InputError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # the page's tabs that hold several forms (the share link prefixes each form's fields)
@@ -19,7 +19,7 @@ FORM_TAB = {f: tab for tab, forms in TAB_FORMS.items() for f in forms}
 
 def resolve_token(host: str, token: str | None) -> str | None:
     """The token in force: ``--token``, else $BOOSTPHASE_TOKEN; required for a non-loopback host."""
-    from .web.security import TOKEN_ENV
+    from ..web.security import TOKEN_ENV
 
     tok = token if token else os.environ.get(TOKEN_ENV) or None
     if tok is not None and len(tok) < 16:
@@ -35,7 +35,7 @@ def example_hash(panel: str) -> str:
     """The page's URL fragment that fills in and runs a panel's example (as a shared link does)."""
     from urllib.parse import urlencode
 
-    from .scenario.specs import EXAMPLES
+    from ..scenario.specs import EXAMPLES
 
     if panel not in EXAMPLES:
         raise InputError("--example", panel, ", ".join(EXAMPLES))
@@ -64,8 +64,8 @@ def serve(
     tok = resolve_token(host, token)
     import uvicorn
 
-    from .web.app import create_app
-    from .web.payloads import find_cesium_dir
+    from ..web.app import create_app
+    from ..web.payloads import find_cesium_dir
 
     if find_cesium_dir() is None:
         typer.echo("warning: CesiumJS not found (run tools/web_setup.sh); the page will have no globe", err=True)

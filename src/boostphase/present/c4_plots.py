@@ -26,8 +26,8 @@ def _plt():
 
 
 def plot_all(res: dict, spec, out_dir) -> list[Path]:
-    """Write the three figures of a :func:`boostphase.c4.analyse` result into ``out_dir``."""
-    from .c4 import interceptors
+    """Write the three figures of a :func:`boostphase.claims.c4.analyse` result into ``out_dir``."""
+    from ..claims.c4 import interceptors
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ def run(con, out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .reconstruct import reconstruct
+    from ..reconstruct.reconstruction import reconstruct
 
     con.rule("[bold]C1: did the Hwasong-14 test of 28 July 2017 show reach to most of the US?")
     site = (40.61556, 126.46306)
@@ -73,7 +73,7 @@ def run(con, out: Path) -> None:
     plt.close(fig)
     con.print(f"plot: {out / 'hwasong14_reach.png'}")
 
-    from .claims import check_claim
+    from ..claims.check import check_claim
 
     con.rule("[bold]C3: the IRBM of 14 Jan 2024: 1,000 km, ~100 km altitude, 'Mach 14' or 'just Mach 5'?")
     for mach in (14.0, 5.0):
@@ -89,7 +89,7 @@ def run(con, out: Path) -> None:
 def run_overflight(con) -> None:
     """C6: the Hwasong-12 test of 29 Aug 2017 flown as reported (payload and kick fitted to the
     reported apogee and range), and what it passes over."""
-    from .overflight import fly_reported_test
+    from ..reconstruct.overflight import fly_reported_test
 
     con.rule("[bold]C6: 'recent tests pass over Japan' (Hwasong-12, 29 Aug 2017, as reported)")
     rep = fly_reported_test("2017-08-29")
@@ -107,8 +107,8 @@ def run_overflight(con) -> None:
 
 def run_timeline(con, out: Path) -> None:
     """C2: implied reach of every catalogued North Korean test, as a timeline plot."""
-    from .cli_tests import catalog_row, plot_timeline, reconstruct_all
-    from .testflights import load_tests
+    from ..reconstruct.testflights import load_tests
+    from .tests import catalog_row, plot_timeline, reconstruct_all
 
     con.rule("[bold]C2: implied reach per test, 2017-2024 (class models fitted to each test)")
     tests = load_tests()

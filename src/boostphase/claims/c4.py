@@ -45,11 +45,11 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from .engage.scenario import AirframeSpec
-from .errors import InputError, check_range
-from .units import quantity_validator
+from ..engage.scenario import AirframeSpec
+from ..errors import InputError, check_range
+from ..units import quantity_validator
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "c4_decision.toml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "c4_decision.toml"
 CLASSES = ("liquid", "solid")
 
 
@@ -88,20 +88,20 @@ class AircraftSpec(_Spec):
 
 
 def _default_interceptor():
-    from .engage import InterceptorSpec
+    from ..engage import InterceptorSpec
 
     return InterceptorSpec(name="two-stage air-launched interceptor, 5 km/s", burnout_speed=5e3,
                            burn_times=[20.0, 20.0], isp=280.0)
 
 
 def _default_keep_out():
-    from .engage import KeepOutCountry, KeepOutSpec
+    from ..engage import KeepOutCountry, KeepOutSpec
 
     return KeepOutSpec(international_waters=22224.0, countries=[KeepOutCountry(country="North Korea", distance=100e3)])
 
 
 def _default_sites():
-    from .engage import SiteSpec
+    from ..engage import SiteSpec
 
     return [SiteSpec(name="Pyongyang (Sunan)", lat=39.0, lon=125.7), SiteSpec(name="Sohae", lat=39.66, lon=124.7),
             SiteSpec(name="Mupyong-ni", lat=40.6, lon=126.4)]
@@ -135,7 +135,7 @@ class C4Spec(_Spec):
     @model_validator(mode="before")
     @classmethod
     def _nested(cls, data):
-        from .engage import InterceptorSpec, KeepOutSpec, SiteSpec
+        from ..engage import InterceptorSpec, KeepOutSpec, SiteSpec
 
         data = dict(data or {})
         data["interceptor"] = (InterceptorSpec.model_validate(data["interceptor"]) if data.get("interceptor") is not None
@@ -171,7 +171,7 @@ class C4Spec(_Spec):
 
 def c4_spec(data: dict | None = None, where: str = "c4") -> C4Spec:
     """Validate C4 settings (a mapping, e.g. parsed TOML: a ``[c4]`` table or top-level keys)."""
-    from .engage.scenario import validation_to_input_error
+    from ..engage.scenario import validation_to_input_error
 
     d = dict(data or {})
     if isinstance(d.get("c4"), dict):
@@ -184,7 +184,7 @@ def c4_spec(data: dict | None = None, where: str = "c4") -> C4Spec:
 
 def load_c4_spec(path=None) -> C4Spec:
     """Read C4 settings from a TOML file (default: ``examples/c4_decision.toml`` if present)."""
-    from .scenario.files import load_toml
+    from ..scenario.files import load_toml
 
     p = Path(path) if path is not None else EXAMPLE
     if path is None and not p.exists():
@@ -200,7 +200,7 @@ def _place(p, what: str) -> tuple[tuple[float, float], str]:
     if isinstance(p, tuple):
         return (check_range(f"{what} lat", p[0], -90, 90, "deg"), check_range(f"{what} lon", p[1], -360, 360, "deg")), \
             f"{p[0]:.2f},{p[1]:.2f}"
-    from .geography import find_city
+    from ..models.geography import find_city
 
     c = find_city(p)
     return (c.lat_deg, c.lon_deg), c.name
@@ -213,7 +213,7 @@ def _nn(x, nd=1):
 
 def _nearest_allowed_km(keep_out, lat0, lon0, bearings, dists) -> float | None:
     """Distance (km) from a launch site to the nearest orbit centre the keep-out rules allow."""
-    from .earth import SPHERE
+    from ..models.earth import SPHERE
 
     B, D = np.meshgrid(bearings, dists, indexing="ij")
     la, lo = SPHERE.destination(lat0, lon0, B.ravel(), D.ravel())
@@ -225,7 +225,7 @@ class _Run:
     """One C4 computation: shared objects and grids."""
 
     def __init__(self, spec: C4Spec):
-        from .engage import Platform, Threat, prepare_threats
+        from ..engage import Platform, Threat, prepare_threats
 
         self.spec = spec
         s = spec
@@ -244,7 +244,7 @@ class _Run:
         prepare_threats(list(self.threats.values()))
 
     def grid(self, model: str, ic=None, delay=None, step=None, max_d=None):
-        from .engage import standoff_grid
+        from ..engage import standoff_grid
 
         s = self.spec
         return standoff_grid(self.threats[model], ic or self.ic, s.delay if delay is None else delay, self.platform,
@@ -252,7 +252,7 @@ class _Run:
 
 
 def _model_row(run: _Run, model: str, g, gv, allowed) -> dict:
-    from .geography import territory
+    from ..models.geography import territory
 
     th = run.threats[model]
     best = g.best()
@@ -278,7 +278,7 @@ def _model_row(run: _Run, model: str, g, gv, allowed) -> dict:
 def analyse(spec: C4Spec | None = None, figures: bool = True) -> dict:
     """The C4 numbers (see the module doc): ``threats.<class>`` with the guaranteed and best
     standoff (km), the figures' data, divert, logistics, sensitivity and the answer in words."""
-    from .engage import AircraftClass, divert_check, orbit_logistics
+    from ..engage import AircraftClass, divert_check, orbit_logistics
 
     t0 = time.perf_counter()
     spec = spec or load_c4_spec()
@@ -358,7 +358,7 @@ def _per_ac(acls, m) -> int:
 
 
 def _nearest_allowed_point(run: _Run, bearings, dists):
-    from .earth import SPHERE
+    from ..models.earth import SPHERE
 
     B, D = np.meshgrid(bearings, dists, indexing="ij")
     la, lo = SPHERE.destination(*run.site, B.ravel(), D.ravel())

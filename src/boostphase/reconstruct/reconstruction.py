@@ -32,9 +32,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .earth import WGS84, Earth
-from .errors import InputError, check_range
-from .flight import Flyer, Steering, engine_settings, engine_threads, fly, flyout_cases, run_cases
+from ..errors import InputError, check_range
+from ..flight.flyout import (
+    Flyer,
+    Steering,
+    engine_settings,
+    engine_threads,
+    fly,
+    flyout_cases,
+    run_cases,
+)
+from ..models.earth import WGS84, Earth
 
 DEFAULT_MISSILE = "hwasong-14"
 """Kept for callers; :func:`reconstruct` now picks the model (:func:`choose_model`)."""
@@ -276,8 +284,8 @@ def choose_model(apogee_km: float, range_km: float, launch: tuple[float, float] 
        lands at the reported range, it peaks at or above the reported apogee (the fit then adds
        payload down to the apogee). If none can, the most massive, and the fit says how it fails.
     """
+    from ..models.vehicles import load
     from .testflights import load_tests
-    from .vehicles import load
 
     for t in load_tests() if use_catalogue else []:
         if t.apogee_km is None or t.range_km is None:
@@ -421,7 +429,7 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
     """Reconstruct a lofted test (apogee, range in km; flight time in s); the JSON contract of
     ``boostphase reconstruct`` (km, km/s, s, kg, kN). ``missile=None`` picks the class model
     (:func:`choose_model`)."""
-    from .vehicles import load
+    from ..models.vehicles import load
 
     check_range("apogee_km", apogee_km, 50.0, 20000.0, "km")
     check_range("range_km", range_km, 10.0, 20000.0, "km")
@@ -540,7 +548,7 @@ def cities_in_reach(names, lat, lon, reach_m, bearing_deg, azimuths_deg=None, gl
     city whose launch azimuth lies between two global samples is ``global_reach`` (range None, in
     reach); between a global and a finite sample its range is the finite one, a lower bound
     (``range_is_lower_bound``)."""
-    from .geography import find_city
+    from ..models.geography import find_city
 
     n = len(reach_m)
     az = np.linspace(0.0, 360.0, n, endpoint=False) if azimuths_deg is None else np.asarray(azimuths_deg)

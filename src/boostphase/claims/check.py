@@ -6,7 +6,7 @@ ballistic flight matches all of them (each within ``±tolerance``), which kind o
 that would be (minimum-energy, depressed, lofted), and what a boost-glide vehicle of a given
 lift-to-drag ratio would need instead.
 
-Models (all on the spherical, non-rotating Earth :data:`boostphase.earth.SPHERE`:
+Models (all on the spherical, non-rotating Earth :data:`boostphase.models.earth.SPHERE`:
 R = 6371 km, point-mass gravity mu = 3.986004418e14 m^3/s^2):
 
 * **Vacuum** (``min_energy``, ``through_apogee``): a Keplerian arc from a burnout *at the
@@ -17,14 +17,14 @@ R = 6371 km, point-mass gravity mu = 3.986004418e14 m^3/s^2):
 * **Re-entry drag** (``with_drag``): the body starts at burnout at altitude ``h_bo`` directly
   above the launch point (the ground covered during the boost is not counted, as in the
   vacuum model) and coasts to impact with drag (ballistic coefficient beta = m / (C_D A),
-  C_D = 1 as in :func:`boostphase.flight.coast`) through the US76 atmosphere. ``h_bo`` is
+  C_D = 1 as in :func:`boostphase.flight.flyout.coast`) through the US76 atmosphere. ``h_bo`` is
   50 km, or half the apogee if that is lower (the claimed apogee; the apogee of the
   range-and-time arc; with the range alone, the flat-Earth minimum-energy apogee range/4).
   Above 50 km lies less than 0.1 % of the atmosphere's mass (US76: p(50 km)/p(0) = 0.08 %),
   so drag there hardly matters; below, a real missile is still under power, which we do not
   model. The burnout speed is the speed at ``h_bo``; drag only removes energy, so no later
   speed exceeds the *surface-equivalent* speed (the burnout state's speed extrapolated down
-  to the surface in vacuum). Searches: a few batched :func:`boostphase.flight.coast` calls of
+  to the surface in vacuum). Searches: a few batched :func:`boostphase.flight.flyout.coast` calls of
   one fixed batch shape (the kernel compiles once).
 * **Glide** (``glide``): equilibrium glide of a vehicle with a constant L/D (see
   :func:`glide_range_m`).
@@ -37,7 +37,7 @@ at least the band's lower end and below escape speed (faster flights fly lofted 
 arcs, which are reported). A flight time must match the arc's (with or without drag) within
 ``±tolerance``, plus up to :data:`BOOST_ALLOWANCE_S` for the boost. An apogee that no drag arc
 can reach at the range makes the claim inconsistent too. ``verdict`` and ``verdict_sentence``
-say which way a claim fails: see :mod:`boostphase.claim_verdict`.
+say which way a claim fails: see :mod:`boostphase.claims.verdict`.
 
 Mach numbers. ``mach_convention="sea-level"`` divides by the US76 sea-level speed of sound
 (340.29 m/s), which is how South Korea's Joint Chiefs of Staff *appear* to quote Mach
@@ -54,11 +54,11 @@ import math
 
 import numpy as np
 
-from .atmosphere import Z_LOWER_TOP_M, us76
-from .claim_verdict import glide_clause, pick_verdict, verdict_sentence
-from .earth import SPHERE
-from .errors import InputError, check_range
-from .flight import coast, vacuum_kepler
+from ..errors import InputError, check_range
+from ..flight.flyout import coast, vacuum_kepler
+from ..models.atmosphere import Z_LOWER_TOP_M, us76
+from ..models.earth import SPHERE
+from .verdict import glide_clause, pick_verdict, verdict_sentence
 
 __all__ = [
     "MACH_CONVENTIONS",
@@ -487,7 +487,7 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
     ``glide_ld`` adds the boost-glide check. Returns a JSON-ready dict (the contract of
     ``boostphase check ... --json``): ``min_energy``, ``through_apogee``, ``with_drag``,
     ``reentry_beta_kg_m2``, ``peak_speed_km_s_needed``, ``claimed_peak_speed_km_s``,
-    ``mach_convention``, ``ballistic_consistent``, ``verdict`` (:data:`boostphase.claim_verdict.VERDICTS`),
+    ``mach_convention``, ``ballistic_consistent``, ``verdict`` (:data:`boostphase.claims.verdict.VERDICTS`),
     ``verdict_sentence``, ``reasons``, ``glide`` and supporting figures.
     See the module doc for the models and their simplifications.
     """

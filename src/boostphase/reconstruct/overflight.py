@@ -7,7 +7,7 @@ of ``dt_s`` seconds from launch to impact by cubic Hermite interpolation of the 
 position, using the recorded Earth-fixed velocity as its derivative (both are in the rotating
 frame, so the velocity is exactly the derivative the interpolant needs).  Each sample's
 sub-point (the geodetic latitude and longitude under the vehicle) is labelled with
-:func:`boostphase.geography.territory` (a country, a named sea, or "Open ocean"), and runs of
+:func:`boostphase.models.geography.territory` (a country, a named sea, or "Open ocean"), and runs of
 equal labels are merged into segments.
 
 Resolution.  A change of territory between two samples is placed at their midpoint, so every
@@ -24,7 +24,7 @@ import functools
 
 import numpy as np
 
-from .errors import InputError, check_range
+from ..errors import InputError, check_range
 
 __all__ = ["overflight", "overflight_track", "OPEN_OCEAN_NOTE"]
 
@@ -57,7 +57,7 @@ def _segments(t: np.ndarray, geod) -> list[dict]:
     ``geod(times) -> (lat_deg, lon_deg, alt_m)`` evaluates the interpolated track; it is called
     on the grid and on the boundary midpoints.
     """
-    from .geography import territory
+    from ..models.geography import territory
 
     lat, lon, alt_m = (np.atleast_1d(np.asarray(a, float)) for a in geod(t))
     labels = np.asarray(territory(lat, lon), dtype=object)
@@ -107,7 +107,7 @@ def _result(segs: list[dict], dt: float, t0: float, t1: float, method: str) -> d
 
 
 def overflight(trajectory, dt_s: float = 1.0) -> dict:
-    """Territories under a :class:`boostphase.flight.Trajectory`, in time order.
+    """Territories under a :class:`boostphase.flight.flyout.Trajectory`, in time order.
 
     Returns ``{"segments": [{territory, enter_s, exit_s, min_altitude_km, max_altitude_km,
     enter: {lat, lon}, exit: {lat, lon}}], "flight_time_s", "dt_s", "time_resolution_s",
@@ -147,7 +147,7 @@ def overflight(trajectory, dt_s: float = 1.0) -> dict:
     segs = _segments(t, geod)
     method = (f"recorded Earth-fixed states resampled every {dt:g} s by cubic Hermite "
               "interpolation of position with the recorded velocity; sub-points labelled with "
-              "boostphase.geography.territory and merged into runs")
+              "boostphase.models.geography.territory and merged into runs")
     res = _result(segs, dt, t0, t1, method)
     if not getattr(trajectory, "impacted", True):
         # no impact: the segments end where the integration stopped, and that is no flight time
@@ -166,7 +166,7 @@ def overflight_track(t_s, lat_deg, lon_deg, alt_m, dt_s: float = 1.0, earth=None
     """
     from scipy.interpolate import PchipInterpolator
 
-    from .earth import WGS84
+    from ..models.earth import WGS84
 
     earth = WGS84 if earth is None else earth
     t_rec = np.asarray(t_s, float).ravel()
@@ -198,7 +198,7 @@ def overflight_track(t_s, lat_deg, lon_deg, alt_m, dt_s: float = 1.0, earth=None
         s["exit_s"] = round(s["exit_s"] - t0, 3)
     method = (f"track points resampled every {dt:g} s by a monotone cubic (PCHIP) of the "
               "Earth-fixed position (no velocities given); sub-points labelled with "
-              "boostphase.geography.territory and merged into runs")
+              "boostphase.models.geography.territory and merged into runs")
     return _result(segs, dt, t0, t1, method)
 
 
@@ -247,15 +247,15 @@ def fit_flight(base, apogee_m: float, range_m: float, lat: float, lon: float, az
     """Vehicle and steering that fly ``base`` (a catalog Missile) from (lat, lon) deg on
     azimuth ``az_deg`` to the reported apogee and ground range (m).
 
-    :func:`boostphase.reconstruct.fit_vehicle` scales the payload (heavier payload: the test
+    :func:`boostphase.reconstruct.reconstruction.fit_vehicle` scales the payload (heavier payload: the test
     flew short of the vehicle's full range); when its best fit misses apogee or range by more
     than ``tol`` (relative; near minimum energy it returns the depressed fold), a Newton
     iteration on (payload, kick) with finite differences of single flyouts finishes it
     (the 2x2 Jacobian stays regular at the fold, where d range / d kick = 0 but d range /
     d payload is not).  Returns (missile, kick_deg, trajectory)."""
-    from .earth import WGS84
-    from .flight import fly
-    from .reconstruct import fit_vehicle
+    from ..flight.flyout import fly
+    from ..models.earth import WGS84
+    from .reconstruction import fit_vehicle
 
     earth = WGS84 if earth is None else earth
     fit = fit_vehicle(base, apogee_m, range_m, lat, lon, az_deg, earth)
@@ -316,14 +316,14 @@ def _fly_reported(date: str, azimuth_deg: float | None, missile: str | None, dt_
     The test's site, reported apogee and range come from ``data/nk_tests.toml``; the vehicle
     (its catalog class model, or ``missile``) is fitted to them by :func:`fit_flight`; the
     azimuth is ``azimuth_deg`` or the one in :data:`REPORTED_PASSAGES`; the model is ``missile``
-    or the class model :func:`boostphase.reconstruct.model_for` picks for the tested vehicle.  Returns the
+    or the class model :func:`boostphase.reconstruct.reconstruction.model_for` picks for the tested vehicle.  Returns the
     :func:`overflight` report plus ``flight`` (the flyout summary) and ``test``: the reported
     figures with their sources, the fit, the flown figures and their residuals, and, where
     Japan's reported clock times are known, the window they allow for the passage and the
     fall (``clock_window_s``) against the flown ones."""
-    from .reconstruct import model_for
+    from ..models.vehicles import load
+    from .reconstruction import model_for
     from .testflights import load_tests
-    from .vehicles import load
 
     tests = {t.date.isoformat(): t for t in load_tests(catalog)}
     if date not in tests:
@@ -357,7 +357,7 @@ def _fly_reported(date: str, azimuth_deg: float | None, missile: str | None, dt_
         "fit": {"model": base.name, "payload_kg": fitted.payload_kg, "catalog_payload_kg": base.payload_kg,
                 "kick_deg": kick,
                 "method": "payload and pitch-over kick fitted to the reported apogee and range "
-                          "(boostphase.reconstruct.fit_vehicle, finished by a Newton step on both); "
+                          "(boostphase.reconstruct.reconstruction.fit_vehicle, finished by a Newton step on both); "
                           "the flight time and the passage over territory are checks, not fitted"},
         "flown": {"apogee_km": s["apogee_km"], "range_km": s["range_km"], "flight_time_s": s["flight_time_s"]},
         "residuals": {

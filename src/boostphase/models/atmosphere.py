@@ -474,7 +474,7 @@ def kernel_lookup(alt_m, table: KernelTable | None = None):
     100 m cell, which no smooth interpolant can follow), 7.3e-5 above 86 km; pressure 3.9e-5;
     sound speed 2.3e-4 (linear). 86, 100, 110, 115, 120 and 150 km are grid nodes.
     """
-    from .engine import table_lookup
+    from ..engine import table_lookup
 
     rho, pres, snd, _, _ = table_lookup(alt_m, kernel_table() if table is None else table)
     return rho, pres, snd
@@ -516,7 +516,7 @@ def fall_lookup(alt_m, table=None):
     error: (100 m)^2 / 8 times the integrand's slope, i.e. ~1e-4 of the integral just above a node
     near the ground, less higher up: far below the terminal-fall model's own ~0.5 %
     (tests/test_atmosphere.py checks 3e-4 against quadrature)."""
-    from .engine import table_lookup
+    from ..engine import table_lookup
 
     _, _, _, s, q = table_lookup(alt_m, kernel_table(), fall_table() if table is None else table)
     return s, q

@@ -17,7 +17,7 @@ contract:
   any --chunk and --workers) -> ``targets.<city>.policies.<policy>.p_russia_land``
   (0..1, given an intercept), ``.ci95`` ([low, high], Wilson), ``.n`` (intercepts), ``.shares``,
   ``.p_no_intercept``, ``.sensitivity``, ``.flip``; ``targets.<city>.verdict``; ``overall``;
-  ``conditions``; ``summary`` (see :mod:`boostphase.c5`).
+  ``conditions``; ``summary`` (see :mod:`boostphase.claims.c5`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from .errors import InputError
+from ..errors import InputError
 
 
 def _cli():
-    from . import cli
+    from . import commands as cli
 
     return cli
 
@@ -43,7 +43,7 @@ def _progress(total: int, what: str):
 
 def _check_out(field: str, path: Path | None) -> None:
     """Refuse an output path that cannot be written, before any work (scenario.files)."""
-    from .scenario.files import check_output
+    from ..scenario.files import check_output
 
     check_output(field, path)
 
@@ -75,7 +75,7 @@ def shortfall(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Where the payload lands if thrust stops at each second of boost (territory, nearest city)."""
-    from .consequence import (
+    from ..consequence import (
         DEFAULT_WINDOW_START_S,
         ENGAGEMENT,
         beta_sensitivity,
@@ -155,7 +155,7 @@ def _engagement_window(m, site, tgt, azimuth):
     """(window, note, engagement rows, threat trajectory) from the example UAV laydown
     (:data:`boostphase.consequence.DEFAULT_ENGAGEMENT`); the assumed 60 s start where no orbit
     can intercept before burnout."""
-    from .consequence import (
+    from ..consequence import (
         DEFAULT_WINDOW_START_S,
         engagement_threat,
         engagement_window,
@@ -209,8 +209,8 @@ def footprint(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Monte Carlo footprint of the debris of a boost-phase intercept, with shares by territory."""
-    from . import consequence
-    from .consequence import load_scenario
+    from .. import consequence
+    from ..consequence import load_scenario
 
     cli = _cli()
     sc = load_scenario(scenario)
@@ -269,7 +269,7 @@ def footprint(
 
 def c5(
     spec_file: Path = typer.Option(None, "--spec", help="TOML with C5 settings (a table named c5, or top-level keys; "
-                                                        "see boostphase.c5): distributions of the delays, "
+                                                        "see boostphase.claims.c5): distributions of the delays, "
                                                         "interceptor speed, threat models, sites, targets"),
     targets: str = typer.Option(None, help="cities, optionally weighted: 'Chicago,Los Angeles' or "
                                            "'Chicago=2,Los Angeles=1' (default: Chicago, Los Angeles, Washington)"),
@@ -287,7 +287,7 @@ def c5(
 ):
     """Claim C5 as a probability: P(payload on Russian land | boost-phase intercept) per target and
     firing policy, with 95 % intervals, the conditions, the most influential input and what flips it."""
-    from . import c5 as c5mod
+    from ..claims import c5 as c5mod
 
     data = _c5_settings(spec_file, targets, n, seed, policies)
     if not 1 <= chunk <= 10_000_000:
@@ -306,7 +306,7 @@ def c5(
         res["plots"] = [str(p) for p in c5_plots(res, Path(png_dir))]
         res.pop("samples"), res.pop("context")
     if window_answer:
-        from .consequence import c5_answer, c5_summary
+        from ..consequence import c5_answer, c5_summary
 
         old = c5_answer(fragments=4000)
         res["window_answer"] = {"answers": old, "summary": c5_summary(old)}
@@ -320,7 +320,7 @@ def _c5_settings(spec_file, targets, n, seed, policies) -> dict:
     """C5 settings from a TOML file and the CLI options (options win)."""
     data: dict = {}
     if spec_file is not None:
-        from .scenario.files import load_toml
+        from ..scenario.files import load_toml
 
         raw = load_toml("--spec", spec_file)
         data = dict(raw.get("c5", raw)) if isinstance(raw.get("c5", raw), dict) else {}
@@ -346,7 +346,7 @@ def _print_c5(res: dict, con=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .c5 import GROUPS
+    from ..claims.c5 import GROUPS
 
     con = con or Console(width=150)
     for tgt, a in res["targets"].items():
@@ -387,8 +387,8 @@ def _write(path: Path, text: str) -> None:
 
 def _base_map(ax, lon0: float, lon1: float, lat0: float, lat1: float, nx: int = 900) -> None:
     """Land (grey) and borders on [lon0, lon1] x [lat0, lat1] (longitudes may pass 180)."""
-    from .consequence import NO_IMPACT
-    from .geography import territory
+    from ..consequence import NO_IMPACT
+    from ..models.geography import territory
 
     ny = max(60, int(nx * (lat1 - lat0) / max(lon1 - lon0, 1e-6)))
     ny = min(ny, 900)
@@ -396,7 +396,7 @@ def _base_map(ax, lon0: float, lon1: float, lat0: float, lat1: float, nx: int = 
     lats = np.linspace(lat0, lat1, ny)
     glon, glat = np.meshgrid(lons, lats)
     lab = territory(glat, glon)
-    from .geography import country_names
+    from ..models.geography import country_names
 
     countries = set(country_names())
     land = np.vectorize(lambda s: s in countries, otypes=[bool])(lab)
@@ -426,7 +426,7 @@ def _extent(lons, lats, pad_frac=0.08, min_span=4.0):
 
 
 def _trace_lines(ax, tr, centre):
-    from .geography import unwrap_longitude
+    from ..models.geography import unwrap_longitude
 
     lon = unwrap_longitude(tr.lon, centre)
     sc = ax.scatter(lon, tr.lat, c=tr.cutoff_s, cmap="viridis", s=8, zorder=4)
@@ -441,7 +441,7 @@ def shortfall_map(tr, path, title: str = "") -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .geography import unwrap_longitude
+    from ..models.geography import unwrap_longitude
 
     nom = tr.nominal_impact or tr.launch  # no nominal impact (orbital threat): centre on launch
     centre = tr.launch[1] + 0.5 * (((nom[1] - tr.launch[1]) + 180) % 360 - 180)
@@ -460,7 +460,7 @@ def shortfall_map(tr, path, title: str = "") -> Path:
 
 
 def _xy(latlon, centre):
-    from .geography import unwrap_longitude
+    from ..models.geography import unwrap_longitude
 
     return float(unwrap_longitude(np.array([latlon[1]]), centre)[0]), float(latlon[0])
 
@@ -474,7 +474,7 @@ def footprint_map(fp, path, title: str = "") -> Path:
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
-    from .geography import unwrap_longitude
+    from ..models.geography import unwrap_longitude
 
     ok = fp.impacted
     tr = fp.trace
@@ -526,7 +526,7 @@ def c5_map(answer: dict, path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .geography import unwrap_longitude
+    from ..models.geography import unwrap_longitude
 
     th = answer["threat"]
     launch = (th["launch"]["lat"], th["launch"]["lon"])
@@ -556,7 +556,7 @@ _POLICY_COLOURS = {"earliest": "tab:red", "window_uniform": "tab:blue", "shoot_l
 def c5_plots(res: dict, out: Path) -> list[Path]:
     """Per target: P(payload on Russian land) against the intercept time (with each policy's
     intercept times) and a map of the payload impact cloud per policy. ``res`` from
-    ``boostphase.c5.analyse(..., keep_samples=True)``."""
+    ``boostphase.claims.c5.analyse(..., keep_samples=True)``."""
     paths = []
     for tgt, a in res["targets"].items():
         stem = tgt.lower().replace(" ", "_")
@@ -619,8 +619,8 @@ def c5_cloud_map(res: dict, target: str, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .c5 import impact_points
-    from .geography import unwrap_longitude
+    from ..claims.c5 import impact_points
+    from ..models.geography import unwrap_longitude
 
     ctx, sim = res["context"], res["samples"][target]
     pts = {p: impact_points(ctx, target, sim, p) for p in ctx.spec.policies}
@@ -665,13 +665,13 @@ def _finish(fig, ax, path, title, x0, x1, y0, y1) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# demo hook: boostphase.demo can call run(console, out) (add "cli_consequence" to its extras)
+# demo hook: boostphase.cli.demo can call run(console, out)
 # --------------------------------------------------------------------------------------------
 
 def run(con, out: Path, n: int = 2000) -> dict:
     """The C5 section of ``make demo``: the claim as a probability per target and firing policy
     (``boostphase c5`` with ``n`` samples per target), its verdicts, and the plots under ``out``."""
-    from . import c5 as c5mod
+    from ..claims import c5 as c5mod
 
     con.rule("[bold]C5: does the payload of a boost-phase intercept 'almost certainly' fall on Russia?")
     res = c5mod.analyse(c5mod.c5_spec({"n": n}), keep_samples=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import typer
 
-from .errors import InputError
+from ..errors import InputError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Physics-based checks of public claims about ballistic missiles and boost-phase defence.")
@@ -27,7 +27,7 @@ _STATE = {"save": False, "started": None}
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
+        from .. import __version__
 
         typer.echo(f"boostphase {__version__}")
         raise typer.Exit()
@@ -58,7 +58,7 @@ def _maybe_save(data: dict) -> None:
     """With ``boostphase --save CMD ...``: record the run (argv and the --json result) in the store."""
     if not _STATE["save"]:
         return
-    from .store import save_cli_run
+    from ..present.store import save_cli_run
 
     argv = [a for a in sys.argv[1:] if a != "--save"]
     result = json.loads(json_text(data))  # plain JSON types, null for NaN/inf
@@ -91,14 +91,14 @@ def _jsonable_value(v):
 
 def finite_json(o):
     """See :func:`boostphase.present.jsonout.finite_json` (kept here for the CLI's modules)."""
-    from .present import jsonout
+    from ..present import jsonout
 
     return jsonout.finite_json(o)
 
 
 def json_text(data, indent: int | None = 2) -> str:
     """JSON for output: non-finite numbers become null and none can remain (present.jsonout)."""
-    from .present import jsonout
+    from ..present import jsonout
 
     return jsonout.json_text(data, indent, default=json_default)
 
@@ -143,14 +143,14 @@ def _flatten(d: dict, prefix: str = ""):
 
 def parse_latlon(field: str, text: str) -> tuple[float, float]:
     """'LAT,LON' in degrees -> floats, with range checks (scenario.fields)."""
-    from .scenario import fields
+    from ..scenario import fields
 
     return fields.parse_latlon(field, text)
 
 
 def parse_place(field: str, text: str) -> tuple[float, float]:
     """'LAT,LON' or a city name; says on stderr which city a name was taken as."""
-    from .scenario.fields import resolve_place
+    from ..scenario.fields import resolve_place
 
     p = resolve_place(field, text)
     if p.taken_as:  # "Atlantis" is a town in South Africa: the user must see which place it was
@@ -176,8 +176,8 @@ def coast(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Coast a free ballistic body from a given state to impact (altitude 0)."""
-    from .earth import earth_model
-    from .scenario.files import check_output
+    from ..models.earth import earth_model
+    from ..scenario.files import check_output
 
     em = earth_model(earth, rotation=not no_rotation)
     if batch is not None:
@@ -190,7 +190,7 @@ def coast(
                               ("--flight-path-deg", flight_path_deg), ("--azimuth-deg", azimuth_deg)) if v is None]
     if missing:
         raise InputError(missing[0], None, "a number (or use --batch IN.csv)")
-    from . import flight
+    from ..flight import flyout as flight
 
     res = flight.coast(lat, lon, alt_km * 1e3, speed_km_s * 1e3, flight_path_deg, azimuth_deg,
                  beta_kg_m2, earth=em)
@@ -215,7 +215,7 @@ def _coast_batch(inp: Path, out: Path, em) -> None:
 
     import numpy as np
 
-    from .scenario.files import read_text
+    from ..scenario.files import read_text
 
     text = read_text("--batch", inp, "a UTF-8 CSV file")
     rows, bad = [], []
@@ -254,7 +254,7 @@ def _coast_batch(inp: Path, out: Path, em) -> None:
     if not rows:
         raise InputError("--batch", str(inp), "at least one data row")
     a = np.array(rows, float)
-    from . import flight
+    from ..flight import flyout as flight
 
     progress, finish = _progress(len(a), "coasting")
     try:
@@ -331,11 +331,11 @@ def flyout(
 ):
     """Fly a missile (catalog name or vehicle file): range, apogee, flight time, burnout state and
     impact point. ``--kick-deg`` flies one fixed steering, as Forden's and Thrusty's users set it."""
-    from .earth import earth_model
-    from .errors import check_range
-    from .flight import Steering, fly
-    from .scenario.files import check_output
-    from .vehicles import load
+    from ..errors import check_range
+    from ..flight.flyout import Steering, fly
+    from ..models.earth import earth_model
+    from ..models.vehicles import load
+    from ..scenario.files import check_output
 
     check_output("--csv", csv_out)
     check_output("--geojson", geojson_out)
@@ -388,14 +388,14 @@ def reconstruct(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Reconstruct a lofted test: fitted vehicle, standard-trajectory range, reach by azimuth."""
-    from . import reconstruct as reconstruction
-    from .scenario.files import check_output
+    from ..reconstruct import reconstruction
+    from ..scenario.files import check_output
 
     check_output("--geojson", geojson_out)
     site = parse_latlon("--launch", launch) if launch else None
     names = [c for c in (cities or "").split(",") if c.strip()]
     if names:
-        from .geography import describe_city, find_city
+        from ..models.geography import describe_city, find_city
 
         for n in names:  # fail fast on unknown or ambiguous names, before the long computation
             typer.echo(f"note: --cities {n.strip()!r} taken as {describe_city(find_city(n.strip()))}", err=True)
@@ -452,8 +452,8 @@ def run_file(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Run a scenario file of any kind through the same specs as the web API and the run store."""
-    from .scenario.files import load_toml
-    from .scenario.registry import run_scenario, scenario_schema
+    from ..scenario.files import load_toml
+    from ..scenario.registry import run_scenario, scenario_schema
 
     if schema is not None:
         typer.echo(json_text(scenario_schema(schema)))
@@ -480,7 +480,7 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Check a claim (range, apogee, time, speed or Mach) against ballistic and glide physics."""
-    from .claims import check_claim
+    from ..claims.check import check_claim
 
     if mach_convention not in ("sea-level", "local"):
         raise InputError("--mach-convention", mach_convention, "sea-level or local")
@@ -500,10 +500,10 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
             template: bool = typer.Option(False, "--template", help="print a commented vehicle file to start "
                                           "from (format: docs/vehicle-file.md)")):
     """The vehicles in the catalog, with their key figures and sources; or a vehicle-file template."""
-    from . import vehicles
+    from ..models import vehicles
 
     if template:
-        from .vehicles import template_text
+        from ..models.vehicles import template_text
 
         typer.echo(template_text(), nl=False)
         return
@@ -528,16 +528,6 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
         t.add_row(it["name"], it["title"], str(it["stages"]), f"{it['launch_mass_kg'] / 1e3:.1f}",
                   f"{it['payload_kg']:.0f}", f"{it['boost_time_s']:.0f}", f"{len(srcs)} cited")
     Console().print(t)
-
-
-# Commands of the analysis layers live beside their modules (cli_engage.py, cli_consequence.py, ...):
-# each defines register(app). A missing module is skipped; a broken one fails loudly.
-for _name in ("cli_engage", "cli_consequence", "cli_tests", "cli_scale", "cli_web"):
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(f"{__package__}.{_name}") is not None:
-        importlib.import_module(f"{__package__}.{_name}").register(app)
 
 
 # Tables written to a pipe or a file are not cut to a terminal's 80 columns: a script or a

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
-from .errors import InputError
+from .. import __version__
+from ..errors import InputError
 
 SCHEMA_VERSION = 1
 
@@ -132,7 +132,7 @@ def save_run(*, command: Sequence[str] | str, scenario: dict, summary: dict, kin
              artifacts: Sequence[str | os.PathLike] = (), rerun_of: int | None = None,
              path: str | os.PathLike | None = None) -> int:
     """Record one run in a single transaction and return its id."""
-    from .sweep import code_digest
+    from ..sweep import code_digest
 
     argv = command.split() if isinstance(command, str) else [str(a) for a in command]
     kind = kind or (argv[0] if argv else "run")
@@ -287,13 +287,13 @@ def rerun(run_id: int, *, workers: int | None = None, save: bool = False, rtol: 
     notes: list[str] = []
     if run["version"] != __version__:
         notes.append(f"stored with boostphase {run['version']}, rerun with {__version__}")
-    from .sweep import code_digest
+    from ..sweep import code_digest
 
     if run["code"] != code_digest():
         notes.append(f"the package code changed since the run (digest {run['code']} -> {code_digest()})")
     if str(run["kind"]).startswith("web-"):
         # a run saved from the web page: its request validated and computed again in-process
-        from .scenario.registry import recompute_summary
+        from ..scenario.registry import recompute_summary
 
         new = recompute_summary(str(run["kind"])[4:], run["scenario"])
         diffs = compare(run["summary"], _finite(json.loads(json.dumps(new, default=_json_default))), rtol=rtol)
@@ -317,7 +317,7 @@ def rerun(run_id: int, *, workers: int | None = None, save: bool = False, rtol: 
 
 def _rerun_sweep(run: dict, workers: int | None) -> dict:
     """A fresh computation of a stored sweep (into a temporary folder: no chunk is reused)."""
-    from .sweep import parse_spec, run_sweep
+    from ..sweep import parse_spec, run_sweep
 
     spec = parse_spec(run["scenario"]["sweep"])
     if workers is None:

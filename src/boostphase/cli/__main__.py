@@ -1,0 +1,5 @@
+"""``python -m boostphase.cli``: the same as the ``boostphase`` command."""
+
+from . import main
+
+main()
