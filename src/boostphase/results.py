@@ -63,6 +63,11 @@ def number(x, digits: int = 0) -> str:
     return f"{x:,.{digits}f}" if math.isfinite(x) else "n/a"
 
 
+def nan_if_none(x) -> float:
+    """A JSON view's number as a float for a table: None (no value) becomes NaN."""
+    return float("nan") if x is None else float(x)
+
+
 def quantity(x, unit: str, digits: int = 0) -> str:
     """``number(x) unit`` (``12,950 km``); ``n/a`` alone when there is no number."""
     text = number(x, digits)

@@ -11,14 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..results import ResultMixin, dataset, frame, percent
+from ..results import ResultMixin, dataset, frame, nan_if_none, percent
 
 OVERALL = "overall"
 """The ``target`` label of the targets mixed with their weights (``result["overall"]``)."""
 
-
-def _nan(x) -> float:
-    return float("nan") if x is None else float(x)
 
 
 class C5Answer(ResultMixin, dict):
@@ -55,9 +52,9 @@ class C5Answer(ResultMixin, dict):
         blocks = [(t, a["policies"]) for t, a in self.get("targets", {}).items()]
         for target, policies in [*blocks, (OVERALL, self.get("overall", {}))]:
             for policy, r in policies.items():
-                rows.append({"target": target, "policy": policy, "p_russia_land": _nan(r["p_russia_land"]),
-                             "ci95_low": _nan(r["ci95"][0]), "ci95_high": _nan(r["ci95"][1]), "n": int(r["n"]),
-                             "p_no_intercept": _nan(r["p_no_intercept"]["p"])})
+                rows.append({"target": target, "policy": policy, "p_russia_land": nan_if_none(r["p_russia_land"]),
+                             "ci95_low": nan_if_none(r["ci95"][0]), "ci95_high": nan_if_none(r["ci95"][1]), "n": int(r["n"]),
+                             "p_no_intercept": nan_if_none(r["p_no_intercept"]["p"])})
         return rows
 
     def time_rows(self) -> list[dict]:
@@ -65,7 +62,7 @@ class C5Answer(ResultMixin, dict):
         rows = []
         for target, a in self.get("targets", {}).items():
             c = a["russia_by_intercept_time"]
-            rows += [{"target": target, "t_s": float(t), "p_russia_land": _nan(p), "burning": float(w)}
+            rows += [{"target": target, "t_s": float(t), "p_russia_land": nan_if_none(p), "burning": float(w)}
                      for t, p, w in zip(c["t_s"], c["p_russia_land"], c["burning"], strict=True)]
         return rows
 
@@ -86,7 +83,7 @@ class C5Answer(ResultMixin, dict):
         targets = list(dict.fromkeys(r["target"] for r in rows))
         policies = list(dict.fromkeys(r["policy"] for r in rows))
         at = {(r["target"], r["policy"]): r for r in rows}
-        data = {k: (("target", "policy"), np.array([[_nan(at[(t, p)][k]) if (t, p) in at else np.nan
+        data = {k: (("target", "policy"), np.array([[nan_if_none(at[(t, p)][k]) if (t, p) in at else np.nan
                                                       for p in policies] for t in targets]))
                 for k in ("p_russia_land", "ci95_low", "ci95_high", "n", "p_no_intercept")}
         curve = self.time_rows()

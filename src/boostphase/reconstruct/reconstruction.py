@@ -44,7 +44,7 @@ from ..flight.flyout import (
     run_cases,
 )
 from ..models.earth import WGS84, Earth
-from ..results import ResultMixin, dataset, frame, number, quantity
+from ..results import ResultMixin, dataset, frame, nan_if_none, number, quantity
 
 DEFAULT_MISSILE = "hwasong-14"
 """Kept for callers; :func:`reconstruct` now picks the model (:func:`choose_model`)."""
@@ -605,9 +605,6 @@ def cities_in_reach(names, lat, lon, reach_m, bearing_deg, azimuths_deg=None, gl
     return rows
 
 
-def _nan(x) -> float:
-    return float("nan") if x is None else float(x)
-
 
 class Reconstruction(ResultMixin, dict):
     """:func:`reconstruct`'s answer as a result: the same dict (every key as before, JSON as
@@ -652,14 +649,14 @@ class Reconstruction(ResultMixin, dict):
         fit = self["fit"]
         rows = [{"variant": "fit", "burn_time_factor": 1.0, "propellant_factor": fit["propellant_factor"],
                  "payload_kg": fit["payload_kg"], "burnout_speed_km_s": self["burnout_speed_km_s"],
-                 "max_range_km": _nan(self["max_range_km"]), "global_reach": bool(self["global_reach"]),
+                 "max_range_km": nan_if_none(self["max_range_km"]), "global_reach": bool(self["global_reach"]),
                  "fitted": True}]
         for v in self.get("sensitivity", []):
             ok = "error" not in v
             rows.append({"variant": f"burn time x{v['burn_time_factor']:g}", "burn_time_factor": v["burn_time_factor"],
-                         "propellant_factor": _nan(v.get("propellant_factor")), "payload_kg": _nan(v.get("payload_kg")),
-                         "burnout_speed_km_s": _nan(v.get("burnout_speed_km_s")),
-                         "max_range_km": _nan(v.get("max_range_km")), "global_reach": bool(v.get("global_reach")),
+                         "propellant_factor": nan_if_none(v.get("propellant_factor")), "payload_kg": nan_if_none(v.get("payload_kg")),
+                         "burnout_speed_km_s": nan_if_none(v.get("burnout_speed_km_s")),
+                         "max_range_km": nan_if_none(v.get("max_range_km")), "global_reach": bool(v.get("global_reach")),
                          "fitted": ok})
         return rows
 
@@ -671,7 +668,7 @@ class Reconstruction(ResultMixin, dict):
             have = ["variants", *[t for t, k in (("reach", "reach_by_azimuth"), ("cities", "cities")) if k in self]]
             raise InputError("table", table, " or ".join(have) + " (reach: give launch=; cities: give cities=)")
         names = {"lat": "lat_deg", "lon": "lon_deg"}  # the JSON's city keys, units named
-        return [{names.get(k, k): (_nan(v) if v is None else v) for k, v in r.items()} for r in self[key]]
+        return [{names.get(k, k): (nan_if_none(v) if v is None else v) for k, v in r.items()} for r in self[key]]
 
     def to_dataframe(self, table: str = "variants"):
         """A pandas DataFrame: ``variants`` (the fit and its burn-time variants), ``reach`` (max
