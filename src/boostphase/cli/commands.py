@@ -110,7 +110,8 @@ def _emit(data: dict, as_json: bool, title: str = "") -> None:
         typer.echo(json_text(data))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     table = Table(title=title or None, show_header=True)
     table.add_column("quantity")
@@ -531,7 +532,8 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
         typer.echo(json.dumps(items, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     t = Table(title="boostphase vehicle catalog")
     t.add_column("name", no_wrap=True, min_width=max(len(it["name"]) for it in items))  # names never cut
