@@ -80,6 +80,7 @@ from .arcs import (
     surface_equivalent_speed,
     time_of,
 )
+from .check_bands import DEFAULT_SAMPLES, uncertainty_blocks
 from .check_drag import drag_min_energy, drag_newton, drag_through_apogee
 from .verdict import glide_clause, pick_verdict, verdict_sentence
 
@@ -144,7 +145,8 @@ def _validate(range_km, apogee_km, flight_time_s, peak_speed_km_s, peak_mach, ma
 
 def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=None, peak_mach=None,
                 mach_convention="sea-level", glide_ld=None, tolerance=0.05,
-                reentry_beta_kg_m2=5000.0) -> dict:
+                reentry_beta_kg_m2=5000.0, *, range_unc=None, apogee_unc=None, flight_time_unc=None,
+                peak_unc=None, samples=DEFAULT_SAMPLES, seed=0) -> dict:
     """Is there a ballistic flight that matches all the given figures (each within ±tolerance)?
 
     ``range_km`` is required; ``apogee_km``, ``flight_time_s`` and a peak speed (``peak_speed_km_s``
@@ -155,6 +157,12 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
     ``mach_convention``, ``ballistic_consistent``, ``verdict`` (:data:`boostphase.claims.verdict.VERDICTS`),
     ``verdict_sentence``, ``reasons``, ``glide`` and supporting figures.
     See the module doc for the models and their simplifications.
+
+    The reported figures' own uncertainty: ``range_unc``, ``apogee_unc``, ``flight_time_unc``,
+    ``peak_unc`` (for the speed or the Mach number), each a number in the figure's unit or a
+    string ``"N%"`` (default: see :mod:`boostphase.claims.check_bands`), ``samples`` draws with
+    ``seed``: the keys ``uncertainty``, ``mach_range``, ``p_consistent`` and ``sensitivity``.
+    Every other key is computed on the nominal figures, whatever the uncertainty.
     """
     c = _validate(range_km, apogee_km, flight_time_s, peak_speed_km_s, peak_mach, mach_convention,
                   glide_ld, tolerance, reentry_beta_kg_m2)
@@ -379,6 +387,11 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
     fit = f"The figures fit a ballistic flight (each within ±{tol:.0%})."
     sentence = verdict_sentence(verdict, failing, glide=glide_words, fit_sentence=fit)
 
+    nominal = {"v_need": v_need, "band": band, "t_vac": through["flight_time_s"] if through else None,
+               "t_drag": dr["time_s"] if with_drag is not None else None}
+    given = {"range_km": range_unc, "apogee_km": apogee_unc, "flight_time_s": flight_time_unc,
+             "peak_speed_km_s": peak_unc, "peak_mach": peak_unc}
+    bands = uncertainty_blocks(c, given, nominal, conv, h_bo, samples, seed)
     return {
         "claim": {"range_km": c["range_km"], "apogee_km": c["apogee_km"], "flight_time_s": t_claim,
                   "peak_speed_km_s": c["peak_speed_km_s"], "peak_mach": c["peak_mach"],
@@ -402,6 +415,7 @@ def check_claim(range_km, apogee_km=None, flight_time_s=None, peak_speed_km_s=No
         "verdict_sentence": sentence,
         "glide": glide,
         "reasons": reasons,
+        **bands,
     }
 
 
