@@ -100,6 +100,16 @@ def test_mach_range_range_alone_and_local_convention():
     assert m["low"] == pytest.approx(v_min_energy(950e3) * drag_ratios(res)[0] / a50, rel=1e-12)
 
 
+def test_no_arc_in_the_time_box_gives_no_mach_range():
+    """1,000 km in 100 s +-5 % beats the grazing circular-speed arc (126.6 s = psi sqrt(R^3/mu)):
+    no Mach range (None, not NaN, in the JSON), and no draw is consistent."""
+    assert 1000e3 / R * math.sqrt(R**3 / MU) > 105
+    res = _check_claim(1000, flight_time_s=100, peak_mach=10)
+    assert res["mach_range"]["low"] is None and res["mach_range"]["claimed_overlaps"] is False
+    assert res["p_consistent"]["k"] == 0
+    json.dumps(res, allow_nan=False)
+
+
 def kepler_speed_for_time(range_m, t_s):
     """The vacuum arc of a range taking t_s, found with brentq on vacuum_kepler (the angle
     whose arc, at the speed the range needs, takes t_s): speed m/s."""

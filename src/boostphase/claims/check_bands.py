@@ -141,9 +141,11 @@ def vacuum_speed_extremes(psi_lo: float, psi_hi: float, second: str | None, lo: 
         return v_lo, v_hi
     v_me, g_me = min_energy_arc(psi_lo)
     best = float(np.clip(arc_time_vec(v_me, g_me), lo, hi))
-    v_lo = float(speed_for_time_vec(psi_lo, best)[0])
-    v_hi = float(np.nanmax(speed_for_time_vec(np.array([psi_hi, psi_hi]), np.array([lo, hi]))[0]))
-    return v_lo, v_hi
+    # NaN where a time is at or below the grazing arc's (no arc): the ends that have arcs
+    v = speed_for_time_vec(np.array([psi_lo, psi_hi, psi_hi, psi_lo, psi_lo]), np.array([best, lo, hi, lo, hi]))[0]
+    if not np.any(np.isfinite(v)):
+        return math.nan, math.nan
+    return float(np.nanmin(v)), float(np.nanmax(v))
 
 
 # ------------------------------------------------------------------------------------------
@@ -302,13 +304,21 @@ def _mach_range(unc: dict, nominal: dict, conv: str, h_bo_m: float, sound: float
             + "; with re-entry drag the band widens by the nominal check's "
               "drag ratios" + ("" if second else "; with the range alone any speed up to escape speed "
                                                 "fits a lofted or depressed arc (high = escape speed)") + ".")
-    out = {"low": s_lo / sound, "high": s_hi / sound, "speed_km_s": [s_lo / 1e3, s_hi / 1e3],
-           "vacuum_speed_km_s": [v_lo / 1e3, v_hi / 1e3], "convention": conv, "sound_speed_m_s": sound,
+    if not math.isfinite(v_lo):  # no ballistic arc anywhere in the intervals
+        s_lo = s_hi = v_lo = v_hi = None
+        note = "No ballistic arc covers the range in the flight time anywhere in their intervals."
+
+    def div(x, k):
+        return None if x is None else x / k
+
+    out = {"low": div(s_lo, sound), "high": div(s_hi, sound), "speed_km_s": [div(s_lo, 1e3), div(s_hi, 1e3)],
+           "vacuum_speed_km_s": [div(v_lo, 1e3), div(v_hi, 1e3)], "convention": conv, "sound_speed_m_s": sound,
            "altitude_km": 0.0 if conv == "sea-level" else h_bo_m / 1e3, "peak_at": "burnout",
            "high_is_escape_speed": second is None, "altitude_note": note}
     claim = unc.get("peak_mach") or unc.get("peak_speed_km_s")
     if claim is not None:
         k = 1.0 if "peak_mach" in unc else 1e3 / sound
         out["claimed_mach"] = [claim["low"] * k, claim["high"] * k]
-        out["claimed_overlaps"] = bool(claim["low"] * k <= out["high"] and claim["high"] * k >= out["low"])
+        out["claimed_overlaps"] = (out["low"] is not None
+                                   and bool(claim["low"] * k <= out["high"] and claim["high"] * k >= out["low"]))
     return out

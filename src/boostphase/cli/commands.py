@@ -523,10 +523,13 @@ def check(
 def _echo_bands(res: dict) -> None:
     """The Mach range, the probability of consistency and the sensitivity, in words."""
     m, p = res["mach_range"], res["p_consistent"]
-    hi = "escape speed" if m["high_is_escape_speed"] else f"Mach {m['high']:.1f}"
-    typer.echo(f"Mach range of a ballistic flight with these figures (within their uncertainty): "
-               f"Mach {m['low']:.1f} to {hi} ({m['speed_km_s'][0]:.2f}-{m['speed_km_s'][1]:.2f} km/s). "
-               + m["altitude_note"])
+    if m["low"] is None:
+        typer.echo("Mach range of a ballistic flight with these figures: none. " + m["altitude_note"])
+    else:
+        hi = "escape speed" if m["high_is_escape_speed"] else f"Mach {m['high']:.1f}"
+        typer.echo(f"Mach range of a ballistic flight with these figures (within their uncertainty): "
+                   f"Mach {m['low']:.1f} to {hi} ({m['speed_km_s'][0]:.2f}-{m['speed_km_s'][1]:.2f} km/s). "
+                   + m["altitude_note"])
     typer.echo(f"P(consistent) = {p['p']:.3f} (95 % interval {p['ci95'][0]:.3f}-{p['ci95'][1]:.3f}, "
                f"{p['n']} draws, seed {p['seed']})")
     for row in res["sensitivity"]:
