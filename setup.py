@@ -13,7 +13,7 @@ boostphase/web/cesium/ with its Apache-2.0 LICENSE.md. It goes into the main whe
 companion `boostphase-globe` wheel because the wheel is meant to be the whole tool: one file to
 carry to an offline machine, no second install to forget, and no way to pair the page (its CSP
 and static/preload.js are written against Cesium 1.140.0) with another Cesium version; it costs
-about 8 MB of compressed wheel. Without node_modules (an sdist, a checkout without npm) the wheel
+about 9 MB of the wheel's 12.5 MB. Without node_modules (an sdist, a checkout without npm) the wheel
 is built without the globe and `boostphase serve` says what to install. An editable install
 copies nothing: the web app finds the checkout's node_modules at run time.
 """
