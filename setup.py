@@ -19,10 +19,12 @@ copies nothing: the web app finds the checkout's node_modules at run time.
 """
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
@@ -31,6 +33,7 @@ CFLAGS = ["-O3", "-std=gnu11", "-fno-fast-math", "-ffp-contract=off", "-fno-math
           "-fno-strict-aliasing", "-pthread", "-Wno-psabi", "-Wno-maybe-uninitialized",
           "-Wno-unused-function"]
 CESIUM_PKG = ROOT / "node_modules" / "cesium"
+REUSE_ENV = "BOOSTPHASE_REUSE_ENGINE"
 
 
 def pinned_cesium_version() -> str | None:
@@ -75,8 +78,27 @@ class BuildPyWithGlobe(build_py):
         print(f"boostphase: CesiumJS {pinned_cesium_version()} copied into the wheel ({dest})")
 
 
+class BuildExtReusing(build_ext):
+    """build_ext; with $BOOSTPHASE_REUSE_ENGINE=1 (tests/test_wheel.py sets it) a kernel that
+    `pip install -e .` already compiled in place is copied instead of compiled again, provided it
+    is newer than every source, header and this file (which holds the compiler flags). Without
+    the variable a wheel's kernel is always compiled."""
+
+    def build_extension(self, ext):
+        built = ROOT / "src" / self.get_ext_filename(ext.name)
+        inputs = [ROOT / f for f in (*ext.sources, *ext.depends)] + [Path(__file__).resolve()]
+        if (os.environ.get(REUSE_ENV) == "1" and built.is_file()
+                and built.stat().st_mtime >= max(p.stat().st_mtime for p in inputs)):
+            dest = Path(self.get_ext_fullpath(ext.name))
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(built, dest)
+            print(f"boostphase: {REUSE_ENV}=1: reusing the kernel compiled in place ({built})")
+            return
+        super().build_extension(ext)
+
+
 setup(
-    cmdclass={"build_py": BuildPyWithGlobe},
+    cmdclass={"build_py": BuildPyWithGlobe, "build_ext": BuildExtReusing},
     ext_modules=[
         Extension(
             "boostphase.engine.cengine",
