@@ -56,13 +56,14 @@ def examples(
         typer.echo(json.dumps({"folder": str(examples_dir()), "examples": [f.to_dict() for f in files]}, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     t = Table(title="boostphase examples", caption=f"shipped in {examples_dir()}; `boostphase examples "
               "--copy examples` puts them where these commands look")
     t.add_column("name", no_wrap=True, min_width=max(len(f.name) for f in files))  # names never cut
     for c in ("kind", "run with", "what it is"):
-        t.add_column(c, overflow="fold")
+        t.add_column(c)
     for f in files:
         t.add_row(f.name, f.kind, f.command, f.description)
     Console().print(t)
