@@ -48,9 +48,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from ..engage.scenario import AirframeSpec
 from ..errors import InputError, check_range
 from ..limits import LAT_DEG, LON_DEG
+from ..resources import examples_dir
 from ..units import quantity_validator
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "c4_decision.toml"
+EXAMPLE = examples_dir() / "c4_decision.toml"
 CLASSES = ("liquid", "solid")
 
 

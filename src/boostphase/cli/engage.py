@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..resources import examples_dir
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "c4_sea_of_japan.toml"
+EXAMPLE = examples_dir() / "c4_sea_of_japan.toml"
 
 
 def _scenario(path: Path):

@@ -65,10 +65,10 @@ def serve(
     import uvicorn
 
     from ..web.app import create_app
-    from ..web.payloads import find_cesium_dir
+    from ..web.payloads import CESIUM_MISSING, find_cesium_dir
 
     if find_cesium_dir() is None:
-        typer.echo("warning: CesiumJS not found (run tools/web_setup.sh); the page will have no globe", err=True)
+        typer.echo(f"warning: {CESIUM_MISSING}", err=True)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
     hash_ = example_hash(example) if example else ""

@@ -58,6 +58,7 @@ Public, policy-level kinematics only (the level of the APS boost-phase study).
 
 from __future__ import annotations
 
+from ..resources import examples_dir  # noqa: F401  (the shipped example scenario files)
 from .answer import C5_CLAIM, RUSSIA, WINDOW_STARTS_S, c5_answer, c5_summary, scenario_dict  # noqa: F401
 from .common import (  # noqa: F401
     ASSUMPTIONS,
@@ -70,7 +71,6 @@ from .common import (  # noqa: F401
     RNG_BLOCK,
     TERRITORIAL_SEA_KM,
     WILSON_Z,
-    examples_dir,
 )
 from .footprint import (  # noqa: F401
     Footprint,

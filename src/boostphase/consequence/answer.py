@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..resources import examples_dir
 from .common import (
     ASSUMPTIONS,
     CLAIM_THRESHOLD,
     DEFAULT_WINDOW_START_S,
     TERRITORIAL_SEA_KM,
-    examples_dir,
 )
 from .footprint import footprint
 from .fragments import wilson_interval

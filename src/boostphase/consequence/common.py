@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..constants import SPHERE_R_KM
 
 RNG_BLOCK = 256
@@ -39,6 +37,4 @@ ASSUMPTIONS = {
                    "with the quasi-steady terminal fall (under ~1 m in the impact point, under 1 % in time)",
 }
 
-def examples_dir() -> Path:
-    """The repository's ``examples/`` folder (scenario files are not installed with the package)."""
-    return Path(__file__).resolve().parents[3] / "examples"
+

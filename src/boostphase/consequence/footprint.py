@@ -12,8 +12,9 @@ import numpy as np
 
 from ..errors import InputError
 from ..models.earth import WGS84, Earth
+from ..resources import examples_dir
 from ..results import ResultMixin, dataset, frame, percent
-from .common import ASSUMPTIONS, DEFAULT_WINDOW_START_S, ENGAGEMENT, NO_IMPACT, examples_dir
+from .common import ASSUMPTIONS, DEFAULT_WINDOW_START_S, ENGAGEMENT, NO_IMPACT
 from .fragments import (
     FragmentSource,
     cities_at_risk,
@@ -344,7 +345,7 @@ def engagement_window(sc: Scenario, threat, t_end_s: float | None = None) -> dic
           and r.intercept_time_s <= t_end + 1e-9]
     best = min(ok, key=lambda r: r.intercept_time_s) if ok else None
     try:
-        src_txt = str(Path(src).resolve().relative_to(examples_dir().parent))
+        src_txt = str(Path(src).resolve().relative_to(examples_dir().resolve().parent))
     except ValueError:
         src_txt = src
     ic = objs.interceptor

@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputError
+from ..resources import examples_dir
 from ..units import quantity
-from .common import DEFAULT_ENGAGEMENT, ENGAGEMENT, examples_dir
+from .common import DEFAULT_ENGAGEMENT, ENGAGEMENT
 
 # ------------------------------------------------------------------------------------------
 # scenario files (validated at this boundary; units allowed)

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError
+from ..resources import examples_dir
 from ..sweep import MIN_CHUNK as MIN_SWEEP_CHUNK
 from .specs import (
     MAX_ORBITS,
@@ -30,7 +30,7 @@ from .specs import (
     ShortfallRequest,
 )
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "examples"  # the repository's examples/
+EXAMPLES_DIR = examples_dir()  # the example scenario files shipped with the package
 MAX_FOOTPRINT_SAMPLE = 5_000       # impact points sent to the page for drawing
 FOOTPRINT_EXAMPLES = {"chicago": "c5_chicago.toml", "los_angeles": "c5_los_angeles.toml",
                       "washington": "c5_washington.toml"}
@@ -425,7 +425,7 @@ def footprint_scenario(req: FootprintRequest):
     if req.example is not None:
         path = EXAMPLES_DIR / FOOTPRINT_EXAMPLES[req.example]
         if not path.is_file():
-            raise InputError("example", req.example, "an example scenario of a source checkout (examples/)")
+            raise InputError("example", req.example, f"an example scenario shipped in {EXAMPLES_DIR}")
         data = tomllib.loads(path.read_text())
     else:
         if (req.missile is None and req.vehicle_toml is None) or req.launch is None or req.target is None:

@@ -13,7 +13,8 @@ Design (see ``shared/DESIGN.md``):
   token every request must carry it (``Authorization: Bearer T``, ``?token=T`` or the HttpOnly
   cookie set after a valid ``?token=``), compared with :func:`hmac.compare_digest`. Request
   bodies are limited to :data:`MAX_BODY_BYTES`. Clients never name files: ``/cesium/`` serves
-  only ``node_modules/cesium/Build/Cesium`` and ``/static/`` only this package's ``static/``.
+  only the CesiumJS build that :func:`find_cesium_dir` found (the package's ``web/cesium`` or a
+  checkout's ``node_modules/cesium/Build/Cesium``) and ``/static/`` only this package's ``static/``.
   A strict Content-Security-Policy forbids inline script and ``eval``.
 * **Speed.** Computations run in worker threads, at most :data:`MAX_CONCURRENT_JOBS` at once,
   and results are kept in a small LRU cache so that the downloads (CSV, GeoJSON, CZML) of a result
@@ -117,7 +118,7 @@ from .jobs import (
     sweep_job,
 )
 from .payloads import (
-    CESIUM_ENV,
+    CESIUM_MISSING,
     borders_bytes,
     catalog_payload,
     find_cesium_dir,
@@ -486,8 +487,7 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     else:
         @app.get("/cesium/{rest:path}", include_in_schema=False)
         def no_cesium(rest: str):
-            return JSONResponse({"error": "CesiumJS is not installed: run tools/web_setup.sh (npm ci) "
-                                          f"or set ${CESIUM_ENV}"}, status_code=404)
+            return JSONResponse({"error": CESIUM_MISSING}, status_code=404)
 
     # Guard is added last so it wraps everything, error handling included.
     app.add_middleware(GuardMiddleware, token=token)

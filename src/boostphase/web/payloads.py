@@ -10,6 +10,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,10 @@ from ..scenario.specs import SweepJobParams
 
 BORDER_TOLERANCE_DEG = 0.05        # simplification of the country outlines (about 5 km)
 CESIUM_ENV = "BOOSTPHASE_CESIUM_DIR"
+CESIUM_VERSION = "1.140.0"  # the version package-lock.json pins (tests/test_wheel.py checks)
+CESIUM_MISSING = (f"CesiumJS {CESIUM_VERSION} not found, so the page has no globe: install a boostphase "
+                  "wheel built with it (README, \"Install from a wheel\"), or in a boostphase checkout run "
+                  f"`bash tools/web_setup.sh` (npm ci), or set ${CESIUM_ENV} to a CesiumJS Build/Cesium folder")
 
 
 def optional_module(name: str) -> bool:
@@ -45,10 +50,10 @@ def panels() -> dict[str, bool]:
 @functools.lru_cache(maxsize=1)
 def sweep_examples() -> dict[str, dict[str, Any]]:
     """The example sweeps for the page's Sweep panel, by name: ``examples/sweep_NAME.toml`` of
-    :data:`EXAMPLES_DIR`, parsed (the JSON ``params`` of a sweep job). Only those a web job
-    accepts (:class:`SweepJobParams` and :func:`sweep_spec`, i.e. within the web's limits) are
-    listed; none without the examples folder (an installed package) or without the sweep
-    module. Read once per process."""
+    :data:`EXAMPLES_DIR` (the example files shipped in the package), parsed (the JSON ``params``
+    of a sweep job). Only those a web job accepts (:class:`SweepJobParams` and
+    :func:`sweep_spec`, i.e. within the web's limits) are listed; none without the examples
+    folder or without the sweep module. Read once per process."""
     import tomllib
 
     if not sweep_available() or not EXAMPLES_DIR.is_dir():
@@ -65,12 +70,18 @@ def sweep_examples() -> dict[str, dict[str, Any]]:
 
 
 def find_cesium_dir() -> Path | None:
-    """``node_modules/cesium/Build/Cesium``: from $BOOSTPHASE_CESIUM_DIR, else searched upward
-    from the working directory and from this file (an editable install in the repository)."""
+    """The CesiumJS build the page loads (the folder holding ``Cesium.js``), or None:
+    $BOOSTPHASE_CESIUM_DIR if set; else (a) the copy inside the installed package
+    (``boostphase/web/cesium``, put into a wheel by setup.py); else (b) a checkout's
+    ``node_modules/cesium/Build/Cesium`` (``npm ci``), searched upward from the working directory
+    and from this file (an editable install). :data:`CESIUM_MISSING` says what to install."""
     env = os.environ.get(CESIUM_ENV)
     if env:
         p = Path(env)
         return p if (p / "Cesium.js").is_file() else None
+    packaged = Path(str(resources.files(__package__) / "cesium"))
+    if (packaged / "Cesium.js").is_file():
+        return packaged
     for start in (Path.cwd(), Path(__file__).resolve().parent):
         for d in (start, *start.parents):
             p = d / "node_modules" / "cesium" / "Build" / "Cesium"
