@@ -237,7 +237,7 @@ def _fit_branch(base, apogee_m: float, range_m: float, lat: float, lon: float, a
 GLOBAL_RANGE_M = 18_000e3  # beyond ~90 % of half the circumference a "range" is any point on Earth
 
 
-def _is_global(trajectory) -> bool:
+def is_global(trajectory) -> bool:
     """True when the minimum-energy flight reaches orbit or (near) the antipode: the vehicle can
     reach any point, and a single range figure would mislead."""
     return (not trajectory.impacted) or trajectory.range_m >= GLOBAL_RANGE_M
@@ -415,7 +415,7 @@ def _variant(base, factor: float, fit: Fit, std) -> dict:
         changed += (f"; the variant could not fly the test even with a light payload, so every "
                     f"stage's propellant was also scaled x{pf:g} (same burn times, thrust "
                     f"scaled with it)")
-    g = _is_global(std)
+    g = is_global(std)
     return {"burn_time_factor": factor, "changed": changed, **vehicle_figures(fit.missile),
             "propellant_factor": pf, "payload_kg": fit.payload_kg,
             "max_range_km": None if g else std.range_m / 1e3, "global_reach": g, "orbital": g,
@@ -463,7 +463,7 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
     with ThreadPoolExecutor(max(1, min(engine_threads(), len(factors)))) as pool:
         runs = [pool.submit(fit_and_fly, f) for f in factors]
     fit, std = runs[0].result()
-    glob = _is_global(std)
+    glob = is_global(std)
     result = {
         "missile_model": base.name,
         "model_choice": choice,
