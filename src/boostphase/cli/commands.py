@@ -327,6 +327,11 @@ def band_words(b: dict) -> str:
             f"{head}{glob}{top}")
 
 
+def working(what: str, enabled: bool | None = None):
+    """A spinner with elapsed time while ``what`` runs (see :func:`_working`)."""
+    return _working(what, enabled)
+
+
 def _working(what: str, enabled: bool | None = None):
     """A spinner with elapsed time on a terminal's stderr for work of unknown length (a
     reconstruction takes seconds to a minute); nothing when stderr is not a terminal, or when

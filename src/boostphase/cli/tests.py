@@ -60,6 +60,9 @@ def overflight_cmd(
     test: str = typer.Option(None, "--test", help="a catalogued test (YYYY-MM-DD, see `boostphase tests "
                                                   "--no-reconstruct`), flown as reported: its vehicle "
                                                   "fitted to the reported apogee and range first"),
+    band: int = typer.Option(16, "--band", help="with --test: the altitude over Japan's land over N samples "
+                             "of the reported apogee and range within their stated uncertainty (0: off)"),
+    seed: int = typer.Option(0, "--seed", help="seed of the altitude band's samples"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Territories (countries and seas) under a trajectory, with times and altitudes over each."""
@@ -76,7 +79,19 @@ def overflight_cmd(
                                              "test's site, apogee and range come from the catalogue")
         if earth != "wgs84" or no_rotation:
             raise InputError("--earth", earth, "wgs84 with rotation for a reported test")
-        res = fly_reported_test(test, azimuth_deg=azimuth, missile=missile, dt_s=dt_s)
+        from ..errors import check_range
+        from ..reconstruct import bands
+
+        check_range("--band", band, 0, 10_000)
+        check_range("--seed", seed, 0, 2**63 - 1)
+        from .commands import on_terminal, working
+
+        with working(f"fitting the {test} test to its reported figures"
+                     + (f" and {band} samples of them" if band else ""), on_terminal(as_json)):
+            res = fly_reported_test(test, azimuth_deg=azimuth, missile=missile, dt_s=dt_s)
+            if band and test in bands.PASSAGE_FIGURES and missile is None:
+                res["altitude_band_over_japan_km"] = bands.altitude_band(test, n=int(band), seed=int(seed),
+                                                                         dt_s=dt_s, nominal=res)
         head = f"{res['test']['fit']['model']} test of {test} as reported"
     elif track is not None:
         if missile or launch or azimuth is not None or target:
@@ -127,7 +142,21 @@ def overflight_cmd(
     typer.echo(res["summary"])
     if "test" in res:
         typer.echo(_test_lines(res["test"]))
+    if res.get("altitude_band_over_japan_km"):
+        typer.echo(altitude_band_words(res["altitude_band_over_japan_km"]))
     typer.echo(f"({res['note']})")
+
+
+def altitude_band_words(b: dict) -> str:
+    """The altitude band over Japan in one sentence."""
+    ins = ", ".join(f"{k.removesuffix('_km')} {v['text']}" for k, v in b["inputs"].items())
+    if b["median"] is None:
+        return f"altitude over {b['territory']}'s land: no member of {b['n']} passes over it ({ins})"
+    hi = b["max_altitude_km"]
+    return (f"altitude over {b['territory']}'s land over the reported figures' uncertainty ({ins}; n = {b['n']}, "
+            f"seed {b['seed']}, {b['n_over']} pass over it, {b['n_ruled_out']} ruled out): lowest "
+            f"{b['median']:,.0f} km (10-90 % {b['p10']:,.0f} to {b['p90']:,.0f} km), highest {hi['median']:,.0f} km "
+            f"(10-90 % {hi['p10']:,.0f} to {hi['p90']:,.0f} km)")
 
 
 def _test_lines(t: dict) -> str:
