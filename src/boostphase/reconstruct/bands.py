@@ -224,17 +224,29 @@ def reach_sensitivity(fitted: list[dict]) -> list[dict]:
     largest change first. Needs at least 3 fitted members."""
     if len(fitted) < 3:
         return []
-    reach = np.array([GLOBAL_RANGE_M / 1e3 if m["global_reach"] else m["reach_km"] for m in fitted], float)
+    reach = [GLOBAL_RANGE_M / 1e3 if m["global_reach"] else m["reach_km"] for m in fitted]
+    rows = tercile_effects({k: [m["inputs"][k] for m in fitted] for k in fitted[0]["inputs"]}, reach)
+    for r in rows:
+        r["effect_km"] = r.pop("effect")
+        r["median_low_tercile_km"] = r.pop("median_low_tercile")
+        r["median_high_tercile_km"] = r.pop("median_high_tercile")
+        r["method"] = "median reach of the high tercile minus the low (global counted at 18,000 km)"
+    return rows
+
+
+def tercile_effects(inputs: dict, y) -> list[dict]:
+    """For each input (name -> values), the median of ``y`` over the samples in its highest
+    tercile minus that over its lowest (``effect``, in y's unit), largest change first."""
+    y = np.asarray(y, float)
     rows = []
-    for name in fitted[0]["inputs"]:
-        x = np.array([m["inputs"][name] for m in fitted], float)
+    for name, x in inputs.items():
+        x = np.asarray(x, float)
         lo_q, hi_q = np.quantile(x, [1 / 3, 2 / 3])
-        lo, hi = float(np.median(reach[x <= lo_q])), float(np.median(reach[x >= hi_q]))
-        rows.append({"input": name, "effect_km": hi - lo, "median_low_tercile_km": lo,
-                     "median_high_tercile_km": hi, "low_tercile_max": float(lo_q),
-                     "high_tercile_min": float(hi_q),
-                     "method": "median reach of the high tercile minus the low (global counted at 18,000 km)"})
-    return sorted(rows, key=lambda r: -abs(r["effect_km"]))
+        lo, hi = float(np.median(y[x <= lo_q])), float(np.median(y[x >= hi_q]))
+        rows.append({"input": name, "effect": hi - lo, "median_low_tercile": lo, "median_high_tercile": hi,
+                     "low_tercile_max": float(lo_q), "high_tercile_min": float(hi_q),
+                     "method": "median of the high tercile minus the low"})
+    return sorted(rows, key=lambda r: -abs(r["effect"]))
 
 
 # ------------------------------------------------------------------------------------------
@@ -331,6 +343,8 @@ def altitude_band(date: str, n: int = 16, seed: int = 0, dt_s: float = 1.0, work
         "territory": nominal["test"].get("passage", {}).get("territory", "Japan"),
         "quantity": "each member's lowest altitude over the territory's land (km); max_altitude_km: its highest",
         "min_altitude_km": _band(lows), "max_altitude_km": _band([m["max_altitude_km"] for m in over]),
+        "sensitivity": (tercile_effects({k: [m["inputs"][k] for m in over] for k in dists}, lows)
+                        if len(over) >= 3 else []),
         "inputs": {k: {**d.to_dict(), "why": PASSAGE_FIGURES[date][k][2]} for k, d in dists.items()},
         "method": ("reported apogee and range sampled over their stated uncertainty; each member's payload and "
                    "kick refitted from the nominal fit by a Newton step on both (same model, site and azimuth); "

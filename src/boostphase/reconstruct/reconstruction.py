@@ -159,8 +159,17 @@ def _fit_branch(base, apogee_m: float, range_m: float, lat: float, lon: float, a
                 earth: Earth, branch: str) -> Fit:
     """Scale the payload of ``base`` so that its lofted flight landing ``range_m`` down the test
     azimuth peaks at ``apogee_m`` (batched grid over payload x kick, then a secant on exact fits)."""
+    from ..models.vehicles import G0
+
     kicks = np.geomspace(0.02, 60.0, 56)
-    lo, hi = 0.05 * base.payload_kg, 6.0 * base.payload_kg
+    # no heavier payload than the first stage can lift off the pad (a slow-burning variant with
+    # 6x the payload would not be a missile at all, and building it would fail the whole fit)
+    liftable = base.stages[0].thrust_sl_n / G0 - (base.launch_mass_kg - base.payload_kg)
+    lo, hi = 0.05 * base.payload_kg, min(6.0 * base.payload_kg, 0.99 * liftable)
+    if hi <= lo:
+        raise _TooWeak("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
+                       f"a flight the {base.name} model can lift off for (its first stage lifts at most "
+                       f"{liftable:.0f} kg of payload)")
     payloads = np.geomspace(lo, hi, 10)
     for _ in range(3):
         outs = _multi_run([base.with_payload(p) for p in payloads], lat, lon, az_deg, [kicks] * len(payloads), earth)
