@@ -16,6 +16,7 @@ from pathlib import Path
 
 import typer
 
+from .. import limits
 from ..errors import InputError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
@@ -148,6 +149,24 @@ def parse_latlon(field: str, text: str) -> tuple[float, float]:
     return fields.parse_latlon(field, text)
 
 
+def spec_from_options(model, options: dict, names: dict[str, str]):
+    """The scenario spec ``model`` (scenario.specs) validated from a command's options, so the CLI
+    checks every field as the web and scenario files do (one table of ranges); an error names the
+    option the user typed (``names``: spec field -> option) rather than the spec's field."""
+    from pydantic import ValidationError
+
+    from ..scenario.registry import spec_error
+
+    try:
+        return model.model_validate({k: v for k, v in options.items() if v is not None})
+    except ValidationError as e:
+        err = spec_error(e)
+        opt = names.get(err.field.split(" ")[0], None)
+        if opt is None:
+            raise err from None
+        raise InputError(opt + err.field[len(err.field.split(" ")[0]):], err.value, err.allowed, err.hint) from None
+
+
 def parse_place(field: str, text: str) -> tuple[float, float]:
     """'LAT,LON' or a city name; says on stderr which city a name was taken as."""
     from ..scenario.fields import resolve_place
@@ -190,12 +209,15 @@ def coast(
                               ("--flight-path-deg", flight_path_deg), ("--azimuth-deg", azimuth_deg)) if v is None]
     if missing:
         raise InputError(missing[0], None, "a number (or use --batch IN.csv)")
-    from ..flight import flyout as flight
+    from ..scenario.registry import compute_coast
+    from ..scenario.specs import CoastRequest
 
-    res = flight.coast(lat, lon, alt_km * 1e3, speed_km_s * 1e3, flight_path_deg, azimuth_deg,
-                 beta_kg_m2, earth=em)
-    row = res.row(0)
-    row["earth"] = em.name
+    names = {"lat": "--lat", "lon": "--lon", "alt_km": "--alt-km", "speed_km_s": "--speed-km-s",
+             "flight_path_deg": "--flight-path-deg", "azimuth_deg": "--azimuth-deg", "beta_kg_m2": "--beta-kg-m2"}
+    req = spec_from_options(CoastRequest, dict(
+        lat=lat, lon=lon, alt_km=alt_km, speed_km_s=speed_km_s, flight_path_deg=flight_path_deg,
+        azimuth_deg=azimuth_deg, beta_kg_m2=beta_kg_m2, earth=earth, no_rotation=no_rotation), names)
+    row = compute_coast(req)
     if not row["impacted"]:
         typer.echo(f"warning: {row['reason']}; range, impact point and flight time are null", err=True)
     _emit(row, as_json, "coast")
@@ -206,8 +228,11 @@ def coast(
 BATCH_OUT_COLS = ("impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s",
                   "impacted", "reason")
 _BATCH_COLS = ("lat", "lon", "alt_km", "speed_km_s", "flight_path_deg", "azimuth_deg", "beta_kg_m2")
-_BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "speed_km_s": (0, 20),
-                 "flight_path_deg": (-90, 90), "azimuth_deg": (-360, 360), "beta_kg_m2": (1e-6, 1e9)}
+# the shared table of allowed ranges (boostphase.limits), in this CSV's units
+_BATCH_LIMITS = {c: (lim.lo, lim.hi) for c, lim in (
+    ("lat", limits.LAT_DEG), ("lon", limits.LON_DEG), ("alt_km", limits.START_ALT_M.scaled(1e-3, "km")),
+    ("speed_km_s", limits.SPEED_M_S.scaled(1e-3, "km/s")), ("flight_path_deg", limits.FLIGHT_PATH_DEG),
+    ("azimuth_deg", limits.AZIMUTH_DEG), ("beta_kg_m2", limits.BETA_KG_M2))}
 
 
 def _coast_batch(inp: Path, out: Path, em) -> None:
@@ -397,39 +422,28 @@ def flyout(
 ):
     """Fly a missile (catalog name or vehicle file): range, apogee, flight time, burnout state and
     impact point. ``--kick-deg`` flies one fixed steering, as Forden's and Thrusty's users set it."""
-    from ..errors import check_range
-    from ..flight.flyout import Steering, fly
-    from ..models.earth import earth_model
     from ..models.vehicles import load
     from ..scenario.files import check_output
+    from ..scenario.registry import compute_flyout
+    from ..scenario.specs import FlyoutRequest
 
     check_output("--csv", csv_out)
     check_output("--geojson", geojson_out)
-    m = load(missile)
-    lat, lon = parse_latlon("--launch", launch)
-    tgt = parse_place("--target", target) if target else None
-    if azimuth is None and tgt is None:
+    if azimuth is None and target is None:
         raise InputError("--azimuth/--target", None, "one of them")
-    if profile == "min-energy" and tgt is not None and azimuth is None:
-        pass  # fly the min-energy profile on the azimuth toward the target
-    steering = None
-    if kick_deg is not None:
-        check_range("--kick-deg", kick_deg, 0.0, 89.0, "deg")
-        if profile != "min-energy" or apogee_km is not None:
-            raise InputError("--kick-deg", kick_deg, "a fixed kick without --profile/--apogee-km (they search the kick)")
-        if pitch_hold_rate is not None:
-            check_range("--pitch-hold-rate", pitch_hold_rate, 0.01, 20.0, "deg/s")
-            steering = Steering(kick_deg=kick_deg, law="pitch-hold", pitch_rate_deg_s=pitch_hold_rate)
-    elif pitch_hold_rate is not None:
-        raise InputError("--pitch-hold-rate", pitch_hold_rate, "used together with --kick-deg")
-    earth_m = earth_model(earth, rotation=not no_rotation)
-    if kick_deg is not None:
-        az = azimuth if azimuth is not None else float(earth_m.distance_azimuth(lat, lon, *tgt)[1])
-        traj = fly(m, lat, lon, azimuth_deg=az, kick_deg=kick_deg, steering=steering, earth=earth_m)
-        traj.profile = "fixed-kick"
-    else:
-        traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
-                   apogee_m=None if apogee_km is None else apogee_km * 1e3, earth=earth_m)
+    names = {"launch": "--launch", "azimuth_deg": "--azimuth", "target": "--target", "profile": "--profile",
+             "apogee_km": "--apogee-km", "kick_deg": "--kick-deg", "pitch_hold_rate_deg_s": "--pitch-hold-rate",
+             "earth": "--earth"}
+    req = spec_from_options(FlyoutRequest, dict(
+        launch=launch, azimuth_deg=azimuth, target=target, profile=profile, apogee_km=apogee_km,
+        kick_deg=kick_deg, pitch_hold_rate_deg_s=pitch_hold_rate, earth=earth, no_rotation=no_rotation), names)
+    m = load(missile)  # a catalog name or a local vehicle file (the web takes only names or pasted text)
+    try:
+        traj = compute_flyout(req, missile=m, place=parse_place)
+    except InputError as e:  # the spec's field names, said as the options the user typed
+        if e.field in names:
+            raise InputError(names[e.field], e.value, e.allowed, e.hint) from None
+        raise
     if csv_out:
         traj.to_csv(csv_out)
     if geojson_out:
