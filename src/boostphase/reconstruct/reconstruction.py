@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import EARTH_MU_M3_S2, SPHERE_R_M
+from ..constants import EARTH_MU_M3_S2, G0, SPHERE_R_M
 from ..errors import InputError, check_range
 from ..flight.flyout import (
     Flyer,
@@ -160,8 +160,6 @@ def _fit_branch(base, apogee_m: float, range_m: float, lat: float, lon: float, a
                 earth: Earth, branch: str) -> Fit:
     """Scale the payload of ``base`` so that its lofted flight landing ``range_m`` down the test
     azimuth peaks at ``apogee_m`` (batched grid over payload x kick, then a secant on exact fits)."""
-    from ..models.vehicles import G0
-
     kicks = np.geomspace(0.02, 60.0, 56)
     # no heavier payload than the first stage can lift off the pad (a slow-burning variant with
     # 6x the payload would not be a missile at all, and building it would fail the whole fit)
