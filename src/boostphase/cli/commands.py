@@ -110,7 +110,8 @@ def _emit(data: dict, as_json: bool, title: str = "") -> None:
         typer.echo(json_text(data))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     table = Table(title=title or None, show_header=True)
     table.add_column("quantity", overflow="fold")  # narrow terminals wrap, never cut
@@ -570,15 +571,25 @@ def check(
     mach_convention: str = typer.Option("sea-level", help="sea-level (v/340.29 m/s) or local (US76 at that altitude)"),
     glide_ld: float = typer.Option(None, help="lift-to-drag ratio of a boost-glide vehicle to check"),
     tolerance: float = typer.Option(0.05, help="relative tolerance on each figure"),
+    range_unc: str = typer.Option(None, help="uncertainty of the range: km or N% (default: the tolerance)"),
+    apogee_unc: str = typer.Option(None, help="uncertainty of the apogee: km or N% (default: the tolerance)"),
+    flight_time_unc: str = typer.Option(None, help="uncertainty of the flight time: s or N% (default: the tolerance)"),
+    peak_unc: str = typer.Option(None, help="uncertainty of the peak speed (km/s) or Mach number, or N% "
+                                            "(default: the tolerance; for Mach at least half a unit in the last digit)"),
+    samples: int = typer.Option(2000, help="draws of the figures within their uncertainty (p_consistent)"),
+    seed: int = typer.Option(0, help="seed of the draws"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Check a claim (range, apogee, time, speed or Mach) against ballistic and glide physics."""
+    """Check a claim (range, apogee, time, speed or Mach) against ballistic and glide physics, with
+    the Mach range and the probability of consistency over the figures' uncertainty."""
     from ..claims.check import check_claim
 
     if mach_convention not in ("sea-level", "local"):
         raise InputError("--mach-convention", mach_convention, "sea-level or local")
     res = check_claim(range_km, apogee_km=apogee_km, flight_time_s=flight_time_s, peak_speed_km_s=peak_speed_km_s,
-                      peak_mach=peak_mach, mach_convention=mach_convention, glide_ld=glide_ld, tolerance=tolerance)
+                      peak_mach=peak_mach, mach_convention=mach_convention, glide_ld=glide_ld, tolerance=tolerance,
+                      range_unc=range_unc, apogee_unc=apogee_unc, flight_time_unc=flight_time_unc,
+                      peak_unc=peak_unc, samples=samples, seed=seed)
     if as_json:
         typer.echo(json.dumps(res, indent=2, default=json_default))
         return
@@ -586,6 +597,23 @@ def check(
     typer.echo(res["verdict_sentence"])
     for r in res["reasons"]:
         typer.echo(f"- {r}")
+    _echo_bands(res)
+
+
+def _echo_bands(res: dict) -> None:
+    """The Mach range, the probability of consistency and the sensitivity, in words."""
+    m, p = res["mach_range"], res["p_consistent"]
+    if m["low"] is None:
+        typer.echo("Mach range of a ballistic flight with these figures: none. " + m["altitude_note"])
+    else:
+        hi = "escape speed" if m["high_is_escape_speed"] else f"Mach {m['high']:.1f}"
+        typer.echo(f"Mach range of a ballistic flight with these figures (within their uncertainty): "
+                   f"Mach {m['low']:.1f} to {hi} ({m['speed_km_s'][0]:.2f}-{m['speed_km_s'][1]:.2f} km/s). "
+                   + m["altitude_note"])
+    typer.echo(f"P(consistent) = {p['p']:.3f} (95 % interval {p['ci95'][0]:.3f}-{p['ci95'][1]:.3f}, "
+               f"{p['n']} draws, seed {p['seed']})")
+    for row in res["sensitivity"]:
+        typer.echo(f"  {row['input']:>16}: effect {row['effect']:+.3f} ({row['method']})")
 
 
 @app.command()
@@ -610,7 +638,8 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
         typer.echo(json.dumps(items, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     t = Table(title="boostphase vehicle catalog")
     t.add_column("name", no_wrap=True, min_width=max(len(it["name"]) for it in items))  # names never cut
