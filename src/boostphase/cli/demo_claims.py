@@ -218,11 +218,18 @@ def c3_words(c3: dict) -> str:
     flips = [k for k, v in c3["moved"].items() if v != r14["verdict"]]
     moved = ("moving the reported range or apogee by 20 % does not change it" if not flips else
              "it also changes with " + ", ".join(flips))
+    mr = r14.get("mach_range")  # the reported figures' own uncertainty (claims.check_bands), when present
+    unc = ""
+    if mr:
+        pc = [c3["checks"][m]["p_consistent"] for m in (14.0, 5.0)]
+        unc = (f" With the reported figures read with their rounding, a ballistic flight allows Mach "
+               f"{mr['low']:.1f}-{mr['high']:.1f}; the share of such readings consistent with 'Mach 14' is "
+               f"{pc[0]['p']:.0%} (95 % CI up to {pc[0]['ci95'][1]:.1%}), with 'Mach 5' {pc[1]['p']:.0%}.")
     return (f"C3. Neither speed fits a ballistic flight of 1,000 km through a 100 km apogee: that needs "
             f"{lo:.2f}-{hi:.2f} km/s (Mach {lo / sound:.1f}-{hi / sound:.1f}); 'Mach 14' is "
             f"{r14['verdict'].replace('_', ' ')} (a glide or manoeuvre is implied) and 'just Mach 5' is "
-            f"{r5['verdict'].replace('_', ' ')}. Condition: {r14['mach_convention']} sound speed for Mach (the "
-            f"convention the JCS appears to use), figures within +-{r14['claim']['tolerance']:.0%}. Most "
+            f"{r5['verdict'].replace('_', ' ')}.{unc} Condition: {r14['mach_convention']} sound speed for Mach "
+            f"(the convention the JCS appears to use), figures within +-{r14['claim']['tolerance']:.0%}. Most "
             f"sensitive input: the reported speed, which alone decides the verdict; {moved}.")
 
 

@@ -130,7 +130,8 @@ def overflight_cmd(
         typer.echo(json_text(res))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     t = Table(title="overflight", show_header=True)
     for c in ("territory", "enter (s)", "exit (s)", "altitude (km)"):
@@ -631,7 +632,7 @@ def _column_widths(cols: list[str], rows: list[list[str]]) -> list[int]:
 
 def _tests_table(title: str, cols: list[str], rows: list[list[str]], widths: list[int]):
     """A rich table whose name columns never wrap and whose other columns fold."""
-    from rich.table import Table
+    from .tables import Table
 
     t = Table(title=title, show_header=True)
     for c, w in zip(cols, widths, strict=True):
