@@ -102,7 +102,7 @@ def test_reconstructs_the_2017_07_28_calibration_test_with_plot(tmp_path):
 
     png = tmp_path / "timeline.png"
     p = CliRunner().invoke(app, ["tests", "--date", "2017-07-28", "--date", "2024-01-14",
-                                 "--plot", str(png), "--json"])
+                                 "--plot", str(png), "--band", "3", "--json"])
     assert p.exit_code == 0, p.output
     assert "reconstructing 2017-07-28" in p.stderr  # progress goes to stderr, JSON to stdout
     out = json.loads(p.stdout)
@@ -119,12 +119,39 @@ def test_reconstructs_the_2017_07_28_calibration_test_with_plot(tmp_path):
     assert abs(row["residuals"]["range_km"]) < 0.02 * 998.0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out["plot"] == str(png)
+    # the reach band (a contract the timeline figure reads): keys, its size, and none for a skip
+    b = row["reach_band"]
+    assert {"median_km", "p10_km", "p90_km", "p_global", "p_global_ci95", "n", "n_ruled_out", "inputs",
+            "sensitivity"} <= set(b)
+    assert b["n"] == 3 and b["n_ruled_out"] + b["n_fitted"] == 3
+    assert b["p10_km"] <= b["median_km"] <= b["p90_km"]
+    assert skipped["reach_band"] is None
+    assert "reach bands:" in p.stderr  # not a terminal: one line of progress per stage, on stderr
+
+
+def test_narrow_terminal_never_cuts_a_vehicle_name_or_date():
+    """COLUMNS=60 (a narrow terminal, or a pipe that says so): every test's date and vehicle name
+    appear whole, with and without the reconstruction columns (one block per test when the table
+    cannot fit)."""
+    import os
+
+    env = {**os.environ, "COLUMNS": "60"}
+    for args in (["--no-reconstruct"], ["--date", "2017-07-28", "--date", "2022-11-03", "--no-band",
+                                        "--no-sensitivity"]):
+        p = subprocess.run([sys.executable, "-m", "boostphase.cli", "tests", *args], capture_output=True,
+                           text=True, timeout=600, env=env)
+        assert p.returncode == 0, p.stderr
+        want = load_tests() if args[0] == "--no-reconstruct" else [
+            t for t in load_tests() if t.date.isoformat() in ("2017-07-28", "2022-11-03")]
+        for t in want:
+            assert t.date.isoformat() in p.stdout and t.vehicle in p.stdout, (t.vehicle, p.stdout)
+        assert all(len(line) <= 60 for line in p.stdout.splitlines()[:3])
 
 
 @pytest.mark.slow
 def test_full_catalog_reconstruction(tmp_path):
     png = tmp_path / "timeline.png"
-    p = _cli("--json", "--plot", str(png), timeout=1800)  # ~19 tests x 3 fits: minutes on 2 cores
+    p = _cli("--json", "--plot", str(png), "--band", "8", timeout=3600)  # ~19 tests x (3 + 8) fits: minutes
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     rows = {r["date"]: r for r in out["tests"]}

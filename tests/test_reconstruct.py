@@ -194,7 +194,8 @@ def test_cli_contract_keys():
     """The --json contract, on the 14 May 2017 Hwasong-12 test without --missile: the IRBM
     model is chosen and the output says which and why."""
     p = subprocess.run([sys.executable, "-m", "boostphase.cli", "reconstruct", "--apogee-km", "2111.5",
-                        "--range-km", "787", "--flight-time-s", "1800", "--no-sensitivity", "--json"],
+                        "--range-km", "787", "--flight-time-s", "1800", "--no-sensitivity", "--band", "2",
+                        "--json"],
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
@@ -205,3 +206,7 @@ def test_cli_contract_keys():
     assert set(d["fit"]) >= {"apogee_km", "range_km", "flight_time_s", "burn_time_s", "propellant_kg",
                              "thrust_vac_kn"}
     assert d["global_reach"] is False and d["max_range_lower_km"] == pytest.approx(d["max_range_km"])
+    # --band N: the reach band (2 members here; burn times, dry mass, Isp sampled, payload refitted)
+    b = d["reach_band"]
+    assert b["n"] == 2 and b["n_ruled_out"] + b["n_fitted"] == 2 and len(b["members"]) == 2
+    assert set(b["inputs"]) == {"burn_time_factor_stage1", "dry_mass_factor", "isp_factor"}  # one stage

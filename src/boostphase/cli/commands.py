@@ -114,8 +114,8 @@ def _emit(data: dict, as_json: bool, title: str = "") -> None:
     from .tables import Table
 
     table = Table(title=title or None, show_header=True)
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
+    table.add_column("quantity", overflow="fold")  # narrow terminals wrap, never cut
+    table.add_column("value", justify="right", overflow="fold")
     for key, val in _flatten(data):
         if val is None or (isinstance(val, float) and not math.isfinite(val)):
             txt = "none"  # e.g. the range of a flight that does not land: no number
@@ -313,16 +313,82 @@ def _coast_batch(inp: Path, out: Path, em) -> None:
     typer.echo(f"wrote {len(a)} rows to {out}{note}", err=True)
 
 
-def _working(what: str):
+def _reach_band(res: dict, missile, apogee_km: float, range_km: float, site, azimuth: float, n: int,
+                seed: int, as_json: bool) -> dict:
+    """The reach band of a reconstruction (``reconstruct --band N``), at the point fit's
+    propellant, with a progress bar on a terminal."""
+    from ..models.vehicles import load
+    from ..reconstruct import bands
+
+    base = load(missile or res["missile_model"])
+    pf = res["fit"].get("propellant_factor", 1.0)
+    if abs(pf - 1.0) > 1e-9:
+        base = base.scaled(propellant_factor=pf)
+    lat, lon = site if site is not None else (40.0, 127.0)  # reconstruct()'s default launch point
+    advance, stop = progress_bar(n, f"reach band ({n} refits)", on_terminal(as_json))
+    try:
+        band = bands.reach_band(base, bands.Test(apogee_km * 1e3, range_km * 1e3, lat, lon, azimuth), n=n,
+                                seed=seed, progress=advance)
+    finally:
+        stop()
+    return band
+
+
+def band_words(b: dict) -> str:
+    """A reach band in one sentence: median, 10-90 % interval, share global, ruled out, and the
+    input that moves it most."""
+    if b["median_km"] is None:
+        head = "no finite member"
+    else:
+        head = (f"median {b['median_km']:,.0f} km, 10-90 % {b['p10_km']:,.0f} to {b['p90_km']:,.0f} km "
+                f"(over {b['n_finite']} finite members)")
+    pg = b["p_global"]
+    glob = ("" if pg is None else
+            f"; global in {pg:.0%} of the fitted members (95 % CI {b['p_global_ci95'][0]:.0%}-"
+            f"{b['p_global_ci95'][1]:.0%})")
+    sens = b["sensitivity"]
+    top = (f"; most sensitive input: {sens[0]['input']} ({sens[0]['effect_km']:+,.0f} km from its low to "
+           f"its high tercile)") if sens else ""
+    return (f"reach band (n = {b['n']}, seed {b['seed']}; {b['n_ruled_out']} ruled out by the test): "
+            f"{head}{glob}{top}")
+
+
+def working(what: str, enabled: bool | None = None):
+    """A spinner with elapsed time while ``what`` runs (see :func:`_working`)."""
+    return _working(what, enabled)
+
+
+def _working(what: str, enabled: bool | None = None):
     """A spinner with elapsed time on a terminal's stderr for work of unknown length (a
-    reconstruction takes seconds to a minute); nothing when stderr is not a terminal."""
+    reconstruction takes seconds to a minute); nothing when stderr is not a terminal, or when
+    ``enabled`` is False (see :func:`on_terminal`)."""
     import contextlib
 
-    if not sys.stderr.isatty():
+    if not (sys.stderr.isatty() if enabled is None else enabled):
         return contextlib.nullcontext()
     from rich.console import Console
 
     return Console(stderr=True).status(what)
+
+
+def progress_bar(total: int, what: str, enabled: bool):
+    """A rich progress bar on stderr when ``enabled`` (callers pass: stdout and stderr are a
+    terminal and no --json) for work over ~2 s; returns (advance(n=1), stop). Thread-safe."""
+    if not enabled or total <= 0:
+        return (lambda n=1: None), (lambda: None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                 console=Console(stderr=True), transient=True)
+    p.start()
+    task = p.add_task(what, total=total)
+    return (lambda n=1: p.advance(task, n)), p.stop
+
+
+def on_terminal(as_json: bool = False) -> bool:
+    """True when a progress bar may be drawn: stdout and stderr are a terminal and no --json."""
+    return not as_json and sys.stdout.isatty() and sys.stderr.isatty()
 
 
 def _progress(total: int, what: str):
@@ -399,14 +465,21 @@ def reconstruct(
     missile: str = typer.Option(None, help="model to fit: catalog name or path to a vehicle TOML file (default: the "
                                 "class model that matches the test; the output says which and why)"),
     no_sensitivity: bool = typer.Option(False, "--no-sensitivity", help="skip the burn-time x0.8 / x1.2 refits"),
+    band: int = typer.Option(0, "--band", help="reach band: refit N sampled variants of the class model (burn "
+                             "times, dry mass, Isp) and give the median and 10-90 %% reach (0: off; each "
+                             "member is one fit, 0.5-2 s of a core)"),
+    seed: int = typer.Option(0, "--seed", help="seed of the reach band's samples (reproducible)"),
     geojson_out: Path = typer.Option(None, "--geojson", help="write the reach contour as GeoJSON"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Reconstruct a lofted test: fitted vehicle, standard-trajectory range, reach by azimuth."""
+    from ..errors import check_range
     from ..reconstruct import reconstruction
     from ..scenario.files import check_output
 
     check_output("--geojson", geojson_out)
+    check_range("--band", band, 0, 10_000)
+    check_range("--seed", seed, 0, 2**63 - 1)
     site = parse_latlon("--launch", launch) if launch else None
     names = [c for c in (cities or "").split(",") if c.strip()]
     if names:
@@ -416,10 +489,14 @@ def reconstruct(
             typer.echo(f"note: --cities {n.strip()!r} taken as {describe_city(find_city(n.strip()))}", err=True)
         if site is None:
             raise InputError("--cities", cities, "used together with --launch LAT,LON")
-    with _working("reconstructing: fitting the class model, its burn-time variants and the reach"):
+    with _working("reconstructing: fitting the class model, its burn-time variants and the reach",
+                  on_terminal(as_json)):
         res = reconstruction.reconstruct(apogee_km, range_km, flight_time_s, launch=site,
                                          test_azimuth_deg=test_azimuth, missile=missile, cities=names,
                                          sensitivity=not no_sensitivity)
+    if band:
+        res["reach_band"] = _reach_band(res, missile, apogee_km, range_km, site, test_azimuth, int(band),
+                                        int(seed), as_json)
     if geojson_out and "reach_geojson" in res:
         geojson_out.write_text(json.dumps(res["reach_geojson"]))
     if as_json:
@@ -451,6 +528,8 @@ def reconstruct(
                    f"propellant {'/'.join(f'{x / 1e3:.1f}' for x in v['propellant_kg'])} t, thrust "
                    f"{'/'.join(f'{x:,.0f}' for x in v['thrust_vac_kn'])} kN -> payload {v['payload_kg']:,.0f} kg, "
                    f"reach {reach} ({v['changed']})")
+    if res.get("reach_band"):
+        typer.echo(band_words(res["reach_band"]))
     for c in res.get("cities", []):
         reach = "  global" if c["global_reach"] else f"{c['range_km']:8,.0f} km"
         margin = "" if c["global_reach"] else f" ({c['margin_km']:+,.0f} km)"

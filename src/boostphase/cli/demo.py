@@ -19,6 +19,7 @@ def main(argv=None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     con = Console(width=150)
     con.rule("[bold]boostphase demo")
+    started = time.perf_counter()
 
     from ..flight.flyout import coast, fly
     from ..models.earth import SPHERE
@@ -55,9 +56,12 @@ def main(argv=None) -> None:
     con.print(f"plots: {p1}, {p2}")
     from . import consequence, demo_claims, engage
 
-    # C1, C3 and C6; C4; C5: each command module offers run(console, out) for the demo
-    for mod in (demo_claims, engage, consequence):
-        mod.run(con, out)
+    # C1, C2, C3 and C6; C4; C5: each command module offers run(console, out) for the demo
+    answers = dict(demo_claims.run(con, out))
+    answers["c4"] = engage.run(con, out)
+    answers["c5"] = consequence.run(con, out)
+    demo_claims.plain_words(con, answers)
+    con.print(f"[dim]demo took {time.perf_counter() - started:.0f} s[/]")
 
 
 if __name__ == "__main__":

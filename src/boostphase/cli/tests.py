@@ -35,7 +35,11 @@ METHOD_NOTE = ("Each test's reported apogee and range are fitted by scaling the 
                "come down or flies 18,000 km or more; the bar spans the refits with every burn "
                "time x0.8 and x1.2 at the same propellant (each variant's burn times, propellant, "
                "thrust and payload are in its sensitivity entry).  Figures are the catalog's "
-               "primary ones (data/nk_tests.toml).")
+               "primary ones (data/nk_tests.toml).  reach_band: the class model's burn times (per "
+               "stage, same propellant), dry masses and Isp sampled (boostphase.reconstruct.bands, "
+               "ranges and reasons in its inputs), the payload refitted to the test for each member, "
+               "median and 10-90 % of the finite members' reach, the share that is global, and the "
+               "members the test rules out.")
 
 
 # --------------------------------------------------------------------------- overflight
@@ -56,6 +60,9 @@ def overflight_cmd(
     test: str = typer.Option(None, "--test", help="a catalogued test (YYYY-MM-DD, see `boostphase tests "
                                                   "--no-reconstruct`), flown as reported: its vehicle "
                                                   "fitted to the reported apogee and range first"),
+    band: int = typer.Option(16, "--band", help="with --test: the altitude over Japan's land over N samples "
+                             "of the reported apogee and range within their stated uncertainty (0: off)"),
+    seed: int = typer.Option(0, "--seed", help="seed of the altitude band's samples"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
     """Territories (countries and seas) under a trajectory, with times and altitudes over each."""
@@ -72,7 +79,19 @@ def overflight_cmd(
                                              "test's site, apogee and range come from the catalogue")
         if earth != "wgs84" or no_rotation:
             raise InputError("--earth", earth, "wgs84 with rotation for a reported test")
-        res = fly_reported_test(test, azimuth_deg=azimuth, missile=missile, dt_s=dt_s)
+        from ..errors import check_range
+        from ..reconstruct import bands
+
+        check_range("--band", band, 0, 10_000)
+        check_range("--seed", seed, 0, 2**63 - 1)
+        from .commands import on_terminal, working
+
+        with working(f"fitting the {test} test to its reported figures"
+                     + (f" and {band} samples of them" if band else ""), on_terminal(as_json)):
+            res = fly_reported_test(test, azimuth_deg=azimuth, missile=missile, dt_s=dt_s)
+            if band and test in bands.PASSAGE_FIGURES and missile is None:
+                res["altitude_band_over_japan_km"] = bands.altitude_band(test, n=int(band), seed=int(seed),
+                                                                         dt_s=dt_s, nominal=res)
         head = f"{res['test']['fit']['model']} test of {test} as reported"
     elif track is not None:
         if missile or launch or azimuth is not None or target:
@@ -111,7 +130,8 @@ def overflight_cmd(
         typer.echo(json_text(res))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     t = Table(title="overflight", show_header=True)
     for c in ("territory", "enter (s)", "exit (s)", "altitude (km)"):
@@ -123,7 +143,21 @@ def overflight_cmd(
     typer.echo(res["summary"])
     if "test" in res:
         typer.echo(_test_lines(res["test"]))
+    if res.get("altitude_band_over_japan_km"):
+        typer.echo(altitude_band_words(res["altitude_band_over_japan_km"]))
     typer.echo(f"({res['note']})")
+
+
+def altitude_band_words(b: dict) -> str:
+    """The altitude band over Japan in one sentence."""
+    ins = ", ".join(f"{k.removesuffix('_km')} {v['text']}" for k, v in b["inputs"].items())
+    if b["median"] is None:
+        return f"altitude over {b['territory']}'s land: no member of {b['n']} passes over it ({ins})"
+    hi = b["max_altitude_km"]
+    return (f"altitude over {b['territory']}'s land over the reported figures' uncertainty ({ins}; n = {b['n']}, "
+            f"seed {b['seed']}, {b['n_over']} pass over it, {b['n_ruled_out']} ruled out): lowest "
+            f"{b['median']:,.0f} km (10-90 % {b['p10']:,.0f} to {b['p90']:,.0f} km), highest {hi['median']:,.0f} km "
+            f"(10-90 % {hi['p10']:,.0f} to {hi['p90']:,.0f} km)")
 
 
 def _test_lines(t: dict) -> str:
@@ -216,7 +250,12 @@ def tests_cmd(
     permutations: int = typer.Option(10_000, help="association: number of random re-timings"),
     null: str = typer.Option("circular", help="association null: circular (keeps the spacing "
                                               "of tests) or uniform"),
-    seed: int = typer.Option(0, help="association: random seed"),
+    band: int = typer.Option(32, "--band", help="reach band: N sampled variants of each class model "
+                             "(burn times, dry mass, Isp) refitted to each test; median and 10-90 %% "
+                             "reach (each member is one fit, 0.5-2 s of a core)"),
+    no_band: bool = typer.Option(False, "--no-band", help="skip the reach bands (fast)"),
+    seed: int = typer.Option(0, help="random seed of the association's re-timings and of the reach "
+                                     "bands' samples"),
     catalog: Path = typer.Option(None, help="a test catalog TOML (default: the packaged one)"),
 ):
     """North Korean long-range tests: implied reach per test, timeline plot, event association.
@@ -224,9 +263,13 @@ def tests_cmd(
     Every test in the catalog is reconstructed (implied reach with an uncertainty band), shown
     in a table and optionally plotted; with --events, a permutation test of association.
     """
+    from ..errors import check_range
     from ..reconstruct.testflights import association_test, load_tests, read_events_csv
-    from .commands import json_default
+    from .commands import json_default, on_terminal
 
+    if not (no_band or no_reconstruct):
+        check_range("--band", band, 1, 10_000)
+    check_range("--seed", seed, 0, 2**63 - 1)
     tests = load_tests(catalog)
     if date:
         wanted = {}
@@ -258,7 +301,10 @@ def tests_cmd(
 
     rows = [catalog_row(t) for t in tests]
     if not no_reconstruct:
-        reconstruct_all(tests, rows, sensitivity=not no_sensitivity, verbose=True)
+        bar = on_terminal(as_json)  # a bar on a terminal; otherwise one line per test on stderr
+        reconstruct_all(tests, rows, sensitivity=not no_sensitivity, verbose=not bar, bar=bar)
+        if not no_band:
+            band_all(tests, rows, int(band), int(seed), bar=bar, verbose=not bar)
 
     out: dict = {"n_tests": len(rows), "tests": rows}
     if not no_reconstruct:
@@ -298,7 +344,7 @@ def catalog_row(t) -> dict:
     }
 
 
-def reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
+def reconstruct_all(tests, rows, sensitivity: bool, verbose: bool, bar: bool = False) -> None:
     """Reconstruct every test that has a model and a reported apogee and range, filling ``rows``.
     Tests run side by side on the engine threads (each fit is a chain of small engine calls
     that leaves cores idle). Each test's
@@ -322,9 +368,65 @@ def reconstruct_all(tests, rows, sensitivity: bool, verbose: bool) -> None:
                                                 f"{t.apogee_km:,.0f} km): nothing to fit")
             continue
         todo.append((t, row))
-    with ThreadPoolExecutor(max(1, min(engine_threads(), len(todo)))) as pool:
-        for _ in pool.map(lambda tr: _reconstruct_one(*tr, sensitivity, verbose), todo):
-            pass
+    from .commands import progress_bar
+
+    advance, stop = progress_bar(len(todo), "reconstructing tests", bar)
+    try:
+        with ThreadPoolExecutor(max(1, min(engine_threads(), len(todo) or 1))) as pool:
+            for _ in pool.map(lambda tr: _reconstruct_one(*tr, sensitivity, verbose), todo):
+                advance()
+    finally:
+        stop()
+
+
+BANDED = ("reconstructed", "global")
+"""Statuses of the rows that get a reach band (a fit that reproduces the test)."""
+
+
+def band_all(tests, rows, n: int, seed: int, bar: bool = False, verbose: bool = False) -> None:
+    """Add ``reach_band`` (:mod:`boostphase.reconstruct.bands`) to every reconstructed row, None to
+    the others. Every member of every test runs in one pool on the engine threads (members are
+    independent: the thread count does not change them), with one progress bar."""
+    from ..models.vehicles import load
+    from ..reconstruct import bands
+    from .commands import progress_bar
+
+    work = []
+    for t, row in zip(tests, rows, strict=True):
+        row["reach_band"] = None
+        if row["status"] not in BANDED:
+            continue
+        base = load(row["model"])
+        pf = row["fit"].get("propellant_factor", 1.0)
+        if abs(pf - 1.0) > 1e-9:
+            base = base.scaled(propellant_factor=pf)  # members keep the point fit's propellant
+        tol = max(APPROX_TOLERANCE if t.qualifiers.get(k) == "approx" else FIT_TOLERANCE
+                  for k in ("apogee_km", "range_km"))
+        test = bands.Test(t.apogee_km * 1e3, t.range_km * 1e3, t.site_lat_deg, t.site_lon_deg, 90.0, tol)
+        work.append((row, base, test, bands.member_jobs(base, seed, 0, n)))
+    if verbose:
+        typer.echo(f"reach bands: {n} members for each of {len(work)} tests ...", err=True)
+    advance, stop = progress_bar(sum(len(w[3]) for w in work), f"reach bands ({n} refits per test)", bar)
+    flat = [(row, base, test, job) for row, base, test, jobs in work for job in jobs]
+    try:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ..flight.flyout import engine_threads
+
+        def one(item):
+            row, base, test, job = item
+            out = {**job, **bands.fly_member(base, job["inputs"], test)}
+            advance()
+            return out
+
+        with ThreadPoolExecutor(max(1, min(engine_threads(), len(flat) or 1))) as pool:
+            done = list(pool.map(one, flat))
+    finally:
+        stop()
+    k = 0
+    for row, base, _, jobs in work:
+        row["reach_band"] = bands.summarise(done[k:k + len(jobs)], len(base.stages), seed)
+        k += len(jobs)
 
 
 def _reconstruct_one(t, row, sensitivity: bool, verbose: bool) -> None:
@@ -427,38 +529,30 @@ def plot_timeline(tests, rows, path: Path, evs):
 
 def _print_tests(out: dict, no_reconstruct: bool) -> None:
     from rich.console import Console
-    from rich.table import Table
+
+    from .commands import band_words
 
     con = Console()
-    t = Table(title="North Korean long-range tests (data/nk_tests.toml)", show_header=True)
-    cols = ["date", "vehicle", "apogee (km)", "range (km)", "time (s)"]
-    if not no_reconstruct:
-        cols += ["model", "implied reach (km)", "band (km)", "status"]
-    for c in cols:
-        t.add_column(c, justify="left" if c in ("date", "vehicle", "model", "status") else "right")
-
-    def num(v, q):
-        return "-" if v is None else (f"{q} " if q else "") + f"{v:,.0f}"
-
-    for r in out["tests"]:
-        q = r["qualifiers"]
-        cells = [r["date"], r["vehicle"], num(r["apogee_km"], _q(q.get("apogee_km"))),
-                 num(r["range_km"], _q(q.get("range_km"))),
-                 num(r["flight_time_s"], _q(q.get("flight_time_s")))]
-        if not no_reconstruct:
-            rng = r.get("implied_max_range_km")
-            band = r.get("band_km")
-            shown = "global" if r.get("status") == "global" else ("-" if rng is None else f"{rng:,.0f}")
-            cells += [r["model"] or "-", shown,
-                      "-" if not band else f"{band[0]:,.0f} to {band[1]:,.0f}", r["status"]]
-        t.add_row(*cells)
-    con.print(t)
+    cols, rows = _test_cells(out, no_reconstruct)
+    title = "North Korean long-range tests (data/nk_tests.toml)"
+    widths = _column_widths(cols, rows)
+    if sum(widths) + 3 * len(cols) + 1 <= con.width:  # cells, padding and borders
+        con.print(_tests_table(title, cols, rows, widths))
+    else:
+        # too narrow for the table without cutting a name: one block per test instead
+        typer.echo(title)
+        for cells in rows:
+            typer.echo(f"{cells[0]}  {cells[1]}")
+            for c, v in zip(cols[2:], cells[2:], strict=True):
+                typer.echo(f"    {c}: {v}")
     if not no_reconstruct:
         for r in out["tests"]:
             if r["status"] != "reconstructed":
                 typer.echo(f"{r['date']} {r['vehicle']}: {r['status']}: {r.get('reason', '')}")
             elif r.get("note"):
                 typer.echo(f"{r['date']} {r['vehicle']}: note: {r['note']}")
+            if r.get("reach_band"):
+                typer.echo(f"{r['date']} {r['vehicle']}: {band_words(r['reach_band'])}")
         typer.echo(f"method: {out['method']}")
     if "association" in out:
         a = out["association"]
@@ -478,6 +572,77 @@ def _print_tests(out: dict, no_reconstruct: bool) -> None:
     if "plot" in out:
         typer.echo(f"wrote {out['plot']}", err=True)
     sys.stdout.flush()
+
+
+NAME_COLUMNS = ("date", "vehicle", "model", "status")
+"""Columns that are never wrapped or cut (a narrow terminal gets one block per test instead)."""
+
+
+def _test_cells(out: dict, no_reconstruct: bool) -> tuple[list[str], list[list[str]]]:
+    """The column names and the text cells of the tests table."""
+    cols = ["date", "vehicle", "apogee (km)", "range (km)", "time (s)"]
+    if not no_reconstruct:
+        cols += ["model", "implied reach (km)", "band (km)", "reach 10-90 % (km)", "status"]
+
+    def num(v, q):
+        return "-" if v is None else (f"{q} " if q else "") + f"{v:,.0f}"
+
+    rows = []
+    for r in out["tests"]:
+        q = r["qualifiers"]
+        cells = [r["date"], r["vehicle"], num(r["apogee_km"], _q(q.get("apogee_km"))),
+                 num(r["range_km"], _q(q.get("range_km"))),
+                 num(r["flight_time_s"], _q(q.get("flight_time_s")))]
+        if not no_reconstruct:
+            rng = r.get("implied_max_range_km")
+            band = r.get("band_km")
+            shown = "global" if r.get("status") == "global" else ("-" if rng is None else f"{rng:,.0f}")
+            cells += [r["model"] or "-", shown,
+                      "-" if not band else f"{band[0]:,.0f} to {band[1]:,.0f}",
+                      _band_cell(r.get("reach_band")), r["status"]]
+        rows.append(cells)
+    return cols, rows
+
+
+def _band_cell(b: dict | None) -> str:
+    """The reach band in a table cell: 10-90 % of the finite members, the share global."""
+    if not b:
+        return "-"
+    txt = "no finite member" if b["p10_km"] is None else f"{b['p10_km']:,.0f} to {b['p90_km']:,.0f}"
+    if b["p_global"]:
+        txt += f"; {b['p_global']:.0%} global"
+    if b["n_ruled_out"]:
+        txt += f"; {b['n_ruled_out']}/{b['n']} ruled out"
+    return txt
+
+
+FOLD_MIN_WIDTH = 10
+"""Narrowest a folding column may get before the table gives way to one block per test."""
+
+
+def _column_widths(cols: list[str], rows: list[list[str]]) -> list[int]:
+    """Minimum width of each column: a name column its longest cell (never cut), another its
+    longest cell up to FOLD_MIN_WIDTH (longer cells fold onto more lines)."""
+    out = []
+    for i, c in enumerate(cols):
+        longest = max([len(w) for w in c.split()] + [len(r[i]) for r in rows])
+        out.append(max(len(c), longest) if c in NAME_COLUMNS else min(longest, FOLD_MIN_WIDTH))
+    return out
+
+
+def _tests_table(title: str, cols: list[str], rows: list[list[str]], widths: list[int]):
+    """A rich table whose name columns never wrap and whose other columns fold."""
+    from .tables import Table
+
+    t = Table(title=title, show_header=True)
+    for c, w in zip(cols, widths, strict=True):
+        if c in NAME_COLUMNS:
+            t.add_column(c, no_wrap=True, min_width=w)
+        else:
+            t.add_column(c, justify="right", overflow="fold", min_width=w)
+    for cells in rows:
+        t.add_row(*cells)
+    return t
 
 
 def _q(q: str | None) -> str:

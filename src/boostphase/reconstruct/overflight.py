@@ -253,21 +253,33 @@ def fit_flight(base, apogee_m: float, range_m: float, lat: float, lon: float, az
     iteration on (payload, kick) with finite differences of single flyouts finishes it
     (the 2x2 Jacobian stays regular at the fold, where d range / d kick = 0 but d range /
     d payload is not).  Returns (missile, kick_deg, trajectory)."""
-    from ..flight.flyout import fly
     from ..models.earth import WGS84
     from .reconstruction import fit_vehicle
 
     earth = WGS84 if earth is None else earth
     fit = fit_vehicle(base, apogee_m, range_m, lat, lon, az_deg, earth)
+    return refine_fit(fit.missile, fit.payload_kg, fit.kick_deg, apogee_m, range_m, lat, lon, az_deg, earth, tol)
+
+
+def refine_fit(missile, payload_kg: float, kick_deg: float, apogee_m: float, range_m: float, lat: float,
+               lon: float, az_deg: float, earth=None, tol: float = 1e-3):
+    """Newton iteration on (payload kg, kick deg) from a starting fit of ``missile``, with finite
+    differences of single flyouts, to fly to ``apogee_m`` and ``range_m`` (m) within ``tol``
+    (relative); stops where a step makes no progress and keeps the best so far. Returns
+    (missile with the payload, kick_deg, trajectory)."""
+    from ..flight.flyout import fly
+    from ..models.earth import WGS84
+
+    earth = WGS84 if earth is None else earth
     target = np.array([apogee_m, range_m])
 
     def flown(p, k):
-        tr = fly(fit.missile.with_payload(p), lat, lon, azimuth_deg=az_deg, kick_deg=k, earth=earth)
+        tr = fly(missile.with_payload(p), lat, lon, azimuth_deg=az_deg, kick_deg=k, earth=earth)
         if not tr.impacted:
             return None, tr
         return np.array([tr.apogee_m, tr.range_m]), tr
 
-    p, k = float(fit.payload_kg), float(fit.kick_deg)
+    p, k = float(payload_kg), float(kick_deg)
     f, tr = flown(p, k)
     for _ in range(8):
         if f is None:
@@ -285,11 +297,13 @@ def fit_flight(base, apogee_m: float, range_m: float, lat: float, lon: float, az
             step = np.linalg.solve(jac, target - f)
         except np.linalg.LinAlgError:
             break
+        if p + step[1] <= 0.0:
+            break  # a step to a negative payload: no such vehicle
         f_new, tr_new = flown(p + step[1], k + step[0])
         if f_new is None or np.max(np.abs(f_new - target) / target) >= np.max(np.abs(r)):
             break  # no progress: keep the best so far
         p, k, f, tr = p + step[1], k + step[0], f_new, tr_new
-    return fit.missile.with_payload(p), k, tr
+    return missile.with_payload(p), k, tr
 
 
 def fly_reported_test(date: str, azimuth_deg: float | None = None, missile: str | None = None,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import EARTH_MU_M3_S2, SPHERE_R_M
+from ..constants import EARTH_MU_M3_S2, G0, SPHERE_R_M
 from ..errors import InputError, check_range
 from ..flight.flyout import (
     Flyer,
@@ -162,7 +162,14 @@ def _fit_branch(base, apogee_m: float, range_m: float, lat: float, lon: float, a
     """Scale the payload of ``base`` so that its lofted flight landing ``range_m`` down the test
     azimuth peaks at ``apogee_m`` (batched grid over payload x kick, then a secant on exact fits)."""
     kicks = np.geomspace(0.02, 60.0, 56)
-    lo, hi = 0.05 * base.payload_kg, 6.0 * base.payload_kg
+    # no heavier payload than the first stage can lift off the pad (a slow-burning variant with
+    # 6x the payload would not be a missile at all, and building it would fail the whole fit)
+    liftable = base.stages[0].thrust_sl_n / G0 - (base.launch_mass_kg - base.payload_kg)
+    lo, hi = 0.05 * base.payload_kg, min(6.0 * base.payload_kg, 0.99 * liftable)
+    if hi <= lo:
+        raise _TooWeak("apogee_km/range_km", f"{apogee_m / 1e3:g}/{range_m / 1e3:g}",
+                       f"a flight the {base.name} model can lift off for (its first stage lifts at most "
+                       f"{liftable:.0f} kg of payload)")
     payloads = np.geomspace(lo, hi, 10)
     for _ in range(3):
         outs = _multi_run([base.with_payload(p) for p in payloads], lat, lon, az_deg, [kicks] * len(payloads), earth)
@@ -239,7 +246,7 @@ def _fit_branch(base, apogee_m: float, range_m: float, lat: float, lon: float, a
 GLOBAL_RANGE_M = 18_000e3  # beyond ~90 % of half the circumference a "range" is any point on Earth
 
 
-def _is_global(trajectory) -> bool:
+def is_global(trajectory) -> bool:
     """True when the minimum-energy flight reaches orbit or (near) the antipode: the vehicle can
     reach any point, and a single range figure would mislead."""
     return (not trajectory.impacted) or trajectory.range_m >= GLOBAL_RANGE_M
@@ -417,7 +424,7 @@ def _variant(base, factor: float, fit: Fit, std) -> dict:
         changed += (f"; the variant could not fly the test even with a light payload, so every "
                     f"stage's propellant was also scaled x{pf:g} (same burn times, thrust "
                     f"scaled with it)")
-    g = _is_global(std)
+    g = is_global(std)
     return {"burn_time_factor": factor, "changed": changed, **vehicle_figures(fit.missile),
             "propellant_factor": pf, "payload_kg": fit.payload_kg,
             "max_range_km": None if g else std.range_m / 1e3, "global_reach": g, "orbital": g,
@@ -465,7 +472,7 @@ def reconstruct(apogee_km: float, range_km: float, flight_time_s: float | None =
     with ThreadPoolExecutor(max(1, min(engine_threads(), len(factors)))) as pool:
         runs = [pool.submit(fit_and_fly, f) for f in factors]
     fit, std = runs[0].result()
-    glob = _is_global(std)
+    glob = is_global(std)
     result = {
         "missile_model": base.name,
         "model_choice": choice,
