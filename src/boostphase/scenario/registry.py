@@ -176,6 +176,8 @@ def compute_flyout(req: FlyoutRequest):
     from ..models.earth import earth_model
 
     m = request_vehicle(req.missile, req.vehicle_toml)
+    if req.payload_kg is not None:
+        m = m.with_payload(req.payload_kg)
     lat, lon = _parse_latlon("launch", req.launch)
     tgt = _parse_place("target", req.target) if req.target else None
     if req.azimuth_deg is None and tgt is None:
