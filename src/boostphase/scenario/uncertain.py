@@ -79,7 +79,7 @@ def field_value(name: str, v, unit: str, lo: float | None, hi: float | None):
     if not isinstance(v, Mapping):
         return number_value(name, v, unit, lo, hi)
     for k, x in v.items():  # only short numbers and quantity strings inside a table
-        if isinstance(x, str) and (len(x) > 40 or not QUANTITY_RE.match(x)):
+        if k != "dist" and isinstance(x, str) and (len(x) > 40 or not QUANTITY_RE.match(x)):
             raise InputError(f"{name}.{k}", x, f"a number or a quantity like '10 {unit}'" if unit else "a number")
     d = parse_distribution(name, v, unit, lo, hi, tails=TAILS_SD)
     if d.categorical:
