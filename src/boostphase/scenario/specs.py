@@ -194,10 +194,19 @@ class SweepJobRequest(_Model):
     params: SweepJobParams
 
 
-JOB_KINDS = ("footprint", "sweep")
+class EnsembleJobRequest(_Model):
+    """An ensemble job: a scenario (``kind`` and the fields of that kind's request) whose numeric
+    fields hold distributions, with more samples than a panel's endpoint answers at once."""
+
+    kind: Literal["ensemble"] = Field(description="ensemble: a scenario with uncertain inputs, many samples")
+    params: dict[str, Any] = Field(description='the scenario: {"kind": "flyout", "missile": ..., "payload_kg": '
+                                               '{"dist": "normal", "mean": 500, "sd": 50}, "ensemble": {"n": 2000}}')
+
+
+JOB_KINDS = ("footprint", "sweep", "ensemble")
 # A background job: ``kind`` and its parameters (422s name the field inside ``params`` as
 # ``params.FIELD``; the tag of the union is left out of the field's name).
-JobRequest = Annotated[FootprintJobRequest | SweepJobRequest, Field(discriminator="kind")]
+JobRequest = Annotated[FootprintJobRequest | SweepJobRequest | EnsembleJobRequest, Field(discriminator="kind")]
 
 
 SAVE_PANELS = ("flight", "reconstruct", "check", "engage", "engagemap", "shortfall", "footprint")
