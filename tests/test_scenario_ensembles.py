@@ -44,18 +44,17 @@ def _direct(data: dict, dists: dict, seed: int, n: int) -> list[dict]:
 
 def _unit(kind: str, field: str):
     """(unit, lo, hi) of a spec field, as the spec declares it."""
-    from boostphase.scenario.registry import KIND_ALIASES, panel_computations
-
     import typing
+
+    from boostphase.scenario.registry import KIND_ALIASES, panel_computations
 
     fi = panel_computations()[KIND_ALIASES.get(kind, kind)][0].model_fields[field]
     metas = list(fi.metadata) + [m for a in typing.get_args(fi.annotation) for m in getattr(a, "__metadata__", ())]
-    for a in [None]:
-        for meta in metas:
-            f = getattr(meta, "func", None)
-            if f is not None and f.__closure__ and "unit" in f.__code__.co_freevars:
-                cells = dict(zip(f.__code__.co_freevars, (c.cell_contents for c in f.__closure__), strict=True))
-                return cells["unit"], cells["lo"], cells["hi"]
+    for meta in metas:
+        f = getattr(meta, "func", None)
+        if f is not None and f.__closure__ and "unit" in f.__code__.co_freevars:
+            cells = dict(zip(f.__code__.co_freevars, (c.cell_contents for c in f.__closure__), strict=True))
+            return cells["unit"], cells["lo"], cells["hi"]
     raise AssertionError(field)
 
 

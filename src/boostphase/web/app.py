@@ -72,6 +72,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import InputError
+from ..scenario.ensemble import has_distributions
 from ..scenario.registry import (
     compute_check,
     compute_engage,
@@ -91,7 +92,6 @@ from ..scenario.registry import (
     sweep_spec,
     web_ensemble,
 )
-from ..scenario.ensemble import has_distributions
 from ..scenario.specs import (
     EXAMPLES,
     JOB_KINDS,
@@ -100,8 +100,8 @@ from ..scenario.specs import (
     MAX_SWEEP_JOB_CASES,
     CheckRequest,
     EngageMapRequest,
-    EnsembleJobRequest,
     EngageRequest,
+    EnsembleJobRequest,
     FlyoutRequest,
     FootprintRequest,
     JobRequest,

@@ -17,7 +17,13 @@ from typing import Any
 
 from ..errors import InputError
 from ..scenario.ensemble import run_ensemble
-from ..scenario.registry import footprint_files, footprint_payload, panel_kind, run_footprint, sweep_summary
+from ..scenario.registry import (
+    footprint_files,
+    footprint_payload,
+    panel_kind,
+    run_footprint,
+    sweep_summary,
+)
 from ..scenario.specs import FootprintRequest
 
 JOB_CHUNK_SIZE = 10_000            # fragments between progress reports and cancel points (bench_job_cancel.py: 20,000 cancelled in up to 0.49 s, 10,000 in 0.16 s; a job 5 % slower)
