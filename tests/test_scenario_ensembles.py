@@ -297,3 +297,28 @@ def test_schema_shows_number_quantity_or_distribution(client):
     assert "ensemble" in s["properties"]
     api = client.get("/api/openapi.json").json()
     assert "distribution" in json.dumps(api["components"]["schemas"]["FlyoutRequest"])
+
+
+def test_coast_ensemble_is_one_engine_call_and_equals_single_coasts():
+    data = {"kind": "coast", "lat": 40.0, "lon": 125.0, "alt_km": 0.0, "azimuth_deg": 90.0, "beta_kg_m2": 5000.0}
+    dists = {"speed_km_s": {"dist": "normal", "mean": "3 km/s", "sd": "100 m/s"},
+             "flight_path_deg": {"dist": "uniform", "low": 30, "high": 50}}
+    n, seed = 60, 9
+    from boostphase.flight import flyout
+
+    calls = []
+    orig = flyout.coast
+
+    def spy(*a, **k):
+        calls.append(np.size(a[0]))
+        return orig(*a, **k)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(flyout, "coast", spy)
+    try:
+        _, res = run_scenario({**data, **dists, "ensemble": {"n": n, "seed": seed}})
+    finally:
+        mp.undo()
+    assert calls == [n]  # all samples in one engine call
+    _check_against_direct(res["ensemble"], _direct(data, dists, seed, n))
+    assert res["ensemble"]["sensitivity"][0]["input"] in dists

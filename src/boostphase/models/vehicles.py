@@ -36,15 +36,13 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
-from boostphase.errors import InputError, check_range
+from ..constants import G0, P0_PA  # standard gravity (defines Isp in s); US76 sea-level pressure
+from ..errors import InputError, check_range
 
 __all__ = ["G0", "P0_PA", "Stage", "Missile", "load", "load_catalog", "catalog", "catalog_names", "from_toml", "from_text",
            "looks_like_vehicle_file", "resolve_vehicle_ref", "template_text", "MAX_VEHICLE_FILE_BYTES"]
 
-G0 = 9.80665
-"""Standard gravity, m/s^2 (defines Isp in seconds)."""
 
-P0_PA = 101_325.0
 """Sea-level standard pressure, Pa (used to turn a sea-level Isp into a nozzle exit area)."""
 
 ISP_MIN_S, ISP_MAX_S = 100.0, 500.0

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constants import EARTH_MU_M3_S2, SPHERE_R_M
 from ..errors import InputError, check_range
 from ..flight.flyout import (
     Flyer,
@@ -50,8 +51,8 @@ DEFAULT_MISSILE = "hwasong-14"
 CANDIDATE_MODELS = ("hwasong-12", "hwasong-14", "hwasong-15", "hwasong-17", "hwasong-18", "hwasong-19")
 """North Korean class models, in order of size, among which :func:`choose_model` picks."""
 
-MU_EARTH = 3.986004418e14  # m^3/s^2 (WGS84 GM)
-R_MEAN_M = 6_371_000.0  # m, mean Earth radius for the circular-speed comparison
+MU_EARTH = EARTH_MU_M3_S2  # m^3/s^2 (WGS84 GM)
+R_MEAN_M = SPHERE_R_M  # m, mean Earth radius for the circular-speed comparison
 
 
 def _multi_run(missiles, lat, lon, az_deg, kicks_deg, earth: Earth):

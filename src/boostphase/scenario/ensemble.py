@@ -45,7 +45,7 @@ from .uncertain import (
 )
 
 # the output the sensitivity ranking is about, per kind; "shares.*": the largest mean share
-HEADLINES = {"flight": "range_km", "reconstruct": "max_range_km", "check": "ballistic_consistent",
+HEADLINES = {"flight": "range_km", "coast": "range_km", "reconstruct": "max_range_km", "check": "ballistic_consistent",
              "engage": "rows[0].intercept_possible", "engagemap": "feasible_cells", "shortfall": "burnout_s",
              "footprint": "shares.*"}
 MAX_LIST = 20            # list items flattened into outputs (longer lists are drawings, not figures)
@@ -72,8 +72,12 @@ def flatten(obj, prefix: str = "", out: dict | None = None) -> dict:
 
 
 def is_batched(panel: str, req) -> bool:
-    """True where the kind flies all samples in batched engine calls (min-energy flyouts)."""
-    return panel == "flight" and req.profile == "min-energy"
+    """True where the kind flies all samples in batched engine calls: coasts, and flyouts at the
+    min-energy profile (a fixed kick or another profile loops over single flyouts)."""
+    if panel == "coast":
+        return True
+    return (panel == "flight" and req.profile == "min-energy" and getattr(req, "kick_deg", None) is None
+            and getattr(req, "pitch_hold_rate_deg_s", None) is None)
 
 
 def cap_for(panel: str, req) -> int:
@@ -124,6 +128,24 @@ def flyout_batch(cases: list) -> list[dict]:
     return out
 
 
+def coast_batch(cases: list) -> list[dict]:
+    """Rows of coasts (CoastRequest specs that differ only in numbers), as
+    :func:`boostphase.scenario.registry.compute_coast` gives them, from one engine call."""
+    from ..flight.flyout import coast
+    from ..models.earth import earth_model
+
+    r0 = cases[0]
+    em = earth_model(r0.earth, rotation=not r0.no_rotation)
+
+    def col(name: str, scale: float = 1.0) -> np.ndarray:
+        return np.array([getattr(c, name) * scale for c in cases], float)
+
+    beta = None if r0.beta_kg_m2 is None else col("beta_kg_m2")
+    res = coast(col("lat"), col("lon"), col("alt_km", 1e3), col("speed_km_s", 1e3), col("flight_path_deg"),
+                col("azimuth_deg"), beta, earth=em)
+    return [{**res.row(i), "earth": em.name} for i in range(len(cases))]
+
+
 def evaluate_chunk(panel: str, base, dists: dict[str, Distribution], seed: int, a: int, b: int) -> list[dict]:
     """The flattened summaries of samples a to b-1 (what one task computes)."""
     from .registry import jsonable, panel_computations, result_summary
@@ -132,7 +154,7 @@ def evaluate_chunk(panel: str, base, dists: dict[str, Distribution], seed: int, 
     cases = [_concrete(base, samples, i) for i in range(b - a)]
     if is_batched(panel, base):
         try:
-            summaries = flyout_batch(cases)
+            summaries = (coast_batch if panel == "coast" else flyout_batch)(cases)
         except InputError as e:
             raise _sample_error(e, a, samples) from None
     else:

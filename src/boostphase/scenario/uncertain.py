@@ -153,7 +153,7 @@ class EnsembleSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     n: int = Field(200, ge=1, le=MAX_ENSEMBLE_BATCHED,
-                   description=f"samples (flyout at min-energy: up to {MAX_ENSEMBLE_BATCHED:,}; other kinds: "
+                   description=f"samples (coast, and flyout at min-energy: up to {MAX_ENSEMBLE_BATCHED:,}; other kinds: "
                                f"{MAX_ENSEMBLE_LOOP:,}; on the web {MAX_WEB_ENSEMBLE} at once, "
                                f"{MAX_JOB_ENSEMBLE:,} as a background job)")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="seed of the counter-based sampler")
