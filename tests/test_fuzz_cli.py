@@ -90,3 +90,62 @@ def test_hostile_scenario_files_are_refused_cleanly(tmp_path_factory, capsys, mo
     body = json.loads(out)["error"]
     assert body["field"] and body["allowed"]
     assert sorted(p.name for p in d.iterdir()) == before  # nothing written
+
+
+# ------------------------------------------------------------------------------ distribution tables
+# Any numeric field may be a distribution table (issue 17): throw hostile ones. Each table carries
+# one parameter no distribution accepts (NaN, infinities, an exponent expression, a long string,
+# a bool, an empty list or table, or an unknown key), so every file must be refused.
+
+DIST_KEYS = ["low", "high", "mean", "sd", "median", "sigma", "mode", "value", "values", "weights"]
+BAD_PARAM = st.sampled_from([math.nan, math.inf, -math.inf, "nan km", "9**9**9 km", "x" * 300, True, [], {},
+                             [math.nan], "1e999 km"])
+
+
+def numeric_fields(kind: str) -> list[str]:
+    """The fields of a kind that accept a distribution table (read from the JSON Schema)."""
+    from boostphase.scenario.registry import scenario_schema
+
+    props = scenario_schema(kind)["properties"]
+    return sorted(k for k, p in props.items() if "distribution table" in json.dumps(p))
+
+
+@st.composite
+def hostile_distribution_scenario(draw):
+    kind = draw(st.sampled_from(scenario_kinds()))
+    data = example_of(kind)
+    fields = numeric_fields(kind)
+    field = draw(st.sampled_from(fields))
+    table: dict = {}
+    dist = draw(st.sampled_from(["uniform", "normal", "lognormal", "triangular", "choice", "cauchy", "", None]))
+    if dist is not None:
+        table["dist"] = dist
+    for key in draw(st.lists(st.sampled_from(DIST_KEYS), max_size=4, unique=True)):
+        table[key] = draw(HOSTILE)
+    table[draw(st.sampled_from([*DIST_KEYS, "bogus"]))] = draw(BAD_PARAM)
+    data[field] = table
+    if draw(st.booleans()):
+        data["ensemble"] = {"n": draw(st.integers(1, 50)), "seed": draw(st.integers(0, 2**32))}
+    return {"kind": kind, **data}
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(hostile_distribution_scenario())
+def test_hostile_distribution_tables_are_refused_cleanly(tmp_path_factory, capsys, monkeypatch, scenario):
+    d = tmp_path_factory.mktemp("fuzzdist")
+    f = d / "s.toml"
+    f.write_text("\n".join(f"{k} = {toml_value(v)}" for k, v in scenario.items()) + "\n")
+    before = sorted(p.name for p in d.iterdir())
+    monkeypatch.setattr(sys, "argv", ["boostphase", "run", str(f), "--json"])
+    monkeypatch.chdir(d)
+    with pytest.raises(SystemExit) as e:
+        cli.main()
+    out, err = capsys.readouterr()
+    assert e.value.code == 2, (scenario, out[-300:], err[-300:])
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("note:")]
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    body = json.loads(out)["error"]
+    assert body["field"] and body["allowed"]
+    assert sorted(p.name for p in d.iterdir()) == before

@@ -216,3 +216,20 @@ def run_tables() -> str:
         doc = " ".join((model.__doc__ or "").replace("``", "`").split())
         out.append(f"### `kind = \"{kind}\"`\n\n{doc}\n\n{model_table(model, 'run.' + kind)}")
     return "\n".join(out)
+
+
+def distribution_table() -> str:
+    """The distribution tables a numeric field accepts (from the scenario layer's schema)."""
+    from boostphase.scenario.uncertain import distribution_schema
+
+    keys = {"uniform": "`low`, `high`", "normal": "`mean`, `sd`; optional `low`, `high` truncate",
+            "lognormal": "`median`, `sigma` (sd of ln x, 0 to 5); optional `low`, `high` truncate",
+            "triangular": "`low`, `mode`, `high`", "choice": "`values`, optional `weights` (`dist` may be left out)"}
+    kinds = distribution_schema("kg")["properties"]["dist"]["enum"]
+    examples = {"uniform": '{dist = "uniform", low = 200, high = 260}',
+                "normal": '{dist = "normal", mean = "500 kg", sd = "50 kg"}',
+                "lognormal": '{dist = "lognormal", median = 60, sigma = 0.2}',
+                "triangular": '{dist = "triangular", low = 3, mode = 5, high = 6}',
+                "choice": "{values = [300, 500, 700], weights = [1, 2, 1]}"}
+    rows = [f"| `{k}` | {keys[k]} | `{examples[k]}` |" for k in kinds]
+    return "| dist | keys | example |\n|---|---|---|\n" + "\n".join(rows) + "\n"

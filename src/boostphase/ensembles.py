@@ -47,7 +47,7 @@ _ALLOWED = ("a number, a quantity, a list of values, or a table with dist = "
 
 __all__ = ["Distribution", "parse_distribution", "uniforms", "stream_id", "sample", "proportion",
            "stratified_proportion", "wilson_interval", "clopper_pearson", "quantiles", "convergence",
-           "sensitivity", "KINDS", "Z95"]
+           "sensitivity", "median_convergence", "quantile_key", "KINDS", "Z95"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -208,10 +208,16 @@ def _choice(field: str, values, weights, unit: str, lo, hi) -> Distribution:
 
 
 def parse_distribution(field: str, spec, unit: str = "", lo: float | None = None,
-                       hi: float | None = None) -> Distribution:
+                       hi: float | None = None, tails: float | None = None) -> Distribution:
     """A :class:`Distribution` from a scenario value, in ``unit`` (numbers may carry units as
-    strings), every value and the whole support checked against [lo, hi]. InputError names the
-    field (``field.low``, ``field.weights[2]``, ...) on bad input."""
+    strings), every value and the whole support checked against [lo, hi]. A table without
+    ``dist`` but with ``values`` is a choice. InputError names the field (``field.low``,
+    ``field.weights[2]``, ...) on bad input.
+
+    A normal or lognormal without its own ``low``/``high`` is truncated to [lo, hi]; with
+    ``tails`` (a number of standard deviations, e.g. 6) it is instead refused unless
+    mean +- tails * sd (lognormal: median * exp(+- tails * sigma)) lies inside [lo, hi], so that
+    a field's range never silently reshapes the distribution a user wrote."""
     if isinstance(spec, Distribution):
         return spec
     if isinstance(spec, (list, tuple)):
@@ -220,7 +226,7 @@ def parse_distribution(field: str, spec, unit: str = "", lo: float | None = None
         if isinstance(spec, str) and not unit:
             return Distribution("choice", values=(spec,), weights=(1.0,))
         return Distribution("fixed", (_num(field, spec, unit, lo, hi),), unit=unit)
-    kind = str(spec.get("dist", "")).strip().lower()
+    kind = str(spec.get("dist", "choice" if "values" in spec else "")).strip().lower()
     if kind not in KINDS:
         raise InputError(f"{field}.dist", spec.get("dist"), " | ".join(KINDS))
     keys = {"fixed": {"value"}, "uniform": {"low", "high"}, "normal": {"mean", "sd", "low", "high"},
@@ -266,7 +272,23 @@ def parse_distribution(field: str, spec, unit: str = "", lo: float | None = None
     if not cut_lo <= m <= cut_hi or cut_lo >= cut_hi:
         raise InputError(f"{field}.{'mean' if kind == 'normal' else 'median'}", m,
                          f"inside the truncation bounds {_g(cut_lo)} to {_g(cut_hi)} {unit}")
+    if tails is not None:
+        _check_tails(field, kind, spec, m, sd, unit, lo if "low" not in spec else None,
+                     hi if "high" not in spec else None, tails)
     return Distribution(kind, (m, sd, cut_lo, cut_hi), unit=unit)
+
+
+def _check_tails(field: str, kind: str, spec, m: float, sd: float, unit: str, lo, hi, tails: float) -> None:
+    """Refuse a normal/lognormal whose +-``tails`` sd span leaves [lo, hi] (None: no bound)."""
+    if kind == "normal":
+        a, b, key = m - tails * sd, m + tails * sd, "sd"
+    else:
+        a, b, key = m * math.exp(-tails * sd), m * math.exp(min(tails * sd, 700.0)), "sigma"
+    if (lo is not None and a < lo) or (hi is not None and b > hi):
+        rng = f"{_g(lo) if lo is not None else '-inf'} to {_g(hi) if hi is not None else 'inf'} {unit}".rstrip()
+        raise InputError(f"{field}.{key}", spec[key],
+                         f"a spread whose +-{_g(tails)} sd ({_g(a)} to {_g(b)} {unit}) stays inside the field's "
+                         f"range {rng}", "or give low/high to truncate it")
 
 
 def sample(dists: Mapping[str, Distribution], seed: int, start: int, stop: int) -> dict[str, np.ndarray]:
@@ -339,13 +361,20 @@ def stratified_proportion(parts: Sequence[dict], weights: Sequence[float]) -> di
             "method": "stratified wilson (Kish effective size)"}
 
 
+def quantile_key(q: float) -> str:
+    """``q05`` for 0.05, ``q50`` for 0.5, ``q2.5`` for 0.025 (whole percents padded to 2 digits)."""
+    pct = q * 100
+    return f"q{round(pct):02d}" if abs(pct - round(pct)) < 1e-9 else f"q{pct:g}"
+
+
 def quantiles(x, qs: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> dict[str, float]:
-    """Quantiles of the finite values of ``x`` (keys ``q05``, ``q50``, ...); empty if none."""
+    """Quantiles of the finite values of ``x`` (keys ``q05``, ``q50``, ...: see
+    :func:`quantile_key`; numpy's default linear interpolation); empty if none."""
     v = np.asarray(x, float)
     v = v[np.isfinite(v)]
     if v.size == 0:
         return {}
-    return {f"q{round(q * 100):02d}": float(np.quantile(v, q)) for q in qs}
+    return {quantile_key(q): float(np.quantile(v, q)) for q in qs}
 
 
 def convergence(event, tol: float = 0.05) -> dict:
@@ -364,16 +393,49 @@ def convergence(event, tol: float = 0.05) -> dict:
             "running": {str(m): float(e[:m].mean()) for m in (n // 4, n // 2, n)}}
 
 
+def median_convergence(x, tol: float = 0.02) -> dict:
+    """Is the ensemble large enough for the median of a numeric output? The distribution-free
+    95 % interval of the median (order statistics at ranks n/2 -+ 1.96 sqrt(n)/2); ``converged``
+    when its half-width is <= ``tol`` times the spread scale max(|median|, IQR) and the median
+    of the first half of the samples lies inside it. Also the medians at n/4, n/2 and n."""
+    v = np.asarray(x, float)
+    v = v[np.isfinite(v)]
+    n = v.size
+    if n < 8:
+        return {"converged": False, "n": int(n), "tol": tol, "running": {}}
+    s = np.sort(v)
+    h = Z95 * math.sqrt(n) / 2
+    lo, hi = s[max(int(math.floor(n / 2 - h)), 0)], s[min(int(math.ceil(n / 2 + h)), n - 1)]
+    med = float(np.median(v))
+    scale = max(abs(med), float(np.subtract(*np.quantile(v, [0.75, 0.25]))), 1e-300)
+    first = float(np.median(v[: n // 2]))
+    ok = (hi - lo) / 2 <= tol * scale and lo <= first <= hi
+    return {"converged": bool(ok), "n": int(n), "tol": tol, "median_ci95": [float(lo), float(hi)],
+            "running": {str(m): float(np.median(v[:m])) for m in (n // 4, n // 2, n)}}
+
+
+def _group_stat(e: np.ndarray, mask: np.ndarray, numeric: bool) -> float:
+    """P(event) in a group, or the mean of the finite outcomes there (NaN if none)."""
+    if not numeric:
+        return float(e[mask].mean())
+    m = mask & np.isfinite(e)
+    return float(e[m].mean()) if m.any() else math.nan
+
+
 def sensitivity(inputs: Mapping[str, np.ndarray], event, labels: Mapping[str, Sequence[str]] | None = None,
                 min_group: int = 10) -> list[dict]:
-    """Which input moves P(event) most, sorted by the size of the change.
+    """Which input moves the outcome most, sorted by the size of the change.
 
-    A numeric input: P(event) among samples in its lowest tercile and in its highest
-    (``effect`` = high - low). A categorical input (integer codes, names in ``labels``) or one
-    with at most 6 distinct values: P(event) per value, ``effect`` = largest - smallest (signed
-    from the first value's to the last's is not meaningful, so it is >= 0). Inputs that do not
-    vary, or groups under ``min_group`` samples, are left out."""
-    e = np.asarray(event, bool)
+    ``event``: booleans (the statistic is P(event)) or numbers (the statistic is the mean of
+    the finite outcomes). A numeric input: the statistic among samples in its lowest tercile
+    and in its highest (``effect`` = high - low). A categorical input (integer codes, names in
+    ``labels``) or one with at most 6 distinct values: the statistic per value, ``effect`` =
+    largest - smallest (signed from the first value's to the last's is not meaningful, so it
+    is >= 0). Inputs that do not vary, or groups under ``min_group`` samples, are left out."""
+    e = np.asarray(event)
+    numeric = e.dtype.kind != "b"
+    e = e.astype(float) if numeric else e.astype(bool)
+    stat_name = "mean" if numeric else "p"
     labels = labels or {}
     rows = []
     for name, x in inputs.items():
@@ -389,18 +451,23 @@ def sensitivity(inputs: Mapping[str, np.ndarray], event, labels: Mapping[str, Se
                 m = x == v
                 if m.sum() >= min_group:
                     key = labels[name][int(v)] if name in labels else _g(float(v))
-                    groups[key] = float(e[m].mean())
-            if len(groups) < 2:
+                    groups[key] = _group_stat(e, m, numeric)
+            finite = [g for g in groups.values() if math.isfinite(g)]
+            if len(finite) < 2:
                 continue
-            effect = max(groups.values()) - min(groups.values())
-            rows.append({"input": name, "effect": effect, "method": "range over values", "by_value": groups})
+            effect = max(finite) - min(finite)
+            rows.append({"input": name, "effect": effect, "method": "range over values", "statistic": stat_name,
+                         "by_value": groups})
             continue
         lo_q, hi_q = np.nanquantile(x, [1 / 3, 2 / 3])
         lo_m, hi_m = x <= lo_q, x >= hi_q
         if lo_m.sum() < min_group or hi_m.sum() < min_group:
             continue
-        p_lo, p_hi = float(e[lo_m].mean()), float(e[hi_m].mean())
-        rows.append({"input": name, "effect": p_hi - p_lo, "method": "high - low tercile",
-                     "p_low_tercile": p_lo, "p_high_tercile": p_hi,
+        p_lo, p_hi = _group_stat(e, lo_m, numeric), _group_stat(e, hi_m, numeric)
+        if not (math.isfinite(p_lo) and math.isfinite(p_hi)):
+            continue
+        pre = "mean" if numeric else "p"
+        rows.append({"input": name, "effect": p_hi - p_lo, "method": "high - low tercile", "statistic": stat_name,
+                     f"{pre}_low_tercile": p_lo, f"{pre}_high_tercile": p_hi,
                      "low_tercile_max": float(lo_q), "high_tercile_min": float(hi_q)})
     return sorted(rows, key=lambda r: -abs(r["effect"]))

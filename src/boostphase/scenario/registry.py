@@ -16,7 +16,9 @@ from pydantic import BaseModel, ValidationError
 from ..errors import InputError
 from ..resources import examples_dir
 from ..sweep import MIN_CHUNK as MIN_SWEEP_CHUNK
+from .ensemble import cap_for, has_distributions, run_ensemble
 from .specs import (
+    MAX_JOB_FRAGMENTS,
     MAX_ORBITS,
     MAX_SWEEP_JOB_CASES,
     MAX_SWEEP_JOB_CHUNK,
@@ -29,6 +31,7 @@ from .specs import (
     ReconstructRequest,
     ShortfallRequest,
 )
+from .uncertain import MAX_JOB_ENSEMBLE, MAX_WEB_ENSEMBLE, EnsembleSpec, distributions_of
 
 EXAMPLES_DIR = examples_dir()  # the example scenario files shipped with the package
 MAX_FOOTPRINT_SAMPLE = 5_000       # impact points sent to the page for drawing
@@ -179,6 +182,8 @@ def compute_flyout(req: FlyoutRequest, missile=None, place=_parse_place):
     from ..models.earth import earth_model
 
     m = missile if missile is not None else request_vehicle(req.missile, req.vehicle_toml)
+    if req.payload_kg is not None:
+        m = m.with_payload(req.payload_kg)
     lat, lon = _parse_latlon("launch", req.launch)
     tgt = place("target", req.target) if req.target else None
     if req.azimuth_deg is None and tgt is None:
@@ -492,7 +497,10 @@ def footprint_files(fp, name: str) -> dict[str, tuple[str, str, str]]:
 
 
 def result_summary(panel: str, res: dict) -> dict:
-    """What the run store keeps of a panel's result: its figures, not the arrays drawn."""
+    """What the run store keeps of a panel's result: its figures, not the arrays drawn (an
+    ensemble's report is all figures: kept whole)."""
+    if set(res) == {"ensemble"}:
+        return res
     if panel == "flight":
         return res["summary"]
     if panel == "reconstruct":
@@ -534,7 +542,69 @@ def recompute_summary(panel: str, scenario: dict) -> dict:
         body = model.model_validate({k: v for k, v in scenario.items() if k != "note"})
     except ValidationError as e:
         raise spec_error(e) from None
+    if has_distributions(body):
+        return run_ensemble(panel, panel_kind(panel), body)
     return result_summary(panel, compute(body))
+
+
+def panel_kind(panel: str) -> str:
+    """The scenario-file kind of a web panel (``flight`` -> ``flyout``)."""
+    return {v: k for k, v in KIND_ALIASES.items()}.get(panel, panel)
+
+
+# samples answered at once by a panel's endpoint (about 20-60 s of work at most; an engage sample
+# whose burnout speed varies builds its interceptor table anew, ~1.3 s); more: a background job
+WEB_ENSEMBLE_CAPS = {"flight": MAX_WEB_ENSEMBLE, "coast": MAX_WEB_ENSEMBLE, "check": MAX_WEB_ENSEMBLE, "engage": 50,
+                     "engagemap": 50, "shortfall": 50, "reconstruct": 20, "footprint": 10}
+_WEB_PANELS = {"flyout": "flight", "coast": "coast", "reconstruct": "reconstruct", "check": "check", "engage": "engage",
+               "engagemap": "engagemap", "shortfall": "shortfall", "footprint": "footprint"}
+
+
+def check_web_ensemble(panel: str, req, cap: int) -> None:
+    """The web's limits on an ensemble: at most ``cap`` samples (footprints: samples x fragments
+    within the fragment limit), no Dask settings (the server does not start clusters or connect
+    to addresses a client names)."""
+    ens = req.ensemble
+    n = ens.n if ens is not None else EnsembleSpec().n
+    if ens is not None and (ens.workers or ens.scheduler is not None):
+        raise InputError("ensemble.workers" if ens.workers else "ensemble.scheduler", ens.workers or ens.scheduler,
+                         "empty on the web (Dask ensembles run with `boostphase run FILE.toml`)")
+    if n > cap:
+        raise InputError("ensemble.n", n, f"at most {cap:,} samples here",
+                         "more as a background job: POST /api/jobs with kind = ensemble, or `boostphase run`")
+    if panel == "footprint" and n * req.n_fragments > MAX_JOB_FRAGMENTS:
+        raise InputError("ensemble.n", n, f"samples x n_fragments at most {MAX_JOB_FRAGMENTS:,}")
+
+
+def web_ensemble(kind: str, req) -> Callable[[], dict]:
+    """The work of a panel endpoint (``kind``: the web's name, e.g. ``flyout``) whose request
+    holds distributions: the ensemble report, within :data:`WEB_ENSEMBLE_CAPS`."""
+    panel = _WEB_PANELS.get(kind)
+    if panel is None:
+        raise InputError("ensemble", "distribution fields", "the JSON endpoint of this panel (files are of one case)")
+    check_web_ensemble(panel, req, WEB_ENSEMBLE_CAPS[panel])
+    return lambda: run_ensemble(panel, panel_kind(panel), req)
+
+
+def ensemble_job_spec(params: dict):
+    """(panel, validated spec) of an ensemble job's ``params`` (a scenario: ``kind`` and its
+    fields with distributions), within :data:`MAX_JOB_ENSEMBLE` samples."""
+    if not isinstance(params, dict):
+        raise InputError("params", type(params).__name__, "a scenario table with a kind")
+    kind = params.get("kind")
+    panel = KIND_ALIASES.get(kind, kind) if isinstance(kind, str) else None
+    comps = panel_computations()
+    if panel not in comps:
+        raise InputError("params.kind", kind, " | ".join(scenario_kinds()))
+    _finite_numbers("params", params)
+    try:
+        body = comps[panel][0].model_validate({k: v for k, v in params.items() if k != "kind"})
+    except ValidationError as e:
+        raise spec_error(e) from None
+    if not distributions_of(body):
+        raise InputError("params", "no distribution", "a scenario with at least one field as a distribution table")
+    check_web_ensemble(panel, body, min(MAX_JOB_ENSEMBLE, cap_for(panel, body)))
+    return panel, body
 
 
 def spec_error(e: ValidationError) -> InputError:

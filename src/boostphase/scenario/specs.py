@@ -6,13 +6,10 @@ too, in one table (the MAX_* constants)."""
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import InputError
 from ..limits import (
     AZIMUTH_DEG,
     BETA_KG_M2,
@@ -24,6 +21,7 @@ from ..limits import (
     START_ALT_M,
 )
 from ..sweep import MIN_CHUNK as MIN_SWEEP_CHUNK
+from .uncertain import EnsembleSpec, Uncertain
 
 MAX_FOOTPRINT_FRAGMENTS = 20_000   # per web request; the CLI runs millions
 MAX_JOB_FRAGMENTS = 1_000_000      # a background footprint job (about 30 s per million on one core)
@@ -36,38 +34,10 @@ MAX_MAP_CELLS = 80                 # engagement map cells per side
 # ------------------------------------------------------------------------------------------------
 # Input types
 
-# A number, or a short quantity string: a plain decimal number and a unit name. Exponent operators
-# are refused before pint sees them: pint evaluates "9**9**9 km" exactly (a huge integer power).
-_QUANTITY_RE = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d{1,3})?\s*[A-Za-z_ /.\u00b0]{0,24}\s*$")
-
-
-def _q(unit: str, lo: float | None = None, hi: float | None = None, what: str = ""):
-    """A float field given as a number (in ``unit``) or a quantity string ("20 km")."""
-
-    def conv(v, info):
-        name = info.field_name or "value"
-        if isinstance(v, str):
-            if len(v) > 40 or not _QUANTITY_RE.match(v):
-                raise InputError(name, v, f"a number in {unit} or a quantity like '10 {unit}'")
-        elif v is not None and not isinstance(v, (int, float)) or isinstance(v, bool):
-            raise InputError(name, v, f"a number in {unit} or a quantity like '10 {unit}'")
-        from ..units import quantity
-
-        x = quantity(name, v, unit, lo, hi)
-        if not math.isfinite(x):
-            raise InputError(name, v, f"a finite number in {unit}")
-        return x
-
-    lim = ""
-    if lo is not None and hi is not None:
-        lim = f" ({lo:g} to {hi:g} {unit})"
-    schema = {"anyOf": [{"type": "number"}, {"type": "string", "maxLength": 40}],
-              "description": f"{what}{lim}; a number in {unit} or a quantity string such as '10 {unit}'"}
-    return BeforeValidator(conv), WithJsonSchema(schema)
-
-
 def Q(unit: str, lo: float | None = None, hi: float | None = None, what: str = ""):  # noqa: N802
-    return Annotated[float, *_q(unit, lo, hi, what)]
+    """A float field given as a number (in ``unit``), a quantity string ("20 km") or a
+    distribution table (an uncertain input; see :mod:`boostphase.scenario.uncertain`)."""
+    return Uncertain(unit, lo, hi, what)
 
 
 ShortText = Annotated[str, Field(min_length=1, max_length=100)]
@@ -81,7 +51,15 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class FlyoutRequest(_Model):
+class _Scenario(_Model):
+    """A spec of one analysis: its numeric fields may be distributions, run as an ensemble."""
+
+    ensemble: EnsembleSpec | None = Field(
+        None, description="sampling of the fields given as distributions (n, seed, quantiles, events); "
+                          "without any distribution the scenario runs once, as without this table")
+
+
+class FlyoutRequest(_Scenario):
     """The ``boostphase flyout`` command as JSON."""
 
     missile: ShortText | None = Field(None, description="catalog name (see /api/catalog); or give vehicle_toml")
@@ -91,6 +69,7 @@ class FlyoutRequest(_Model):
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
     profile: Literal["min-energy", "lofted", "depressed", "target"] = "min-energy"
     apogee_km: Q("km", None, None, "apogee for lofted/depressed") | None = None
+    payload_kg: Q("kg", 1, 1e5, "payload mass (default: the catalog's)") | None = None
     kick_deg: Q("deg", KICK_DEG.lo, KICK_DEG.hi, "fly this fixed pitch-over kick from the vertical with no "
                 "search, instead of a profile") | None = None
     pitch_hold_rate_deg_s: Q("deg/s", 0.01, 20.0, "with kick_deg: Forden's steering, pitch over at this "
@@ -99,7 +78,7 @@ class FlyoutRequest(_Model):
     no_rotation: bool = Field(False, description="ignore the Earth's rotation")
 
 
-class CoastRequest(_Model):
+class CoastRequest(_Scenario):
     """The ``boostphase coast`` command as JSON: a free ballistic body from a given state to impact."""
 
     lat: Q("deg", LAT_DEG.lo, LAT_DEG.hi, "start latitude (geodetic)")
@@ -113,7 +92,7 @@ class CoastRequest(_Model):
     no_rotation: bool = Field(False, description="ignore the Earth's rotation")
 
 
-class ReconstructRequest(_Model):
+class ReconstructRequest(_Scenario):
     """The ``boostphase reconstruct`` command as JSON."""
 
     apogee_km: Q("km", None, None, "reported apogee")
@@ -128,22 +107,21 @@ class ReconstructRequest(_Model):
     no_sensitivity: bool = Field(False, description="skip the burn-time x0.8 / x1.2 refits (3x faster)")
 
 
-class CheckRequest(_Model):
+class CheckRequest(_Scenario):
     """The ``boostphase check`` command as JSON."""
 
     range_km: Q("km", None, None, "claimed ground range")
     apogee_km: Q("km", None, None, "claimed apogee") | None = None
     flight_time_s: Q("s", None, None, "claimed flight time") | None = None
     peak_speed_km_s: Q("km/s", None, None, "claimed peak speed") | None = None
-    peak_mach: Annotated[float, Field(allow_inf_nan=False)] | None = Field(None, description="claimed peak Mach number")
+    peak_mach: Q("", 0.5, 40, "claimed peak Mach number") | None = None
     mach_convention: Literal["sea-level", "local"] = Field(
         "sea-level", description="sea-level (v/340.29 m/s) or local (US76 at that altitude)")
-    glide_ld: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
-        None, description="lift-to-drag ratio of a boost-glide vehicle to check")
-    tolerance: Annotated[float, Field(allow_inf_nan=False)] = Field(0.05, description="relative tolerance on each figure")
+    glide_ld: Q("", 0.5, 10, "lift-to-drag ratio of a boost-glide vehicle to check") | None = None
+    tolerance: Q("", 0, 0.5, "relative tolerance on each figure") = 0.05
 
 
-class EngageRequest(_Model):
+class EngageRequest(_Scenario):
     """One threat against one UAV orbit (the single-engagement slice of ``boostphase engage``)."""
 
     missile: ShortText = Field("generic-liquid-icbm", description="catalog name (see /api/catalog)")
@@ -170,7 +148,7 @@ class EngageMapRequest(EngageRequest):
     cells: int = Field(40, ge=4, le=MAX_MAP_CELLS, description=f"cells per side (4 to {MAX_MAP_CELLS})")
 
 
-class ShortfallRequest(_Model):
+class ShortfallRequest(_Scenario):
     """``boostphase shortfall`` as JSON: where the payload falls if thrust stops at each moment."""
 
     missile: ShortText | None = Field(None, description="catalog name (see /api/catalog); or give vehicle_toml")
@@ -183,7 +161,7 @@ class ShortfallRequest(_Model):
     dt_s: Q("s", 0.5, 60, "step between cut-off times") = 2.0
 
 
-class FootprintRequest(_Model):
+class FootprintRequest(_Scenario):
     """A small debris Monte Carlo (``boostphase footprint``): an example scenario, or a threat and
     an intercept time."""
 
@@ -244,10 +222,19 @@ class SweepJobRequest(_Model):
     params: SweepJobParams
 
 
-JOB_KINDS = ("footprint", "sweep")
+class EnsembleJobRequest(_Model):
+    """An ensemble job: a scenario (``kind`` and the fields of that kind's request) whose numeric
+    fields hold distributions, with more samples than a panel's endpoint answers at once."""
+
+    kind: Literal["ensemble"] = Field(description="ensemble: a scenario with uncertain inputs, many samples")
+    params: dict[str, Any] = Field(description='the scenario: {"kind": "flyout", "missile": ..., "payload_kg": '
+                                               '{"dist": "normal", "mean": 500, "sd": 50}, "ensemble": {"n": 2000}}')
+
+
+JOB_KINDS = ("footprint", "sweep", "ensemble")
 # A background job: ``kind`` and its parameters (422s name the field inside ``params`` as
 # ``params.FIELD``; the tag of the union is left out of the field's name).
-JobRequest = Annotated[FootprintJobRequest | SweepJobRequest, Field(discriminator="kind")]
+JobRequest = Annotated[FootprintJobRequest | SweepJobRequest | EnsembleJobRequest, Field(discriminator="kind")]
 
 
 SAVE_PANELS = ("flight", "reconstruct", "check", "engage", "engagemap", "shortfall", "footprint")

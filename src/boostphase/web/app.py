@@ -73,6 +73,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import InputError
+from ..scenario.ensemble import has_distributions
 from ..scenario.registry import (
     compute_check,
     compute_engage,
@@ -81,6 +82,7 @@ from ..scenario.registry import (
     compute_footprint,
     compute_reconstruct,
     compute_shortfall,
+    ensemble_job_spec,
     flyout_payload,
     footprint_files,
     footprint_scenario,
@@ -89,6 +91,7 @@ from ..scenario.registry import (
     result_summary,
     run_footprint,
     sweep_spec,
+    web_ensemble,
 )
 from ..scenario.specs import (
     EXAMPLES,
@@ -99,6 +102,7 @@ from ..scenario.specs import (
     CheckRequest,
     EngageMapRequest,
     EngageRequest,
+    EnsembleJobRequest,
     FlyoutRequest,
     FootprintRequest,
     JobRequest,
@@ -113,6 +117,7 @@ from .jobs import (
     JobManager,
     JobsBusy,
     ResultCache,
+    ensemble_job,
     footprint_job,
     remove_stale_sweep_dirs,
     sweep_job,
@@ -163,6 +168,8 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
 
     def run(kind: str, req: BaseModel | None, fn: Callable[[], Any]):
         key = f"{kind}:{req.model_dump_json() if req is not None else ''}"
+        if req is not None and has_distributions(req):  # uncertain inputs: the ensemble report
+            fn = web_ensemble(kind, req)
 
         def compute():  # only the request that computes takes a worker slot; its twins wait
             with jobs:
@@ -352,6 +359,10 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
             body = params.model_dump(exclude_none=True)
             spec = sweep_spec(body)
             kind, total, work = "sweep", spec.n_cases, sweep_job(spec)
+        elif isinstance(req, EnsembleJobRequest):
+            panel, spec = ensemble_job_spec(params)
+            body = {"kind": params["kind"], **spec.model_dump(exclude_none=True)}
+            kind, total, work = "ensemble", (spec.ensemble.n if spec.ensemble else 200), ensemble_job(panel, spec)
         else:
             footprint_scenario(params)  # bad input is a 422 now, not a failed job later
             body, kind, total, work = (params.model_dump(exclude_none=True), "footprint", params.n_fragments,

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..scenario.registry import footprint_files, footprint_payload, run_footprint, sweep_summary
+from ..scenario.ensemble import run_ensemble
+from ..scenario.registry import (
+    footprint_files,
+    footprint_payload,
+    panel_kind,
+    run_footprint,
+    sweep_summary,
+)
 from ..scenario.specs import FootprintRequest
 
 JOB_CHUNK_SIZE = 10_000            # fragments between progress reports and cancel points (bench_job_cancel.py: 20,000 cancelled in up to 0.49 s, 10,000 in 0.16 s; a job 5 % slower)
@@ -230,6 +237,29 @@ def footprint_job(req: FootprintRequest, chunk_size: int | None = None) -> Calla
         out = footprint_payload(fp, title)
         job.files = footprint_files(fp, f"footprint-{job.id[:8]}")
         return out
+
+    return work
+
+
+def ensemble_job(panel: str, req) -> Callable[[Job], dict]:
+    """The work of an ensemble job (a panel's spec with distributions): progress after every
+    chunk of samples; a cancelled job stops at the next chunk."""
+
+    def work(job: Job) -> dict:
+        done = 0
+
+        def progress(k: int) -> None:
+            nonlocal done
+            done += int(k)
+            job.progress = min(0.99, 0.02 + 0.97 * done / max(job.total, 1))
+            job.message = f"{done:,} of {job.total:,} samples computed"
+            if job.cancel.is_set():
+                raise JobCancelled()
+
+        job.message, job.progress = "sampling the uncertain inputs", 0.01
+        if job.cancel.is_set():
+            raise JobCancelled()
+        return run_ensemble(panel, panel_kind(panel), req, progress=progress)
 
     return work
 
