@@ -26,6 +26,9 @@ EXAMPLE_KINDS = (
     ("sweep_", "sweep", "boostphase sweep {path} --out sweep_out"),
 )
 
+# a scenario file of any kind (boostphase run) says so in a top-level `kind = "..."` line
+SCENARIO_KIND = re.compile(r'^kind\s*=\s*"[a-z-]+"', re.MULTILINE)
+
 # a sentence ends at . ! or ? (a closing quote may follow) before a capital letter or a digit
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”]))\s+(?=[A-Z0-9`\"])")
 
@@ -81,10 +84,14 @@ def example_files(folder: Path | None = None) -> list[ExampleFile]:
     folder = examples_dir() if folder is None else Path(folder)
     out = []
     for p in sorted(folder.iterdir()):
-        kind = next(((k, c) for prefix, k, c in EXAMPLE_KINDS if p.name.startswith(prefix)), None)
-        if not p.is_file() or kind is None:
+        if not p.is_file():
             continue
         text = p.read_text(encoding="utf-8")
+        kind = next(((k, c) for prefix, k, c in EXAMPLE_KINDS if p.name.startswith(prefix)), None)
+        if kind is None and p.suffix == ".toml" and SCENARIO_KIND.search(text):
+            kind = ("scenario", "boostphase run {path}")  # any scenario file names its kind
+        if kind is None:
+            continue
         out.append(ExampleFile(p.name, p, kind[0], kind[1].format(path=f"{EXAMPLES}/{p.name}"),
                                describe(text)))
     return out
