@@ -82,8 +82,8 @@ def add_source_line(fig, source: str) -> None:
         old.remove()
         source = old.get_text().replace("\n", " ") + "; " + source
     width_pt = fig.get_figwidth() * 72.0
-    # about 0.5 em per character in the default sans-serif font
-    chars = max(40, int(width_pt / (0.5 * SOURCE_FONTSIZE)) - 4)
+    # about 0.55 em per character in the default sans-serif font, with a margin
+    chars = max(40, int(width_pt / (0.58 * SOURCE_FONTSIZE)) - 2)
     text = "\n".join(textwrap.wrap(source, chars))
     t = fig.text(0.005, 0.004, text, fontsize=SOURCE_FONTSIZE, color="0.35", ha="left",
                  va="bottom", gid=SOURCE_GID)
@@ -112,16 +112,24 @@ def freeze_layout(fig) -> None:
     fig.set_layout_engine("none")
 
 
-def outside_legend(ax, *, max_inside: int = 0, fontsize: float = 7, **kw):
-    """A legend that hides no data: outside the axes, on the right (``max_inside`` entries or
-    fewer may go inside, at matplotlib's least-covering spot). Returns the legend or None."""
+def outside_legend(ax, *, where: str = "right", max_inside: int = 0, fontsize: float = 7,
+                   ncol: int | None = None, **kw):
+    """A legend that hides no data: outside the axes, on the ``"right"`` or ``"below"`` (in
+    ``ncol`` columns); ``max_inside`` entries or fewer may go inside, at matplotlib's
+    least-covering spot. Returns the legend or None."""
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return None
     if len(handles) <= max_inside:
         return ax.legend(fontsize=fontsize, loc="best", **kw)
-    kw.setdefault("loc", "upper left")
-    kw.setdefault("bbox_to_anchor", (1.02, 1.0))
+    if where == "below":
+        kw.setdefault("loc", "upper center")
+        kw.setdefault("bbox_to_anchor", (0.5, -0.01))
+        kw.setdefault("ncol", ncol or min(2, len(handles)))
+    else:
+        kw.setdefault("loc", "upper left")
+        kw.setdefault("bbox_to_anchor", (1.02, 1.0))
+        kw.setdefault("ncol", ncol or 1)
     return ax.legend(fontsize=fontsize, borderaxespad=0.0, **kw)
 
 

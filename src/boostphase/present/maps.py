@@ -20,6 +20,7 @@ import shapely
 from matplotlib.collections import LineCollection, PolyCollection
 
 from boostphase.models.geography import country_names, territory_table
+from boostphase.present.figures import add_source_line, finish, freeze_layout
 from boostphase.present.labels import CENTRED, Label, place_labels
 
 EARTH_HALF_CIRCUMFERENCE_KM = 20_003.9
@@ -28,6 +29,9 @@ EARTH_HALF_CIRCUMFERENCE_KM = 20_003.9
 FAR_KM = 0.85 * EARTH_HALF_CIRCUMFERENCE_KM
 """Outlines further than this from the map centre are not drawn: near the antipode the
 azimuthal-equidistant projection tears, and no scene here extends that far."""
+
+JUMP_KM = 2000.0
+"""A track step longer than this on the map is a wrap near the antipode: the line breaks."""
 
 LAND = "0.92"
 SEA = "#f3f7fa"
@@ -132,7 +136,9 @@ def map_axes(ax, view: MapView) -> None:
     is kept as ``ax.boostphase_map_view`` (see :func:`view_of`)."""
     ax.set_xlim(view.x0_km, view.x1_km)
     ax.set_ylim(view.y0_km, view.y1_km)
-    ax.set_aspect("equal", adjustable="box")
+    # equal scale comes later (fit_view): the limits are widened to the laid-out box rather
+    # than the box shrunk, which the constrained layout does not foresee (titles would leave
+    # the figure)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_facecolor(SEA)
@@ -363,12 +369,21 @@ def draw_range_rings(ax, view: MapView, lat_deg: float, lon_deg: float, *, radii
 
 # --------------------------------------------------------------------------- the whole base
 
+def prepare_map(ax, view: MapView, *, rings_from: tuple[float, float] | None = None,
+                scale_bar: bool = True) -> MapView:
+    """Set ``ax`` up as a map of ``view`` (see :func:`map_axes`); the base map (outlines,
+    graticule, range rings around ``rings_from`` (lat, lon), scale bar) is drawn by
+    :func:`finish_map` once the layout has fixed the map's final extent. Returns ``view``."""
+    map_axes(ax, view)
+    ax.boostphase_map_base = {"rings_from": rings_from, "scale_bar": scale_bar}
+    return view
+
+
 def draw_base_map(ax, view: MapView, *, rings_from: tuple[float, float] | None = None,
                   scale_bar: bool = True) -> list[Label]:
     """Everything under the data: sea, land, outlines, graticule, range rings around
     ``rings_from`` (lat, lon) or a scale bar. Returns the labels to place once the layout is
     final (country names, graticule and ring labels), for :func:`place_map_labels`."""
-    map_axes(ax, view)
     base = draw_outlines(ax, view)
     labels = country_labels(view, *base["polygons"])
     labels += draw_graticule(ax, view)
@@ -389,3 +404,45 @@ def place_map_labels(ax, base_labels: list[Label], data_labels: list[Label] = ()
     kept += place_labels(ax, countries, offsets=CENTRED)
     kept += place_labels(ax, rest, offsets=((3, 3), (3, -3), (-3, 3)))
     return kept
+
+
+def broken_track(x_km, y_km) -> tuple[np.ndarray, np.ndarray]:
+    """A projected track with NaN where it passes near the antipode or jumps (a wrap), so no
+    line crosses the map."""
+    x, y = np.asarray(x_km, float), np.asarray(y_km, float)
+    far = np.hypot(x, y) >= FAR_KM
+    jump = np.append(np.hypot(np.diff(x), np.diff(y)) > JUMP_KM, False)
+    x, y = np.where(far, np.nan, x), np.where(far, np.nan, y)
+    cut = np.flatnonzero(jump) + 1
+    return np.insert(x, cut, np.nan), np.insert(y, cut, np.nan)
+
+
+def finish_map(fig, ax, data_labels, path, *, source: str, formats=None, owned=True):
+    """Source line; final layout (frozen when the figure is ours); the base map drawn for the
+    map's final extent (see :func:`prepare_map`); every label placed without overlap; then
+    the figure written (returns the path) or returned (``path`` None)."""
+    add_source_line(fig, source)
+    if owned:
+        freeze_layout(fig)
+    else:
+        fig.canvas.draw()
+    final = fit_view(ax)
+    base = draw_base_map(ax, final, **getattr(ax, "boostphase_map_base", {}))
+    place_map_labels(ax, base, data_labels)
+    return finish(fig, path, source=source, formats=formats)
+
+
+def fit_view(ax) -> MapView:
+    """Widen the map's limits to the shape of its laid-out box (equal km per pixel both ways,
+    the view kept in the middle), fix that aspect, and return the final view."""
+    v = view_of(ax)
+    box = ax.get_window_extent()
+    km_per_px = max(v.width_km / box.width, v.height_km / box.height)
+    xm, ym = 0.5 * (v.x0_km + v.x1_km), 0.5 * (v.y0_km + v.y1_km)
+    hw, hh = 0.5 * km_per_px * box.width, 0.5 * km_per_px * box.height
+    final = MapView(v.lat0_deg, v.lon0_deg, xm - hw, xm + hw, ym - hh, ym + hh)
+    ax.set_xlim(final.x0_km, final.x1_km)
+    ax.set_ylim(final.y0_km, final.y1_km)
+    ax.set_aspect("equal", adjustable="box")
+    ax.boostphase_map_view = final
+    return final
