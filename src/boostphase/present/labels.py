@@ -23,6 +23,9 @@ E, W, then further out."""
 CENTRED: tuple[tuple[float, float], ...] = ((0, 0), (0, 8), (0, -8))
 """Offsets for area labels (country names): on the point, or just above or below it."""
 
+MARKER_PX = 2.0
+"""Half-size (pixels at 100 dpi) of the box kept clear around each labelled point."""
+
 PAD_PX = 1.0
 """Gap (pixels) two labels must keep; boxes closer than this count as overlapping."""
 
@@ -80,13 +83,16 @@ def text_obstacles(fig, renderer, exclude: Iterable[Text] = ()) -> list:
 
 
 def place_labels(ax, labels: Sequence[Label], *, offsets=OFFSETS_PT, obstacles=None,
-                 fontsize: float = 7.0) -> list[Text]:
+                 fontsize: float = 7.0, markers: bool = True) -> list[Text]:
     """Place ``labels`` on ``ax`` without overlap; returns the texts kept (highest priority
     first). A label whose point lies outside the axes is not drawn. ``obstacles``: window
-    boxes to avoid (default: every other text of the figure, see :func:`text_obstacles`)."""
+    boxes to avoid (default: every other text of the figure, see :func:`text_obstacles`);
+    with ``markers`` the labelled points themselves too (a label never covers a marker)."""
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     taken = list(text_obstacles(fig, renderer) if obstacles is None else obstacles)
+    if markers:
+        taken += [_marker_box(ax, lb) for lb in labels]
     frame = ax.get_window_extent(renderer)
     kept = []
     for lab in sorted(labels, key=lambda lb: -lb.priority):
@@ -98,6 +104,14 @@ def place_labels(ax, labels: Sequence[Label], *, offsets=OFFSETS_PT, obstacles=N
             taken.append(t.get_window_extent(renderer))
             kept.append(t)
     return kept
+
+
+def _marker_box(ax, lab: Label, half_px: float = MARKER_PX):
+    """Window box of the marker at a label's point."""
+    from matplotlib.transforms import Bbox
+
+    px, py = ax.transData.transform((lab.x, lab.y))
+    return Bbox.from_extents(px - half_px, py - half_px, px + half_px, py + half_px)
 
 
 def _first_fit(ax, lab: Label, offsets, fontsize, renderer, taken, frame):

@@ -183,38 +183,58 @@ def _lonlat_boxes(view: MapView) -> list[tuple[float, float, float, float]]:
 
 
 TOLERANCES_DEG = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
-"""Simplification levels of the outlines (deg); a view takes the finest level coarser than
-about a third of a pixel of a 3,000-pixel-wide figure."""
+"""Simplification levels of the outlines (deg); a view takes the level nearest to about a
+third of a pixel of a 3,000-pixel-wide figure."""
+
+
+class _Simplified:
+    """Country polygons simplified to one tolerance, each polygon done once, when first seen."""
+
+    def __init__(self, tol_deg: float):
+        t = territory_table()
+        self.tol = tol_deg
+        self.geoms = np.full(len(t.polys), None, dtype=object)
+        self.done = np.zeros(len(t.polys), bool)
+        b = shapely.bounds(t.polys)
+        # countries only, and no island smaller than the tolerance (it would be a dot)
+        self.wanted = (t.poly_label < t.n_countries) & (np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) > tol_deg)
+
+    def get(self, ids: np.ndarray) -> np.ndarray:
+        t = territory_table()
+        ids = ids[self.wanted[ids]]
+        todo = ids[~self.done[ids]]
+        if todo.size:
+            self.geoms[todo] = shapely.simplify(t.polys[todo], self.tol, preserve_topology=True)
+            self.done[todo] = True
+        return ids
 
 
 @cache
-def simplified_countries(tol_deg: float):
-    """Every Natural Earth country polygon simplified to ``tol_deg`` (islands smaller than the
-    tolerance dropped), their country index and an STRtree over them; built once per level."""
-    t = territory_table()
-    ids = np.flatnonzero(t.poly_label < t.n_countries)
-    b = shapely.bounds(t.polys[ids])
-    ids = ids[np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) > tol_deg]
-    polys = shapely.simplify(t.polys[ids], tol_deg, preserve_topology=True)
-    polys, part_of = shapely.get_parts(polys, return_index=True)  # simplify may split a polygon
-    keep = (shapely.get_type_id(polys) == shapely.GeometryType.POLYGON) & ~shapely.is_empty(polys)
-    return polys[keep], t.poly_label[ids][part_of][keep], shapely.STRtree(polys[keep])
+def _simplified(tol_deg: float) -> _Simplified:
+    return _Simplified(tol_deg)
 
 
 def country_polygons(view: MapView) -> tuple[np.ndarray, np.ndarray]:
     """Natural Earth country polygons (lon/lat) near the view, simplified to the view's scale
     (see :data:`TOLERANCES_DEG`), and their country index."""
     want = max(view.width_km, view.height_km) / 9000.0 / 111.0
-    tol = max([v for v in TOLERANCES_DEG if v <= max(want, TOLERANCES_DEG[0])])
-    polys, label, tree = simplified_countries(tol)
-    hits = np.unique(np.concatenate([tree.query(shapely.box(*b)) for b in _lonlat_boxes(view)]))
-    return polys[hits], label[hits]
+    tol = min(TOLERANCES_DEG, key=lambda v: abs(np.log(v / want)))
+    t = territory_table()
+    hits = np.unique(np.concatenate([t.tree.query(shapely.box(*b)) for b in _lonlat_boxes(view)]))
+    simp = _simplified(tol)
+    ids = simp.get(hits.astype(np.int64))
+    polys, part_of = shapely.get_parts(simp.geoms[ids], return_index=True)  # simplify may split one
+    keep = (shapely.get_type_id(polys) == shapely.GeometryType.POLYGON) & ~shapely.is_empty(polys)
+    return polys[keep], t.poly_label[ids][part_of][keep]
 
 
-def _runs(view: MapView, coords: np.ndarray, ring_id: np.ndarray) -> list[np.ndarray]:
-    """Projected pieces of the rings: split where a ring ends, at Natural Earth's artificial
-    edges (the cut along the date line, Antarctica's closure at the pole) and near the
-    antipode; each piece as an (n, 2) km array."""
+def outline_runs(view: MapView, polys=None) -> list[np.ndarray]:
+    """The country outlines (coastlines and borders) of the view as projected polylines, each
+    an (n, 2) array of km; split where a ring ends, at Natural Earth's artificial edges (the
+    cut along the date line, Antarctica's closure at the pole) and near the antipode."""
+    if polys is None:
+        polys = country_polygons(view)[0]
+    coords, ring_id = shapely.get_coordinates(shapely.get_rings(polys), return_index=True)
     x, y = view.project(coords[:, 0], coords[:, 1])
     near = np.hypot(x, y) < FAR_KM
     lon, lat = coords[:, 0], coords[:, 1]
@@ -232,9 +252,7 @@ def draw_outlines(ax, view: MapView, *, fill: bool = True, lw: float = 0.45) -> 
     fill. Returns ``{"outlines": LineCollection, "land": PolyCollection | None, "polygons":
     (projected shapely polygons, country index)}`` for labelling."""
     polys, label = country_polygons(view)
-    rings = shapely.get_rings(polys)
-    coords, ring_id = shapely.get_coordinates(rings, return_index=True)
-    lines = LineCollection(_runs(view, coords, ring_id), colors=OUTLINE, linewidths=lw, zorder=1.5,
+    lines = LineCollection(outline_runs(view, polys), colors=OUTLINE, linewidths=lw, zorder=1.5,
                            gid="boostphase-borders")
     ax.add_collection(lines, autolim=False)
     # projected exterior rings (valid away from the antipode) for the fill and the labels
@@ -401,8 +419,8 @@ def place_map_labels(ax, base_labels: list[Label], data_labels: list[Label] = ()
     kept = place_labels(ax, list(data_labels))
     countries = [lb for lb in base_labels if lb.priority >= 0]
     rest = [lb for lb in base_labels if lb.priority < 0]
-    kept += place_labels(ax, countries, offsets=CENTRED)
-    kept += place_labels(ax, rest, offsets=((3, 3), (3, -3), (-3, 3)))
+    kept += place_labels(ax, countries, offsets=CENTRED, markers=False)
+    kept += place_labels(ax, rest, offsets=((3, 3), (3, -3), (-3, 3)), markers=False)
     return kept
 
 
