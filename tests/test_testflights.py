@@ -22,9 +22,9 @@ from boostphase.reconstruct.testflights import (
     association_test,
     implied_reach_timeline,
     load_tests,
-    plot_timeline,
     read_events_csv,
 )
+from boostphase.present.timeline import plot_timeline
 
 D = dt.date
 MU_KM = 3.986004418e5  # km^3/s^2, WGS84 GM
@@ -443,7 +443,7 @@ def test_plot_timeline_writes_png(tmp_path, tests):
     import matplotlib.image as mpimg
 
     img = mpimg.imread(out)
-    assert img.shape[:2] == (660, 1200)  # 10 x 5.5 in at 120 dpi
+    assert img.shape[:2] == (1650, 3000)  # 10 x 5.5 in at 300 dpi
 
 
 def test_timeline_keeps_global_and_unreconstructed_tests(tmp_path, tests):
