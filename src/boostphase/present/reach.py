@@ -11,7 +11,6 @@ city labels never overlap (:mod:`boostphase.present.labels`); the legend sits be
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.collections import LineCollection
 
 from boostphase.present import maps
 from boostphase.present.figures import (
@@ -126,12 +125,14 @@ def _draw_outlines(ax, launch, rmax_km: float) -> None:
     the launch site, turned into (bearing, distance)."""
     half = min(rmax_km, maps.FAR_KM)
     view = maps.MapView(launch[0], launch[1], -half, half, -half, half)
-    segs = []
+    th_all, r_all = [], []
     for run in maps.outline_runs(view):
         th = np.arctan2(run[:, 0], run[:, 1]) % (2 * np.pi)
         r = np.hypot(run[:, 0], run[:, 1])
         # break where the bearing wraps through north (a jump of nearly a full turn)
         cut = np.flatnonzero(np.abs(np.diff(th)) > np.pi) + 1
-        segs += [np.column_stack(p) for p in zip(np.split(th, cut), np.split(r, cut), strict=True) if len(p[0]) > 1]
-    ax.add_collection(LineCollection(segs, colors=maps.OUTLINE, linewidths=0.4, zorder=1, gid="boostphase-borders"),
-                      autolim=False)
+        th_all += [np.insert(th, cut, np.nan), [np.nan]]
+        r_all += [np.insert(r, cut, np.nan), [np.nan]]
+    # one line with NaN breaks: the polar transform then runs once, not once per piece
+    ax.plot(np.concatenate(th_all or [[]]), np.concatenate(r_all or [[]]), color=maps.OUTLINE, lw=0.4, zorder=1,
+            gid="boostphase-borders")
