@@ -187,6 +187,10 @@ TOLERANCES_DEG = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
 third of a pixel of a 3,000-pixel-wide figure."""
 
 
+SEGMENT_DEG = 0.5
+"""Longest outline edge (deg) kept straight before projection."""
+
+
 class _Simplified:
     """Country polygons simplified to one tolerance, each polygon done once, when first seen."""
 
@@ -204,7 +208,10 @@ class _Simplified:
         ids = ids[self.wanted[ids]]
         todo = ids[~self.done[ids]]
         if todo.size:
-            self.geoms[todo] = shapely.simplify(t.polys[todo], self.tol, preserve_topology=True)
+            simple = shapely.simplify(t.polys[todo], self.tol, preserve_topology=True)
+            # long straight edges in lon/lat (the 49th parallel) are curves on the map:
+            # add vertices so they bend once projected
+            self.geoms[todo] = shapely.segmentize(simple, SEGMENT_DEG)
             self.done[todo] = True
         return ids
 
