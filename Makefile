@@ -24,7 +24,7 @@ test: $(STAMP)
 	bash tools/web_setup.sh
 	$(PY) -m ruff check src tests benchmarks tools
 	$(PY) -m pytest -q
-	NO_MKDOCS_2_WARNING=1 BOOSTPHASE_DOCS_FAST=1 $(PY) -m mkdocs build --strict -q -d $(DOCS_SITE)
+	NO_MKDOCS_2_WARNING=1 BOOSTPHASE_DOCS_FAST=1 $(PY) -m mkdocs build --strict -d $(DOCS_SITE)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
@@ -34,6 +34,7 @@ bench: $(STAMP)
 
 # The documentation site (MkDocs Material; every example executed). `make test` builds it in fast
 # mode (small sizes); this is the full build. A failing example or a broken link fails both.
+# No -q: mkdocs --quiet drops warnings before --strict counts them, so a failing example would pass.
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d $(DOCS_SITE)
 

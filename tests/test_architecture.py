@@ -23,7 +23,9 @@ MAX_LINES = 800
 
 # layer of each top-level module or package (higher numbers may import lower ones)
 LAYERS = {
-    "errors": 0, "units": 0, "constants": 0, "engine": 0, "__init__": 0,
+    "errors": 0, "units": 0, "constants": 0, "limits": 0, "engine": 0, "__init__": 0,
+    # the result objects' shared behaviour (repr, tables, plot() through a backend loaded by name)
+    "results": 0,
     "models": 1, "scenario.files": 1, "scenario.fields": 2,
     "flight": 2, "claims": 2, "reconstruct": 2, "engage": 2, "consequence": 2, "sweep": 2,
     "ensembles": 2, "present": 2,
@@ -212,3 +214,36 @@ def test_modules_stay_under_800_lines():
     gone = sorted(KNOWN_OVERSIZE - over)
     assert not new, f"modules over {MAX_LINES} lines: {new}"
     assert not gone, f"now under {MAX_LINES} lines, remove from KNOWN_OVERSIZE: {gone}"
+
+
+# --- physics knows nothing of plots (issue 18) -----------------------------------------------
+PLOTTING = ("present.plots", "present.c4_plots", "present.result_plots", "present.maps", "present.figures")
+DRAWING_LAYERS = ("present", "cli", "web")
+# modules outside present/cli/web that import matplotlib today (to be moved, never added to)
+KNOWN_MATPLOTLIB: set[str] = {"reconstruct.testflights"}  # plot_timeline: belongs in present
+
+
+def _third_party_imports() -> list[tuple[str, str]]:
+    """(boostphase module, imported top-level package) for every import of another package."""
+    out = []
+    for mod, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                out += [(mod, a.name.split(".")[0]) for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                out.append((mod, node.module.split(".")[0]))
+    return out
+
+
+def test_only_the_presentation_layer_draws():
+    """No module outside present/, cli/ and web/ imports matplotlib or a plotting module of
+    present/ (lazy imports count): results draw through boostphase.results.plot_backend, which
+    loads the backend by name."""
+    found = {m for m, pkg in _third_party_imports()
+             if pkg == "matplotlib" and _top(m) not in DRAWING_LAYERS}
+    new, gone = sorted(found - KNOWN_MATPLOTLIB), sorted(KNOWN_MATPLOTLIB - found)
+    assert not new, f"matplotlib imported outside present/cli/web: {new}"
+    assert not gone, f"fixed, remove from KNOWN_MATPLOTLIB: {gone}"
+    bad = sorted({(s, d) for s, d, _ in EDGES if _top(s) not in DRAWING_LAYERS
+                  and any(d == p or d.startswith(p + ".") for p in PLOTTING)})
+    assert not bad, f"plotting modules imported outside present/cli/web: {bad}"

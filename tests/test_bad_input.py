@@ -62,17 +62,18 @@ def test_an_output_path_that_is_a_folder_is_refused_before_any_work(tmp_path):
 
 
 @pytest.mark.parametrize("args, field", [
-    (("flyout", "--missile", "no-dong", "--launch", "39,125.7", "--azimuth", "nan"), "azimuth"),
-    (("flyout", "--missile", "no-dong", "--launch", "39,125.7", "--azimuth", "inf"), "azimuth"),
-    (("flyout", "--missile", "no-dong", "--launch", "39,125.7", "--azimuth", "1e300"), "azimuth"),
+    (("flyout", "--missile", "no-dong", "--launch", "39,125.7", "--azimuth", "nan"), "--azimuth"),
+    (("flyout", "--missile", "no-dong", "--launch", "39,125.7", "--azimuth", "inf"), "--azimuth"),
+    (("flyout", "--missile", "no-dong", "--launch", "39,125.7", "--azimuth", "1e300"), "--azimuth"),
     (("coast", "--lat", "39", "--lon", "inf", "--alt-km", "100", "--speed-km-s", "6", "--flight-path-deg", "20",
-      "--azimuth-deg", "45"), "lon"),
+      "--azimuth-deg", "45"), "--lon"),
     (("coast", "--lat", "39", "--lon", "1e300", "--alt-km", "100", "--speed-km-s", "6", "--flight-path-deg", "20",
-      "--azimuth-deg", "45"), "lon"),
+      "--azimuth-deg", "45"), "--lon"),
     (("coast", "--lat", "39", "--lon", "400", "--alt-km", "100", "--speed-km-s", "6", "--flight-path-deg", "20",
-      "--azimuth-deg", "45"), "lon"),
+      "--azimuth-deg", "45"), "--lon"),
 ])
 def test_non_finite_and_huge_numbers_are_refused_with_json_errors(args, field):
+    """The CLI checks through the same scenario spec as the web; the error names the option typed."""
     p = run(*args, "--json")
     assert_refused(p, field)
     err = json.loads(p.stdout)["error"]  # the JSON on stdout carries the same error

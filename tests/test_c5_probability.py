@@ -268,3 +268,21 @@ def test_example_specs_parse_and_the_default_file_is_the_default():
     assert d.conditions() == c5.c5_spec().conditions()
     nk = c5.c5_spec(load_toml("spec", ex / "c5prob_nk_threats.toml")["c5"])
     assert nk.missiles.values == ("hwasong-15", "hwasong-17", "hwasong-18", "hwasong-19")
+
+
+def test_fragments_of_all_intercepts_fly_together_exactly_as_one_footprint_each(ctx, sim):
+    """The C5 fragments of every intercept fly in one engine call. The oracle is the footprint
+    of each intercept state alone (`consequence.footprint(state, n, seed)`): the impact points
+    must be bit-identical, since the engine's result does not depend on the batch."""
+    from boostphase.consequence import footprint
+
+    rows = np.flatnonzero(sim["group_earliest"] >= 0)[:3]
+    assert rows.size >= 2
+    sources = c5.fragment_states(ctx, sim, "earliest", rows)
+    lat, lon, hit = c5.fragment_impacts(sources, 20)
+    for k, (st, seed) in enumerate(sources):
+        fp = footprint(st, n=20, seed=seed)
+        sl = slice(k * 20, (k + 1) * 20)
+        assert np.array_equal(np.asarray(fp.impacted, bool), hit[sl])
+        assert np.array_equal(np.asarray(fp.lat)[hit[sl]], lat[sl][hit[sl]])
+        assert np.array_equal(np.asarray(fp.lon)[hit[sl]], lon[sl][hit[sl]])

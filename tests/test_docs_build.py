@@ -55,3 +55,13 @@ def test_scenario_reference_lists_every_field():
     for kind in KINDS.values():
         for name in (*kind.fields, *kind.outputs):
             assert f"| `{name}` |" in sweep, (kind.name, name)
+
+
+def test_the_docs_build_counts_warnings():
+    """`mkdocs build --strict -q` passes a page whose executed example raises: --quiet drops
+    the warning (markdown-exec reports a failing block as a warning) before --strict counts it.
+    `make test` and `make docs` must build without -q."""
+    make = (ROOT / "Makefile").read_text()
+    builds = [line for line in make.splitlines() if "mkdocs build" in line]
+    assert builds and all("--strict" in b for b in builds)
+    assert not any(" -q" in b or "--quiet" in b for b in builds), builds

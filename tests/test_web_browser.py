@@ -7,6 +7,12 @@ and the Consequence tab (shortfall, a footprint run as a background job with pro
 Save run, KML, cancel) run from links in the same browser session; their numbers equal the API's.
 The Sweep tab runs a small example sweep as a background job (its numbers equal the job's, as the
 API gives them), refuses a JSON syntax error at the spec without a request, and cancels a job.
+On every tab: each colour drawn on the globe has a line in the legend, the labels on screen do not
+overlap, and each result starts with its headline sentence. Live panels: the Flight launch point
+and an Engage orbit are dragged with real mouse events; the form follows, the panel shows the
+API's answer for the new point, and in a burst of requests no stale answer is ever shown.
+Screenshots of the Engage and Consequence tabs go to docs/screenshots/ with
+BOOSTPHASE_UPDATE_SCREENSHOT.
 
 A missing browser or node package is a failure, not a skip: `bash tools/web_setup.sh` installs
 them (Debian's chromium, `npm ci`).
@@ -151,11 +157,14 @@ def browser_run(server, tmp_path_factory):
 
     check, _ = _post(f"{server}/api/check", EXAMPLES["check"])
     globe, page = tmp / "globe.png", tmp / "page.png"
+    shots = tmp / "shots"
+    shots.mkdir()
     vehicle = tmp / "bad-vehicle.toml"  # the catalog's No-dong with a zero burn time
     vehicle.write_text((SRC_CATALOG / "no-dong.toml").read_text().replace("burn_time_s = 70.0", "burn_time_s = 0.0"))
     p = subprocess.run([node, str(DRIVER), "--url", f"{server}/", "--globe", str(globe), "--page", str(page),
                         "--vehicle", str(vehicle),
                         "--check", f"{server}/{example_hash('check')}",
+                        "--reconstruct", f"{server}/{example_hash('reconstruct')}", "--shots", str(shots),
                         "--consequence", f"{server}/{_consequence_hash()}",
                         "--engage", f"{server}/{example_hash('engagemap')}",
                         "--sweep", SWEEP_EXAMPLE,
@@ -164,10 +173,43 @@ def browser_run(server, tmp_path_factory):
     assert p.returncode == 0, p.stderr[-3000:]
     rep = json.loads(p.stdout)
     assert "failure" not in rep, (rep.get("failure"), rep.get("steps"))
-    return {"rep": rep, "api": api, "check": check, "globe": globe, "page": page, "vehicle": vehicle}
+    return {"rep": rep, "api": api, "check": check, "globe": globe, "page": page, "vehicle": vehicle, "shots": shots}
 
 
-def test_page_in_headless_chromium(browser_run):
+def _legend_covers(ov: dict) -> None:
+    """Every colour drawn on the globe has a line in the legend (a colour scale for the map)."""
+    assert ov["legend_shown"] and ov["drawn"], ov
+    missing = sorted(set(ov["drawn"]) - set(ov["legend"]))
+    assert not missing, (missing, ov["texts"])
+    assert ov["ramp"] == ov["ramp_legend"], ov
+
+
+def _labels_apart(lab: dict) -> None:
+    """The labels on screen do not overlap (boxes in canvas pixels, after decluttering)."""
+    boxes = lab["boxes"]
+    assert boxes and not lab["pending"], lab
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            apart = a["x1"] <= b["x0"] or b["x1"] <= a["x0"] or a["y1"] <= b["y0"] or b["y1"] <= a["y0"]
+            assert apart, (a, b)
+
+
+def _headline(h: dict | None) -> str:
+    """The headline is the result's first element, in bold; its text."""
+    assert h is not None and h["first"] and h["weight"] >= 600, h
+    return h["text"]
+
+
+def _save_screenshot(src: Path, name: str) -> None:
+    """docs/screenshots/NAME: the page as the test saw it, in 256 colours (a few hundred KB)."""
+    from PIL import Image
+
+    out = ROOT / "docs" / "screenshots" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    Image.open(src).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)
+
+
+def test_page_in_headless_chromium(browser_run, server):
     rep, api, check = browser_run["rep"], browser_run["api"], browser_run["check"]
     globe, page = browser_run["globe"], browser_run["page"]
 
@@ -193,6 +235,30 @@ def test_page_in_headless_chromium(browser_run):
 
     # the CZML (czml3) loads into Cesium: missile, track, four event markers
     assert rep["czml_entities"] >= 6
+
+    # every overlay has a legend line; labels do not overlap; the headline states the answer
+    for look in (rep["first"], rep["reconstruct"]):
+        _legend_covers(look["overlays"])
+        _labels_apart(look["labels"])
+    _legend_covers(rep["czml_overlays"])
+    assert _headline(rep["first"]["headlines"]["flight"]).startswith(f"Range {s['range_km']:,.0f} km: lands at ")
+    assert "payload 500 kg" in rep["first"]["headlines"]["flight"]["text"]
+    assert _headline(rep["check"]["headlines"]["check"]).startswith("No ballistic flight matches the claim: too fast")
+    rec, _ = _post(f"{server}/api/reconstruct", EXAMPLES["reconstruct"])
+    text = _headline(rep["reconstruct"]["headlines"]["reconstruct"])
+    assert text.startswith(f"Range {rec['max_range_km']:,.0f} km on a standard trajectory: reaches ")
+    assert all(c["name"] in text for c in rec["cities"])
+    assert rep["reconstruct"]["diagnostics"] == {"csp": [], "errors": []}
+
+    # live: the launch point dragged on the globe; the form holds the new point and the panel the
+    # API's answer for it
+    live = rep["flight_live"]
+    assert live["form"]["launch"] != live["before"] and live["request"]["launch"] == live["form"]["launch"]
+    assert live["request"] == {**rep["first"]["form"], "launch": live["form"]["launch"]}
+    moved, _ = _post(f"{server}/api/flyout", live["request"])
+    assert float(live["cells"]["range_km"]["value"]) == moved["summary"]["range_km"]
+    assert float(live["cells"]["apogee_km"]["value"]) == moved["summary"]["apogee_km"]
+    assert moved["summary"]["range_km"] != s["range_km"]
 
     # keyboard: arrows move between tabs
     assert rep["tab_after_arrow"] == "tab-reconstruct"
@@ -237,8 +303,24 @@ def test_page_in_headless_chromium(browser_run):
         shutil.copyfile(page, docs / "globe.png")
 
 
+def _no_stale_answer(log: list[dict]) -> None:
+    """In a form's request log, an answer is shown only if no newer request was sent before it."""
+    newest = 0
+    shown = []
+    for e in log:
+        if e["event"] == "sent":
+            newest = max(newest, e["seq"])
+        elif e["event"] == "shown":
+            assert e["seq"] == newest, (e, newest)
+            shown.append(e["seq"])
+    assert shown == sorted(shown) and shown[-1] == newest, log
+
+
 def test_consequence_panel_in_browser(browser_run, server, store):
     c = browser_run["rep"]["consequence"]
+    _legend_covers(c["overlays"])
+    _labels_apart(c["labels"])
+    assert _headline(c["headlines"]["shortfall"]).startswith("Thrust cut during the ")
     # the shortfall table is the API's intervals, formatted as shown
     sf, _ = _post(f"{server}/api/shortfall", EXAMPLES["shortfall"])
     want = [[iv["territory"], f"{iv['from_s']:,.0f}", f"{iv['to_s']:,.0f}"] for iv in sf["intervals"]]
@@ -252,6 +334,16 @@ def test_consequence_panel_in_browser(browser_run, server, store):
     assert shares == job["result"]["shares"]
     for k, v in c["footprint"].items():
         assert v["text"] == f"{100 * float(v['value']):,.1f}", k
+    # the headline: where the payload lands, and the largest share of the fragments, with its conditions
+    res = job["result"]
+    top, share = max(res["shares"].items(), key=lambda kv: kv[1])
+    pay, pshare = max(res["payload"]["share_of_window"].items(), key=lambda kv: kv[1])
+    text = _headline(c["headlines"]["footprint"])
+    assert text.startswith(f"Payload lands in {pay} in {100 * pshare:.0f} % of intercept times; "
+                           f"{100 * share:.1f} % of {res['n']:,} fragments land in {top} "), text
+    assert "earliest-fire policy" in text and "hwasong-15 toward Chicago" in text
+    if os.environ.get("BOOSTPHASE_UPDATE_SCREENSHOT"):
+        _save_screenshot(browser_run["shots"] / "footprint.png", "footprint.png")
     # the share link names both forms and restores them (and the same seeded numbers)
     assert "shortfall.missile=hwasong-15" in c["share"]
     assert f"footprint.n_fragments={FOOTPRINT_JOB['n_fragments']}" in c["share"]
@@ -281,6 +373,9 @@ def test_consequence_panel_in_browser(browser_run, server, store):
 
 def test_engage_panel_in_browser(browser_run, server):
     e = browser_run["rep"]["engage"]
+    _legend_covers(e["overlays"])
+    _labels_apart(e["labels"])
+    assert e["overlays"]["ramp"]  # the engagement map is on, with its colour scale in the legend
     # the engagement shown is the API's row, to the digit
     api, _ = _post(f"{server}/api/engage", EXAMPLES["engage"])
     row = api["row"]
@@ -292,11 +387,16 @@ def test_engage_panel_in_browser(browser_run, server):
         assert float(e["engage"][key]["value"]) == want, key
         assert e["engage"][key]["text"] == f"{want:,.{digits}f}", key
     assert e["engage"]["intercept_possible"]["value"] == "true"
+    assert _headline(e["headlines"]["engage"]).startswith(
+        f"Intercept {row['intercept_time_s']:,.1f} s after launch, {row['margin_before_burnout_s']:,.1f} s before burnout")
+    assert "fired 65 s after launch from a UAV at 15 km" in e["headlines"]["engage"]["text"]
     # the engagement map: the API's figures, drawn as one rectangle on the globe
     m, _ = _post(f"{server}/api/engage/map", {**EXAMPLES["engage"], **EXAMPLES["engagemap"]})
     assert int(e["map"]["feasible_cells"]["value"]) == m["feasible_cells"] > 0
     assert float(e["map"]["max_margin_s"]["value"]) == m["max_margin_s"]
     assert "engagement map" in e["map_entities"]
+    assert _headline(e["headlines"]["engagemap"]).startswith(
+        f"An orbit intercepts before burnout from {m['feasible_cells']:,} of {m['cells']:,} cells")
     # orbits: one added by a click on the globe, one by the keyboard, the clicked one removed
     assert e["orbits_after_add"].count(";") == 2
     assert e["orbits_after_remove"] == "41.0,131.3; 40.0,128.5"
@@ -321,6 +421,23 @@ def test_engage_panel_in_browser(browser_run, server):
     img = np.asarray(Image.open(io.BytesIO(base64.b64decode(e["png"]["png"]))).convert("RGB")).astype(int)
     distinct, lit, _ = _pixel_stats(img)
     assert img.shape[0] > 250 and distinct > 300 and lit > 0.2, (img.shape, distinct, lit)
+
+    # live: orbit 1 dragged in a burst; the form holds its new centre (orbit 2 unchanged), several
+    # requests went out, no stale answer was shown, and the table is the API's for the last one
+    live = e["live"]
+    first, second = live["field"].split("; ")
+    assert e["live_before"] == "41.0,131.3; 40.0,128.5" and second == "40.0,128.5" and first != "41.0,131.3"
+    assert live["request"]["orbit_centre"] == live["field"] == live["form"]["orbit_centre"]
+    assert len(live["sent"]) >= 3 and live["sent"][-1] == live["request"], live["sent"]
+    _no_stale_answer(live["log"])
+    assert sum(x["event"] == "shown" for x in live["log"]) < sum(x["event"] == "sent" for x in live["log"])
+    last, _ = _post(f"{server}/api/engage", live["request"])
+    for i, r in enumerate(last["rows"]):
+        assert live["cells"][f"rows.{i}.intercept_possible"]["value"] == str(r["intercept_possible"]).lower()
+        if r["intercept_time_s"] is not None:
+            assert float(live["cells"][f"rows.{i}.intercept_time_s"]["value"]) == r["intercept_time_s"]
+    if os.environ.get("BOOSTPHASE_UPDATE_SCREENSHOT"):
+        _save_screenshot(browser_run["shots"] / "engage.png", "engage.png")
 
 
 def test_sweep_panel_in_browser(browser_run, server):
@@ -365,6 +482,7 @@ def test_sweep_panel_in_browser(browser_run, server):
             shown = float(c["text"].split()[0].replace(",", ""))  # as formatted on the page
             assert shown == pytest.approx(v[k], rel=1e-5, abs=1e-9), (name, k, c["text"])
     assert res["variables"]["impacted"]["true"] + res["variables"]["impacted"]["false"] == 200
+    assert _headline(s["headlines"]["sweep"]).startswith(f'Sweep "{res["name"]}": 200 {res["kind"]} cases computed in ')
     assert s["done"]["error_hidden"] and s["done"]["invalid"] is None  # the earlier error is cleared
     # the CSV of the job: a header and a row per case
     assert s["csv"]["name"].endswith(".csv") and s["csv"]["head"].startswith("case,beta,sample,")

@@ -3,7 +3,7 @@
 // acts and reports what it saw, as one JSON object on stdout.
 //
 //   node tests/web_browser_driver.mjs --url http://127.0.0.1:PORT/ --globe OUT.png --page OUT2.png
-//     [--check URL] [--consequence URL] [--engage URL] [--sweep EXAMPLE]
+//     [--check URL] [--reconstruct URL] [--consequence URL] [--engage URL] [--sweep EXAMPLE] [--shots DIR]
 import { chromium } from "playwright-core";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
@@ -62,6 +62,80 @@ async function download(page, selector) {
     png: buf.subarray(0, 8).toString("hex") === "89504e470d0a1a0a" ? buf.toString("base64") : null };
 }
 
+// Every colour drawn on the globe now (entities of the shown data sources, point clouds, borders),
+// read from Cesium's own objects, and the colours the legend lists: the test checks that nothing
+// is drawn without a legend entry.
+async function overlays(page) {
+  return page.evaluate(() => {
+    const bp = window.boostphase, v = bp.state.viewer, t = v.clock.currentTime;
+    const get = (p) => (p && typeof p.getValue === "function" ? p.getValue(t) : p);
+    const hex = (c) => (c ? c.toCssHexString().slice(0, 7) : null);
+    const drawn = new Set();
+    let ramp = false;
+    for (let i = 0; i < v.dataSources.length; i++) {
+      const ds = v.dataSources.get(i);
+      if (!ds.show) continue;
+      for (const e of ds.entities.values) {
+        if (e.point) drawn.add(hex(get(e.point.color)));
+        if (e.polyline) drawn.add(hex(get(e.polyline.material.color)));
+        if (e.path) drawn.add(hex(get(e.path.material.color)));
+        if (e.ellipse) drawn.add(hex(get(e.ellipse.outlineColor)));
+        if (e.rectangle) ramp = true;
+      }
+    }
+    for (const pc of Object.values(bp.state.prims)) if (pc.show) for (let i = 0; i < pc.length; i++) drawn.add(hex(pc.get(i).color));
+    const b = bp.state.borders;
+    if (b && b.show && b.length) drawn.add(hex(b.get(0).material.uniforms.color));
+    const items = Array.from(document.querySelectorAll("#legend li[data-kind]"));
+    return { drawn: [...drawn].filter(Boolean).sort(), legend: [...new Set(items.map((li) => li.dataset.color).filter(Boolean))].sort(),
+      ramp, ramp_legend: items.some((li) => li.dataset.kind === "ramp"), legend_shown: !document.querySelector("#legend").hidden,
+      texts: items.map((li) => li.textContent) };
+  });
+}
+
+// the labels on screen once the decluttering pass has run (labels.js), in canvas pixels
+async function labels(page) {
+  await page.waitForFunction(() => !window.boostphase.visibleLabelBoxes().pending, null, { timeout: 30000, polling: 100 });
+  return page.evaluate(() => window.boostphase.visibleLabelBoxes());
+}
+
+// the headline sentence on top of each named result box
+async function headlines(page, ids) {
+  return page.evaluate((list) => Object.fromEntries(list.map((id) => {
+    const box = document.querySelector(`#result-${id}`);
+    const h = box.querySelector(".headline");
+    return [id, h ? { text: h.textContent, first: box.firstElementChild === h,
+      weight: Number(getComputedStyle(h.querySelector("strong")).fontWeight) } : null];
+  })), ids);
+}
+
+// Drag a marker of the globe with real mouse events: press on it, move by `steps` ([dx, dy, pause
+// ms] each), release. The legend is folded first so that it cannot cover the marker.
+async function dragMarker(page, panel, role, index, steps) {
+  if (await page.evaluate(() => document.querySelector("#legend").open)) await page.click("#legend > summary");
+  const canvas = await page.locator("#globe canvas").boundingBox();
+  const at = await page.evaluate(([a, b, c]) => window.boostphase.handleAt(a, b, c), [panel, role, index]);
+  if (!at) throw new Error(`no ${role} marker on the ${panel} layer`);
+  let x = canvas.x + at.x, y = canvas.y + at.y;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  for (const [dx, dy, pause] of steps) {
+    x += dx; y += dy;
+    await page.mouse.move(x, y, { steps: 3 });
+    await page.waitForTimeout(pause);
+  }
+  await page.mouse.up();
+  // the latest request's answer is shown (a drop reruns at once what was still debounced)
+  await page.waitForFunction((f) => {
+    const st = window.boostphase.state, log = st.requestLog.filter((e) => e.panel === f);
+    const last = log[log.length - 1];
+    return last && last.event === "shown" && last.seq === st.seq[f];
+  }, panel, { timeout: 60000, polling: 100 });
+  await page.click("#legend > summary");
+  return page.evaluate((f) => ({ log: window.boostphase.state.requestLog.filter((e) => e.panel === f),
+    request: window.boostphase.state.results[f].request, form: window.boostphase.collectForm(f) }), panel);
+}
+
 // The Consequence tab from a link: the shortfall trace and a footprint big enough to run as a
 // background job (progress bar); its share link restores both forms; Save run; KML download.
 async function consequence(browser) {
@@ -86,7 +160,13 @@ async function consequence(browser) {
   }
   await page.waitForSelector("#result-footprint[data-state=done]");
   step("consequence done");
-  const c = { progress, shortfall: await page.evaluate(() => Array.from(document.querySelectorAll("#result-shortfall tbody tr"))
+  await globeSettled(page);
+  const look = { overlays: await overlays(page), labels: await labels(page), headlines: await headlines(page, ["shortfall", "footprint"]) };
+  if (args.shots) {
+    await page.evaluate(() => document.querySelector("#result-footprint").scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: `${args.shots}/footprint.png` });
+  }
+  const c = { ...look, progress, shortfall: await page.evaluate(() => Array.from(document.querySelectorAll("#result-shortfall tbody tr"))
     .map((tr) => [tr.querySelector("th").textContent, ...Array.from(tr.querySelectorAll("td")).map((td) => td.textContent)])),
   footprint: await cells(page, "#result-footprint"),
   job_id: await page.evaluate(() => window.boostphase.state.results.footprint.jobId),
@@ -150,6 +230,13 @@ async function engage(browser) {
     map_entities: await page.evaluate(() => window.boostphase.state.layers.engagemap.entities.values.map((x) => x.name)) };
   await globeSettled(page);
   step("engage globe settled");
+  e.overlays = await overlays(page);
+  e.labels = await labels(page);
+  e.headlines = await headlines(page, ["engage", "engagemap"]);
+  if (args.shots) {
+    await page.evaluate(() => document.querySelector("#result-engage").scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: `${args.shots}/engage.png` });
+  }
   e.borders = await page.evaluate(() => window.boostphase.state.borders && window.boostphase.state.borders.bordersLoaded);
   // the globe as a PNG (with the map overlay and the borders)
   e.png = await download(page, "#png-button");
@@ -177,6 +264,25 @@ async function engage(browser) {
   await page.click("#borders-button");
   e.borders_after_toggle = await page.evaluate(() => [document.querySelector("#borders-button").getAttribute("aria-pressed"),
     window.boostphase.state.borders.show]);
+  // live: orbit 1 dragged in a burst of moves, each past the page's debounce, so that several
+  // requests are sent; the route holds the earlier ones back longer, so that their answers would
+  // come after later ones: none of them may be shown
+  await page.click("#borders-button"); // borders back on (fewer lines to draw under the drag)
+  await globeSettled(page);
+  const sent = [];
+  await page.route("**/api/engage", async (route) => {
+    const i = sent.length;
+    sent.push(route.request().postData());
+    await new Promise((res) => setTimeout(res, Math.max(0, 900 - 250 * i)));
+    try { await route.continue(); } catch (err) { /* aborted by the page: a newer request replaced it */ }
+  });
+  e.live_before = await page.evaluate(() => document.querySelector("#eng-orbit").value);
+  e.live = await dragMarker(page, "engage", "orbit", 0, [[30, 10, 180], [30, 10, 180], [30, 10, 180], [30, 10, 180], [30, 10, 40]]);
+  e.live.sent = sent.map((b) => JSON.parse(b));
+  e.live.cells = await cells(page, "#result-engage");
+  e.live.field = await page.evaluate(() => document.querySelector("#eng-orbit").value);
+  await page.unroute("**/api/engage");
+  step("engage live drag");
   e.diagnostics = await page.evaluate(() => window.boostphaseDiagnostics);
   report.engage = e;
   await ctx.close();
@@ -231,6 +337,7 @@ async function sweepTab(browser) {
     run: document.querySelector("#result-sweep").dataset.run, error_hidden: document.querySelector("#sweep-spec-error").hidden,
     invalid: document.querySelector("#sweep-spec").getAttribute("aria-invalid"),
     dims: Array.from(document.querySelectorAll("#result-sweep table.sweep-dims tbody th")).map((th) => th.textContent) }));
+  s.headlines = await headlines(page, ["sweep"]);
   s.csv = await download(page, "#result-sweep [data-download=csv]");
   step("sweep csv");
   // the share link carries the spec: a new page opened from it shows the same spec, not run
@@ -301,6 +408,9 @@ try {
   step("flyout shown");
   await globeSettled(page);
   report.first = await shown(page);
+  report.first.overlays = await overlays(page);
+  report.first.labels = await labels(page);
+  report.first.headlines = await headlines(page, ["flight"]);
   step("globe settled");
   await page.locator("#globe").screenshot({ path: args.globe });
   if (args.page) {
@@ -313,6 +423,7 @@ try {
   await page.click("#result-flight button.animate");
   await page.waitForFunction(() => !!window.boostphase.state.czml, null, { timeout: 60000 });
   report.czml_entities = await page.evaluate(() => window.boostphase.state.czml.entities.values.length);
+  report.czml_overlays = await overlays(page);
   step("czml");
 
   // keyboard: arrow keys move between tabs
@@ -332,6 +443,13 @@ try {
   await globeSettled(page2);
   report.second = await shown(page2);
   step("shared link restored");
+
+  // live: the launch point dragged on the globe; the form follows and the panel recomputes
+  const before = await page2.evaluate(() => document.querySelector("#flight-launch").value);
+  report.flight_live = await dragMarker(page2, "flight", "launch", null, [[25, 0, 30], [25, 15, 30], [20, 10, 30]]);
+  report.flight_live.before = before;
+  report.flight_live.cells = (await shown(page2)).cells;
+  step("flight live drag");
 
   // a bad input shows the API's message and marks the field
   await page2.fill("#flight-launch", "95,126");
@@ -370,6 +488,15 @@ try {
       reasons: Array.from(document.querySelectorAll("#result-check ol.reasons li")).map((li) => li.textContent),
       panel: window.boostphase.state.panel,
     }));
+    report.check.headlines = await headlines(page2, ["check"]);
+  }
+  if (args.reconstruct) {
+    await page2.goto(args.reconstruct, { waitUntil: "domcontentloaded" });
+    await page2.waitForSelector("#result-reconstruct[data-state=done]");
+    await globeSettled(page2);
+    report.reconstruct = { overlays: await overlays(page2), labels: await labels(page2),
+      headlines: await headlines(page2, ["reconstruct"]), diagnostics: await page2.evaluate(() => window.boostphaseDiagnostics) };
+    step("reconstruct");
   }
 
   if (args.consequence) await consequence(browser);

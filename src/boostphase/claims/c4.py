@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..engage.scenario import AirframeSpec
 from ..errors import InputError, check_range
+from ..limits import LAT_DEG, LON_DEG
 from ..units import quantity_validator
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "c4_decision.toml"
@@ -198,7 +199,7 @@ def load_c4_spec(path=None) -> C4Spec:
 
 def _place(p, what: str) -> tuple[tuple[float, float], str]:
     if isinstance(p, tuple):
-        return (check_range(f"{what} lat", p[0], -90, 90, "deg"), check_range(f"{what} lon", p[1], -360, 360, "deg")), \
+        return (LAT_DEG.check(f"{what} lat", p[0]), LON_DEG.check(f"{what} lon", p[1])), \
             f"{p[0]:.2f},{p[1]:.2f}"
     from ..models.geography import find_city
 
@@ -230,8 +231,8 @@ class _Run:
         self.spec = spec
         s = spec
         self.site_name = s.sites[0].name
-        self.site = (check_range("site lat", s.sites[0].lat, -90, 90, "deg"),
-                     check_range("site lon", s.sites[0].lon, -360, 360, "deg"))
+        self.site = (LAT_DEG.check("site lat", s.sites[0].lat),
+                     LON_DEG.check("site lon", s.sites[0].lon))
         self.target, self.target_name = _place(s.target, "target")
         self.ic_vac = s.interceptor.model_copy(update={"airframe": None}).build()
         self.airframe = s.airframe.build()

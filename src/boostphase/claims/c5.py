@@ -110,7 +110,7 @@ class C5Spec:
     n: int = 3000
     seed: int = 20171129
     trace_dt_s: float = 0.5
-    fragment_intercepts: int = 30
+    fragment_intercepts: int = 300
     fragments_per_intercept: int = 50
     laydown: str = DEFAULT_LAYDOWN
     policies: tuple[str, ...] = POLICIES
@@ -186,7 +186,7 @@ def c5_spec(data: Mapping | None = None) -> C5Spec:
         payload_beta=quantity("payload_beta", data.get("payload_beta", 5000.0), "kg/m**2", 1.0, 1e6),
         kill_probability=check_range("kill_probability", data.get("kill_probability", 0.7), 0.0, 1.0),
         look_time_s=quantity("look_time", data.get("look_time", 15.0), "s", 0.0, 300.0),
-        fragment_intercepts=_count("fragment_intercepts", data.get("fragment_intercepts", 30), 0, 100_000),
+        fragment_intercepts=_count("fragment_intercepts", data.get("fragment_intercepts", 300), 0, 100_000),
         fragments_per_intercept=_count("fragments_per_intercept", data.get("fragments_per_intercept", 50), 1,
                                        1_000_000),
         trace_dt_s=quantity("trace_dt", data.get("trace_dt", 0.5), "s", 0.05, 5.0), policies=tuple(pols))
@@ -505,34 +505,74 @@ def _short(prop: dict) -> dict:
 
 
 def fragment_summary(ctx: Context, sim: dict, policy: str) -> dict | None:
-    """Booster fragments (:func:`boostphase.consequence.footprint` from the threat's state at
-    the cut-off) of the first ``fragment_intercepts`` intercepted samples: the mean share of
-    fragments per territory group, with a 95 % normal interval over the intercepts (the
-    independent units; fragments of one intercept are not independent draws). Each sample's
-    fragment seed derives from (seed, target, policy, sample index)."""
-    from ..consequence import footprint
-
-    spec = ctx.spec
-    rows = np.flatnonzero(sim[f"group_{policy}"] >= 0)[: spec.fragment_intercepts]
+    """Booster fragments (the fragment model of :func:`boostphase.consequence.footprint`, from
+    the threat's state at the cut-off) of the first ``fragment_intercepts`` intercepted samples:
+    the mean share of fragments per territory group, with a 95 % normal interval over the
+    intercepts (the independent units; fragments of one intercept are not independent draws).
+    Each sample's fragment seed derives from (seed, target, policy, sample index). All the
+    intercepts' fragments fly in one engine call; the engine's results do not depend on the
+    batch, so each fragment lands exactly where ``footprint(state, n, seed)`` puts it (tested)."""
+    rows = np.flatnonzero(sim[f"group_{policy}"] >= 0)[: ctx.spec.fragment_intercepts]
     if rows.size == 0:
         return None
+    per = ctx.spec.fragments_per_intercept
+    lat, lon, hit = fragment_impacts(fragment_states(ctx, sim, policy, rows), per)
     frac = np.zeros((rows.size, len(GROUPS)))
-    for k, i in enumerate(rows):
-        case = ctx.cases[(spec.missiles.values[sim["missile"][i]], spec.sites.values[sim["site"][i]], sim["target"])]
-        st = case.threat.track.state_at(float(case.cutoff_s[sim[f"cut_{policy}"][i]]))
-        seed = int(ens.uniforms(spec.seed, ens.stream_id(f"{sim['target']}/fragments/{policy}"),
-                                [sim["index"][i]])[0] * 2**53)
-        fp = footprint(st, n=spec.fragments_per_intercept, seed=seed)
-        ok = np.asarray(fp.impacted, bool)
-        g = group_codes(np.asarray(fp.territory)[ok], np.asarray(fp.lat)[ok], np.asarray(fp.lon)[ok])
-        frac[k] = np.bincount(g, minlength=len(GROUPS)) / max(ok.sum(), 1)
+    g_all = np.full(lat.size, -1)
+    from ..models.geography import territory
+
+    g_all[hit] = group_codes(territory(lat[hit], lon[hit]), lat[hit], lon[hit])
+    for k in range(rows.size):
+        g = g_all[k * per:(k + 1) * per]
+        frac[k] = np.bincount(g[g >= 0], minlength=len(GROUPS)) / max(int((g >= 0).sum()), 1)
     m = frac.mean(axis=0)
     se = frac.std(axis=0, ddof=1) / np.sqrt(rows.size) if rows.size > 1 else np.full(len(GROUPS), 0.5)
     shares = {g: {"p": float(m[j]), "ci95": [float(max(0.0, m[j] - ens.Z95 * se[j])),
                                              float(min(1.0, m[j] + ens.Z95 * se[j]))]} for j, g in enumerate(GROUPS)}
-    return {"intercepts": int(rows.size), "per_intercept": spec.fragments_per_intercept,
+    return {"intercepts": int(rows.size), "per_intercept": per,
             "p_russia_land": shares["russia_land"]["p"], "ci95": shares["russia_land"]["ci95"], "shares": shares,
             "interval": "normal over the intercepts (cluster means)"}
+
+
+def fragment_states(ctx: Context, sim: dict, policy: str, rows) -> list[tuple[np.ndarray, int]]:
+    """(Earth-fixed cut-off state (6,), fragment seed) of each intercepted sample in ``rows``."""
+    spec = ctx.spec
+    seeds = ens.uniforms(spec.seed, ens.stream_id(f"{sim['target']}/fragments/{policy}"), sim["index"][rows])
+    out = []
+    for i, u in zip(rows, seeds, strict=True):
+        case = ctx.cases[(spec.missiles.values[sim["missile"][i]], spec.sites.values[sim["site"][i]], sim["target"])]
+        out.append((case.threat.track.state_at(float(case.cutoff_s[sim[f"cut_{policy}"][i]])), int(u * 2**53)))
+    return out
+
+
+def fragment_impacts(sources: list[tuple[np.ndarray, int]], per: int):
+    """Impact (lat, lon, impacted) of ``per`` fragments from each (state, seed), fragments of
+    source k at rows k*per..(k+1)*per-1: the footprint's fragment model and defaults (kick and
+    beta distributions, tolerance, time limit), flown together."""
+    from ..consequence import (
+        BetaDist,
+        FragmentSource,
+        Kick,
+        Scenario,
+        coast_lanes,
+        initial_states,
+        wrap_lon,
+    )
+    from ..models.earth import WGS84
+
+    rtol = Scenario.model_fields["rtol"].default
+    kick, beta = Kick(), BetaDist()
+    parts = [initial_states(FragmentSource(times=np.zeros(1), states=np.asarray(st, float)[None, :], kick=kick,
+                                           beta=beta, earth=WGS84, rtol=rtol), seed, 0, per)
+             for st, seed in sources]
+    r0, v0, b = (np.concatenate([p[j] for p in parts]) for j in range(3))
+    t_max = FragmentSource.__dataclass_fields__["t_max_s"].default
+    order = np.argsort(b, kind="stable")  # similar step counts side by side (speed only)
+    out = coast_lanes(r0[order], v0[order], b[order], WGS84, rtol, t_max)
+    y, hit = np.empty_like(r0, shape=(len(b), 6)), np.empty(len(b), bool)
+    y[order], hit[order] = out["y"], out["impacted"]
+    lat, lon, _ = WGS84.ecef_to_geodetic(y[:, :3])
+    return lat, wrap_lon(lon), hit
 
 
 def sensitivity_ranking(ctx: Context, sim: dict, policy: str) -> list[dict]:

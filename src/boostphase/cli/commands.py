@@ -16,6 +16,7 @@ from pathlib import Path
 
 import typer
 
+from .. import limits
 from ..errors import InputError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
@@ -109,7 +110,8 @@ def _emit(data: dict, as_json: bool, title: str = "") -> None:
         typer.echo(json_text(data))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     table = Table(title=title or None, show_header=True)
     table.add_column("quantity")
@@ -146,6 +148,24 @@ def parse_latlon(field: str, text: str) -> tuple[float, float]:
     from ..scenario import fields
 
     return fields.parse_latlon(field, text)
+
+
+def spec_from_options(model, options: dict, names: dict[str, str]):
+    """The scenario spec ``model`` (scenario.specs) validated from a command's options, so the CLI
+    checks every field as the web and scenario files do (one table of ranges); an error names the
+    option the user typed (``names``: spec field -> option) rather than the spec's field."""
+    from pydantic import ValidationError
+
+    from ..scenario.registry import spec_error
+
+    try:
+        return model.model_validate({k: v for k, v in options.items() if v is not None})
+    except ValidationError as e:
+        err = spec_error(e)
+        opt = names.get(err.field.split(" ")[0], None)
+        if opt is None:
+            raise err from None
+        raise InputError(opt + err.field[len(err.field.split(" ")[0]):], err.value, err.allowed, err.hint) from None
 
 
 def parse_place(field: str, text: str) -> tuple[float, float]:
@@ -190,12 +210,15 @@ def coast(
                               ("--flight-path-deg", flight_path_deg), ("--azimuth-deg", azimuth_deg)) if v is None]
     if missing:
         raise InputError(missing[0], None, "a number (or use --batch IN.csv)")
-    from ..flight import flyout as flight
+    from ..scenario.registry import compute_coast
+    from ..scenario.specs import CoastRequest
 
-    res = flight.coast(lat, lon, alt_km * 1e3, speed_km_s * 1e3, flight_path_deg, azimuth_deg,
-                 beta_kg_m2, earth=em)
-    row = res.row(0)
-    row["earth"] = em.name
+    names = {"lat": "--lat", "lon": "--lon", "alt_km": "--alt-km", "speed_km_s": "--speed-km-s",
+             "flight_path_deg": "--flight-path-deg", "azimuth_deg": "--azimuth-deg", "beta_kg_m2": "--beta-kg-m2"}
+    req = spec_from_options(CoastRequest, dict(
+        lat=lat, lon=lon, alt_km=alt_km, speed_km_s=speed_km_s, flight_path_deg=flight_path_deg,
+        azimuth_deg=azimuth_deg, beta_kg_m2=beta_kg_m2, earth=earth, no_rotation=no_rotation), names)
+    row = compute_coast(req)
     if not row["impacted"]:
         typer.echo(f"warning: {row['reason']}; range, impact point and flight time are null", err=True)
     _emit(row, as_json, "coast")
@@ -206,8 +229,11 @@ def coast(
 BATCH_OUT_COLS = ("impact_lat", "impact_lon", "range_km", "apogee_km", "flight_time_s", "impact_speed_km_s",
                   "impacted", "reason")
 _BATCH_COLS = ("lat", "lon", "alt_km", "speed_km_s", "flight_path_deg", "azimuth_deg", "beta_kg_m2")
-_BATCH_LIMITS = {"lat": (-90, 90), "lon": (-360, 360), "alt_km": (-10, 50000), "speed_km_s": (0, 20),
-                 "flight_path_deg": (-90, 90), "azimuth_deg": (-360, 360), "beta_kg_m2": (1e-6, 1e9)}
+# the shared table of allowed ranges (boostphase.limits), in this CSV's units
+_BATCH_LIMITS = {c: (lim.lo, lim.hi) for c, lim in (
+    ("lat", limits.LAT_DEG), ("lon", limits.LON_DEG), ("alt_km", limits.START_ALT_M.scaled(1e-3, "km")),
+    ("speed_km_s", limits.SPEED_M_S.scaled(1e-3, "km/s")), ("flight_path_deg", limits.FLIGHT_PATH_DEG),
+    ("azimuth_deg", limits.AZIMUTH_DEG), ("beta_kg_m2", limits.BETA_KG_M2))}
 
 
 def _coast_batch(inp: Path, out: Path, em) -> None:
@@ -331,39 +357,28 @@ def flyout(
 ):
     """Fly a missile (catalog name or vehicle file): range, apogee, flight time, burnout state and
     impact point. ``--kick-deg`` flies one fixed steering, as Forden's and Thrusty's users set it."""
-    from ..errors import check_range
-    from ..flight.flyout import Steering, fly
-    from ..models.earth import earth_model
     from ..models.vehicles import load
     from ..scenario.files import check_output
+    from ..scenario.registry import compute_flyout
+    from ..scenario.specs import FlyoutRequest
 
     check_output("--csv", csv_out)
     check_output("--geojson", geojson_out)
-    m = load(missile)
-    lat, lon = parse_latlon("--launch", launch)
-    tgt = parse_place("--target", target) if target else None
-    if azimuth is None and tgt is None:
+    if azimuth is None and target is None:
         raise InputError("--azimuth/--target", None, "one of them")
-    if profile == "min-energy" and tgt is not None and azimuth is None:
-        pass  # fly the min-energy profile on the azimuth toward the target
-    steering = None
-    if kick_deg is not None:
-        check_range("--kick-deg", kick_deg, 0.0, 89.0, "deg")
-        if profile != "min-energy" or apogee_km is not None:
-            raise InputError("--kick-deg", kick_deg, "a fixed kick without --profile/--apogee-km (they search the kick)")
-        if pitch_hold_rate is not None:
-            check_range("--pitch-hold-rate", pitch_hold_rate, 0.01, 20.0, "deg/s")
-            steering = Steering(kick_deg=kick_deg, law="pitch-hold", pitch_rate_deg_s=pitch_hold_rate)
-    elif pitch_hold_rate is not None:
-        raise InputError("--pitch-hold-rate", pitch_hold_rate, "used together with --kick-deg")
-    earth_m = earth_model(earth, rotation=not no_rotation)
-    if kick_deg is not None:
-        az = azimuth if azimuth is not None else float(earth_m.distance_azimuth(lat, lon, *tgt)[1])
-        traj = fly(m, lat, lon, azimuth_deg=az, kick_deg=kick_deg, steering=steering, earth=earth_m)
-        traj.profile = "fixed-kick"
-    else:
-        traj = fly(m, lat, lon, azimuth_deg=azimuth, target=tgt, profile=profile,
-                   apogee_m=None if apogee_km is None else apogee_km * 1e3, earth=earth_m)
+    names = {"launch": "--launch", "azimuth_deg": "--azimuth", "target": "--target", "profile": "--profile",
+             "apogee_km": "--apogee-km", "kick_deg": "--kick-deg", "pitch_hold_rate_deg_s": "--pitch-hold-rate",
+             "earth": "--earth"}
+    req = spec_from_options(FlyoutRequest, dict(
+        launch=launch, azimuth_deg=azimuth, target=target, profile=profile, apogee_km=apogee_km,
+        kick_deg=kick_deg, pitch_hold_rate_deg_s=pitch_hold_rate, earth=earth, no_rotation=no_rotation), names)
+    m = load(missile)  # a catalog name or a local vehicle file (the web takes only names or pasted text)
+    try:
+        traj = compute_flyout(req, missile=m, place=parse_place)
+    except InputError as e:  # the spec's field names, said as the options the user typed
+        if e.field in names:
+            raise InputError(names[e.field], e.value, e.allowed, e.hint) from None
+        raise
     if csv_out:
         traj.to_csv(csv_out)
     if geojson_out:
@@ -477,15 +492,25 @@ def check(
     mach_convention: str = typer.Option("sea-level", help="sea-level (v/340.29 m/s) or local (US76 at that altitude)"),
     glide_ld: float = typer.Option(None, help="lift-to-drag ratio of a boost-glide vehicle to check"),
     tolerance: float = typer.Option(0.05, help="relative tolerance on each figure"),
+    range_unc: str = typer.Option(None, help="uncertainty of the range: km or N% (default: the tolerance)"),
+    apogee_unc: str = typer.Option(None, help="uncertainty of the apogee: km or N% (default: the tolerance)"),
+    flight_time_unc: str = typer.Option(None, help="uncertainty of the flight time: s or N% (default: the tolerance)"),
+    peak_unc: str = typer.Option(None, help="uncertainty of the peak speed (km/s) or Mach number, or N% "
+                                            "(default: the tolerance; for Mach at least half a unit in the last digit)"),
+    samples: int = typer.Option(2000, help="draws of the figures within their uncertainty (p_consistent)"),
+    seed: int = typer.Option(0, help="seed of the draws"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Check a claim (range, apogee, time, speed or Mach) against ballistic and glide physics."""
+    """Check a claim (range, apogee, time, speed or Mach) against ballistic and glide physics, with
+    the Mach range and the probability of consistency over the figures' uncertainty."""
     from ..claims.check import check_claim
 
     if mach_convention not in ("sea-level", "local"):
         raise InputError("--mach-convention", mach_convention, "sea-level or local")
     res = check_claim(range_km, apogee_km=apogee_km, flight_time_s=flight_time_s, peak_speed_km_s=peak_speed_km_s,
-                      peak_mach=peak_mach, mach_convention=mach_convention, glide_ld=glide_ld, tolerance=tolerance)
+                      peak_mach=peak_mach, mach_convention=mach_convention, glide_ld=glide_ld, tolerance=tolerance,
+                      range_unc=range_unc, apogee_unc=apogee_unc, flight_time_unc=flight_time_unc,
+                      peak_unc=peak_unc, samples=samples, seed=seed)
     if as_json:
         typer.echo(json.dumps(res, indent=2, default=json_default))
         return
@@ -493,6 +518,23 @@ def check(
     typer.echo(res["verdict_sentence"])
     for r in res["reasons"]:
         typer.echo(f"- {r}")
+    _echo_bands(res)
+
+
+def _echo_bands(res: dict) -> None:
+    """The Mach range, the probability of consistency and the sensitivity, in words."""
+    m, p = res["mach_range"], res["p_consistent"]
+    if m["low"] is None:
+        typer.echo("Mach range of a ballistic flight with these figures: none. " + m["altitude_note"])
+    else:
+        hi = "escape speed" if m["high_is_escape_speed"] else f"Mach {m['high']:.1f}"
+        typer.echo(f"Mach range of a ballistic flight with these figures (within their uncertainty): "
+                   f"Mach {m['low']:.1f} to {hi} ({m['speed_km_s'][0]:.2f}-{m['speed_km_s'][1]:.2f} km/s). "
+                   + m["altitude_note"])
+    typer.echo(f"P(consistent) = {p['p']:.3f} (95 % interval {p['ci95'][0]:.3f}-{p['ci95'][1]:.3f}, "
+               f"{p['n']} draws, seed {p['seed']})")
+    for row in res["sensitivity"]:
+        typer.echo(f"  {row['input']:>16}: effect {row['effect']:+.3f} ({row['method']})")
 
 
 @app.command()
@@ -517,7 +559,8 @@ def catalog(as_json: bool = typer.Option(False, "--json", help="print JSON"),
         typer.echo(json.dumps(items, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     t = Table(title="boostphase vehicle catalog")
     t.add_column("name", no_wrap=True, min_width=max(len(it["name"]) for it in items))  # names never cut

@@ -133,7 +133,8 @@ def shortfall(
         typer.echo(json.dumps(data, indent=2, default=cli.json_default))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     con = Console()
     t = Table(title=f"{m.title} from {site[0]:.2f},{site[1]:.2f}: payload impact by cut-off time "
@@ -180,7 +181,7 @@ def _engagement_window(m, site, tgt, azimuth):
 
 def beta_table(rows: list[dict], title: str, k: int = 5):
     """A rich table: share of the window per territory (columns: the k largest) per beta."""
-    from rich.table import Table
+    from .tables import Table
 
     tot: dict[str, float] = {}
     for r in rows:
@@ -245,7 +246,8 @@ def footprint(
         typer.echo(json.dumps(data, indent=2, default=cli.json_default))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     con = Console()
     t = Table(title=f"{sc.title or scenario.stem}: {fp.n:,} fragments, seed {fp.seed}")
@@ -350,11 +352,11 @@ def _c5_settings(spec_file, targets, n, seed, policies) -> dict:
 
 def _print_c5(res: dict, con=None) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     from ..claims.c5 import GROUPS
+    from .tables import Table
 
-    con = con or Console(width=150)
+    con = con or Console()
     for tgt, a in res["targets"].items():
         t = Table(title=f"C5, {tgt}: where the intact payload lands, given a boost-phase intercept")
         for col in ("policy", "P(Russian land)", "95 % CI", "n", "+ terr. sea", "no intercept", "largest other shares",

@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
+
+from .tables import Table
 
 
 def main(argv=None) -> None:

@@ -224,7 +224,8 @@ def register(app) -> None:
             typer.echo(_dump({**_header(sc), "engagements": rows}))
             return
         from rich.console import Console
-        from rich.table import Table
+
+        from .tables import Table
 
         t = Table(title=f"{sc.title}\ninterceptor launched {sc.timeline.interceptor_launch_s:.0f} s after the ICBM")
         for c in ("threat", "platform", "intercept", "time (s)", "margin (s)", "fly-out (s)", "alt (km)",
@@ -237,7 +238,7 @@ def register(app) -> None:
             t.add_row(r["threat"], r["platform"], "yes" if r["intercept_possible"] else "no",
                       f(r["intercept_time_s"]), f(r["margin_before_burnout_s"]), f(r["interceptor_flyout_s"]),
                       f(r["intercept"]["alt_km"]), f(r["closing_speed_km_s"], "{:.1f}"))
-        Console(width=200).print(t)
+        Console().print(t)
 
     @app.command("engage-map")
     def engage_map(scenario: Path = typer.Argument(..., help="scenario TOML with a [map] table"),
@@ -288,7 +289,8 @@ def register(app) -> None:
             typer.echo(_dump({**_header(sc), "rows": rows}))
             return
         from rich.console import Console
-        from rich.table import Table
+
+        from .tables import Table
 
         t = Table(title="Standoff (km) from the launch site for a boost-phase intercept: guaranteed "
                         "(every bearing) / best case (most favourable bearing)")
@@ -306,7 +308,7 @@ def register(app) -> None:
                 best = r["standoff_best_km"]
                 cells.append("-" if best is None else f"{r['standoff_any_bearing_km']:.0f} / {best:.0f}")
             t.add_row(th, f"{v:.1f}", *cells)
-        Console(width=160).print(t)
+        Console().print(t)
 
 
 def c4_command(spec_file: Path | None, as_json: bool, png_dir: Path | None, figures: bool = True) -> dict:

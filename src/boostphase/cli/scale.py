@@ -64,7 +64,8 @@ def sweep(
         typer.echo(json.dumps(summary, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     con = Console()
     dims = " x ".join(f"{d}={n}" for d, n in summary["dims"].items())
@@ -103,7 +104,8 @@ def runs_list(
                                                   "seed", "timings")} for r in runs], indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
+
+    from .tables import Table
 
     if not runs:  # an empty store: say how runs get there
         typer.echo(f"no saved runs in {store_path()}" + (f" of kind {kind}" if kind else "")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..constants import SPHERE_R_KM
+
 RNG_BLOCK = 256
 """Fragments per random-number block (part of the reproducibility contract: changing it
 changes every result for a given seed)."""
@@ -18,7 +20,7 @@ DEFAULT_ENGAGEMENT = "c4_sea_of_japan.toml"
 ``[engagement]`` table of its own."""
 
 WILSON_Z = 1.959963984540054  # two-sided 95 %
-EARTH_RADIUS_KM = 6371.0      # sphere for city distances (as boostphase.models.geography)
+EARTH_RADIUS_KM = SPHERE_R_KM  # sphere for city distances (as boostphase.models.geography)
 TERRITORIAL_SEA_KM = 22.224   # 12 nautical miles
 NO_IMPACT = "no impact"
 

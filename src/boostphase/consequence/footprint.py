@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..models.earth import WGS84, Earth
+from ..results import ResultMixin, dataset, frame, percent
 from .common import ASSUMPTIONS, DEFAULT_WINDOW_START_S, ENGAGEMENT, NO_IMPACT, examples_dir
 from .fragments import (
     FragmentSource,
@@ -31,8 +32,8 @@ from .shortfall import (
 )
 
 
-@dataclass
-class Footprint:
+@dataclass(repr=False)
+class Footprint(ResultMixin):
     """Result of :func:`footprint`. Arrays are per fragment, in index order."""
 
     n: int
@@ -67,6 +68,56 @@ class Footprint:
             "payload": self.payload, "stages": self.stages, "intercept": self.intercept,
             "threat": self.threat, "assumptions": self.assumptions, "timing_s": self.timing_s,
         }
+
+    # --- as data and pictures (boostphase.results) ------------------------------------------
+    plot_kind = "footprint"
+
+    def result_title(self) -> str:
+        return str(self.threat.get("missile") or "intercept state")
+
+    def key_figures(self) -> list[tuple[str, str]]:
+        """Fragments flown, the three largest territory shares, where the payload lands."""
+        figs = [("fragments", f"{self.n:,}")]
+        figs += [(name, percent(p)) for name, p in list(self.shares.items())[:3]]
+        if self.payload and self.payload.get("share_of_window"):
+            where, p = max(self.payload["share_of_window"].items(), key=lambda kv: kv[1])
+            figs.append(("payload", f"{where} {percent(p)}"))
+        return figs
+
+    def verdict_line(self) -> str | None:
+        if not self.shares:
+            return None
+        name, p = next(iter(self.shares.items()))
+        lo, hi = self.shares_ci[name]
+        return (f"the largest share of fragments lands in {name}: {percent(p)} (95 % CI {percent(lo)}-"
+                f"{percent(hi)}, Monte Carlo sampling error only)")
+
+    def display_columns(self) -> dict[str, np.ndarray]:
+        """Every fragment (the columns of :meth:`to_csv`), units named in the keys."""
+        return {"lat_deg": self.lat, "lon_deg": self.lon, "territory": np.asarray(self.territory, dtype=object),
+                "impacted": np.asarray(self.impacted, bool), "flight_time_s": self.flight_time_s,
+                "beta_kg_m2": self.beta_kg_m2, "kick_m_s": self.kick_m_s, "intercept_s": self.intercept_s}
+
+    def to_dataframe(self):
+        """Every fragment as a pandas DataFrame (index ``fragment``); shares and their intervals
+        in ``attrs``."""
+        return frame(self.display_columns(), {"result": repr(self), "n": self.n, "seed": self.seed,
+                                              "shares": self.shares, "shares_ci": self.shares_ci},
+                     index="fragment")
+
+    def to_xarray(self):
+        """Fragments on the dimension ``fragment`` (their territory as ``fragment_territory``);
+        the territory shares (``share``, ``ci95_low``, ``ci95_high``) on the dimension ``territory``."""
+        cols = self.display_columns()
+        cols["fragment_territory"] = cols.pop("territory").astype(str)  # "territory" is the shares' dim
+        names = list(self.shares)
+        data = {k: ("fragment", v) for k, v in cols.items()}
+        data["share"] = ("territory", np.array([self.shares[t] for t in names], float))
+        data["ci95_low"] = ("territory", np.array([self.shares_ci[t][0] for t in names], float))
+        data["ci95_high"] = ("territory", np.array([self.shares_ci[t][1] for t in names], float))
+        return dataset(data, {"fragment": ("fragment", np.arange(self.n)), "territory": ("territory", names)},
+                       {"result": repr(self), "n": self.n, "seed": self.seed})
+
 
     # --- exports (impact points and density contours) ---------------------------------
     def density_contours(self, levels=(0.5, 0.9, 0.99), bins: int = 200) -> list[dict]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InputError, check_range
+from ..limits import BETA_KG_M2
 from ..models.earth import WGS84, Earth
 from .common import NO_IMPACT
 
@@ -102,7 +103,7 @@ def shortfall_trace(missile, launch: tuple[float, float], target: tuple[float, f
     m = resolve_missile(missile)
     lat0, lon0 = float(launch[0]), float(launch[1])
     if beta_kg_m2 is not None:
-        beta_kg_m2 = check_range("beta_kg_m2", beta_kg_m2, 1.0, 1e6, "kg/m^2")
+        beta_kg_m2 = BETA_KG_M2.check("beta_kg_m2", beta_kg_m2)
     if trajectory is None:
         prof = profile or ("target" if target is not None else "min-energy")
         trajectory = fly(m, lat0, lon0, azimuth_deg=azimuth_deg, target=target, profile=prof,

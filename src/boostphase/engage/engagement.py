@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models.earth import WGS84
+from ..results import ResultMixin, dataset, frame, quantity
 from .geometry import R_SPHERE_M, unit_vector
 from .interceptor import Interceptor, KillVehicle, Timeline
 from .platform import Platform
@@ -178,8 +179,8 @@ def _closing_at(track: ThreatTrack, c: np.ndarray, s_idx: np.ndarray, d: np.ndar
     return _closing_speed(track, c, track.state[s_idx], track.unit[s_idx], vr, vh)
 
 
-@dataclass
-class EngagementResult:
+@dataclass(repr=False)
+class EngagementResult(ResultMixin):
     """One (threat, platform) engagement; times in s after the threat's launch."""
 
     threat: str
@@ -201,7 +202,6 @@ class EngagementResult:
     reference: str
     method: str = "table"
     shortfall_s: float | None = None   # no intercept: the interceptor is at least this late
-
 
     def row(self) -> dict:
         """The CLI's JSON contract (s, km, km/s, deg)."""
@@ -229,6 +229,59 @@ class EngagementResult:
             "method": self.method,
             "shortfall_s": r(self.shortfall_s),
         }
+
+    # --- as data and pictures (boostphase.results) ------------------------------------------
+    plot_kind = "engagement"
+
+    def result_title(self) -> str:
+        return f"{self.threat} vs {self.platform}"
+
+    def key_figures(self) -> list[tuple[str, str]]:
+        """Intercept time, margin before burnout, altitude and fly-out; or how late it is."""
+        if self.intercept_time_s is None:
+            return [("no intercept, short by", quantity(self.shortfall_s, "s", 1)),
+                    ("interceptor launch", quantity(self.interceptor_launch_time_s, "s", 1)),
+                    ("burnout", quantity(self.burnout_time_s, "s", 1))]
+        return [("intercept at", quantity(self.intercept_time_s, "s", 1)),
+                ("margin to burnout", quantity(self.margin_before_burnout_s, "s", 1)),
+                ("altitude", quantity(self.intercept_alt_m / 1e3, "km")),
+                ("fly-out", quantity(self.interceptor_flyout_s, "s", 1))]
+
+    def verdict_line(self) -> str:
+        if self.intercept_possible:
+            return (f"intercept possible ({self.phase}) at {self.intercept_time_s:.1f} s, "
+                    f"{self.latest_useful_time_s - self.intercept_time_s:.1f} s before the latest useful "
+                    f"time ({self.criterion})")
+        if self.intercept_time_s is None:
+            late = "" if self.shortfall_s is None else f": the interceptor is at least {self.shortfall_s:.1f} s late"
+            return f"no intercept within the window{late}"
+        return (f"no useful intercept: the earliest ({self.intercept_time_s:.1f} s) comes after the latest "
+                f"useful time ({self.latest_useful_time_s:.1f} s, {self.criterion})")
+
+    def figures(self) -> dict:
+        """Every field, unrounded, in display units named in the keys (s, deg, km, km/s)."""
+        def km(x):
+            return None if x is None else x / 1e3
+
+        return {"threat": self.threat, "platform": self.platform, "intercept_possible": self.intercept_possible,
+                "phase": self.phase, "intercept_time_s": self.intercept_time_s,
+                "intercept_lat_deg": self.intercept_lat_deg, "intercept_lon_deg": self.intercept_lon_deg,
+                "intercept_alt_km": km(self.intercept_alt_m), "interceptor_launch_time_s": self.interceptor_launch_time_s,
+                "interceptor_flyout_s": self.interceptor_flyout_s, "closing_speed_km_s": km(self.closing_speed_m_s),
+                "margin_before_burnout_s": self.margin_before_burnout_s, "burnout_time_s": self.burnout_time_s,
+                "latest_useful_time_s": self.latest_useful_time_s, "ground_range_km": km(self.ground_range_m),
+                "shortfall_s": self.shortfall_s, "criterion": self.criterion, "method": self.method}
+
+    def to_dataframe(self):
+        """One row (None as NaN); ``pandas.concat`` of several results' frames is a table of them."""
+        row = {k: [np.nan if v is None else v] for k, v in self.figures().items()}
+        return frame(row, {"result": repr(self)})
+
+    def to_xarray(self):
+        """The figures as scalar variables of an xarray Dataset (``units`` attributes)."""
+        figs = {k: (np.nan if v is None else v) for k, v in self.figures().items()}
+        return dataset({k: ((), v) for k, v in figs.items()}, {}, {"result": repr(self)})
+
 
 
 class Engagement:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-R_SPHERE_M = 6371.0e3
+from ..constants import SPHERE_R_M
+
+R_SPHERE_M = SPHERE_R_M
 """Sphere radius (m) for engagement geometry (as :data:`boostphase.models.geography.EARTH_RADIUS_KM`)."""
 
 

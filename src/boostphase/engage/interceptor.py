@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..constants import G0  # standard gravity of the rocket equation (m/s^2)
 from ..errors import InputError, check_range
 from ..models.earth import SPHERE, Earth
 
 if TYPE_CHECKING:
     from .reach import ReachTable
 
-G0 = 9.80665
-"""Standard gravity (m/s^2) of the rocket equation."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, check_range
+from ..limits import LAT_DEG, LON_DEG
 from .geometry import R_SPHERE_M, unit_vector
 
 REFERENCES = ("worst-point", "centre")
@@ -44,8 +45,8 @@ class Platform:
 
     def __post_init__(self):
         sa = functools.partial(object.__setattr__, self)
-        sa("lat_deg", check_range("platform lat", self.lat_deg, -90, 90, "deg"))
-        sa("lon_deg", check_range("platform lon", self.lon_deg, -360, 360, "deg"))
+        sa("lat_deg", LAT_DEG.check("platform lat", self.lat_deg))
+        sa("lon_deg", LON_DEG.check("platform lon", self.lon_deg))
         sa("altitude_m", check_range("platform altitude", self.altitude_m, 0.0, 40e3, "m"))
         sa("orbit_radius_m", check_range("orbit radius", self.orbit_radius_m, 0.0, 500e3, "m"))
         sa("speed_m_s", check_range("platform speed", self.speed_m_s, 0.0, 1000.0, "m/s"))

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from ..errors import InputError, check_range
+from ..errors import InputError
+from ..limits import LAT_DEG, LON_DEG
 from ..units import quantity_validator
 from .engagement import Engagement, EngagementResult
 from .interceptor import Airframe, Interceptor, InterceptorStage, KillVehicle, Timeline
@@ -210,15 +211,15 @@ class Scenario(_M):
 
     def build(self) -> ScenarioObjects:
         """Domain objects (threats fly lazily; platforms are checked against the keep-out zones)."""
-        sites = {s.name.strip().lower(): (check_range(f"site {s.name} lat", s.lat, -90, 90, "deg"),
-                                          check_range(f"site {s.name} lon", s.lon, -360, 360, "deg"))
+        sites = {s.name.strip().lower(): (LAT_DEG.check(f"site {s.name} lat", s.lat),
+                                          LON_DEG.check(f"site {s.name} lon", s.lon))
                  for s in self.sites}
         site_names = {s.name.strip().lower(): s.name for s in self.sites}
 
         def place(field_: str, p, allow_city: bool) -> tuple[tuple[float, float], str]:
             if isinstance(p, tuple):
-                return (check_range(f"{field_} lat", p[0], -90, 90, "deg"),
-                        check_range(f"{field_} lon", p[1], -360, 360, "deg")), f"{p[0]:.2f},{p[1]:.2f}"
+                return (LAT_DEG.check(f"{field_} lat", p[0]),
+                        LON_DEG.check(f"{field_} lon", p[1])), f"{p[0]:.2f},{p[1]:.2f}"
             key = p.strip().lower()
             if key in sites:
                 return sites[key], site_names[key]

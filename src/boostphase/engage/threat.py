@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, check_range
+from ..limits import LAT_DEG, LON_DEG
 from ..models.earth import WGS84, Earth
 from .geometry import unit_vector
 
@@ -95,16 +96,16 @@ class Threat:
         self.missile = load(missile) if isinstance(missile, str) else missile
         if not isinstance(self.missile, Missile):
             raise InputError("missile", missile, "a catalog name or a Missile")
-        self.launch = (check_range("launch lat", launch_lat_deg, -90, 90, "deg"),
-                       check_range("launch lon", launch_lon_deg, -360, 360, "deg"))
+        self.launch = (LAT_DEG.check("launch lat", launch_lat_deg),
+                       LON_DEG.check("launch lon", launch_lon_deg))
         if (target is None) == (azimuth_deg is None):
             raise InputError("target/azimuth", None, "exactly one of a target (lat, lon) or an azimuth")
         if profile not in ("min-energy", "target"):
             raise InputError("profile", profile, "min-energy or target")
         if profile == "target" and target is None:
             raise InputError("profile", profile, "a target for the 'target' profile")
-        self.target = None if target is None else (check_range("target lat", target[0], -90, 90, "deg"),
-                                                    check_range("target lon", target[1], -360, 360, "deg"))
+        self.target = None if target is None else (LAT_DEG.check("target lat", target[0]),
+                                                    LON_DEG.check("target lon", target[1]))
         self.azimuth_in = azimuth_deg
         self.profile = profile
         self.criterion, self.criterion_country = _parse_criterion(criterion)

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constants import EARTH_MU_M3_S2, G0
 from ..errors import InputError, check_range
+from ..limits import AZIMUTH_DEG, FLIGHT_PATH_DEG, LAT_DEG, LON_DEG, SPEED_M_S, START_ALT_M
 from ..models.earth import WGS84, Earth
 from .trajectory import CoastResult, Trajectory, no_impact_reasons
 
-G0 = 9.80665
 _K_CD = 16  # Cd(Mach) table length in the engine (tables are padded to this)
 
 
@@ -193,12 +194,12 @@ def coast(lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg, beta
     """
     lat, lon, alt, spd, fpa, az = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float)) for x in (
         lat_deg, lon_deg, alt_m, speed_m_s, flight_path_deg, azimuth_deg)))
-    check_array("lat", lat, -90, 90, "deg")
-    check_array("lon", lon, -360, 360, "deg")
-    check_array("alt_m", alt, -1e4, 5e7, "m")
-    check_array("speed_m_s", spd, 0, 2e4, "m/s")
-    check_array("flight_path_deg", fpa, -90, 90, "deg")
-    check_array("azimuth_deg", az, -360, 360, "deg")
+    LAT_DEG.check_array("lat", lat)
+    LON_DEG.check_array("lon", lon)
+    START_ALT_M.check_array("alt_m", alt)
+    SPEED_M_S.check_array("speed_m_s", spd)
+    FLIGHT_PATH_DEG.check_array("flight_path_deg", fpa)
+    AZIMUTH_DEG.check_array("azimuth_deg", az)
     if beta_kg_m2 is not None:
         b = np.asarray(beta_kg_m2, float)
         bad = (np.isfinite(b) & (b <= 0)) | np.isinf(b)
@@ -626,20 +627,20 @@ def fly(missile, launch_lat_deg: float, launch_lon_deg: float, *, azimuth_deg: f
     2.4 ms. Searches (min-energy, lofted, target) refine steering to well above these errors.
     """
     check_range("rtol", rtol, 1e-12, 1e-5, "")
-    check_range("launch lat", launch_lat_deg, -90, 90, "deg")
-    check_range("launch lon", launch_lon_deg, -360, 360, "deg")
+    LAT_DEG.check("launch lat", launch_lat_deg)
+    LON_DEG.check("launch lon", launch_lon_deg)
     if profile not in PROFILES:
         raise InputError("profile", profile, ", ".join(PROFILES))
     if azimuth_deg is None and target is None:
         raise InputError("azimuth", None, "an azimuth in degrees or a target LAT,LON")
     if azimuth_deg is not None:
-        check_range("azimuth", azimuth_deg, -360, 360, "deg")
+        AZIMUTH_DEG.check("azimuth", azimuth_deg)
     if kick_deg is not None:
         check_range("kick_deg", kick_deg, 0, 90, "deg")
     check_range("launch_alt_m", launch_alt_m, -1e4, 1e5, "m")
     if target is not None:
-        check_range("target lat", target[0], -90, 90, "deg")
-        check_range("target lon", target[1], -360, 360, "deg")
+        LAT_DEG.check("target lat", target[0])
+        LON_DEG.check("target lon", target[1])
     flyer = Flyer(missile, float(launch_lat_deg), float(launch_lon_deg), launch_alt_m,
                    steering or Steering(kick_deg=kick_deg or 0.0), earth, rtol=float(rtol))
     az = azimuth_deg
@@ -665,7 +666,7 @@ def fly(missile, launch_lat_deg: float, launch_lon_deg: float, *, azimuth_deg: f
 
 
 def vacuum_kepler(speed_m_s: float, flight_path_deg: float, r0_m: float, r_end_m: float | None = None,
-                  mu: float = 3.986004418e14) -> dict:
+                  mu: float = EARTH_MU_M3_S2) -> dict:
     """Closed-form Keplerian arc from radius r0 to r_end (default r0): range angle (rad), apogee
     radius (m), time of flight (s). The textbook reference for vacuum, non-rotating flights."""
     r_end = r0_m if r_end_m is None else r_end_m

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..models.earth import Earth
+from ..results import ResultMixin, dataset, frame, number, quantity
 
 NO_IMPACT_ORBIT = "no impact within t_max: the payload reached orbital speed"
 NO_IMPACT_ESCAPE = "no impact within t_max: the payload reached escape speed"
@@ -65,8 +66,8 @@ def _num(x, scale: float = 1.0):
     return x / scale if math.isfinite(x) else None
 
 
-@dataclass(frozen=True)
-class CoastResult:
+@dataclass(frozen=True, repr=False)
+class CoastResult(ResultMixin):
     """Impacts of a batch of ballistic coasts (arrays, one entry per case).
 
     Where a case did not impact (``impacted`` False: orbital, escaping, or out of time) its
@@ -100,10 +101,59 @@ class CoastResult:
             "reason": why,
         }
 
+    # --- as data and pictures (boostphase.results) ------------------------------------------
+    plot_kind = "coast"
+
+    def result_title(self) -> str:
+        n = len(self.impacted)
+        return f"{n:,} case{'s' if n != 1 else ''}"
+
+    def key_figures(self) -> list[tuple[str, str]]:
+        """One case: range, apogee, flight time; a batch: how many landed, their ranges."""
+        hit = np.asarray(self.impacted, bool)
+        if hit.size == 1:
+            r = self.row(0)
+            if not r["impacted"]:
+                return [("no impact:", str(r["reason"])), ("apogee", quantity(r["apogee_km"], "km"))]
+            return [("range", quantity(r["range_km"], "km")), ("apogee", quantity(r["apogee_km"], "km")),
+                    ("flight", quantity(r["flight_time_s"] / 60.0, "min", 1))]
+        figs = [("impacted", f"{int(hit.sum()):,} of {hit.size:,}")]
+        if hit.any():
+            rng = np.asarray(self.range_m, float)[hit] / 1e3
+            figs.append(("range", f"{number(rng.min())}-{number(rng.max())} km"))
+        return [*figs, ("highest apogee", quantity(np.nanmax(self.apogee_m) / 1e3, "km"))]
+
+    def display_columns(self) -> dict[str, np.ndarray]:
+        """One entry per case, in display units named in the keys (km, km/s, s, deg); NaN and
+        ``reason`` where a case did not land."""
+        hit = np.asarray(self.impacted, bool)
+        why = [self.reason[i] if i < len(self.reason) else (None if hit[i] else NO_IMPACT_TIME)
+               for i in range(hit.size)]
+        return {"range_km": np.asarray(self.range_m, float) / 1e3,
+                "apogee_km": np.asarray(self.apogee_m, float) / 1e3,
+                "flight_time_s": np.asarray(self.flight_time_s, float),
+                "impact_speed_km_s": np.asarray(self.impact_speed_m_s, float) / 1e3,
+                "impact_lat_deg": np.asarray(self.impact_lat_deg, float),
+                "impact_lon_deg": np.asarray(self.impact_lon_deg, float),
+                "impacted": hit, "n_steps": np.asarray(self.n_steps), "reason": np.array(why, dtype=object)}
+
+    def to_dataframe(self):
+        """The cases as a pandas DataFrame (index ``case``; units in the column names)."""
+        return frame(self.display_columns(), {"result": repr(self)}, index="case")
+
+    def to_xarray(self):
+        """The cases as an xarray Dataset on the dimension ``case`` (``units`` attributes)."""
+        cols = self.display_columns()
+        cols["reason"] = np.array(["" if r is None else r for r in cols["reason"]])
+        n = len(cols["impacted"])
+        return dataset({k: ("case", v) for k, v in cols.items()}, {"case": ("case", np.arange(n))},
+                       {"result": repr(self)})
 
 
-@dataclass
-class Trajectory:
+
+
+@dataclass(repr=False)
+class Trajectory(ResultMixin):
     """One missile flight: recorded states and its events.
 
     ``t_s`` (n,) and ``state`` (n, 6) hold Earth-fixed position (m) and velocity (m/s) at every
@@ -128,6 +178,67 @@ class Trajectory:
     impacted: bool
     extra: dict = field(default_factory=dict)
     t_max_s: float | None = None  # the integration's time limit (s), quoted in ``reason``
+
+    # --- as data and pictures (boostphase.results) ------------------------------------------
+    plot_kind = "trajectory"
+
+    @property
+    def range_km(self) -> float | None:
+        """Display field: :attr:`range_m` in km (None when the flight did not land)."""
+        rng = self.range_m
+        return None if rng is None else rng / 1e3
+
+    @property
+    def apogee_km(self) -> float:
+        """Display field: :attr:`apogee_m` in km."""
+        return self.apogee_m / 1e3
+
+    def result_title(self) -> str:
+        return f"{self.missile.name} ({self.profile})"
+
+    def key_figures(self) -> list[tuple[str, str]]:
+        """Range, apogee and flight time; for a flight that did not land, when it stopped."""
+        apogee = ("apogee", quantity(self.apogee_km, "km"))
+        if not self.impacted:
+            return [("no impact, stopped at", quantity(self.end_time_s / 60.0, "min", 1)), apogee]
+        return [("range", quantity(self.range_km, "km")), apogee,
+                ("flight", quantity(self.flight_time_s / 60.0, "min", 1))]
+
+    def verdict_line(self) -> str | None:
+        return self.reason
+
+    def display_columns(self) -> dict[str, np.ndarray]:
+        """The time series of :meth:`table` in display units named in the keys (s, deg, km,
+        km/s, kPa)."""
+        c = self.table()
+        return {"t_s": c["t_s"], "lat_deg": c["lat_deg"], "lon_deg": c["lon_deg"], "alt_km": c["alt_m"] / 1e3,
+                "ground_range_km": c["ground_range_m"] / 1e3, "speed_km_s": c["speed_m_s"] / 1e3,
+                "mach": c["mach"], "dynamic_pressure_kpa": c["dynamic_pressure_pa"] / 1e3,
+                "flight_path_deg": c["flight_path_deg"]}
+
+    def figures(self) -> dict:
+        """The flight's scalar figures, flat, in display units named in the keys (for ``attrs``)."""
+        s = self.summary()
+        b = s["burnout"]
+        return {"missile": s["missile"], "profile": s["profile"], "earth": s["earth"],
+                "launch_lat_deg": self.launch_lat_deg, "launch_lon_deg": self.launch_lon_deg,
+                "azimuth_deg": self.azimuth_deg, "kick_deg": self.kick_deg, "range_km": s["range_km"],
+                "apogee_km": s["apogee_km"], "flight_time_s": s["flight_time_s"], "impacted": self.impacted,
+                "reason": s["reason"], "impact_lat_deg": s["impact"]["lat"], "impact_lon_deg": s["impact"]["lon"],
+                "burnout_time_s": b["time_s"], "burnout_altitude_km": b["altitude_km"],
+                "burnout_speed_km_s": b["speed_km_s"], "burnout_flight_path_deg": b["flight_path_deg"]}
+
+    def to_dataframe(self):
+        """The time series as a pandas DataFrame (one row per integration point; units in the
+        column names; the flight's figures in ``attrs``)."""
+        return frame(self.display_columns(), self.figures())
+
+    def to_xarray(self):
+        """The time series as an xarray Dataset on the coordinate ``t_s`` (``units`` attributes;
+        the flight's figures in ``attrs``)."""
+        cols = self.display_columns()
+        t = cols.pop("t_s")
+        return dataset({k: ("t_s", v) for k, v in cols.items()}, {"t_s": ("t_s", t)}, self.figures())
 
     # --- views -----------------------------------------------------------------------------
     def geodetic(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -11,13 +11,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-# WGS84 defining constants (NIMA TR8350.2) and the EGM96/WGS84 J2 given in the issue.
-WGS84_A_M = 6378137.0
-WGS84_F = 1.0 / 298.257223563
-EARTH_OMEGA_RAD_S = 7.292115e-5
-EARTH_MU_M3_S2 = 3.986004418e14
-EARTH_J2 = 1.08262668e-3
-SPHERE_R_M = 6371000.0  # mean radius used in textbook comparisons
+# WGS84 defining constants (NIMA TR8350.2), the EGM96/WGS84 J2 and the textbook sphere's radius,
+# defined once in boostphase.constants and offered here as this module's names too
+from ..constants import EARTH_J2, EARTH_MU_M3_S2, EARTH_OMEGA_RAD_S, SPHERE_R_M, WGS84_A_M, WGS84_F
+
+__all__ = ["EARTH_J2", "EARTH_MU_M3_S2", "EARTH_OMEGA_RAD_S", "SPHERE_R_M", "WGS84_A_M", "WGS84_F",
+           "Earth", "WGS84", "SPHERE", "earth_model"]
 
 
 @dataclass(frozen=True)

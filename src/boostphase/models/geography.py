@@ -46,6 +46,8 @@ from scipy.spatial import cKDTree
 
 from boostphase.errors import InputError
 
+from ..constants import SPHERE_R_KM
+
 __all__ = [
     "EARTH_RADIUS_KM",
     "OPEN_OCEAN",
@@ -62,7 +64,7 @@ __all__ = [
     "city_table",
 ]
 
-EARTH_RADIUS_KM = 6371.0
+EARTH_RADIUS_KM = SPHERE_R_KM
 """Sphere radius (km) for every great-circle distance in this module (mean Earth radius)."""
 
 OPEN_OCEAN = "Open ocean"

@@ -36,15 +36,14 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
-from boostphase.errors import InputError, check_range
+from ..constants import G0, P0_PA  # standard gravity (defines Isp in s); US76 sea-level pressure
+from ..errors import InputError, check_range
+from ..results import one_line, quantity
 
 __all__ = ["G0", "P0_PA", "Stage", "Missile", "load", "load_catalog", "catalog", "catalog_names", "from_toml", "from_text",
            "looks_like_vehicle_file", "resolve_vehicle_ref", "template_text", "MAX_VEHICLE_FILE_BYTES"]
 
-G0 = 9.80665
-"""Standard gravity, m/s^2 (defines Isp in seconds)."""
 
-P0_PA = 101_325.0
 """Sea-level standard pressure, Pa (used to turn a sea-level Isp into a nozzle exit area)."""
 
 ISP_MIN_S, ISP_MAX_S = 100.0, 500.0
@@ -153,6 +152,12 @@ class Stage:
             raise InputError(f"{p}.nozzle_exit_area_m2", self.nozzle_exit_area_m2,
                              f"small enough that sea-level thrust stays > 0 (T_vac = {self.thrust_vac_n:.0f} N)")
 
+    def __repr__(self) -> str:
+        """One line: name, wet mass, vacuum Isp, burn time (the full record: ``dataclasses.asdict``)."""
+        return one_line("Stage", repr(self.name), [("wet mass", quantity(self.wet_mass_kg, "kg")),
+                                                   ("Isp", quantity(self.isp_vac_s, "s")),
+                                                   ("burn", quantity(self.burn_time_s, "s"))])
+
     # -- derived quantities -------------------------------------------------------------
     @property
     def mass_flow_kg_s(self) -> float:
@@ -260,6 +265,15 @@ class Missile:
         return hash((self.name, self.title, self.stages, self.payload_kg, self.payload_beta_kg_m2,
                      self.shroud_mass_kg, self.shroud_drop_time_s, tuple(sorted(self.sources.items())),
                      self.notes, tuple(sorted(self.references.items()))))
+
+    def __repr__(self) -> str:
+        """One line of key figures (stages, launch mass, payload, boost time); the whole record
+        with its sources: ``dataclasses.asdict`` or ``boostphase catalog``."""
+        n = len(self.stages)
+        return one_line("Missile", self.name, [("", f"{n} stage{'s' if n != 1 else ''}"),
+                                                ("launch mass", quantity(self.launch_mass_kg, "kg")),
+                                                ("payload", quantity(self.payload_kg, "kg")),
+                                                ("boost", quantity(self.boost_time_s, "s"))])
 
     # -- derived quantities -------------------------------------------------------------
     @property

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constants import EARTH_MU_M3_S2, SPHERE_R_M
 from ..errors import InputError, check_range
 from ..flight.flyout import (
     Flyer,
@@ -43,6 +44,7 @@ from ..flight.flyout import (
     run_cases,
 )
 from ..models.earth import WGS84, Earth
+from ..results import ResultMixin, dataset, frame, nan_if_none, number, quantity
 
 DEFAULT_MISSILE = "hwasong-14"
 """Kept for callers; :func:`reconstruct` now picks the model (:func:`choose_model`)."""
@@ -50,8 +52,8 @@ DEFAULT_MISSILE = "hwasong-14"
 CANDIDATE_MODELS = ("hwasong-12", "hwasong-14", "hwasong-15", "hwasong-17", "hwasong-18", "hwasong-19")
 """North Korean class models, in order of size, among which :func:`choose_model` picks."""
 
-MU_EARTH = 3.986004418e14  # m^3/s^2 (WGS84 GM)
-R_MEAN_M = 6_371_000.0  # m, mean Earth radius for the circular-speed comparison
+MU_EARTH = EARTH_MU_M3_S2  # m^3/s^2 (WGS84 GM)
+R_MEAN_M = SPHERE_R_M  # m, mean Earth radius for the circular-speed comparison
 
 
 def _multi_run(missiles, lat, lon, az_deg, kicks_deg, earth: Earth):
@@ -601,3 +603,90 @@ def cities_in_reach(names, lat, lon, reach_m, bearing_deg, azimuths_deg=None, gl
             row["range_is_lower_bound"] = True
         rows.append(row)
     return rows
+
+
+
+class Reconstruction(ResultMixin, dict):
+    """:func:`reconstruct`'s answer as a result: the same dict (every key as before, JSON as
+    before, ``r["max_range_km"]``), with a one-line repr, tables (``to_dataframe``,
+    ``to_xarray``) and ``plot()``. ``to_dict()``: a plain dict."""
+
+    plot_kind = "reconstruction"
+
+    def to_dict(self) -> dict:
+        return dict(self)
+
+    def result_title(self) -> str:
+        return str(self.get("missile_model", ""))
+
+    def key_figures(self) -> list[tuple[str, str]]:
+        """Maximum range (or global), its burn-time band, burnout speed, fitted payload, residuals."""
+        if self.get("global_reach"):
+            figs = [("max range", f"global (at least {number(self.get('max_range_lower_km'))} km)")]
+        else:
+            figs = [("max range", quantity(self.get("max_range_km"), "km"))]
+        band = self.get("max_range_band_km")
+        if band:
+            figs.append(("band", f"{number(band[0])}-{number(band[1])} km"))
+        figs += [("burnout", quantity(self["burnout_speed_km_s"], "km/s", 2)),
+                 ("payload", quantity(self["fit"]["payload_kg"], "kg"))]
+        res = self.get("residuals", {})
+        return [*figs, ("fit residuals", f"apogee {res.get('apogee_km', 0.0):+.1f} km, "
+                                          f"range {res.get('range_km', 0.0):+.1f} km")]
+
+    def verdict_line(self) -> str | None:
+        cities = self.get("cities")
+        if cities:
+            ins = [c["name"] for c in cities if c["in_reach"]]
+            outs = [c["name"] for c in cities if not c["in_reach"]]
+            return f"in reach: {', '.join(ins) or 'none'}; out of reach: {', '.join(outs) or 'none'}"
+        if self.get("global_reach"):
+            return "global reach: the fitted vehicle can reach any point on its bearing"
+        return None
+
+    def variant_rows(self) -> list[dict]:
+        """The fit and its burn-time variants, one row each (NaN where global or not fitted)."""
+        fit = self["fit"]
+        rows = [{"variant": "fit", "burn_time_factor": 1.0, "propellant_factor": fit["propellant_factor"],
+                 "payload_kg": fit["payload_kg"], "burnout_speed_km_s": self["burnout_speed_km_s"],
+                 "max_range_km": nan_if_none(self["max_range_km"]), "global_reach": bool(self["global_reach"]),
+                 "fitted": True}]
+        for v in self.get("sensitivity", []):
+            ok = "error" not in v
+            rows.append({"variant": f"burn time x{v['burn_time_factor']:g}", "burn_time_factor": v["burn_time_factor"],
+                         "propellant_factor": nan_if_none(v.get("propellant_factor")), "payload_kg": nan_if_none(v.get("payload_kg")),
+                         "burnout_speed_km_s": nan_if_none(v.get("burnout_speed_km_s")),
+                         "max_range_km": nan_if_none(v.get("max_range_km")), "global_reach": bool(v.get("global_reach")),
+                         "fitted": ok})
+        return rows
+
+    def _table(self, table: str) -> list[dict]:
+        if table == "variants":
+            return self.variant_rows()
+        key = {"reach": "reach_by_azimuth", "cities": "cities"}.get(table)
+        if key is None or key not in self:
+            have = ["variants", *[t for t, k in (("reach", "reach_by_azimuth"), ("cities", "cities")) if k in self]]
+            raise InputError("table", table, " or ".join(have) + " (reach: give launch=; cities: give cities=)")
+        names = {"lat": "lat_deg", "lon": "lon_deg"}  # the JSON's city keys, units named
+        return [{names.get(k, k): (nan_if_none(v) if v is None else v) for k, v in r.items()} for r in self[key]]
+
+    def to_dataframe(self, table: str = "variants"):
+        """A pandas DataFrame: ``variants`` (the fit and its burn-time variants), ``reach`` (max
+        range by launch azimuth) or ``cities``; units in the column names."""
+        rows = self._table(table)
+        return frame({k: [r.get(k) for r in rows] for k in rows[0]}, {"result": repr(self)})
+
+    def to_xarray(self):
+        """An xarray Dataset: the variants on ``burn_time_factor``; where computed, the reach on
+        ``azimuth_deg`` (``reach_range_km``...) and the cities on ``city`` (``city_in_reach``...)."""
+        rows = self.variant_rows()
+        data = {k: ("burn_time_factor", np.array([r[k] for r in rows])) for k in rows[0] if k != "burn_time_factor"}
+        coords = {"burn_time_factor": ("burn_time_factor", np.array([r["burn_time_factor"] for r in rows]))}
+        for table, dim, key in (("reach", "azimuth_deg", "reach_by_azimuth"), ("city", "city", "cities")):
+            if key in self:
+                rr = self._table("reach" if table == "reach" else "cities")
+                first = "azimuth_deg" if table == "reach" else "name"
+                coords[dim] = (dim, np.array([r[first] for r in rr]))
+                keys = dict.fromkeys(k for r in rr for k in r if k != first)  # some rows have more
+                data.update({f"{table}_{k}": (dim, np.array([r.get(k, False) for r in rr])) for k in keys})
+        return dataset(data, coords, {"result": repr(self), "missile_model": self.get("missile_model")})

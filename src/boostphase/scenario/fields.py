@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import InputError, check_range
+from ..errors import InputError
+from ..limits import LAT_DEG, LON_DEG
 
 LATLON_EXAMPLE = "LAT,LON in degrees, e.g. 39.0,125.7"
 
@@ -24,8 +25,8 @@ def parse_latlon(field: str, text: str) -> tuple[float, float]:
         lat, lon = float(parts[0]), float(parts[1])
     except ValueError:
         raise InputError(field, text, LATLON_EXAMPLE) from None
-    check_range(f"{field} latitude", lat, -90, 90, "deg")
-    check_range(f"{field} longitude", lon, -360, 360, "deg")
+    LAT_DEG.check(f"{field} latitude", lat)
+    LON_DEG.check(f"{field} longitude", lon)
     return lat, lon
 
 

@@ -21,6 +21,7 @@ from .specs import (
     MAX_SWEEP_JOB_CASES,
     MAX_SWEEP_JOB_CHUNK,
     CheckRequest,
+    CoastRequest,
     EngageMapRequest,
     EngageRequest,
     FlyoutRequest,
@@ -170,19 +171,56 @@ def request_vehicle(missile: str | None, vehicle_toml: str | None):
     return load_catalog(missile)
 
 
-def compute_flyout(req: FlyoutRequest):
-    """Validate like ``boostphase flyout`` and fly; returns the Trajectory."""
+def compute_flyout(req: FlyoutRequest, missile=None, place=_parse_place):
+    """Validate like ``boostphase flyout`` and fly; returns the Trajectory. ``missile``: an
+    already-loaded vehicle (the CLI's ``--missile`` may be a local file, which the web never
+    reads); ``place``: the target parser (the CLI's also says which city a name was taken as)."""
     from ..flight.flyout import fly
     from ..models.earth import earth_model
 
-    m = request_vehicle(req.missile, req.vehicle_toml)
+    m = missile if missile is not None else request_vehicle(req.missile, req.vehicle_toml)
     lat, lon = _parse_latlon("launch", req.launch)
-    tgt = _parse_place("target", req.target) if req.target else None
+    tgt = place("target", req.target) if req.target else None
     if req.azimuth_deg is None and tgt is None:
         raise InputError("azimuth_deg", None, "an azimuth in degrees or a target (LAT,LON or a city)")
-    return fly(m, lat, lon, azimuth_deg=req.azimuth_deg, target=tgt, profile=req.profile,
-               apogee_m=None if req.apogee_km is None else req.apogee_km * 1e3,
-               earth=earth_model(req.earth, rotation=not req.no_rotation))
+    earth = earth_model(req.earth, rotation=not req.no_rotation)
+    steering = _fixed_steering(req)
+    if steering is None:
+        return fly(m, lat, lon, azimuth_deg=req.azimuth_deg, target=tgt, profile=req.profile,
+                   apogee_m=None if req.apogee_km is None else req.apogee_km * 1e3, earth=earth)
+    az = req.azimuth_deg if req.azimuth_deg is not None else float(earth.distance_azimuth(lat, lon, *tgt)[1])
+    traj = fly(m, lat, lon, azimuth_deg=az, kick_deg=req.kick_deg, steering=steering, earth=earth)
+    traj.profile = "fixed-kick"
+    return traj
+
+
+def _fixed_steering(req: FlyoutRequest):
+    """The Steering of a fixed kick (``kick_deg``, optionally pitch-hold), or None for a profile."""
+    from ..flight.flyout import Steering
+
+    if req.kick_deg is None:
+        if req.pitch_hold_rate_deg_s is not None:
+            raise InputError("pitch_hold_rate_deg_s", req.pitch_hold_rate_deg_s, "used together with kick_deg")
+        return None
+    if req.profile != "min-energy" or req.apogee_km is not None:
+        raise InputError("kick_deg", req.kick_deg, "a fixed kick without a profile or apogee (they search the kick)")
+    if req.pitch_hold_rate_deg_s is None:
+        return Steering(kick_deg=req.kick_deg)
+    return Steering(kick_deg=req.kick_deg, law="pitch-hold", pitch_rate_deg_s=req.pitch_hold_rate_deg_s)
+
+
+def compute_coast(req: CoastRequest) -> dict:
+    """``boostphase coast``: the one case's row (impact point, range, apogee, flight time; null
+    where the body does not land, with the reason)."""
+    from ..flight.flyout import coast
+    from ..models.earth import earth_model
+
+    em = earth_model(req.earth, rotation=not req.no_rotation)
+    res = coast(req.lat, req.lon, req.alt_km * 1e3, req.speed_km_s * 1e3, req.flight_path_deg,
+                req.azimuth_deg, req.beta_kg_m2, earth=em)
+    row = res.row(0)
+    row["earth"] = em.name
+    return jsonable(row)
 
 
 def flyout_payload(traj) -> dict:
@@ -475,6 +513,7 @@ def panel_computations() -> dict[str, tuple[type[BaseModel], Callable[[Any], dic
     """Each savable panel's request model and its computation (the JSON the page receives)."""
     return {
         "flight": (FlyoutRequest, lambda r: flyout_payload(compute_flyout(r))),
+        "coast": (CoastRequest, compute_coast),
         "reconstruct": (ReconstructRequest, compute_reconstruct),
         "check": (CheckRequest, compute_check),
         "engage": (EngageRequest, compute_engage),

@@ -13,6 +13,16 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from ..errors import InputError
+from ..limits import (
+    AZIMUTH_DEG,
+    BETA_KG_M2,
+    FLIGHT_PATH_DEG,
+    KICK_DEG,
+    LAT_DEG,
+    LON_DEG,
+    SPEED_M_S,
+    START_ALT_M,
+)
 from ..sweep import MIN_CHUNK as MIN_SWEEP_CHUNK
 
 MAX_FOOTPRINT_FRAGMENTS = 20_000   # per web request; the CLI runs millions
@@ -77,10 +87,28 @@ class FlyoutRequest(_Model):
     missile: ShortText | None = Field(None, description="catalog name (see /api/catalog); or give vehicle_toml")
     vehicle_toml: VehicleText | None = None
     launch: ShortText = Field(description="LAT,LON of the launch point (deg)")
-    azimuth_deg: Q("deg", -360, 360, "launch azimuth, clockwise from north") | None = None
+    azimuth_deg: Q("deg", AZIMUTH_DEG.lo, AZIMUTH_DEG.hi, "launch azimuth, clockwise from north") | None = None
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
     profile: Literal["min-energy", "lofted", "depressed", "target"] = "min-energy"
     apogee_km: Q("km", None, None, "apogee for lofted/depressed") | None = None
+    kick_deg: Q("deg", KICK_DEG.lo, KICK_DEG.hi, "fly this fixed pitch-over kick from the vertical with no "
+                "search, instead of a profile") | None = None
+    pitch_hold_rate_deg_s: Q("deg/s", 0.01, 20.0, "with kick_deg: Forden's steering, pitch over at this "
+                             "rate to the kick, then hold that angle") | None = None
+    earth: Literal["wgs84", "sphere"] = "wgs84"
+    no_rotation: bool = Field(False, description="ignore the Earth's rotation")
+
+
+class CoastRequest(_Model):
+    """The ``boostphase coast`` command as JSON: a free ballistic body from a given state to impact."""
+
+    lat: Q("deg", LAT_DEG.lo, LAT_DEG.hi, "start latitude (geodetic)")
+    lon: Q("deg", LON_DEG.lo, LON_DEG.hi, "start longitude")
+    alt_km: Q("km", START_ALT_M.lo / 1e3, START_ALT_M.hi / 1e3, "start altitude above the ellipsoid")
+    speed_km_s: Q("km/s", SPEED_M_S.lo / 1e3, SPEED_M_S.hi / 1e3, "speed relative to the ground")
+    flight_path_deg: Q("deg", FLIGHT_PATH_DEG.lo, FLIGHT_PATH_DEG.hi, "angle above the local horizontal")
+    azimuth_deg: Q("deg", AZIMUTH_DEG.lo, AZIMUTH_DEG.hi, "heading, clockwise from north")
+    beta_kg_m2: Q("kg/m^2", BETA_KG_M2.lo, BETA_KG_M2.hi, "ballistic coefficient m/(Cd A); empty: vacuum") | None = None
     earth: Literal["wgs84", "sphere"] = "wgs84"
     no_rotation: bool = Field(False, description="ignore the Earth's rotation")
 
@@ -92,7 +120,7 @@ class ReconstructRequest(_Model):
     range_km: Q("km", None, None, "reported ground range")
     flight_time_s: Q("s", None, None, "reported flight time; a check on the fit") | None = None
     launch: ShortText | None = Field(None, description="LAT,LON of the launch site: adds the reach contour and cities")
-    test_azimuth: Q("deg", -360, 360, "azimuth the test was flown on") = 90.0
+    test_azimuth: Q("deg", AZIMUTH_DEG.lo, AZIMUTH_DEG.hi, "azimuth the test was flown on") = 90.0
     cities: Annotated[str, Field(max_length=1000)] | None = Field(
         None, description='comma-separated city names, e.g. "Los Angeles,Chicago" (at most 30)')
     missile: ShortText | None = Field(None, description="catalog model to fit (default: the class model that matches the test)")
@@ -122,7 +150,7 @@ class EngageRequest(_Model):
     vehicle_toml: VehicleText | None = None
     launch: ShortText = Field(description="LAT,LON of the threat's launch point (deg)")
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
-    azimuth_deg: Q("deg", -360, 360, "launch azimuth, instead of a target") | None = None
+    azimuth_deg: Q("deg", AZIMUTH_DEG.lo, AZIMUTH_DEG.hi, "launch azimuth, instead of a target") | None = None
     profile: Literal["min-energy", "target"] = Field(
         "min-energy", description="min-energy (the standard boost toward the target) or target")
     orbit_centre: OrbitsText = Field(description=f"LAT,LON of the UAV orbit's centre (deg); several orbits "
@@ -149,9 +177,9 @@ class ShortfallRequest(_Model):
     vehicle_toml: VehicleText | None = None
     launch: ShortText = Field(description="LAT,LON of the launch point (deg)")
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
-    azimuth_deg: Q("deg", -360, 360, "launch azimuth, instead of a target") | None = None
+    azimuth_deg: Q("deg", AZIMUTH_DEG.lo, AZIMUTH_DEG.hi, "launch azimuth, instead of a target") | None = None
     payload_kg: Q("kg", 1, 1e5, "payload mass (default: the catalog's)") | None = None
-    beta_kg_m2: Q("kg/m^2", 1, 1e6, "payload ballistic coefficient in kg/m^2 (empty: vacuum)") | None = None
+    beta_kg_m2: Q("kg/m^2", BETA_KG_M2.lo, BETA_KG_M2.hi, "payload ballistic coefficient in kg/m^2 (empty: vacuum)") | None = None
     dt_s: Q("s", 0.5, 60, "step between cut-off times") = 2.0
 
 
@@ -166,7 +194,7 @@ class FootprintRequest(_Model):
     launch: ShortText | None = Field(None, description="LAT,LON of the launch point (deg)")
     target: ShortText | None = Field(None, description="LAT,LON or a city name")
     payload_kg: Q("kg", 1, 1e5, "payload mass (default: the catalog's)") | None = None
-    beta_kg_m2: Q("kg/m^2", 1, 1e6, "payload ballistic coefficient in kg/m^2 (empty: vacuum)") | None = None
+    beta_kg_m2: Q("kg/m^2", BETA_KG_M2.lo, BETA_KG_M2.hi, "payload ballistic coefficient in kg/m^2 (empty: vacuum)") | None = None
     intercept_time_s: Q("s", 1, 2000, "intercept time after launch (empty: the scenario's window)") | None = None
     n_fragments: int = Field(2000, ge=1, le=MAX_FOOTPRINT_FRAGMENTS,
                              description=f"fragments to fly (at most {MAX_FOOTPRINT_FRAGMENTS} on the web)")

@@ -12,6 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..limits import (
+    AZIMUTH_DEG,
+    BETA_KG_M2,
+    FLIGHT_PATH_DEG,
+    LAT_DEG,
+    LON_DEG,
+    SPEED_M_S,
+    START_ALT_M,
+)
 from .common import REQUIRED
 
 # ------------------------------------------------------------------------------------------
@@ -75,8 +84,8 @@ def _run_coast(cases: dict, n: int) -> dict[str, np.ndarray]:
 
 
 _COMMON = {
-    "lat": FieldSpec("deg", "deg", -90, 90, doc="latitude (geodetic)"),
-    "lon": FieldSpec("deg", "deg", -360, 360, doc="longitude"),
+    "lat": FieldSpec("deg", "deg", LAT_DEG.lo, LAT_DEG.hi, doc="latitude (geodetic)"),
+    "lon": FieldSpec("deg", "deg", LON_DEG.lo, LON_DEG.hi, doc="longitude"),
 }
 _SETTINGS = {
     "earth": FieldSpec("", "", type="str", grid=False, default="wgs84", choices=("wgs84", "sphere"),
@@ -90,11 +99,11 @@ COAST = Kind(
     doc="a free ballistic body from a given state to impact (altitude 0)",
     fields={
         **_COMMON,
-        "alt": FieldSpec("m", "m", -1e4, 5e7, default=0.0, doc="start altitude above the ellipsoid"),
-        "speed": FieldSpec("m/s", "m/s", 0, 2e4, doc="speed relative to the ground"),
-        "flight_path": FieldSpec("deg", "deg", -90, 90, doc="angle above the local horizontal"),
-        "azimuth": FieldSpec("deg", "deg", -360, 360, doc="heading, clockwise from north"),
-        "beta": FieldSpec("kg/m**2", "kg/m^2", 1e-3, 1e7, default=math.nan, none_word="vacuum",
+        "alt": FieldSpec("m", "m", START_ALT_M.lo, START_ALT_M.hi, default=0.0, doc="start altitude above the ellipsoid"),
+        "speed": FieldSpec("m/s", "m/s", SPEED_M_S.lo, SPEED_M_S.hi, doc="speed relative to the ground"),
+        "flight_path": FieldSpec("deg", "deg", FLIGHT_PATH_DEG.lo, FLIGHT_PATH_DEG.hi, doc="angle above the local horizontal"),
+        "azimuth": FieldSpec("deg", "deg", AZIMUTH_DEG.lo, AZIMUTH_DEG.hi, doc="heading, clockwise from north"),
+        "beta": FieldSpec("kg/m**2", "kg/m^2", BETA_KG_M2.lo, BETA_KG_M2.hi, default=math.nan, none_word="vacuum",
                           doc="ballistic coefficient m/(Cd A); 'vacuum' for none"),
         **_SETTINGS,
         "t_max": FieldSpec("s", "s", 1, 1e7, grid=False, default=2.0e5, doc="time limit per case"),
@@ -193,7 +202,7 @@ FLYOUT = Kind(
                              doc="payload mass; 'catalog' for the catalog's value"),
         **_COMMON,
         "alt": FieldSpec("m", "m", -500, 1e4, default=0.0, doc="launch altitude"),
-        "azimuth": FieldSpec("deg", "deg", -360, 360, doc="launch azimuth, clockwise from north"),
+        "azimuth": FieldSpec("deg", "deg", AZIMUTH_DEG.lo, AZIMUTH_DEG.hi, doc="launch azimuth, clockwise from north"),
         "kick": FieldSpec("deg", "deg", 0, 89, doc="pitch-over (kick) angle from the vertical"),
         **_SETTINGS,
     },
