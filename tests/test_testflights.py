@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from boostphase.errors import InputError
+from boostphase.present.timeline import plot_timeline
 from boostphase.reconstruct.testflights import (
     ReachRow,
     TestFlight,
@@ -24,7 +25,6 @@ from boostphase.reconstruct.testflights import (
     load_tests,
     read_events_csv,
 )
-from boostphase.present.timeline import plot_timeline
 
 D = dt.date
 MU_KM = 3.986004418e5  # km^3/s^2, WGS84 GM
