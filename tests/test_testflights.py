@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 
 from boostphase.errors import InputError
+from boostphase.present.timeline import plot_timeline
 from boostphase.reconstruct.testflights import (
     ReachRow,
     TestFlight,
     association_test,
     implied_reach_timeline,
     load_tests,
-    plot_timeline,
     read_events_csv,
 )
 
@@ -443,7 +443,7 @@ def test_plot_timeline_writes_png(tmp_path, tests):
     import matplotlib.image as mpimg
 
     img = mpimg.imread(out)
-    assert img.shape[:2] == (660, 1200)  # 10 x 5.5 in at 120 dpi
+    assert img.shape[:2] == (1650, 3000)  # 10 x 5.5 in at 300 dpi
 
 
 def test_timeline_keeps_global_and_unreconstructed_tests(tmp_path, tests):

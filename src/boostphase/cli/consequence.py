@@ -126,6 +126,8 @@ def shortfall(
         grid = np.unique(np.concatenate([[w[0]], inner, [w[1]]])) if w[1] > w[0] else [w[0]]
         data["beta_sweep"] = beta_sensitivity(m, site, tr.azimuth_deg, tr.kick_deg, grid, w, betas)
     if png:
+        from ..present.consequence_maps import shortfall_map
+
         shortfall_map(tr, png, title=f"{m.title}: payload impact vs thrust cut-off time")
     if as_json:
         typer.echo(json.dumps(data, indent=2, default=cli.json_default))
@@ -236,6 +238,8 @@ def footprint(
     if csv_out:
         fp.to_csv(csv_out)
     if png:
+        from ..present.consequence_maps import footprint_map
+
         footprint_map(fp, png, title=sc.title or scenario.stem)
     data = fp.to_dict()
     if as_json:
@@ -305,6 +309,8 @@ def c5(
     finally:
         stop()
     if png_dir is not None:
+        from ..present.consequence_maps import c5_plots
+
         res["plots"] = [str(p) for p in c5_plots(res, Path(png_dir))]
         res.pop("samples"), res.pop("context")
     if window_answer:
@@ -384,289 +390,6 @@ def _write(path: Path, text: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# maps (matplotlib, plate carree; land from the offline territory polygons)
-# --------------------------------------------------------------------------------------------
-
-def _base_map(ax, lon0: float, lon1: float, lat0: float, lat1: float, nx: int = 900) -> None:
-    """Land (grey) and borders on [lon0, lon1] x [lat0, lat1] (longitudes may pass 180)."""
-    from ..consequence import NO_IMPACT
-    from ..models.geography import territory
-
-    ny = max(60, int(nx * (lat1 - lat0) / max(lon1 - lon0, 1e-6)))
-    ny = min(ny, 900)
-    lons = np.linspace(lon0, lon1, nx)
-    lats = np.linspace(lat0, lat1, ny)
-    glon, glat = np.meshgrid(lons, lats)
-    lab = territory(glat, glon)
-    from ..models.geography import country_names
-
-    countries = set(country_names())
-    land = np.vectorize(lambda s: s in countries, otypes=[bool])(lab)
-    codes = np.unique(lab, return_inverse=True)[1].reshape(lab.shape)
-    border = np.zeros_like(land)
-    border[:, 1:] |= (codes[:, 1:] != codes[:, :-1]) & (land[:, 1:] | land[:, :-1])
-    border[1:, :] |= (codes[1:, :] != codes[:-1, :]) & (land[1:, :] | land[:-1, :])
-    img = np.where(land, 0.86, 0.97)
-    img = np.where(border, 0.45, img)
-    rgb = np.stack([img, img, np.where(land | border, img, 1.0)], axis=-1)
-    ax.imshow(rgb, origin="lower", extent=(lon0, lon1, lat0, lat1), aspect="auto", interpolation="nearest")
-    # label the largest land territories in view
-    names, counts = np.unique(lab[land], return_counts=True)
-    for nm, ct in sorted(zip(names, counts, strict=True), key=lambda x: -x[1])[:8]:
-        if ct < 0.01 * land.size or nm == NO_IMPACT:
-            continue
-        iy, ix = np.nonzero(lab == nm)
-        ax.text(lons[int(np.median(ix))], lats[int(np.median(iy))], nm, fontsize=7, color="0.3",
-                ha="center", va="center")
-
-
-def _extent(lons, lats, pad_frac=0.08, min_span=4.0):
-    x0, x1, y0, y1 = np.min(lons), np.max(lons), np.min(lats), np.max(lats)
-    px = max((x1 - x0) * pad_frac, min_span / 2)
-    py = max((y1 - y0) * pad_frac, min_span / 2)
-    return x0 - px, x1 + px, max(-90.0, y0 - py), min(90.0, y1 + py)
-
-
-def _trace_lines(ax, tr, centre):
-    from ..models.geography import unwrap_longitude
-
-    lon = unwrap_longitude(tr.lon, centre)
-    sc = ax.scatter(lon, tr.lat, c=tr.cutoff_s, cmap="viridis", s=8, zorder=4)
-    ax.plot(lon, tr.lat, "-", color="0.3", lw=0.6, zorder=3)
-    return sc
-
-
-def shortfall_map(tr, path, title: str = "") -> Path:
-    """PNG: the payload impact for each cut-off time (coloured by time), launch and target."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..models.geography import unwrap_longitude
-
-    nom = tr.nominal_impact or tr.launch  # no nominal impact (orbital threat): centre on launch
-    centre = tr.launch[1] + 0.5 * (((nom[1] - tr.launch[1]) + 180) % 360 - 180)
-    lon = unwrap_longitude(np.append(tr.lon, [tr.launch[1], nom[1]]), centre)
-    lat = np.append(tr.lat, [tr.launch[0], nom[0]])
-    x0, x1, y0, y1 = _extent(lon, lat)
-    fig, ax = plt.subplots(figsize=(12, 6))
-    _base_map(ax, x0, x1, y0, y1)
-    sc = _trace_lines(ax, tr, centre)
-    fig.colorbar(sc, ax=ax, label="thrust cut-off time (s after launch)")
-    ax.plot(*_xy(tr.launch, centre), "r*", ms=12, label="launch", zorder=5)
-    if tr.nominal_impact is not None:
-        ax.plot(*_xy(tr.nominal_impact, centre), "kx", ms=9, label="nominal impact", zorder=5)
-    _finish(fig, ax, path, title or "payload shortfall trace", x0, x1, y0, y1)
-    return Path(path)
-
-
-def _xy(latlon, centre):
-    from ..models.geography import unwrap_longitude
-
-    return float(unwrap_longitude(np.array([latlon[1]]), centre)[0]), float(latlon[0])
-
-
-def footprint_map(fp, path, title: str = "") -> Path:
-    """PNG: fragment impacts (points, or a density for many), payload trace, stages, launch
-    site, intercept ground track and the cities at risk."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import LogNorm
-
-    from ..models.geography import unwrap_longitude
-
-    ok = fp.impacted
-    tr = fp.trace
-    pts_lon = [fp.lon[ok]]
-    pts_lat = [fp.lat[ok]]
-    if tr is not None:
-        pts_lon += [tr.lon, [tr.launch[1]]]
-        pts_lat += [tr.lat, [tr.launch[0]]]
-    allx = np.concatenate(pts_lon)
-    centre = float(unwrap_longitude(allx).mean()) if allx.size else 0.0
-    fx = unwrap_longitude(fp.lon[ok], centre)
-    # the view: 99.5 % of the fragments, the trace and the launch site
-    xs = [np.quantile(fx, [0.0025, 0.9975])] if fx.size else []
-    ys = [np.quantile(fp.lat[ok], [0.0025, 0.9975])] if fx.size else []
-    if tr is not None:
-        xs.append(unwrap_longitude(np.append(tr.lon, tr.launch[1]), centre))
-        ys.append(np.append(tr.lat, tr.launch[0]))
-    x0, x1, y0, y1 = _extent(np.concatenate(xs), np.concatenate(ys))
-    fig, ax = plt.subplots(figsize=(12, 6.5))
-    _base_map(ax, x0, x1, y0, y1)
-    if fx.size > 5000:
-        h = ax.hist2d(fx, fp.lat[ok], bins=(np.linspace(x0, x1, 300), np.linspace(y0, y1, 160)),
-                      norm=LogNorm(), cmap="inferno_r", alpha=0.85, zorder=2, cmin=1)
-        fig.colorbar(h[3], ax=ax, label="fragments per cell")
-    else:
-        ax.scatter(fx, fp.lat[ok], s=2, c="tab:red", alpha=0.4, zorder=2, label="fragment impacts")
-    if tr is not None:
-        sc = _trace_lines(ax, tr, centre)
-        fig.colorbar(sc, ax=ax, label="payload impact: thrust cut-off time (s)")
-        ax.plot(*_xy(tr.launch, centre), "r*", ms=13, label="launch", zorder=6)
-    for s in fp.stages:
-        ax.plot(*_xy((s["lat"], s["lon"]), centre), "bs", ms=7, zorder=6)
-        ax.annotate(s["name"].split(" (")[0], _xy((s["lat"], s["lon"]), centre), fontsize=7,
-                    xytext=(4, 4), textcoords="offset points")
-    for c in fp.cities_at_risk[:8]:
-        p = _xy((c["lat"], c["lon"]), centre)
-        ax.plot(*p, "k.", ms=4, zorder=6)
-        ax.annotate(f"{c['name']} ({c['expected_impacts']:.0f})", p, fontsize=6, xytext=(3, -8),
-                    textcoords="offset points")
-    share = ", ".join(f"{k} {v:.0%}" for k, v in list(fp.shares.items())[:4])
-    _finish(fig, ax, path, f"{title}: {fp.n:,} fragments (seed {fp.seed}); {share}", x0, x1, y0, y1)
-    return Path(path)
-
-
-def c5_map(answer: dict, path) -> Path:
-    """PNG of one C5 answer: the shortfall trace over the window (from its stored impacts)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..models.geography import unwrap_longitude
-
-    th = answer["threat"]
-    launch = (th["launch"]["lat"], th["launch"]["lon"])
-    nom = (th["nominal_impact"]["lat"], th["nominal_impact"]["lon"])
-    if nom[0] is None:  # the threat's full flight does not land: centre on the launch
-        nom = launch
-    centre = launch[1] + 0.5 * (((nom[1] - launch[1]) + 180) % 360 - 180)
-    imp = answer.get("payload_impacts") or []
-    lon = unwrap_longitude(np.array([launch[1], nom[1], *[p["lon"] for p in imp]]), centre)
-    lat = np.array([launch[0], nom[0], *[p["lat"] for p in imp]])
-    x0, x1, y0, y1 = _extent(lon, lat)
-    fig, ax = plt.subplots(figsize=(12, 6))
-    _base_map(ax, x0, x1, y0, y1)
-    if imp:
-        sc = ax.scatter(lon[2:], lat[2:], c=[p["intercept_s"] for p in imp], cmap="viridis", s=8, zorder=4)
-        fig.colorbar(sc, ax=ax, label="thrust cut-off time (s after launch)")
-    ax.plot(lon[0], lat[0], "r*", ms=12, label="launch", zorder=5)
-    ax.plot(lon[1], lat[1], "kx", ms=9, label="target", zorder=5)
-    _finish(fig, ax, path, f"C5, {answer['title']}: payload in Russia for {answer['russia_share']:.0%} "
-                           f"of the window", x0, x1, y0, y1)
-    return Path(path)
-
-
-_POLICY_COLOURS = {"earliest": "tab:red", "window_uniform": "tab:blue", "shoot_look_shoot": "tab:green"}
-
-
-def c5_plots(res: dict, out: Path) -> list[Path]:
-    """Per target: P(payload on Russian land) against the intercept time (with each policy's
-    intercept times) and a map of the payload impact cloud per policy. ``res`` from
-    ``boostphase.claims.c5.analyse(..., keep_samples=True)``."""
-    paths = []
-    for tgt, a in res["targets"].items():
-        stem = tgt.lower().replace(" ", "_")
-        paths.append(c5_time_plot(res, tgt, a, out / f"c5_{stem}_p_russia_vs_time.png"))
-        paths.append(c5_cloud_map(res, tgt, out / f"c5_{stem}_impact_cloud.png"))
-    return paths
-
-
-def _conditions_line(res: dict) -> str:
-    c = res["conditions"]
-    return (f"boostphase C5 ensemble: n = {c['n_per_target']:,} per target, seed {c['seed']}; threats {c['threat_models']}; "
-            f"detection {c['detection_delay']}; decision {c['decision_time']}; interceptor {c['interceptor_speed']}; "
-            f"laydown {c['laydown']}; payload beta {c['payload_beta_kg_m2']:g} kg/m^2")
-
-
-def c5_time_plot(res: dict, target: str, answer: dict, path: Path) -> Path:
-    """P(Russian land | intercept at t) against t, over the intercept times of each policy."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cur = answer["russia_by_intercept_time"]
-    sim = res["samples"][target]
-    fig, ax = plt.subplots(figsize=(10, 5.5))
-    ax.plot(cur["t_s"], cur["p_russia_land"], "k-", lw=2, label="P(payload on Russian land | intercept at t), "
-                                                                "all threat models and sites")
-    for m, y in cur.get("by_threat_model", {}).items():
-        ax.plot(cur["t_s"], y, lw=0.9, ls="--", label=f"  {m} (over the sites)")
-    ax.axhline(0.9, color="0.5", ls=":", lw=1, label="90 % ('almost certainly')")
-    ax2 = ax.twinx()
-    bins = np.arange(0.0, max(cur["t_s"]) + 2.0, 2.0)
-    for p, r in answer["policies"].items():
-        t = sim[f"t_{p}"]
-        ax2.hist(t[np.isfinite(t)], bins=bins, histtype="step", color=_POLICY_COLOURS.get(p, "k"),
-                 label=f"{p}: intercept times; P(Russia) {_pc(r['p_russia_land'])} "
-                       f"({_pc(r['ci95'][0])}-{_pc(r['ci95'][1])})")
-    ax.set_xlabel("intercept (thrust cut-off) time, s after launch")
-    ax.set_ylabel("P(payload on Russian land)")
-    ax.set_ylim(0, 1.02)
-    ax2.set_ylabel("samples per 2 s")
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
-    ax.set_title(f"C5, {target}: where the payload lands depends on when the boost is cut", fontsize=10)
-    import textwrap
-
-    fig.text(0.01, 0.005, textwrap.fill(_conditions_line(res), 230), fontsize=5.5, color="0.35")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
-
-
-def c5_cloud_map(res: dict, target: str, path: Path) -> Path:
-    """Map of the payload impact points of every intercepted sample, one colour per policy."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..claims.c5 import impact_points
-    from ..models.geography import unwrap_longitude
-
-    ctx, sim = res["context"], res["samples"][target]
-    pts = {p: impact_points(ctx, target, sim, p) for p in ctx.spec.policies}
-    centre = 150.0
-    all_lon = np.concatenate([unwrap_longitude(v[1], centre) for v in pts.values()] + [np.array([125.0])])
-    all_lat = np.concatenate([v[0] for v in pts.values()] + [np.array([39.0])])
-    x0, x1, y0, y1 = _extent(all_lon, all_lat)
-    fig, ax = plt.subplots(figsize=(12, 6))
-    _base_map(ax, x0, x1, y0, y1)
-    for p, (la, lo, _) in reversed(list(pts.items())):   # the earliest-fire cloud on top
-        r = res["targets"][target]["policies"][p]
-        ax.scatter(unwrap_longitude(lo, centre), la, s=3, alpha=0.35, color=_POLICY_COLOURS.get(p, "k"), zorder=4,
-                   label=f"{p}: {len(la):,} impacts, Russian land {_pc(r['p_russia_land'])}")
-    for o in res["orbits"]:
-        ax.plot(unwrap_longitude(np.array([o["lon"]]), centre), [o["lat"]], "k^", ms=6, zorder=5)
-    import textwrap
-
-    fig.text(0.01, 0.005, textwrap.fill(_conditions_line(res), 170), fontsize=5, color="0.35")
-    _finish(fig, ax, path, f"C5, {target}: payload impact points (orbits: triangles)", x0, x1, y0, y1)
-    return Path(path)
-
-
-def _finish(fig, ax, path, title, x0, x1, y0, y1) -> None:
-    import matplotlib.pyplot as plt
-
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_xlabel("longitude (deg E; may pass 180 to stay continuous)")
-    ax.set_ylabel("latitude (deg)")
-    ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.25)
-    handles, _ = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(fontsize=8, loc="lower left")
-    fig.text(0.99, 0.005, "Borders: Natural Earth (public domain). Cities: GeoNames (CC BY 4.0).",
-             ha="right", fontsize=6, color="0.4")
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-# --------------------------------------------------------------------------------------------
 # demo hook: boostphase.cli.demo can call run(console, out)
 # --------------------------------------------------------------------------------------------
 
@@ -677,6 +400,8 @@ def run(con, out: Path, n: int = 2000) -> dict:
 
     con.rule("[bold]C5: does the payload of a boost-phase intercept 'almost certainly' fall on Russia?")
     res = c5mod.analyse(c5mod.c5_spec({"n": n}), keep_samples=True)
+    from ..present.consequence_maps import c5_plots
+
     res["plots"] = [str(p) for p in c5_plots(res, Path(out))]
     res.pop("samples"), res.pop("context")
     _print_c5(res, con)

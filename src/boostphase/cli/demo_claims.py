@@ -16,11 +16,6 @@ DEMO_ALTITUDE_N = 8
 
 def run(con, out: Path) -> dict:
     """C1, C3, C6 and C2 of the demo; returns what :func:`plain_words` needs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from ..reconstruct.reconstruction import reconstruct
 
     con.rule("[bold]C1: did the Hwasong-14 test of 28 July 2017 show reach to most of the US?")
@@ -47,46 +42,12 @@ def run(con, out: Path) -> dict:
             continue
         con.print(f"  {c['name']:>15}: {c['distance_km']:7,.0f} km away, reach that way {c['range_km']:7,.0f} km "
                   f"-> {'IN reach' if c['in_reach'] else 'out of reach'} ({c['margin_km']:+,.0f} km, with rotation)")
-    # azimuthal-equidistant view centred on the launch site: distance along the ground against
-    # bearing (north up, clockwise), so a reach over the pole reads as plainly as one over the sea
-    import numpy as np
+    # azimuthal-equidistant view centred on the launch site, over the coastlines
+    from ..present.reach import reach_by_azimuth
 
-    fig = plt.figure(figsize=(7.5, 7.5))
-    ax = fig.add_subplot(projection="polar")
-    ax.set_theta_zero_location("N")
-    ax.set_theta_direction(-1)
-    # the reach line joins neighbouring launch azimuths with a finite reach only; a global bearing
-    # (no impact short of 18,000 km) is an arrow at the edge, never a number (no spikes)
-    rows = res["reach_by_azimuth"]
-    finite = [r["range_km"] for r in rows if not r["global_reach"]]
-    rmax = 20000.0 if any(r["global_reach"] for r in rows) else min(20000.0, 1.15 * max(finite))
-    n = len(rows)
-    labelled = False
-    for i in range(n):
-        a, b = rows[i], rows[(i + 1) % n]
-        if a["global_reach"] or b["global_reach"]:
-            continue
-        ax.plot(np.radians([a["bearing_deg"] % 360.0, b["bearing_deg"] % 360.0]), [a["range_km"], b["range_km"]],
-                "-", color="C0", label=None if labelled else "reach with Earth rotation (impact bearing)")
-        labelled = True
-    glob = [r["azimuth_deg"] for r in rows if r["global_reach"]]
-    if glob:
-        ax.plot(np.radians(glob), np.full(len(glob), rmax), "^", color="C3", clip_on=False,
-                label="global on that launch azimuth (reaches any point)")
-    circ = np.linspace(0, 2 * np.pi, 181)
-    if not res["global_reach"]:
-        ax.plot(circ, np.full_like(circ, res["max_range_km"]), "--", color="gray",
-                label=f"non-rotating reach {res['max_range_km']:,.0f} km")
-    for c in res["cities"]:
-        ax.plot(np.radians(c["azimuth_deg"]), c["distance_km"], "ko" if c["in_reach"] else "kx")
-        ax.annotate(c["name"], (np.radians(c["azimuth_deg"]), c["distance_km"]), fontsize=8)
-    ax.set_rmax(rmax)
-    ax.set_title("Hwasong-14 (28 Jul 2017) reconstructed reach from Mupyong-ni\n"
-                 "radius: ground distance (km); angle: bearing from north", fontsize=10)
-    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(-0.1, -0.12))
-    fig.tight_layout()
-    fig.savefig(out / "hwasong14_reach.png", dpi=120)
-    plt.close(fig)
+    reach_by_azimuth(res, out / "hwasong14_reach.png", launch=site,
+                     title="Hwasong-14 (28 Jul 2017) reconstructed reach from Mupyong-ni\n"
+                           "radius: ground distance (km); angle: bearing from north")
     con.print(f"plot: {out / 'hwasong14_reach.png'}")
 
     from ..claims.check import check_claim

@@ -62,74 +62,6 @@ def _header(sc) -> dict:
 
 
 # ------------------------------------------------------------------------------------------
-# the map as a picture
-# ------------------------------------------------------------------------------------------
-
-def plot_engagement_map(emap, path, title: str = "", platforms=()) -> Path:
-    """PNG: share of threats interceptable in boost phase per orbit centre; keep-out cells greyed,
-    coastlines (Natural Earth, from boostphase.models.geography), launch sites and boost ground tracks,
-    the greedy-coverage orbits and the scenario's named orbits."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import shapely
-
-    from ..models.geography import territory_table
-
-    lat, lon = emap.lat_deg, emap.lon_deg
-    share = emap.share
-    fig, ax = plt.subplots(figsize=(11, 7.5))
-    dlat, dlon = lat[1] - lat[0], lon[1] - lon[0]
-    ext = (lon[0] - dlon / 2, lon[-1] + dlon / 2, lat[0] - dlat / 2, lat[-1] + dlat / 2)
-    im = ax.imshow(share, origin="lower", extent=ext, cmap="viridis", vmin=0, vmax=1, aspect="auto",
-                   interpolation="nearest")
-    grey = np.where(emap.allowed, np.nan, 1.0)
-    ax.imshow(grey, origin="lower", extent=ext, cmap="Greys", vmin=0, vmax=1.6, alpha=0.65, aspect="auto",
-              interpolation="nearest")
-    if np.nanmax(share) > 0:
-        cs = ax.contour(lon, lat, np.where(emap.allowed, share, np.nan), levels=[0.5, 0.999], colors=["w", "r"],
-                        linewidths=[0.8, 1.2])
-        ax.clabel(cs, fmt={0.5: "50 %", 0.999: "all"}, fontsize=7)
-    # coastlines and borders
-    t = territory_table()
-    box = shapely.box(ext[0], ext[2], ext[1], ext[3])
-    for i in t.tree.query(box):
-        if t.poly_label[i] >= t.n_countries:
-            continue
-        g = shapely.clip_by_rect(t.polys[i], ext[0], ext[2], ext[1], ext[3])
-        for ring in shapely.get_rings(g) if not g.is_empty else []:
-            xy = np.asarray(ring.coords)
-            ax.plot(xy[:, 0], xy[:, 1], color="k", lw=0.5)
-    seen = set()
-    for th in emap.threats:
-        tr = th.track
-        b = tr.t_s <= tr.burnout_time_s + 1e-9
-        ax.plot(tr.lon_deg[b], tr.lat_deg[b], color="tab:red", lw=0.6, alpha=0.7)
-        if th.launch not in seen:
-            seen.add(th.launch)
-            ax.plot(th.launch[1], th.launch[0], "^", color="tab:red", ms=8, mec="k")
-    for o in emap.coverage().orbits:
-        ax.plot(o["lon"], o["lat"], "*", color="gold", ms=15, mec="k")
-    for p in platforms:
-        ax.plot(p.lon_deg, p.lat_deg, "o", color="w", ms=7, mec="k")
-        ax.annotate(p.name, (p.lon_deg, p.lat_deg), fontsize=7, xytext=(4, 4), textcoords="offset points", color="w")
-    ax.set_xlim(ext[0], ext[1])
-    ax.set_ylim(ext[2], ext[3])
-    ax.set_xlabel("longitude (deg E)")
-    ax.set_ylabel("latitude (deg N)")
-    fig.colorbar(im, ax=ax, label="share of threats interceptable before burnout")
-    ttl = title or "Boost-phase engagement map"
-    ax.set_title(f"{ttl}\n{emap.interceptor.name}, launched {emap.timeline.interceptor_launch_s:.0f} s after the "
-                 f"ICBM from {emap.platform.altitude_m / 1e3:.0f} km ({emap.platform.reference} of a "
-                 f"{emap.platform.orbit_radius_m / 1e3:.0f} km orbit)\ngrey: keep-out {emap.keep_out.describe()}; "
-                 f"red: launch sites and boost tracks; stars: greedy coverage; white: named orbits", fontsize=8)
-    from ..present.plots import save_figure
-
-    return save_figure(fig, path)
-
-
-# ------------------------------------------------------------------------------------------
 # the answer to C4
 # ------------------------------------------------------------------------------------------
 
@@ -188,6 +120,8 @@ def c4_answer(scenario_path=None, out_dir=None, console=None) -> dict:
     res["sensitivity"] = sens
     if out_dir is not None:
         out = Path(out_dir)
+        from ..present.engage_maps import plot_engagement_map
+
         plot_engagement_map(emap, out / "c4_engagement_map.png", sc.title, sc.platforms)
         (out / "c4_engagement_map.geojson").write_text(_dump(emap.to_geojson()))
         res["files"] = [str(out / "c4_engagement_map.png"), str(out / "c4_engagement_map.geojson")]
@@ -321,6 +255,8 @@ def register(app) -> None:
         check_output("--geojson", geojson)
         sc = _scenario(scenario)
         emap = sc.engagement_map()
+        from ..present.engage_maps import plot_engagement_map
+
         plot_engagement_map(emap, out, sc.title, sc.platforms)
         if geojson is not None:
             geojson.parent.mkdir(parents=True, exist_ok=True)
@@ -415,6 +351,8 @@ def run(console, out) -> dict:
     console.print("plots: " + ", ".join(str(p) for p in plot_all(res, spec, out)))
     sc = _scenario(EXAMPLE)
     emap = sc.engagement_map()
+    from ..present.engage_maps import plot_engagement_map
+
     plot_engagement_map(emap, Path(out) / "c4_engagement_map.png", sc.title, sc.platforms)
     (Path(out) / "c4_engagement_map.geojson").write_text(_dump(emap.to_geojson()))
     return res

@@ -503,28 +503,12 @@ def _misfit(t, res: dict) -> str:
 
 
 def plot_timeline(tests, rows, path: Path, evs):
-    """The timeline of every test: reconstructed ones with their band, global ones as arrows at
-    the top edge, the others as marked points with their reason (none silently dropped).
-    Returns the PNG path and the rows drawn."""
-    from ..reconstruct.testflights import ReachRow, implied_reach_timeline, plot_timeline
+    """The timeline of every test (drawn by :func:`boostphase.present.timeline.plot_test_timeline`):
+    reconstructed ones with their band (or their ``reach_band``), global ones as arrows at the
+    top edge, the others as marked points with their reason. Returns the path and the rows drawn."""
+    from ..present.timeline import plot_test_timeline
 
-    by_date = {r["date"]: r for r in rows}
-    nan = float("nan")
-
-    def reach(t):
-        r = by_date[t.date.isoformat()]
-        if r["status"] == "reconstructed":
-            return r["implied_max_range_km"], r["band_km"][0], r["band_km"][1]
-        if r["status"] == "global":
-            return ReachRow(t.date, t.vehicle, nan, r["implied_lower_km"], nan, "global", r["reason"])
-        return ReachRow(t.date, t.vehicle, nan, nan, nan, r["status"], r.get("reason", ""))
-
-    timeline = implied_reach_timeline(tests, reach)
-    caption = ("Sources: test figures from boostphase data/nk_tests.toml (KCNA, Japan MOD, ROK JCS "
-               "and others as cited there).  Reach: each vehicle's class model fitted to the test's "
-               "apogee and range, minimum-energy range over a non-rotating Earth; bars: burn time "
-               "x0.8 / x1.2 at the same propellant; arrows: global reach (no impact or >= 18,000 km).")
-    return plot_timeline(timeline, path, events=evs, source=caption), timeline
+    return plot_test_timeline(tests, rows, path, evs)
 
 
 def _print_tests(out: dict, no_reconstruct: bool) -> None:

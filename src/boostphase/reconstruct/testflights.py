@@ -13,7 +13,7 @@ Three tools sit on top:
 - :func:`association_test`: a permutation test of "tests come within N days after events more
   often than chance", with the caveats it cannot escape spelled out in its result;
 - :func:`implied_reach_timeline`: maps a reconstruction callable (built elsewhere) over the tests;
-- :func:`plot_timeline`: implied reach per test with error bars and the user's events.
+- the timeline figure itself is drawn by :func:`boostphase.present.timeline.plot_timeline`.
 
 Bad input raises :class:`boostphase.errors.InputError` naming the field, the value and what is
 allowed.
@@ -45,7 +45,7 @@ __all__ = [
     "read_events_csv",
     "association_test",
     "implied_reach_timeline",
-    "plot_timeline",
+    "as_date",
 ]
 
 QUALIFIERS = ("approx", "at least", "at most")
@@ -299,7 +299,8 @@ def load_tests(path: str | Path | None = None) -> list[TestFlight]:
 # --------------------------------------------------------------------------- events
 
 
-def _as_date(fld: str, value: object) -> _dt.date:
+def as_date(fld: str, value: object) -> _dt.date:
+    """A date from a date, a datetime or an ISO string; else InputError naming ``fld``."""
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):
@@ -417,8 +418,8 @@ def association_test(
     The p-value is ``(k + 1) / (n_permutations + 1)``, where ``k`` counts null statistics >= the
     observed one; it is valid (never too small on average) and deterministic for a given seed.
     """
-    tests = [_as_date(f"test_dates[{i}]", d) for i, d in enumerate(test_dates)]
-    events = [_as_date(f"event_dates[{i}]", d) for i, d in enumerate(event_dates)]
+    tests = [as_date(f"test_dates[{i}]", d) for i, d in enumerate(test_dates)]
+    events = [as_date(f"event_dates[{i}]", d) for i, d in enumerate(event_dates)]
     if not tests:
         raise InputError("test_dates", tests, "at least one test date")
     if isinstance(window_days, bool) or not isinstance(window_days, int | np.integer):
@@ -438,7 +439,7 @@ def association_test(
     if period is None:
         start, end = first - _dt.timedelta(days=w), last
     else:
-        start, end = (_as_date("period[0]", period[0]), _as_date("period[1]", period[1]))
+        start, end = (as_date("period[0]", period[0]), as_date("period[1]", period[1]))
         if start > first - _dt.timedelta(days=w) or end < last:
             raise InputError(
                 "period", (start.isoformat(), end.isoformat()),
@@ -534,88 +535,3 @@ def implied_reach_timeline(
             raise InputError(fld, (rng_km, low, high), "finite values with 0 < low <= range <= high")
         rows.append(ReachRow(t.date, t.vehicle, rng_km, low, high))
     return rows
-
-
-_DEFAULT_CAPTION = ("Sources: test figures from boostphase data/nk_tests.toml (KCNA, Japan MOD, ROK "
-                    "JCS and others as cited there); implied reach from the reconstruction used.")
-
-
-Y_TOP_KM = 20_000.0
-"""Top of the timeline's range axis: about half the Earth's circumference.  A global reach
-(no impact, or 18,000 km or more) is drawn as an arrow at this edge, never as a number."""
-
-
-def plot_timeline(
-    rows: Sequence[ReachRow | tuple],
-    path: str | Path,
-    events: Sequence[tuple[_dt.date | str, str]] | None = None,
-    *,
-    title: str = "Implied maximum range per test",
-    source: str = _DEFAULT_CAPTION,
-) -> Path:
-    """Plot implied reach per test (points with low-high error bars, one marker per vehicle),
-    with dated ``events`` as labelled vertical lines, and write a PNG to ``path``.
-
-    Every row is shown: a ``"global"`` row as an upward arrow at the top edge (its bar from the
-    lower bound to the edge, labelled "global"); a row not reconstructed as an x at the bottom
-    edge, with its reason in the note box.  Uses the Agg canvas directly (no pyplot state, no
-    display needed).  Returns the path.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    rs = [ReachRow(*r) for r in rows]
-    if not rs:
-        raise InputError("rows", rows, "at least one timeline row")
-    evs = [(_as_date(f"events[{i}]", d), str(lbl)) for i, (d, lbl) in enumerate(events or [])]
-
-    fig = Figure(figsize=(10, 5.5), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    markers = "osD^vP*Xh<>"
-    colors = {}
-    for i, vehicle in enumerate(dict.fromkeys(r.vehicle for r in rs)):
-        sel = [r for r in rs if r.vehicle == vehicle and r.status == "reconstructed"]
-        if not sel:
-            continue
-        x = [r.date for r in sel]
-        y = np.array([r.range_km for r in sel])
-        yerr = np.array([[r.range_km - r.low_km for r in sel], [r.high_km - r.range_km for r in sel]])
-        h = ax.errorbar(x, y, yerr=yerr, fmt=markers[i % len(markers)], capsize=3, label=vehicle)
-        colors[vehicle] = h[0].get_color()
-    glob = [r for r in rs if r.status == "global"]
-    for r in glob:
-        c = colors.get(r.vehicle, "C3")
-        ax.vlines(r.date, min(r.low_km, Y_TOP_KM), Y_TOP_KM, colors=c, lw=1.2)
-        ax.plot([r.date], [Y_TOP_KM], marker="^", ms=9, color=c, clip_on=False, zorder=5)
-        ax.annotate(f"{r.vehicle}: global", (r.date, Y_TOP_KM), xytext=(3, -12),
-                    textcoords="offset points", fontsize=6, rotation=90, va="top", color=c)
-    if glob:
-        ax.plot([], [], "^", color="C3", label="global: reaches any point (arrow at the edge; "
-                                              "bar from the lowest supported range)")
-    other = [r for r in rs if r.status not in ("reconstructed", "global")]
-    for r in other:
-        ax.plot([r.date], [0.0], marker="x", ms=8, color="0.35", clip_on=False, zorder=5)
-    if other:
-        ax.plot([], [], "x", color="0.35", label="not reconstructed (see note)")
-        lines = [f"{r.date.isoformat()} {r.vehicle}: {r.status}"
-                 + (f" - {r.note[:55]}" + ("..." if len(r.note) > 55 else "") if r.note else "")
-                 for r in other]
-        ax.text(0.17, 0.72, "Not reconstructed (x at the bottom edge):\n" + "\n".join(lines),
-                transform=ax.transAxes, fontsize=6, va="top", ha="left",
-                bbox={"boxstyle": "round", "fc": "white", "ec": "0.7", "alpha": 0.9})
-    for day, label in evs:
-        ax.axvline(day, color="0.4", lw=0.8, ls="--", zorder=0)
-        ax.annotate(label, (day, 1.0), xycoords=("data", "axes fraction"), rotation=90,
-                    va="top", ha="right", fontsize=7, color="0.3")
-    ax.set_xlabel("Test date (local, KST)")
-    ax.set_ylabel("Implied maximum range (km)")
-    ax.set_title(title)
-    ax.set_ylim(0.0, Y_TOP_KM)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.get_layout_engine().set(rect=(0.0, 0.06, 1.0, 0.94))  # keep the bottom strip for the caption
-    fig.text(0.01, 0.01, source, fontsize=7, ha="left", va="bottom", wrap=True)
-    out = Path(path)
-    fig.savefig(out, format="png", dpi=120)
-    return out
