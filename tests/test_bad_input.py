@@ -9,6 +9,7 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,18 @@ def test_piped_tables_never_cut_a_name_and_an_empty_store_says_how_to_fill_it(tm
     q = subprocess.run([sys.executable, "-m", "boostphase.cli", "runs", "list"], capture_output=True, text=True,
                        timeout=120, env=env)
     assert q.returncode == 0 and "--save" in q.stderr
+
+
+@pytest.mark.parametrize("args, field", [
+    (("footprint", "examples/c5_chicago.toml", "--fragments", "nan"), "--fragments"),
+    (("c5", "--n", "1e9"), "--n"),
+    (("engage-map", "examples/c4_sea_of_japan.toml"), "--out"),
+    (("flyout", "--bogus"), "--bogus"),
+    (("serve", "--port", "99999"), "--port"),
+])
+def test_usage_errors_are_one_line_like_every_other_input_error(args, field):
+    """Option values of the wrong type, missing and unknown options come from the CLI library,
+    not the scenario specs; they too are one `error:` line naming the option, exit 2."""
+    p = run(*args, cwd=Path(__file__).resolve().parents[1])
+    assert_refused(p, field)
+    assert "--help" in p.stderr

@@ -81,6 +81,15 @@ def _fail(msg: str, err: InputError | None = None) -> None:
     sys.exit(2)
 
 
+def usage_line(e) -> str:
+    """A click usage error (an unknown option, a missing one, a value of the wrong type) as the
+    one line every other input error gets, naming the option and the command's --help."""
+    msg = " ".join(e.format_message().split()).rstrip(".")
+    ctx = getattr(e, "ctx", None)
+    where = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
+    return f"{msg}{where}"
+
+
 def _jsonable_value(v):
     """A rejected value as JSON can carry it (NaN and infinities as their text)."""
     if isinstance(v, float) and not math.isfinite(v):
@@ -674,9 +683,11 @@ def main() -> None:
         sys.exit(130)
     except Exception as e:
         # usage errors of the (vendored) click layer: bad option values, unknown options
-        if hasattr(e, "show") and hasattr(e, "exit_code"):
-            e.show()
-            sys.exit(2)
+        if hasattr(e, "format_message") and hasattr(e, "exit_code"):
+            if not e.format_message().strip():  # `boostphase` alone: the help is the answer
+                e.show()
+                sys.exit(e.exit_code)
+            _fail(usage_line(e))
         # Last line of defence: a file the user named that could not be read or written (every
         # reader goes through scenario.files, which names the field; this catches the rest).
         if isinstance(e, (OSError, UnicodeDecodeError, RecursionError)):
