@@ -226,4 +226,4 @@ def test_cli_check_with_uncertainty():
     assert NEW_KEYS <= set(res) and res["verdict"] == "too_fast_for_ballistic"
     assert res["uncertainty"]["range_km"]["unc"] == pytest.approx(100.0)
     bad = subprocess.run([*run, "--range-unc", "70%"], capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 2 and "range_unc" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "--range-unc" in bad.stderr and "Traceback" not in bad.stderr

@@ -591,14 +591,21 @@ def check(
 ):
     """Check a claim (range, apogee, time, speed or Mach) against ballistic and glide physics, with
     the Mach range and the probability of consistency over the figures' uncertainty."""
-    from ..claims.check import check_claim
+    from ..scenario.registry import compute_check
+    from ..scenario.specs import CheckRequest
 
-    if mach_convention not in ("sea-level", "local"):
-        raise InputError("--mach-convention", mach_convention, "sea-level or local")
-    res = check_claim(range_km, apogee_km=apogee_km, flight_time_s=flight_time_s, peak_speed_km_s=peak_speed_km_s,
-                      peak_mach=peak_mach, mach_convention=mach_convention, glide_ld=glide_ld, tolerance=tolerance,
-                      range_unc=range_unc, apogee_unc=apogee_unc, flight_time_unc=flight_time_unc,
-                      peak_unc=peak_unc, samples=samples, seed=seed)
+    fields = dict(range_km=range_km, apogee_km=apogee_km, flight_time_s=flight_time_s,
+                  peak_speed_km_s=peak_speed_km_s, peak_mach=peak_mach, mach_convention=mach_convention,
+                  glide_ld=glide_ld, tolerance=tolerance, range_unc=range_unc, apogee_unc=apogee_unc,
+                  flight_time_unc=flight_time_unc, peak_unc=peak_unc, samples=samples, seed=seed)
+    req = spec_from_options(CheckRequest, fields, {k: "--" + k.replace("_", "-") for k in fields})
+    try:
+        res = compute_check(req)
+    except InputError as e:  # the spec's field names, said as the options the user typed
+        opt = "--" + e.field.replace("_", "-") if e.field in fields else None
+        if opt is None:
+            raise
+        raise InputError(opt, e.value, e.allowed, e.hint) from None
     if as_json:
         typer.echo(json.dumps(res, indent=2, default=json_default))
         return

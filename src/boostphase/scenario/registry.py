@@ -290,7 +290,9 @@ def compute_check(req: CheckRequest) -> dict:
     return jsonable(check_claim(req.range_km, apogee_km=req.apogee_km, flight_time_s=req.flight_time_s,
                                 peak_speed_km_s=req.peak_speed_km_s, peak_mach=req.peak_mach,
                                 mach_convention=req.mach_convention, glide_ld=req.glide_ld,
-                                tolerance=req.tolerance))
+                                tolerance=req.tolerance, range_unc=req.range_unc, apogee_unc=req.apogee_unc,
+                                flight_time_unc=req.flight_time_unc, peak_unc=req.peak_unc,
+                                samples=req.samples, seed=req.seed))
 
 
 def _target(field: str, text: str | None, azimuth) -> tuple[float, float] | None:

@@ -44,6 +44,8 @@ ShortText = Annotated[str, Field(min_length=1, max_length=100)]
 VehicleText = Annotated[str, Field(min_length=1, max_length=65_536, description=(
     "the text of a vehicle TOML file of the catalog's format (docs/vehicle-file.md; `boostphase catalog "
     "--template`), pasted or uploaded; used instead of missile, checked by the same loader"))]
+# the uncertainty of a reported figure: a number in the figure's unit, 'N%', or a quantity ('50 km')
+UncText = Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, Field(min_length=1, max_length=24)]
 OrbitsText = Annotated[str, Field(min_length=1, max_length=400)]
 
 
@@ -119,6 +121,14 @@ class CheckRequest(_Scenario):
         "sea-level", description="sea-level (v/340.29 m/s) or local (US76 at that altitude)")
     glide_ld: Q("", 0.5, 10, "lift-to-drag ratio of a boost-glide vehicle to check") | None = None
     tolerance: Q("", 0, 0.5, "relative tolerance on each figure") = 0.05
+    range_unc: UncText | None = Field(None, description="uncertainty of the range: km or 'N%' (default: the tolerance)")
+    apogee_unc: UncText | None = Field(None, description="uncertainty of the apogee: km or 'N%'")
+    flight_time_unc: UncText | None = Field(None, description="uncertainty of the flight time: s or 'N%'")
+    peak_unc: UncText | None = Field(None, description="uncertainty of the peak speed (km/s) or Mach number, "
+                                     "or 'N%' (default: the tolerance; for Mach at least half a unit in the last digit)")
+    samples: Annotated[int, Field(ge=10, le=20_000)] = Field(
+        2000, description="draws of the figures within their uncertainty (p_consistent)")
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = Field(0, description="seed of the draws")
 
 
 class EngageRequest(_Scenario):
