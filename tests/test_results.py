@@ -119,6 +119,15 @@ def _check_source(ax, *words: str, borders: bool = False):
         assert w in src, (w, src)
 
 
+def _check_legend_outside(ax):
+    """The legend's drawn box and the axes' box do not overlap (it hides no data)."""
+    legend = ax.get_legend()
+    assert legend is not None
+    ax.figure.canvas.draw()
+    lb, ab = legend.get_window_extent(), ax.get_window_extent()
+    assert lb.x0 >= ab.x1 - 0.5 or lb.x1 <= ab.x0 + 0.5 or lb.y1 <= ab.y0 + 0.5 or lb.y0 >= ab.y1 - 0.5, (lb, ab)
+
+
 def _artist(ax, gid: str):
     found = [a for a in [*ax.lines, *ax.collections] if a.get_gid() == gid]
     assert len(found) == 1, gid
@@ -229,8 +238,7 @@ def test_trajectory_plot_draws_its_arrays(me_traj):
     ax2 = me_traj.plot(x="t_s", y="speed_km_s")  # any two columns; a new figure when no ax
     np.testing.assert_array_equal(ax2.get_lines()[0].get_xdata(), me_traj.t_s)
     _check_source(ax2, me_traj.missile.title, "min-energy", f"azimuth {me_traj.azimuth_deg:g} deg")
-    legend = ax2.get_legend()
-    assert legend is not None and legend.get_bbox_to_anchor().y1 <= ax2.bbox.y0 + 1.0  # below the axes
+    _check_legend_outside(ax2)
     with pytest.raises(InputError, match="plot column"):
         me_traj.plot(y="altitude")
     with pytest.raises(InputError, match="what"):
@@ -403,6 +411,7 @@ def test_engagement_plot_is_its_timeline(engagements):
     near, far = engagements
     ax = near.plot()
     _check_source(ax, "intercept at")
+    _check_legend_outside(ax)
     lines = ax.get_lines()
     np.testing.assert_array_equal(lines[0].get_xdata(), [0.0, near.interceptor_launch_time_s])
     np.testing.assert_array_equal(lines[1].get_xdata(), [near.interceptor_launch_time_s, near.intercept_time_s])
@@ -458,6 +467,7 @@ def test_footprint_plot_draws_the_impacts(fp):
     pay = fp.payload["impacts"]
     _check_on_map(ax, [q["lon"] for q in pay], [q["lat"] for q in pay], *_artist(ax, "payload").get_data())
     _check_source(ax, "200 fragments", "seed 3", borders=True)
+    _check_legend_outside(ax)
     plain = fp.plot(ax=_plain_axes())
     xy = _artist(plain, "fragments").get_offsets()
     _check_lonlat(xy[:, 0], xy[:, 1], fp.lon[ok], fp.lat[ok])
@@ -519,6 +529,7 @@ def test_c5_answer_plots(c5):
     np.testing.assert_array_equal(line.get_xdata(), curve["t_s"])
     np.testing.assert_array_equal(line.get_ydata(), curve["p_russia_land"])
     _check_source(ax, "C5 ensemble", "n = 24 per target", "seed 11")
+    _check_legend_outside(ax)
     bars = c5.plot(what="policies").patches
     assert [b.get_height() for b in bars] == [c5["overall"][p]["p_russia_land"] for p in c5["overall"]]
 
@@ -534,8 +545,7 @@ def test_c5_cloud_is_on_a_projected_map(c5):
         if len(lat):
             _check_on_map(ax, lon, lat, xy[:, 0], xy[:, 1])
     _check_source(ax, "C5 ensemble", borders=True)
-    legend = ax.get_legend()
-    assert legend is not None and legend.get_bbox_to_anchor().y1 <= ax.bbox.y0 + 1.0  # hides no point
+    _check_legend_outside(ax)
     with pytest.raises(InputError, match="target"):
         c5.plot(what="cloud", target="Denver")
     bare = api.C5Answer({k: v for k, v in c5.items() if k not in ("samples", "context")})

@@ -132,7 +132,7 @@ def trajectory(tr, ax=None, x: str = "ground_range_km", y: str = "alt_km", what:
     i = int(np.argmin(np.abs(cols["t_s"] - tr.burnout_time_s)))
     ax.plot([cols[x][i]], [cols[y][i]], "o", color=line.get_color(), label="_nolegend_")
     _labels(ax, column_label(x), column_label(y), "dots: burnout")
-    outside_legend(ax, where="below", ncol=1)
+    outside_legend(ax)  # on the right: below it would sit on the tick labels
     return _done(fig, ax, owned, path, formats, flyout_source([tr]))
 
 
@@ -199,7 +199,7 @@ def reconstruction(rec, ax=None, what: str = "auto", path=None, formats=None, **
                     label="global: reaches any point on the bearing")
         ax.set_ylim(bottom=0.0)
         _labels(ax, "launch azimuth (deg)", "maximum range (km)", title)
-        outside_legend(ax, where="below")
+        outside_legend(ax)
         return _done(fig, ax, owned, path, formats, src)
     ax.bar(df["variant"].to_numpy(), np.nan_to_num(df["max_range_km"].to_numpy()), **kw)
     _labels(ax, "model variant", "maximum range (km)", title)
@@ -224,7 +224,7 @@ def engagement(res, ax=None, path=None, formats=None, **kw):
     ax.set_yticks([])
     ax.set_ylim(0.5, 1.5)
     _labels(ax, "time after the threat's launch (s)", "", res.verdict_line())
-    outside_legend(ax, where="right")
+    outside_legend(ax)
     return _done(fig, ax, owned, path, formats, result_source(res, "boost-phase engagement timeline"))
 
 
@@ -303,7 +303,7 @@ def c5(answer, ax=None, what: str = "by_time", target: str | None = None, path=N
     ax.axhline(0.9, color="0.4", ls="--", lw=0.8, label="'almost certainly' (90 %)")
     ax.set_ylim(-0.02, 1.02)
     _labels(ax, "intercept time after launch (s)", "P(payload on Russian land | t)", answer.result_title())
-    outside_legend(ax, where="below")
+    outside_legend(ax)
     return _done(fig, ax, owned, path, formats, src)
 
 
