@@ -251,8 +251,8 @@ def footprint(fp, ax=None, path=None, formats=None, **kw):
     kw.setdefault("label", f"fragment impacts ({int(ok.sum()):,})")
     ax.scatter(*_xy(view, lon, lat, centre), zorder=4, gid="fragments", **kw)
     if pay:
-        ax.plot(*_xy(view, plon, plat, centre), "x", color="C3", ls="none", zorder=5, gid="payload",
-                label="payload impacts")
+        ax.plot(*_xy(view, plon, plat, centre), "x", color="C3", ms=4, mew=0.8, ls="none", zorder=5,
+                gid="payload", label="payload impacts")
     if launch is not None:
         ax.plot(*_xy(view, launch[1], launch[0], centre), "r*", ms=10, zorder=5, label="launch")
     src = source_line(f"Monte Carlo debris footprint, {fp.n:,} fragments, seed {fp.seed}: "
