@@ -552,22 +552,48 @@ def run_file(
                                     '"engage" | "engage-map" | "shortfall" | "footprint"; the other keys are '
                                     "the web API's request fields"),
     schema: str = typer.Option(None, "--schema", help="print the JSON Schema of scenario files of this kind"),
+    out: Path = typer.Option(None, "--out", help="output folder, for a sweep file"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Run a scenario file of any kind through the same specs as the web API and the run store."""
+    """Run a scenario file of any kind: a registry kind (``kind = ...``) through the same specs as
+    the web API and the run store; an engagement, consequence, C4, C5 or sweep file through its
+    own command (recognised by its tables)."""
     from ..scenario.files import load_toml
-    from ..scenario.registry import run_scenario, scenario_schema
+    from ..scenario.registry import file_dialect, run_scenario, scenario_schema
 
     if schema is not None:
         typer.echo(json_text(scenario_schema(schema)))
         return
     if scenario is None:
         raise InputError("SCENARIO", None, "a scenario TOML file (or --schema KIND)")
-    kind, summary = run_scenario(load_toml("scenario", scenario), str(scenario))
+    data = load_toml("scenario", scenario)
+    dialect = file_dialect(data)
+    if dialect is not None:  # engagement, consequence, C4, C5 and sweep files: their own command
+        run_dialect(dialect, scenario, as_json, out)
+        return
+    kind, summary = run_scenario(data, str(scenario))
     if as_json:
         typer.echo(json_text(summary))
         return
     _emit(summary, False, f"{kind}: {scenario}")
+
+
+def run_dialect(dialect: str, path: Path, as_json: bool, out: Path | None) -> None:
+    """Run a scenario file with the command of its dialect (the same code and output as typing
+    that command)."""
+    from typer.main import get_command
+
+    args = {"c4": ["c4", "--spec", str(path)], "c5": ["c5", "--spec", str(path)],
+            "footprint": ["footprint", str(path)], "engage": ["engage", str(path)]}.get(dialect)
+    if dialect == "sweep":
+        if out is None:
+            raise InputError("--out", None, "an output folder for the sweep file's results")
+        args = ["sweep", str(path), "--out", str(out)]
+    elif out is not None:
+        raise InputError("--out", str(out), f"only with a sweep file ({path} is a {dialect} file)")
+    if as_json and dialect != "sweep":
+        args.append("--json")
+    get_command(app).main(args=args, prog_name="boostphase", standalone_mode=False)
 
 
 @app.command()

@@ -623,6 +623,28 @@ def spec_error(e: ValidationError) -> InputError:
 KIND_ALIASES = {"flyout": "flight", "engage-map": "engagemap"}
 
 
+# Scenario files without a kind of the registry: each dialect runs with its own command, and
+# `boostphase run` recognises it by its tables (first match wins).
+FILE_DIALECTS = (
+    ("c4", ("c4",), "the C4 decision analysis (boostphase c4 --spec FILE)"),
+    ("c5", ("c5",), "the C5 probability analysis (boostphase c5 --spec FILE)"),
+    ("sweep", ("grid", "fixed", "random"), "a parameter sweep (boostphase sweep FILE --out DIR)"),
+    ("footprint", ("fragments", "intercept"), "a debris footprint (boostphase footprint FILE)"),
+    ("engage", ("platforms", "threats", "interceptor", "timeline"), "boost-phase engagements (boostphase engage FILE)"),
+)
+
+
+def file_dialect(data: dict) -> str | None:
+    """Which command a scenario file belongs to when it is not a registry kind: ``c4``, ``c5``,
+    ``sweep``, ``footprint`` or ``engage`` (by its tables), else None (a registry kind, or unknown)."""
+    if not isinstance(data, dict):
+        return None
+    for name, keys, _ in FILE_DIALECTS:
+        if any(k in data for k in keys):
+            return name
+    return None
+
+
 def scenario_kinds() -> list[str]:
     """The kinds a scenario file may name (``kind = "..."``), CLI spellings first."""
     panels = list(panel_computations())
