@@ -23,7 +23,7 @@ MAX_LINES = 800
 
 # layer of each top-level module or package (higher numbers may import lower ones)
 LAYERS = {
-    "errors": 0, "units": 0, "constants": 0, "limits": 0, "engine": 0, "__init__": 0, "resources": 0,
+    "errors": 0, "units": 0, "limits": 0, "engine": 0, "__init__": 0, "resources": 0,
     # the result objects' shared behaviour (repr, tables, plot() through a backend loaded by name)
     "results": 0,
     "models": 1, "scenario.files": 1, "scenario.fields": 2,
