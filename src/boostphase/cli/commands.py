@@ -329,18 +329,12 @@ def _reach_band(res: dict, missile, apogee_km: float, range_km: float, site, azi
     from ..models.vehicles import load
     from ..reconstruct import bands
 
-    base = load(missile or res["missile_model"])
-    pf = res["fit"].get("propellant_factor", 1.0)
-    if abs(pf - 1.0) > 1e-9:
-        base = base.scaled(propellant_factor=pf)
-    lat, lon = site if site is not None else (40.0, 127.0)  # reconstruct()'s default launch point
     advance, stop = progress_bar(n, f"reach band ({n} refits)", on_terminal(as_json))
     try:
-        band = bands.reach_band(base, bands.Test(apogee_km * 1e3, range_km * 1e3, lat, lon, azimuth), n=n,
-                                seed=seed, progress=advance)
+        return bands.reconstruction_band(res, load(missile or res["missile_model"]), apogee_km, range_km, site,
+                                         azimuth, n, seed, progress=advance)
     finally:
         stop()
-    return band
 
 
 def band_words(b: dict) -> str:
@@ -485,8 +479,13 @@ def reconstruct(
     from ..errors import check_range
     from ..reconstruct import reconstruction
     from ..scenario.files import check_output
+    from ..scenario.specs import ReconstructRequest
 
     check_output("--geojson", geojson_out)
+    # the web's spec checks every field; the band's size is the CLI's own (a web request is capped)
+    fields = dict(apogee_km=apogee_km, range_km=range_km, flight_time_s=flight_time_s, launch=launch,
+                  test_azimuth=test_azimuth, cities=cities, no_sensitivity=no_sensitivity)
+    spec_from_options(ReconstructRequest, fields, {k: "--" + k.replace("_", "-") for k in fields})
     check_range("--band", band, 0, 10_000)
     check_range("--seed", seed, 0, 2**63 - 1)
     site = parse_latlon("--launch", launch) if launch else None

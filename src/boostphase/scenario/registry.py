@@ -279,6 +279,14 @@ def compute_reconstruct(req: ReconstructRequest) -> dict:
                       else request_vehicle(req.missile, req.vehicle_toml),
                       sensitivity=not req.no_sensitivity)
     res = dict(res)
+    if req.band:
+        from ..models.vehicles import load
+        from ..reconstruct.bands import reconstruction_band
+
+        base = (request_vehicle(req.missile, req.vehicle_toml) if req.vehicle_toml is not None
+                else load(req.missile or res["missile_model"]))
+        res["reach_band"] = reconstruction_band(res, base, req.apogee_km, req.range_km, site, req.test_azimuth,
+                                                req.band, req.seed)
     if site is not None:
         res["launch"] = {"lat": site[0], "lon": site[1]}
     return jsonable(res)
