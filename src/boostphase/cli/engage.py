@@ -354,7 +354,7 @@ def engage_ensemble_command(spec, path: Path, as_json: bool) -> dict:
         t.add_row(p["threat"], p["platform"], f"{pi['p']:.2f} ({pi['k']}/{pi['n']})",
                   f"{pi['ci95'][0]:.2f}-{pi['ci95'][1]:.2f}", qs(p["intercept_time_s"]),
                   qs(p["margin_before_burnout_s"], ("q50",)),
-                  "-" if top is None else f"{top['input']} ({top['effect']:+.2f})")
+                  "-" if top is None or top["effect"] == 0 else f"{top['input']} ({top['effect']:+.2f})")
     Console().print(t)
     conv = e["convergence"] or {}
     typer.echo(f"headline {e['headline']}: converged {conv.get('converged')}; reach tables built "

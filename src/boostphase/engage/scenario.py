@@ -351,6 +351,9 @@ def validation_to_input_error(e: ValidationError, where: str) -> InputError:
     loc = ".".join(str(x) for x in err["loc"]) or where
     orig = (err.get("ctx") or {}).get("error")
     if isinstance(orig, InputError):
+        last = str(err["loc"][-1]) if err["loc"] else ""
+        if last and orig.field.startswith(last + "."):  # a key of the field's distribution table
+            loc += orig.field[len(last):]
         return InputError(f"{where}: {loc}", orig.value, orig.allowed, orig.hint)
     if err["type"] == "extra_forbidden":
         return InputError(f"{where}: {loc}", err.get("input"), "a known key (unknown key; check its spelling)")

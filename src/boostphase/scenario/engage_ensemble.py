@@ -15,8 +15,12 @@ centre, speed) differs needs its own reach table: 0.5-2 s and about 20 MB each. 
 once per distinct inputs within a run (samples of a chunk are solved grouped by table; a choice
 ``{values = [...]}`` shares them) and at most :data:`MAX_REACH_TABLES` per run. A sample whose
 threat payload or azimuth differs flies its own boost (batched per group of samples; about
-0.03 s for a min-energy boost), at most :data:`MAX_FLIGHTS` per run. Each pair's solve is about
-1 ms once both are known, at most :data:`MAX_SOLVES` per run.
+0.1 s for a min-energy boost with its track), at most :data:`MAX_FLIGHTS` per run. Each pair
+costs about 2 ms once both are known (build and solve), at most :data:`MAX_SOLVES` per run.
+Measured (2-core shared machine, examples/c4_single_orbit.toml, 4 pairs): a uniform detection
+delay 16 ms per sample (n = 200: 3.1 s); a uniform interceptor burnout speed 0.52 s per sample
+(one table each); a uniform payload of one threat 0.12 s per sample; c4_sea_of_japan.toml
+(108 pairs), a uniform delay: 1.9 ms per pair (n = 20: 4.1 s).
 
 Reported under ``ensemble``: the scenario layer's keys (``n``, ``seed``, ``inputs``, ``outputs``,
 ``probabilities``, ``headline``, ``convergence``, ``sensitivity``:
@@ -42,8 +46,8 @@ from .ensemble import flatten, summarize
 from .uncertain import MAX_ENSEMBLE_LOOP, EnsembleSpec, nested_distributions, with_values
 
 MAX_REACH_TABLES = 64      # distinct reach tables one run may build (0.5-2 s, ~20 MB each)
-MAX_FLIGHTS = 4_000        # distinct threat boosts one run may fly (~0.03 s each at min energy)
-MAX_SOLVES = 400_000       # samples x (threat, platform) pairs (~1 ms each)
+MAX_FLIGHTS = 2_000        # distinct threat boosts one run may fly (~0.1 s each at min energy)
+MAX_SOLVES = 200_000       # samples x (threat, platform) pairs (~2 ms each)
 TABLES_KEPT = 8            # reach tables held at once within a run (~160 MB)
 THREATS_PER_BATCH = 96     # threat boosts flown per batched call (the flight caches hold 256)
 

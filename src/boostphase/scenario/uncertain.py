@@ -48,8 +48,9 @@ MAX_JOB_ENSEMBLE = 5_000          # samples of a web ensemble job (and the per-k
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 # A number, or a short quantity string: a plain decimal number and a unit name. Exponent operators
-# are refused before pint sees them: pint evaluates "9**9**9 km" exactly (a huge integer power).
-QUANTITY_RE = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d{1,3})?\s*[A-Za-z_ /.\u00b0]{0,24}\s*$")
+# are refused before pint sees them: pint evaluates "9**9**9 km" exactly (a huge integer power);
+# only a square or cube (``kg/m^2``, the unit of a ballistic coefficient) is allowed.
+QUANTITY_RE = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d{1,3})?\s*([A-Za-z_ /.\u00b0]|\^[23]){0,24}\s*$")
 
 _DIST_KEYS = ("dist", "low", "high", "mean", "sd", "median", "sigma", "mode", "value", "values", "weights")
 _NUM = {"anyOf": [{"type": "number"}, {"type": "string", "maxLength": 40}]}
@@ -258,11 +259,18 @@ def fixed_quantity(unit: str, lo: float | None = None, hi: float | None = None, 
 
     def conv(v, info):
         name = info.field_name or "value"
-        if isinstance(v, Mapping):
-            d = field_value(name, v, unit, lo, hi)
-            text = d.describe() if isinstance(d, Distribution) else f"{d:g} {unit}".strip()
-            raise InputError(name, f"a distribution ({text})", f"a number or a quantity in {unit or 'its unit'} here"
-                             + (f"; {use}" if use else ""))
+        refuse_table(name, v, unit, lo, hi, use)
         return quantity(name, v, unit, lo, hi)
 
     return BeforeValidator(conv)
+
+
+def refuse_table(name: str, v, unit: str, lo: float | None, hi: float | None, use: str) -> None:
+    """Nothing unless ``v`` is a distribution table: then parse it (a malformed one gets its own
+    error naming ``name``) and refuse it with one line saying ``use``."""
+    if not isinstance(v, Mapping):
+        return
+    d = field_value(name, v, unit, lo, hi)
+    text = d.describe() if isinstance(d, Distribution) else f"{d:g} {unit}".strip()
+    raise InputError(name, f"a distribution ({text})", f"a number or a quantity in {unit or 'its unit'} here"
+                     + (f"; {use}" if use else ""))
