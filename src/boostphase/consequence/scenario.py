@@ -295,7 +295,7 @@ def _validation_to_input_error(e: ValidationError, prefix: str = "") -> InputErr
     if isinstance(inner, InputError):
         head, _, tail = inner.field.partition(".")
         # raised by a nested model's own __init__, or a key of a field's distribution table
-        if tail and (head in _MODEL_NAMES or (loc and head == loc[-1])):
+        if tail and (head in _MODEL_NAMES or (loc and head in (loc[-1], "value"))):
             fld = ".".join([p for p in (prefix, *loc, tail) if p])
         return InputError(fld, inner.value, inner.allowed, inner.hint)
     if err["type"] == "extra_forbidden":
