@@ -27,6 +27,9 @@ LAYERS = {
     # the result objects' shared behaviour (repr, tables, plot() through a backend loaded by name)
     "results": 0,
     "models": 1, "scenario.files": 1, "scenario.fields": 2,
+    # the numeric-field vocabulary (numbers, quantities, distributions, [ensemble]): shared with
+    # the analyses' own scenario files (engage, consequence); imports only ensembles, errors, units
+    "scenario.uncertain": 2,
     "flight": 2, "claims": 2, "reconstruct": 2, "engage": 2, "consequence": 2, "sweep": 2,
     "ensembles": 2, "present": 2,
     # the run store recomputes a saved run through the scenario registry
