@@ -45,7 +45,8 @@ def test_scenario_reference_lists_every_field():
     for model, text in ((engage.Scenario, ref.engage_table()), (consequence.Scenario, ref.consequence_table())):
         for name in model.model_fields:
             assert f"| `{name}` |" in text, name
-    assert "| `timeline.detection_delay` | number | s; 0 to 1e+07 | 45 s |" in ref.engage_table()
+    # a number, a quantity string or a distribution table (scenario.uncertain), in seconds
+    assert "| `timeline.detection_delay` | number or text or table | s; 0 to 1e+07 | 45 s |" in ref.engage_table()
     from boostphase.scenario.registry import scenario_kinds
 
     runs = ref.run_tables()
