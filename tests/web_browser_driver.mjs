@@ -377,7 +377,7 @@ async function sweepTab(browser) {
 // distribution; an ensemble above the panel's at-once size runs as a background job with a
 // progress bar; a hostile distribution (low > high) shows the server's line at the field.
 async function ensembleFlight(browser) {
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 640 } });
   const page = await ctx.newPage();
   page.setDefaultTimeout(TIMEOUT);
   watch(page, "ensemble");
