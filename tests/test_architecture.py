@@ -23,10 +23,13 @@ MAX_LINES = 800
 
 # layer of each top-level module or package (higher numbers may import lower ones)
 LAYERS = {
-    "errors": 0, "units": 0, "constants": 0, "limits": 0, "engine": 0, "__init__": 0, "resources": 0,
+    "errors": 0, "units": 0, "limits": 0, "engine": 0, "__init__": 0, "resources": 0,
     # the result objects' shared behaviour (repr, tables, plot() through a backend loaded by name)
     "results": 0,
     "models": 1, "scenario.files": 1, "scenario.fields": 2,
+    # the numeric-field vocabulary (numbers, quantities, distributions, [ensemble]): shared with
+    # the analyses' own scenario files (engage, consequence); imports only ensembles, errors, units
+    "scenario.uncertain": 2,
     "flight": 2, "claims": 2, "reconstruct": 2, "engage": 2, "consequence": 2, "sweep": 2,
     "ensembles": 2, "present": 2,
     # the run store recomputes a saved run through the scenario registry

@@ -165,3 +165,24 @@ def test_cli_overflight_json_has_the_altitude_band(japan_band):
     b = json.loads(p.stdout)["altitude_band_over_japan_km"]
     assert {"p10", "median", "p90", "n"} <= set(b)
     assert b["n"] == 3 and b["median"] == pytest.approx(japan_band["median"], rel=1e-9)  # same seed, same band
+
+
+def test_the_web_spec_and_the_cli_give_the_same_reconstruction_band():
+    """`reconstruct --band N` and the web's ReconstructRequest(band=N) go through the same
+    function (reconstruct.bands.reconstruction_band): same members, same seed, same band."""
+    import json
+    import subprocess
+    import sys
+
+    from boostphase.scenario.registry import compute_reconstruct
+    from boostphase.scenario.specs import ReconstructRequest
+
+    args = dict(apogee_km=3724.9, range_km=998.0, flight_time_s=2832.0, no_sensitivity=True, band=2, seed=5)
+    web = compute_reconstruct(ReconstructRequest(**args))
+    p = subprocess.run([sys.executable, "-m", "boostphase.cli", "reconstruct", "--apogee-km", "3724.9",
+                        "--range-km", "998", "--flight-time-s", "2832", "--no-sensitivity", "--band", "2",
+                        "--seed", "5", "--json"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-400:]
+    cli = json.loads(p.stdout)
+    assert web["reach_band"]["n"] == 2 and web["reach_band"]["median_km"] == cli["reach_band"]["median_km"]
+    assert web["reach_band"]["p10_km"] == cli["reach_band"]["p10_km"]

@@ -179,8 +179,8 @@ def test_cli_unknown_city_is_a_clear_error():
 
 
 @pytest.mark.parametrize("args, field", [
-    (["--apogee-km", "nan", "--range-km", "998"], "apogee_km"),
-    (["--apogee-km", "3724.9", "--range-km", "inf"], "range_km"),
+    (["--apogee-km", "nan", "--range-km", "998"], "--apogee-km"),
+    (["--apogee-km", "3724.9", "--range-km", "inf"], "--range-km"),
     (["--apogee-km", "3724.9", "--range-km", "998", "--missile", "hwasong-99"], "missile"),
 ])
 def test_cli_bad_input_one_line_exit_2(args, field):

@@ -9,7 +9,14 @@ References and tolerances (each stated where used):
   from its own lat/lon columns: 0.5 % (WGS84 geodesic vs sphere differ by up to ~0.5 %);
 * the footprint's territory shares against a recount of the table's territory column: exact
   (a count of the same labels);
-* a C5 probability lies inside its own 95 % interval (Wilson's interval contains p).
+* a C5 probability lies inside its own 95 % interval (Wilson's interval contains p);
+* a place drawn on a map (ground track, impact points, fragment and payload clouds) against an
+  azimuthal-equidistant transform built here with pyproj from the map's centre, not through
+  boostphase.present.maps: 1 m (the same PROJ formulas on both sides; what is left is
+  round-off), and its distance from the centre against pyproj.Geod's geodesic: 1 m (on an
+  azimuthal-equidistant map the distance from the centre is the geodesic one);
+* a written PNG: pixel size = figure inches x 300 and the pHYs chunk says 300 dpi (PIL reads
+  it back as 299.9994: dots per metre are an integer), within 0.01 dpi.
 
 Small, fast cases: one flyout (~0.1 s), a 200-fragment footprint, a reconstruction without
 its burn-time variants and with 4 azimuths, one engagement table, a C5 ensemble of 24 samples
@@ -24,15 +31,19 @@ from html.parser import HTMLParser
 
 import matplotlib
 import numpy as np
+import pyproj
 import pytest
+from PIL import Image
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
-from boostphase import api, results  # noqa: E402
+from boostphase import __version__, api, results  # noqa: E402
 from boostphase.errors import InputError  # noqa: E402
+from boostphase.present import figures, maps  # noqa: E402
 
 REL = 1e-12  # one unit conversion (a division by 1e3), nothing else
 
@@ -77,10 +88,74 @@ def _check_repr(obj, *figures: str):
         assert f in r, (f, r)
 
 
+MAP_TOL_KM = 1e-3   # 1 m: the same PROJ formulas on both sides, round-off only
+DPI_TOL = 0.01      # PIL reads 300 dpi back as 299.9994 (pHYs holds integer dots per metre)
+
+
 @pytest.fixture(autouse=True)
-def _close_figures():
-    yield
+def _no_pyplot():
+    """plot() makes its figures without pyplot: no pyplot figure may be open afterwards."""
     plt.close("all")
+    yield
+    assert plt.get_fignums() == [], "plot() left a pyplot figure open"
+
+
+def _plain_axes():
+    """A caller's own Axes (not a boostphase map), made without pyplot."""
+    return Figure().subplots()
+
+
+def _source_text(fig) -> str:
+    t = [t for t in fig.texts if t.get_gid() == figures.SOURCE_GID]
+    assert len(t) == 1, "exactly one source line"
+    return t[0].get_text().replace("\n", " ")
+
+
+def _check_source(ax, *words: str, borders: bool = False):
+    src = _source_text(ax.figure)
+    assert src.startswith(f"boostphase {__version__} \u00b7 "), src
+    assert ("Natural Earth" in src) == borders, src
+    for w in words:
+        assert w in src, (w, src)
+
+
+def _check_legend_outside(ax):
+    """The legend's drawn box and the axes' box do not overlap (it hides no data)."""
+    legend = ax.get_legend()
+    assert legend is not None
+    ax.figure.canvas.draw()
+    lb, ab = legend.get_window_extent(), ax.get_window_extent()
+    assert lb.x0 >= ab.x1 - 0.5 or lb.x1 <= ab.x0 + 0.5 or lb.y1 <= ab.y0 + 0.5 or lb.y0 >= ab.y1 - 0.5, (lb, ab)
+
+
+def _artist(ax, gid: str):
+    found = [a for a in [*ax.lines, *ax.collections] if a.get_gid() == gid]
+    assert len(found) == 1, gid
+    return found[0]
+
+
+def _check_on_map(ax, lon, lat, x_km, y_km):
+    """Drawn map points against an independent azimuthal-equidistant transform (pyproj, built
+    here from the map's centre) and against pyproj.Geod's distance from that centre."""
+    view = maps.view_of(ax)
+    assert view is not None, "not drawn on a boostphase map"
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    aeqd = pyproj.Transformer.from_crs(
+        "EPSG:4326", f"+proj=aeqd +lat_0={view.lat0_deg!r} +lon_0={view.lon0_deg!r} +datum=WGS84 +units=m",
+        always_xy=True)
+    ex, ey = aeqd.transform(lon, lat)
+    np.testing.assert_allclose(x_km, np.asarray(ex) / 1e3, rtol=0, atol=MAP_TOL_KM)
+    np.testing.assert_allclose(y_km, np.asarray(ey) / 1e3, rtol=0, atol=MAP_TOL_KM)
+    _, _, dist_m = pyproj.Geod(ellps="WGS84").inv(np.full(lon.size, view.lon0_deg), np.full(lat.size, view.lat0_deg),
+                                                  lon, lat)
+    np.testing.assert_allclose(np.hypot(x_km, y_km), dist_m / 1e3, rtol=0, atol=MAP_TOL_KM)
+
+
+def _check_lonlat(xy_lon, xy_lat, lon, lat):
+    """Points drawn in lon/lat on a plain Axes: latitudes as they are, longitudes up to whole
+    turns (kept continuous across 180)."""
+    np.testing.assert_array_equal(xy_lat, lat)
+    np.testing.assert_allclose((np.asarray(xy_lon) - lon + 180) % 360 - 180, 0.0, atol=1e-9)
 
 
 # --- the shared pieces -------------------------------------------------------------------------
@@ -150,9 +225,10 @@ def test_trajectory_xarray_has_time_coordinate_and_units(me_traj):
 
 
 def test_trajectory_plot_draws_its_arrays(me_traj):
-    fig, given = plt.subplots()
+    given = _plain_axes()
     ax = me_traj.plot(ax=given)
     assert ax is given and isinstance(ax, Axes)
+    assert not [t for t in ax.figure.texts if t.get_gid() == figures.SOURCE_GID]  # the caller's figure
     line = ax.get_lines()[0]
     np.testing.assert_allclose(line.get_xdata(), me_traj.ground_range_m() / 1e3, rtol=REL)
     np.testing.assert_allclose(line.get_ydata(), me_traj.altitude_m / 1e3, rtol=REL)
@@ -161,8 +237,49 @@ def test_trajectory_plot_draws_its_arrays(me_traj):
     assert dot.get_ydata()[0] == pytest.approx(b["altitude_m"] / 1e3, abs=20.0)
     ax2 = me_traj.plot(x="t_s", y="speed_km_s")  # any two columns; a new figure when no ax
     np.testing.assert_array_equal(ax2.get_lines()[0].get_xdata(), me_traj.t_s)
+    _check_source(ax2, me_traj.missile.title, "min-energy", f"azimuth {me_traj.azimuth_deg:g} deg")
+    _check_legend_outside(ax2)
     with pytest.raises(InputError, match="plot column"):
         me_traj.plot(y="altitude")
+    with pytest.raises(InputError, match="what"):
+        me_traj.plot(what="map")
+
+
+def test_trajectory_ground_track_is_on_a_projected_map(me_traj):
+    lat, lon, _ = me_traj.geodetic()
+    ax = me_traj.plot(what="track")
+    x, y = _artist(ax, "ground-track").get_data()
+    keep = np.isfinite(x)   # a break (NaN) only where the track wraps near the antipode
+    far = np.hypot(*maps.view_of(ax).project(lon, lat)) >= maps.FAR_KM
+    _check_on_map(ax, lon[~far], lat[~far], np.asarray(x)[keep], np.asarray(y)[keep])
+    assert maps.view_of(ax).contains(x[keep][-1], y[keep][-1])  # the impact is on the map
+    _check_source(ax, me_traj.missile.title, "ground track", borders=True)
+    assert any(c.get_gid() == "boostphase-borders" for c in ax.collections)  # the base map is drawn
+    plain = me_traj.plot(ax=_plain_axes(), x="lon_deg", y="lat_deg")  # same as what="track"
+    _check_lonlat(*_artist(plain, "ground-track").get_data(), lon, lat)
+    assert "longitude" in plain.get_xlabel() and "latitude" in plain.get_ylabel()
+
+
+def test_saving_writes_a_300_dpi_png_and_an_svg_with_the_source(me_traj, tmp_path):
+    out = me_traj.save(tmp_path / "flight.png", formats=("png", "svg"), what="track")
+    assert out == tmp_path / "flight.png"
+    img = Image.open(out)
+    assert img.size == (round(9.0 * 300), round(6.5 * 300))  # the map figure is 9 x 6.5 in
+    assert img.info["dpi"] == pytest.approx((300, 300), abs=DPI_TOL)
+    assert img.info["Source"].startswith(f"boostphase {__version__}") and me_traj.missile.title in img.info["Source"]
+    svg = (tmp_path / "flight.svg").read_text()
+    assert svg.startswith("<?xml") and "Natural Earth (public domain)" in svg
+    pdf = me_traj.plot(path=tmp_path / "profile.pdf")
+    assert pdf == tmp_path / "profile.pdf" and pdf.read_bytes()[:5] == b"%PDF-"
+    # a caller's figure gets the source line when it is written
+    ax = _plain_axes()
+    me_traj.plot(ax=ax, path=tmp_path / "mine.png")
+    _check_source(ax, me_traj.missile.title)
+    with pytest.raises(InputError, match="formats"):
+        me_traj.plot(formats=("png",))
+    with pytest.raises(InputError, match="formats"):
+        me_traj.save(tmp_path / "x.png", formats=("gif",))
+    assert not (tmp_path / "x.png").exists() and not (tmp_path / "x.gif").exists()
 
 
 def test_a_flight_that_does_not_land_says_so():
@@ -192,9 +309,11 @@ def test_coast_tables_equal_its_arrays(batch):
     assert ds["apogee_km"].dims == ("case",) and ds["apogee_km"].attrs["units"] == "km"
     np.testing.assert_allclose(ds["apogee_km"].values, batch.apogee_m / 1e3, rtol=REL)
     ax = batch.plot()
-    xy = ax.collections[0].get_offsets()
-    np.testing.assert_allclose(xy[:, 1], batch.impact_lat_deg[hit], rtol=REL)
-    np.testing.assert_allclose((xy[:, 0] - batch.impact_lon_deg[hit] + 180) % 360 - 180, 0.0, atol=1e-9)
+    xy = _artist(ax, "impacts").get_offsets()
+    _check_on_map(ax, batch.impact_lon_deg[hit], batch.impact_lat_deg[hit], xy[:, 0], xy[:, 1])
+    _check_source(ax, "3 cases", borders=True)
+    plain = _artist(batch.plot(ax=_plain_axes()), "impacts").get_offsets()
+    _check_lonlat(plain[:, 0], plain[:, 1], batch.impact_lon_deg[hit], batch.impact_lat_deg[hit])
     one = api.coast(39.0, 125.7, 100e3, 6000.0, 20.0, 45.0, earth=api.SPHERE)
     _check_repr(one, _km(one.range_m[0] / 1e3), _km(one.apogee_m[0] / 1e3))
 
@@ -233,6 +352,7 @@ def test_reconstruction_repr_tables_and_plot(rec):
     assert ds["reach_range_km"].dims == ("azimuth_deg",) and ds["reach_range_km"].attrs["units"] == "km"
     assert ds["city_distance_km"].sel(city="Chicago").item() == city["distance_km"]
     ax = rec.plot()
+    _check_source(ax, "hwasong-14", rng)
     np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [r["azimuth_deg"] for r in rec["reach_by_azimuth"]])
     np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), want)
     bars = rec.plot(what="variants").patches
@@ -289,7 +409,10 @@ def test_engagement_repr_html_and_tables(engagements):
 
 def test_engagement_plot_is_its_timeline(engagements):
     near, far = engagements
-    lines = near.plot().get_lines()
+    ax = near.plot()
+    _check_source(ax, "intercept at")
+    _check_legend_outside(ax)
+    lines = ax.get_lines()
     np.testing.assert_array_equal(lines[0].get_xdata(), [0.0, near.interceptor_launch_time_s])
     np.testing.assert_array_equal(lines[1].get_xdata(), [near.interceptor_launch_time_s, near.intercept_time_s])
     assert lines[2].get_xdata()[0] == near.burnout_time_s
@@ -339,11 +462,24 @@ def test_footprint_tables_recount_its_shares(fp):
 def test_footprint_plot_draws_the_impacts(fp):
     ax = fp.plot()
     ok = fp.impacted
-    xy = ax.collections[0].get_offsets()
-    np.testing.assert_array_equal(xy[:, 1], fp.lat[ok])
-    np.testing.assert_allclose((xy[:, 0] - fp.lon[ok] + 180) % 360 - 180, 0.0, atol=1e-9)  # whole turns
-    payload = ax.get_lines()[0]
-    np.testing.assert_array_equal(payload.get_ydata(), [q["lat"] for q in fp.payload["impacts"]])
+    xy = _artist(ax, "fragments").get_offsets()
+    _check_on_map(ax, fp.lon[ok], fp.lat[ok], xy[:, 0], xy[:, 1])
+    pay = fp.payload["impacts"]
+    _check_on_map(ax, [q["lon"] for q in pay], [q["lat"] for q in pay], *_artist(ax, "payload").get_data())
+    _check_source(ax, "200 fragments", "seed 3", borders=True)
+    _check_legend_outside(ax)
+    plain = fp.plot(ax=_plain_axes())
+    xy = _artist(plain, "fragments").get_offsets()
+    _check_lonlat(xy[:, 0], xy[:, 1], fp.lon[ok], fp.lat[ok])
+    px, py = _artist(plain, "payload").get_data()
+    _check_lonlat(px, py, [q["lon"] for q in pay], [q["lat"] for q in pay])
+
+
+def test_footprint_save_writes_svg_by_suffix(fp, tmp_path):
+    out = fp.plot(path=tmp_path / "fp.svg", s=2)
+    assert out == tmp_path / "fp.svg"
+    text = out.read_text()
+    assert text.startswith("<?xml") and "Monte Carlo debris footprint" in text
 
 
 # --- C5Answer -------------------------------------------------------------------------------------
@@ -352,12 +488,14 @@ def test_footprint_plot_draws_the_impacts(fp):
 def c5():
     return api.answer_c5({"targets": ["Chicago"], "missiles": ["hwasong-15"], "sites": ["Pyongyang (Sunan)"],
                           "interceptor_speed": "5 km/s", "n": 24, "seed": 11, "fragment_intercepts": 0,
-                          "policies": ["earliest", "window_uniform"]})
+                          "policies": ["earliest", "window_uniform"]}, keep_samples=True)
 
 
 def test_c5_answer_is_still_the_dict(c5):
     assert isinstance(c5, api.C5Answer) and isinstance(c5, dict) and c5["claim"] == "C5"
-    assert json.loads(json.dumps(c5, default=str)) == json.loads(json.dumps(c5.to_dict(), default=str))
+    assert "samples" in c5 and "context" in c5  # kept on request (keep_samples=True), for the cloud map
+    plain = api.C5Answer({k: v for k, v in c5.items() if k not in ("samples", "context")})
+    assert json.loads(json.dumps(plain)) == json.loads(json.dumps(plain.to_dict()))
 
 
 def test_c5_answer_repr_and_tables(c5):
@@ -386,8 +524,30 @@ def test_c5_answer_repr_and_tables(c5):
 
 def test_c5_answer_plots(c5):
     curve = c5["targets"]["Chicago"]["russia_by_intercept_time"]
-    line = c5.plot().get_lines()[0]
+    ax = c5.plot()
+    line = ax.get_lines()[0]
     np.testing.assert_array_equal(line.get_xdata(), curve["t_s"])
     np.testing.assert_array_equal(line.get_ydata(), curve["p_russia_land"])
+    _check_source(ax, "C5 ensemble", "n = 24 per target", "seed 11")
+    _check_legend_outside(ax)
     bars = c5.plot(what="policies").patches
     assert [b.get_height() for b in bars] == [c5["overall"][p]["p_russia_land"] for p in c5["overall"]]
+
+
+def test_c5_cloud_is_on_a_projected_map(c5):
+    from boostphase.claims.c5 import impact_points
+
+    ax = c5.plot(what="cloud")
+    for policy in ("earliest", "window_uniform"):
+        lat, lon, _ = impact_points(c5["context"], "Chicago", c5["samples"]["Chicago"], policy)
+        xy = _artist(ax, f"cloud-{policy}").get_offsets()
+        assert len(xy) == len(lat)
+        if len(lat):
+            _check_on_map(ax, lon, lat, xy[:, 0], xy[:, 1])
+    _check_source(ax, "C5 ensemble", borders=True)
+    _check_legend_outside(ax)
+    with pytest.raises(InputError, match="target"):
+        c5.plot(what="cloud", target="Denver")
+    bare = api.C5Answer({k: v for k, v in c5.items() if k not in ("samples", "context")})
+    with pytest.raises(InputError, match="keep_samples"):
+        bare.plot(what="cloud")

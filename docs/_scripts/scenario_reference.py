@@ -23,6 +23,8 @@ NOTES = {
     "engage.threats[].launch": "a `[[sites]]` name or [lat, lon]",
     "engage.threats[].target": "a city, a site name or [lat, lon]",
     "engage.threats[].criterion": "`burnout`, or `payload-short-of: COUNTRY`",
+    "engage.threats[].payload_kg": "replaces the catalog payload (the boost is flown with it)",
+    "engage.ensemble": "samples of the distribution tables, for `boostphase engage` (see below)",
     "engage.threat_sets[]": "every missile x site x target",
     "engage.platform_defaults.reference": "judge an orbit at its worst point or its centre",
     "engage.platform_defaults.base": "airfield the aircraft transit from (city or [lat, lon])",

@@ -95,7 +95,7 @@ def reconstruct(*args, **kwargs) -> Reconstruction:
 reconstruct.__signature__ = inspect.signature(reconstruction.reconstruct).replace(return_annotation="Reconstruction")
 
 def answer_c5(settings: dict | None = None, *, chunk: int = 1000, workers: int = 1,
-              progress=None) -> C5Answer:
+              progress=None, keep_samples: bool = False) -> C5Answer:
     """Claim C5 as a probability: P(payload on Russian land | boost-phase intercept) per target
     and firing policy, with 95 % intervals (:mod:`boostphase.claims.c5`).
 
@@ -103,10 +103,12 @@ def answer_c5(settings: dict | None = None, *, chunk: int = 1000, workers: int =
     ``sites``, ``n``, ``seed``, delays and speeds as quantities such as ``"45 s"``...); None
     takes the defaults. ``chunk``: samples per engine batch; ``workers``: threads. Returns a
     :class:`C5Answer` (the dict of ``boostphase c5-probability --json``, with a repr, tables
-    and a plot)."""
+    and a plot). ``keep_samples``: also keep every sample (``"samples"``, ``"context"``: not
+    JSON), which ``plot(what="cloud")`` needs to map the payload impact points."""
     from .claims import c5
 
-    return C5Answer(c5.analyse(c5.c5_spec(settings), chunk=chunk, progress=progress, workers=workers))
+    return C5Answer(c5.analyse(c5.c5_spec(settings), chunk=chunk, progress=progress, workers=workers,
+                               keep_samples=keep_samples))
 
 
 __all__ = [

@@ -185,10 +185,27 @@ class ResultMixin:
     def _repr_html_(self) -> str:
         return html_table(type(self).__name__, self.result_title(), self.key_figures(), self.verdict_line())
 
-    def plot(self, ax=None, **kw):
-        """Draw the result onto ``ax`` (a matplotlib Axes; a new figure when None) and return the
-        Axes. Keyword arguments go to the drawing function (see boostphase.present.result_plots)."""
+    def plot(self, ax=None, *, path=None, formats=None, **kw):
+        """Draw the result and return the matplotlib Axes; with ``path``, write the figure
+        (300-dpi PNG, SVG or PDF by the suffix; ``formats=("png", "svg")`` writes each beside
+        ``path``) and return the path written.
+
+        ``ax`` None: a new figure (no pyplot state; ``result.plot().figure`` shows it in a
+        notebook) with the source line at its foot; places (tracks, impact points) go on an
+        azimuthal-equidistant map. A caller's Axes: drawn onto it (places in longitude and
+        latitude, deg, unless it is already a boostphase map). Other keyword arguments go to
+        the drawing function (see boostphase.present.result_plots)."""
         draw = getattr(plot_backend(), self.plot_kind, None)
         if draw is None:
             raise InputError("plot", type(self).__name__, f"a result kind {PLOT_BACKEND} can draw")
+        if formats is not None and path is None:
+            raise InputError("formats", formats, "given together with path")
+        if path is not None:  # a backend of one's own need not know about files
+            kw.update(path=path, formats=formats)
         return draw(self, ax=ax, **kw)
+
+    def save(self, path, formats=None, **kw):
+        """Write the result's figure (see :meth:`plot`) to ``path``: 300-dpi PNG, SVG or PDF by
+        the suffix, or each of ``formats`` (``("png", "svg", "pdf")``) beside it, with the
+        source line; returns the path written (the first format's)."""
+        return self.plot(path=path, formats=formats, **kw)

@@ -329,18 +329,12 @@ def _reach_band(res: dict, missile, apogee_km: float, range_km: float, site, azi
     from ..models.vehicles import load
     from ..reconstruct import bands
 
-    base = load(missile or res["missile_model"])
-    pf = res["fit"].get("propellant_factor", 1.0)
-    if abs(pf - 1.0) > 1e-9:
-        base = base.scaled(propellant_factor=pf)
-    lat, lon = site if site is not None else (40.0, 127.0)  # reconstruct()'s default launch point
     advance, stop = progress_bar(n, f"reach band ({n} refits)", on_terminal(as_json))
     try:
-        band = bands.reach_band(base, bands.Test(apogee_km * 1e3, range_km * 1e3, lat, lon, azimuth), n=n,
-                                seed=seed, progress=advance)
+        return bands.reconstruction_band(res, load(missile or res["missile_model"]), apogee_km, range_km, site,
+                                         azimuth, n, seed, progress=advance)
     finally:
         stop()
-    return band
 
 
 def band_words(b: dict) -> str:
@@ -485,8 +479,13 @@ def reconstruct(
     from ..errors import check_range
     from ..reconstruct import reconstruction
     from ..scenario.files import check_output
+    from ..scenario.specs import ReconstructRequest
 
     check_output("--geojson", geojson_out)
+    # the web's spec checks every field; the band's size is the CLI's own (a web request is capped)
+    fields = dict(apogee_km=apogee_km, range_km=range_km, flight_time_s=flight_time_s, launch=launch,
+                  test_azimuth=test_azimuth, cities=cities, no_sensitivity=no_sensitivity)
+    spec_from_options(ReconstructRequest, fields, {k: "--" + k.replace("_", "-") for k in fields})
     check_range("--band", band, 0, 10_000)
     check_range("--seed", seed, 0, 2**63 - 1)
     site = parse_latlon("--launch", launch) if launch else None
@@ -552,22 +551,48 @@ def run_file(
                                     '"engage" | "engage-map" | "shortfall" | "footprint"; the other keys are '
                                     "the web API's request fields"),
     schema: str = typer.Option(None, "--schema", help="print the JSON Schema of scenario files of this kind"),
+    out: Path = typer.Option(None, "--out", help="output folder, for a sweep file"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ):
-    """Run a scenario file of any kind through the same specs as the web API and the run store."""
+    """Run a scenario file of any kind: a registry kind (``kind = ...``) through the same specs as
+    the web API and the run store; an engagement, consequence, C4, C5 or sweep file through its
+    own command (recognised by its tables)."""
     from ..scenario.files import load_toml
-    from ..scenario.registry import run_scenario, scenario_schema
+    from ..scenario.registry import file_dialect, run_scenario, scenario_schema
 
     if schema is not None:
         typer.echo(json_text(scenario_schema(schema)))
         return
     if scenario is None:
         raise InputError("SCENARIO", None, "a scenario TOML file (or --schema KIND)")
-    kind, summary = run_scenario(load_toml("scenario", scenario), str(scenario))
+    data = load_toml("scenario", scenario)
+    dialect = file_dialect(data)
+    if dialect is not None:  # engagement, consequence, C4, C5 and sweep files: their own command
+        run_dialect(dialect, scenario, as_json, out)
+        return
+    kind, summary = run_scenario(data, str(scenario))
     if as_json:
         typer.echo(json_text(summary))
         return
     _emit(summary, False, f"{kind}: {scenario}")
+
+
+def run_dialect(dialect: str, path: Path, as_json: bool, out: Path | None) -> None:
+    """Run a scenario file with the command of its dialect (the same code and output as typing
+    that command)."""
+    from typer.main import get_command
+
+    args = {"c4": ["c4", "--spec", str(path)], "c5": ["c5", "--spec", str(path)],
+            "footprint": ["footprint", str(path)], "engage": ["engage", str(path)]}.get(dialect)
+    if dialect == "sweep":
+        if out is None:
+            raise InputError("--out", None, "an output folder for the sweep file's results")
+        args = ["sweep", str(path), "--out", str(out)]
+    elif out is not None:
+        raise InputError("--out", str(out), f"only with a sweep file ({path} is a {dialect} file)")
+    if as_json and dialect != "sweep":
+        args.append("--json")
+    get_command(app).main(args=args, prog_name="boostphase", standalone_mode=False)
 
 
 @app.command()

@@ -216,8 +216,16 @@ def register(app) -> None:
     @app.command("engage")
     def engage(scenario: Path = typer.Argument(..., help="scenario TOML (see examples/c4_*.toml)"),
                as_json: bool = typer.Option(False, "--json", help="print JSON")):
-        """Boost-phase engagements: every (threat, platform) pair of a scenario."""
-        sc = _scenario(scenario)
+        """Boost-phase engagements: every (threat, platform) pair of a scenario (an ensemble when
+        numeric fields are distribution tables)."""
+        from ..engage import load_scenario
+        from ..scenario.uncertain import nested_distributions
+
+        spec = load_scenario(scenario)
+        if spec.ensemble is not None or nested_distributions(spec):
+            engage_ensemble_command(spec, scenario, as_json)
+            return
+        sc = spec.build()
         if not sc.threats or not sc.platforms:
             raise InputError("scenario", str(scenario), "at least one threat and one [[platforms]] orbit")
         rows = [r.row() for r in sc.engagements()]
@@ -310,6 +318,48 @@ def register(app) -> None:
                 cells.append("-" if best is None else f"{r['standoff_any_bearing_km']:.0f} / {best:.0f}")
             t.add_row(th, f"{v:.1f}", *cells)
         Console().print(t)
+
+
+def engage_ensemble_command(spec, path: Path, as_json: bool) -> dict:
+    """``boostphase engage FILE`` for a file with distributions: the seeded ensemble
+    (:mod:`boostphase.scenario.engage_ensemble`), as JSON (``title``, ``ensemble``) or a table."""
+    import typer
+
+    from ..scenario.engage_ensemble import engage_ensemble
+
+    if not spec.platforms or not (spec.threats or spec.threat_sets):
+        raise InputError("scenario", str(path), "at least one threat and one [[platforms]] orbit")
+    res = {"title": spec.title, **engage_ensemble(spec)}
+    if as_json:
+        typer.echo(_dump(res))
+        return res
+    from rich.console import Console
+
+    from .tables import Table
+
+    e = res["ensemble"]
+    t = Table(title=f"{spec.title}\nensemble of {e['n']} samples (seed {e['seed']}): "
+                    + "; ".join(f"{k} {v['text']}" for k, v in e["inputs"].items()))
+    for c in ("threat", "platform", "P(intercept)", "95 % interval", "time q05/q50/q95 (s)", "margin q50 (s)",
+              "moves P most"):
+        t.add_column(c)
+
+    def qs(o, keys=("q05", "q50", "q95")):
+        q = o["quantiles"]
+        return "/".join(f"{q[k]:.0f}" for k in keys if k in q) or "-"
+
+    for p in e["pairs"]:
+        pi = p["intercept_possible"]
+        top = p["sensitivity"][0] if p["sensitivity"] else None
+        t.add_row(p["threat"], p["platform"], f"{pi['p']:.2f} ({pi['k']}/{pi['n']})",
+                  f"{pi['ci95'][0]:.2f}-{pi['ci95'][1]:.2f}", qs(p["intercept_time_s"]),
+                  qs(p["margin_before_burnout_s"], ("q50",)),
+                  "-" if top is None or top["effect"] == 0 else f"{top['input']} ({top['effect']:+.2f})")
+    Console().print(t)
+    conv = e["convergence"] or {}
+    typer.echo(f"headline {e['headline']}: converged {conv.get('converged')}; reach tables built "
+               f"{e['cost']['reach_tables_built']}")
+    return res
 
 
 def c4_command(spec_file: Path | None, as_json: bool, png_dir: Path | None, figures: bool = True) -> dict:

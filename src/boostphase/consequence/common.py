@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..constants import SPHERE_R_KM
+from ..models.constants import SPHERE_R_KM
 
 RNG_BLOCK = 256
 """Fragments per random-number block (part of the reproducibility contract: changing it

@@ -1,4 +1,19 @@
-"""The consequence scenario files (examples/c5_*.toml): validated models and loaders."""
+"""The consequence scenario files (examples/c5_*.toml): validated models and loaders.
+
+Numbers are read by the shared vocabulary (:mod:`boostphase.scenario.uncertain`): a number in
+the field's unit or a quantity string ("5000 kg/m^2", "2 min"). A distribution table in a
+consequence file (payload, payload beta, intercept time or window, kicks, ...) is parsed, so a
+malformed one is named like anywhere else, and then refused with one line (:data:`NO_DISTRIBUTIONS`).
+Why no outer ensemble here: the footprint is already a Monte Carlo over fragments (their kicks
+and ballistic coefficients) and over the intercept window (every time on its grid); an outer
+loop over, say, the payload would multiply its cost by n and mix what the input's uncertainty
+does with the fragments' spread in one cloud. That outer ensemble exists, with its own report,
+where the inputs are one number each: ``boostphase run`` with ``kind = "footprint"``
+(``payload_kg``, ``beta_kg_m2``, ``intercept_time_s`` may be distributions; shares by country
+with their quantiles); and ``boostphase c5`` gives the probability by country over an uncertain
+engagement (delays, orbits, threats, firing policy). The ``[engagement]`` laydown is read by
+:mod:`boostphase.engage.scenario`, which refuses a distribution there the same way.
+"""
 
 
 from __future__ import annotations
@@ -10,15 +25,27 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from ..errors import InputError
 from ..resources import examples_dir
+from ..scenario.uncertain import fixed_quantity, refuse_table
 from ..units import quantity
 from .common import DEFAULT_ENGAGEMENT, ENGAGEMENT
+
+NO_DISTRIBUTIONS = ("distributions in a consequence file are not run (the footprint is already a Monte Carlo over "
+                    "fragments): use `boostphase run` with kind = \"footprint\" (payload_kg, beta_kg_m2, "
+                    "intercept_time_s may be distributions) or `boostphase c5` instead")
 
 # ------------------------------------------------------------------------------------------
 # scenario files (validated at this boundary; units allowed)
 # ------------------------------------------------------------------------------------------
 
 def _q(unit: str, lo: float | None = None, hi: float | None = None):
-    return BeforeValidator(lambda v: quantity("value", v, unit, lo, hi))
+    return fixed_quantity(unit, lo, hi, NO_DISTRIBUTIONS)
+
+
+def _number(v, unit: str, lo: float | None = None, hi: float | None = None) -> float:
+    """A number or quantity of a field with its own validator (the error's field is named by
+    its location); a distribution table is refused."""
+    refuse_table("value", v, unit, lo, hi, NO_DISTRIBUTIONS)
+    return quantity("value", v, unit, lo, hi)
 
 
 def _latlon(v):
@@ -47,19 +74,19 @@ def _place(v):
 def _beta_or_vacuum(v):
     if isinstance(v, str) and v.strip().lower() in ("vacuum", "none"):
         return None
-    return quantity("value", v, "kg/m**2", 1.0, 1e6)
+    return _number(v, "kg/m**2", 1.0, 1e6)
 
 
 def _window_end(v):
     if isinstance(v, str) and v.strip().lower() == "burnout":
         return "burnout"
-    return quantity("value", v, "s", 0.0, 2000.0)
+    return _number(v, "s", 0.0, 2000.0)
 
 
 def _window_start(v):
     if isinstance(v, str) and v.strip().lower() == ENGAGEMENT:
         return ENGAGEMENT
-    return quantity("value", v, "s", 0.0, 2000.0)
+    return _number(v, "s", 0.0, 2000.0)
 
 
 def _window(v):
@@ -68,6 +95,7 @@ def _window(v):
             return (ENGAGEMENT, "burnout")
         raise InputError("value", v, "'engagement' or [FROM, TO] in s after launch (FROM may be "
                          "'engagement', TO may be 'burnout')")
+    refuse_table("value", v, "s", 0.0, 2000.0, NO_DISTRIBUTIONS)
     return v
 
 
@@ -234,7 +262,7 @@ class Fragments(_Model):
     include_stages: bool = True
     stage_beta: Annotated[float | str, BeforeValidator(
         lambda v: "auto" if isinstance(v, str) and v.strip().lower() == "auto"
-        else quantity("value", v, "kg/m**2", 0.01, 1e6))] = "auto"
+        else _number(v, "kg/m**2", 0.01, 1e6))] = "auto"
 
 
 class Report(_Model):
@@ -266,7 +294,8 @@ def _validation_to_input_error(e: ValidationError, prefix: str = "") -> InputErr
     inner = (err.get("ctx") or {}).get("error")
     if isinstance(inner, InputError):
         head, _, tail = inner.field.partition(".")
-        if tail and head in _MODEL_NAMES:  # raised by a nested model's own __init__
+        # raised by a nested model's own __init__, or a key of a field's distribution table
+        if tail and (head in _MODEL_NAMES or (loc and head in (loc[-1], "value"))):
             fld = ".".join([p for p in (prefix, *loc, tail) if p])
         return InputError(fld, inner.value, inner.allowed, inner.hint)
     if err["type"] == "extra_forbidden":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..constants import SPHERE_R_M
+from ..models.constants import SPHERE_R_M
 
 R_SPHERE_M = SPHERE_R_M
 """Sphere radius (m) for engagement geometry (as :data:`boostphase.models.geography.EARTH_RADIUS_KM`)."""

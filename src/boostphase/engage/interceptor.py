@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..constants import G0  # standard gravity of the rocket equation (m/s^2)
 from ..errors import InputError, check_range
+from ..models.constants import G0  # standard gravity of the rocket equation (m/s^2)
 from ..models.earth import SPHERE, Earth
 
 if TYPE_CHECKING:

@@ -2,6 +2,16 @@
 
 :func:`load_scenario` / :func:`parse_scenario` validate a scenario (an :class:`InputError` names
 the first bad field); :meth:`Scenario.build` gives the domain objects (:class:`ScenarioObjects`).
+
+Numbers are read by the shared vocabulary (:mod:`boostphase.scenario.uncertain`): a number in
+the field's unit, a quantity string ("45 s", "5 km/s", "12 nmi"), or, for the inputs of an
+engagement (timeline delays, interceptor and kill vehicle, orbit altitude, radius and speed,
+threat payload and azimuth), a distribution table. A scenario with distributions runs as a
+seeded ensemble under ``boostphase engage`` (its ``[ensemble]`` table; see
+:mod:`boostphase.scenario.engage_ensemble`); :meth:`Scenario.build` and everything else that
+needs one case (``engage-map``, ``engage-sensitivity``, ``c4``, a footprint's ``[engagement]``)
+refuse it with one line naming the field. Keep-out distances, map and sensitivity grids and
+aircraft logistics never vary (a distribution there is refused when the file is read).
 """
 
 from __future__ import annotations
@@ -13,14 +23,21 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..errors import InputError
 from ..limits import LAT_DEG, LON_DEG
-from ..units import quantity_validator
+from ..scenario.uncertain import EnsembleSpec, Uncertain, fixed_quantity, refuse_distributions
 from .engagement import Engagement, EngagementResult
 from .interceptor import Airframe, Interceptor, InterceptorStage, KillVehicle, Timeline
 from .maps import EngagementMap, engagement_map, sensitivity_table
 from .platform import KeepOut, Platform
 from .threat import Threat, prepare_threats
 
-_q = quantity_validator  # a field given as a number in its unit or a quantity string
+FIXED_ONLY = "keep-out distances, map and sensitivity grids and aircraft logistics are not sampled"
+ONE_CASE = ("`boostphase engage` runs a scenario with distributions as an ensemble; engage-map, "
+            "engage-sensitivity, c4 and a footprint's [engagement] take one number per field")
+
+
+def _q(unit: str, lo: float | None = None, hi: float | None = None):
+    """A field that is never sampled: a number in its unit or a quantity string."""
+    return fixed_quantity(unit, lo, hi, FIXED_ONLY)
 
 
 Seconds = Annotated[float, _q("s", 0.0, 1e7)]
@@ -28,6 +45,12 @@ Meters = Annotated[float, _q("m", 0.0, 5e7)]
 Speed = Annotated[float, _q("m/s", 0.0, 3e4)]
 Isp = Annotated[float, _q("s", 50.0, 500.0)]
 Mass = Annotated[float, _q("kg", 0.0, 1e7)]
+# the inputs of an engagement: a number, a quantity string or a distribution table
+SecondsU = Uncertain("s", 0.0, 1e7)
+MetersU = Uncertain("m", 0.0, 5e7)
+SpeedU = Uncertain("m/s", 0.0, 3e4)
+IspU = Uncertain("s", 50.0, 500.0)
+MassU = Uncertain("kg", 0.0, 1e7)
 Place = str | tuple[float, float]
 
 
@@ -36,29 +59,31 @@ class _M(BaseModel):
 
 
 class TimelineSpec(_M):
-    detection_delay: Seconds = Timeline.detection_delay_s
-    decision_time: Seconds = Timeline.decision_time_s
-    launch_delay: Seconds = Timeline.launch_delay_s
+    detection_delay: SecondsU = Timeline.detection_delay_s
+    decision_time: SecondsU = Timeline.decision_time_s
+    launch_delay: SecondsU = Timeline.launch_delay_s
 
     def build(self) -> Timeline:
+        refuse_distributions(self, "timeline", ONE_CASE)
         return Timeline(self.detection_delay, self.decision_time, self.launch_delay)
 
 
 class KillVehicleSpec(_M):
-    divert: Speed = KillVehicle.divert_m_s
-    min_closing_speed: Speed = KillVehicle.min_closing_speed_m_s
-    min_altitude: Meters = 0.0
+    divert: SpeedU = KillVehicle.divert_m_s
+    min_closing_speed: SpeedU = KillVehicle.min_closing_speed_m_s
+    min_altitude: MetersU = 0.0
 
     def build(self) -> KillVehicle:
+        refuse_distributions(self, "interceptor.kill_vehicle", ONE_CASE)
         return KillVehicle(self.divert, self.min_closing_speed, self.min_altitude)
 
 
 class StageSpec(_M):
-    burn_time: Seconds
-    delta_v: Speed | None = None
-    propellant_mass: Mass | None = None
-    dry_mass: Mass | None = None
-    isp: Isp = 280.0
+    burn_time: SecondsU
+    delta_v: SpeedU | None = None
+    propellant_mass: MassU | None = None
+    dry_mass: MassU | None = None
+    isp: IspU = 280.0
 
     @model_validator(mode="after")
     def _one(self):
@@ -71,22 +96,23 @@ class AirframeSpec(_M):
     """``[interceptor.airframe]``: fly the climb with drag (US76; stage masses from the rocket
     equation with this structure fraction and kill-vehicle mass). Omit it for a vacuum fly-out."""
 
-    kill_vehicle_mass: Mass = Airframe.kill_vehicle_mass_kg
+    kill_vehicle_mass: MassU = Airframe.kill_vehicle_mass_kg
     structure_fraction: float = Airframe.structure_fraction
     cd: float = Airframe.cd
-    diameter: Meters = Airframe.diameter_m
+    diameter: MetersU = Airframe.diameter_m
 
     def build(self) -> Airframe:
+        refuse_distributions(self, "airframe", ONE_CASE)
         return Airframe(self.kill_vehicle_mass, self.structure_fraction, self.cd, self.diameter)
 
 
 class InterceptorSpec(_M):
     name: str = "interceptor"
-    burnout_speed: Speed | None = None
-    burn_times: list[Seconds] = [20.0, 20.0]
-    isp: Isp = 280.0
+    burnout_speed: SpeedU | None = None
+    burn_times: list[SecondsU] = [20.0, 20.0]
+    isp: IspU = 280.0
     stages: list[StageSpec] | None = None
-    kill_vehicle_mass: Mass | None = None
+    kill_vehicle_mass: MassU | None = None
     kill_vehicle: KillVehicleSpec = KillVehicleSpec()
     airframe: AirframeSpec | None = None
 
@@ -97,6 +123,7 @@ class InterceptorSpec(_M):
         return self
 
     def build(self) -> Interceptor:
+        refuse_distributions(self, "interceptor", ONE_CASE)
         ic = self._vacuum()
         return ic if self.airframe is None else ic.with_drag(self.airframe.build())
 
@@ -124,7 +151,8 @@ class ThreatSpec(_M):
     missile: str
     launch: Place
     target: Place | None = None
-    azimuth: float | None = None
+    azimuth: Uncertain("deg", -360.0, 360.0) | None = None
+    payload_kg: Uncertain("kg", 1.0, 1e5) | None = None  # default: the catalog model's payload
     profile: Literal["min-energy", "target"] = "min-energy"
     criterion: str = "burnout"
 
@@ -138,9 +166,9 @@ class ThreatSetSpec(_M):
 
 
 class PlatformDefaults(_M):
-    altitude: Meters = Platform.altitude_m
-    orbit_radius: Meters = Platform.orbit_radius_m
-    speed: Speed = Platform.speed_m_s
+    altitude: MetersU = Platform.altitude_m
+    orbit_radius: MetersU = Platform.orbit_radius_m
+    speed: SpeedU = Platform.speed_m_s
     endurance: Seconds = Platform.endurance_s
     transit: Seconds = Platform.transit_s
     turnaround: Seconds = Platform.turnaround_s
@@ -153,9 +181,9 @@ class PlatformDefaults(_M):
 class PlatformSpec(_M):
     name: str | None = None
     centre: tuple[float, float]
-    altitude: Meters | None = None
-    orbit_radius: Meters | None = None
-    speed: Speed | None = None
+    altitude: MetersU | None = None
+    orbit_radius: MetersU | None = None
+    speed: SpeedU | None = None
     endurance: Seconds | None = None
     transit: Seconds | None = None
     reference: Literal["worst-point", "centre"] | None = None
@@ -208,9 +236,12 @@ class Scenario(_M):
     keep_out: KeepOutSpec | None = None
     map: MapSpec | None = None
     sensitivity: SensitivitySpec | None = None
+    ensemble: EnsembleSpec | None = None  # how `boostphase engage` samples the distributions
 
     def build(self) -> ScenarioObjects:
-        """Domain objects (threats fly lazily; platforms are checked against the keep-out zones)."""
+        """Domain objects (threats fly lazily; platforms are checked against the keep-out zones).
+        One case: a field that holds a distribution is refused (see the module doc)."""
+        refuse_distributions(self, "", ONE_CASE)
         sites = {s.name.strip().lower(): (LAT_DEG.check(f"site {s.name} lat", s.lat),
                                           LON_DEG.check(f"site {s.name} lon", s.lon))
                  for s in self.sites}
@@ -234,7 +265,8 @@ class Scenario(_M):
         for i, t in enumerate(self.threats):
             la, ln = place(f"threats[{i}].launch", t.launch, False)
             tg, tn = place(f"threats[{i}].target", t.target, True) if t.target is not None else (None, "")
-            threats.append(Threat(t.missile, *la, target=tg, azimuth_deg=t.azimuth, profile=t.profile,
+            missile = t.missile if t.payload_kg is None else _with_payload(f"threats[{i}]", t.missile, t.payload_kg)
+            threats.append(Threat(missile, *la, target=tg, azimuth_deg=t.azimuth, profile=t.profile,
                                   criterion=t.criterion, name=t.name or f"{t.missile} {ln} -> {tn or t.azimuth}"))
         for i, s in enumerate(self.threat_sets):
             for m in s.missiles:
@@ -261,6 +293,16 @@ class Scenario(_M):
             platforms.append(pl)
         return ScenarioObjects(self.title, self.timeline.build(), self.interceptor.build(), threats, platforms,
                                template, ko, self.map, self.sensitivity, place)
+
+
+def _with_payload(where: str, missile: str, payload_kg: float):
+    """The catalog model (or vehicle file) ``missile`` carrying ``payload_kg``."""
+    from ..models.vehicles import load
+
+    try:
+        return load(missile).with_payload(payload_kg)
+    except InputError as e:
+        raise InputError(f"{where}.{e.field}", e.value, e.allowed, e.hint) from None
 
 
 @dataclass
@@ -309,6 +351,9 @@ def validation_to_input_error(e: ValidationError, where: str) -> InputError:
     loc = ".".join(str(x) for x in err["loc"]) or where
     orig = (err.get("ctx") or {}).get("error")
     if isinstance(orig, InputError):
+        last = str(err["loc"][-1]) if err["loc"] else ""
+        if last and orig.field.startswith(last + "."):  # a key of the field's distribution table
+            loc += orig.field[len(last):]
         return InputError(f"{where}: {loc}", orig.value, orig.allowed, orig.hint)
     if err["type"] == "extra_forbidden":
         return InputError(f"{where}: {loc}", err.get("input"), "a known key (unknown key; check its spelling)")

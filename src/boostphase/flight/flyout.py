@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import EARTH_MU_M3_S2, G0
 from ..errors import InputError, check_range
 from ..limits import AZIMUTH_DEG, FLIGHT_PATH_DEG, LAT_DEG, LON_DEG, SPEED_M_S, START_ALT_M
+from ..models.constants import EARTH_MU_M3_S2, G0
 from ..models.earth import WGS84, Earth
 from .trajectory import CoastResult, Trajectory, no_impact_reasons
 

@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 # --- defining constants (document, Part 1, Table 2) ---------------------------------------
-from ..constants import G0  # m/s^2 (and m^2 s^-2 per geopotential metre)
+from .constants import G0  # m/s^2 (and m^2 s^-2 per geopotential metre)
 
 R0 = 6_356_766.0  # m, effective Earth radius used for geopotential and gravity
 R_STAR = 8_314.32  # J / (kmol K)

@@ -13,7 +13,7 @@ import numpy as np
 
 # WGS84 defining constants (NIMA TR8350.2), the EGM96/WGS84 J2 and the textbook sphere's radius,
 # defined once in boostphase.constants and offered here as this module's names too
-from ..constants import EARTH_J2, EARTH_MU_M3_S2, EARTH_OMEGA_RAD_S, SPHERE_R_M, WGS84_A_M, WGS84_F
+from .constants import EARTH_J2, EARTH_MU_M3_S2, EARTH_OMEGA_RAD_S, SPHERE_R_M, WGS84_A_M, WGS84_F
 
 __all__ = ["EARTH_J2", "EARTH_MU_M3_S2", "EARTH_OMEGA_RAD_S", "SPHERE_R_M", "WGS84_A_M", "WGS84_F",
            "Earth", "WGS84", "SPHERE", "earth_model"]

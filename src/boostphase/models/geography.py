@@ -46,7 +46,7 @@ from scipy.spatial import cKDTree
 
 from boostphase.errors import InputError
 
-from ..constants import SPHERE_R_KM
+from .constants import SPHERE_R_KM
 
 __all__ = [
     "EARTH_RADIUS_KM",

@@ -36,9 +36,9 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
-from ..constants import G0, P0_PA  # standard gravity (defines Isp in s); US76 sea-level pressure
 from ..errors import InputError, check_range
 from ..results import one_line, quantity
+from .constants import G0, P0_PA  # standard gravity (defines Isp in s); US76 sea-level pressure
 
 __all__ = ["G0", "P0_PA", "Stage", "Missile", "load", "load_catalog", "catalog", "catalog_names", "from_toml", "from_text",
            "looks_like_vehicle_file", "resolve_vehicle_ref", "template_text", "MAX_VEHICLE_FILE_BYTES"]

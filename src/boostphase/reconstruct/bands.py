@@ -183,6 +183,19 @@ def reach_band(base, test: Test, n: int = 40, seed: int = 0, workers: int | None
     return summarise(members, len(base.stages), seed)
 
 
+def reconstruction_band(res: dict, base, apogee_km: float, range_km: float, launch, azimuth_deg: float,
+                        n: int, seed: int = 0, progress=None) -> dict:
+    """The reach band of a reconstruction ``res`` (:func:`reconstruct`'s answer): members of
+    ``base`` (the fitted class model, a Missile) at the point fit's propellant, fitted to the same
+    test (km; ``launch`` (lat, lon) deg or None for reconstruct()'s default point)."""
+    pf = res["fit"].get("propellant_factor", 1.0)
+    if abs(pf - 1.0) > 1e-9:
+        base = base.scaled(propellant_factor=pf)
+    lat, lon = launch if launch is not None else (40.0, 127.0)  # reconstruct()'s default launch point
+    return reach_band(base, Test(apogee_km * 1e3, range_km * 1e3, lat, lon, azimuth_deg), n=n, seed=seed,
+                      progress=progress)
+
+
 def _q(x: np.ndarray, q: float) -> float | None:
     return float(np.quantile(x, q)) if x.size else None
 

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import EARTH_MU_M3_S2, G0, SPHERE_R_M
 from ..errors import InputError, check_range
 from ..flight.flyout import (
     Flyer,
@@ -43,6 +42,7 @@ from ..flight.flyout import (
     flyout_cases,
     run_cases,
 )
+from ..models.constants import EARTH_MU_M3_S2, G0, SPHERE_R_M
 from ..models.earth import WGS84, Earth
 from ..results import ResultMixin, dataset, frame, nan_if_none, number, quantity
 

@@ -279,6 +279,14 @@ def compute_reconstruct(req: ReconstructRequest) -> dict:
                       else request_vehicle(req.missile, req.vehicle_toml),
                       sensitivity=not req.no_sensitivity)
     res = dict(res)
+    if req.band:
+        from ..models.vehicles import load
+        from ..reconstruct.bands import reconstruction_band
+
+        base = (request_vehicle(req.missile, req.vehicle_toml) if req.vehicle_toml is not None
+                else load(req.missile or res["missile_model"]))
+        res["reach_band"] = reconstruction_band(res, base, req.apogee_km, req.range_km, site, req.test_azimuth,
+                                                req.band, req.seed)
     if site is not None:
         res["launch"] = {"lat": site[0], "lon": site[1]}
     return jsonable(res)
@@ -621,6 +629,28 @@ def spec_error(e: ValidationError) -> InputError:
 
 # Scenario-file kinds: the CLI command names where they differ from the web panels' names.
 KIND_ALIASES = {"flyout": "flight", "engage-map": "engagemap"}
+
+
+# Scenario files without a kind of the registry: each dialect runs with its own command, and
+# `boostphase run` recognises it by its tables (first match wins).
+FILE_DIALECTS = (
+    ("c4", ("c4",), "the C4 decision analysis (boostphase c4 --spec FILE)"),
+    ("c5", ("c5",), "the C5 probability analysis (boostphase c5 --spec FILE)"),
+    ("sweep", ("grid", "fixed", "random"), "a parameter sweep (boostphase sweep FILE --out DIR)"),
+    ("footprint", ("fragments", "intercept"), "a debris footprint (boostphase footprint FILE)"),
+    ("engage", ("platforms", "threats", "interceptor", "timeline"), "boost-phase engagements (boostphase engage FILE)"),
+)
+
+
+def file_dialect(data: dict) -> str | None:
+    """Which command a scenario file belongs to when it is not a registry kind: ``c4``, ``c5``,
+    ``sweep``, ``footprint`` or ``engage`` (by its tables), else None (a registry kind, or unknown)."""
+    if not isinstance(data, dict):
+        return None
+    for name, keys, _ in FILE_DIALECTS:
+        if any(k in data for k in keys):
+            return name
+    return None
 
 
 def scenario_kinds() -> list[str]:

@@ -27,6 +27,7 @@ MAX_FOOTPRINT_FRAGMENTS = 20_000   # per web request; the CLI runs millions
 MAX_JOB_FRAGMENTS = 1_000_000      # a background footprint job (about 30 s per million on one core)
 MAX_SWEEP_JOB_CASES = 200_000      # cases of a background sweep job; bigger: `boostphase sweep`
 MAX_SWEEP_JOB_CHUNK = 10_000       # cases per chunk of a sweep job (cancel comes between chunks)
+MAX_RECONSTRUCT_BAND = 64         # reach-band members per request (each one fit, 0.5-2 s); the CLI runs more
 MAX_ORBITS = 10                    # UAV orbits per engage request
 MAX_MAP_CELLS = 80                 # engagement map cells per side
 
@@ -107,6 +108,10 @@ class ReconstructRequest(_Scenario):
     missile: ShortText | None = Field(None, description="catalog model to fit (default: the class model that matches the test)")
     vehicle_toml: VehicleText | None = None
     no_sensitivity: bool = Field(False, description="skip the burn-time x0.8 / x1.2 refits (3x faster)")
+    band: Annotated[int, Field(ge=0, le=MAX_RECONSTRUCT_BAND)] = Field(
+        0, description="reach band: refit this many sampled variants of the class model (0: none; each "
+                       "member is one fit, 0.5-2 s of a core)")
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = Field(0, description="seed of the reach band's samples")
 
 
 class CheckRequest(_Scenario):

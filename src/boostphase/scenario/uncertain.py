@@ -10,6 +10,14 @@ every number in it must lie inside the range, and a normal or lognormal without 
 field's range never silently truncates what a user wrote; give ``low``/``high`` to truncate).
 A validated spec holds a :class:`boostphase.ensembles.Distribution` in such a field; the
 scenario's ensemble runner (:mod:`boostphase.scenario.ensemble`) replaces it by samples.
+
+This module is the shared vocabulary of numeric fields, below the analyses (layer 2, like
+:mod:`boostphase.scenario.fields`): it imports only :mod:`boostphase.ensembles`, errors and units,
+so the analyses' own scenario files (``engage``, ``consequence``) parse numbers and
+distributions with the same code and the same error text. Nested specs (an engagement file's
+``[timeline]``, ``[[platforms]]``, ...) hold distributions at paths: :func:`nested_distributions`
+finds them and :func:`with_values` puts one sample's numbers in; :func:`fixed_quantity` is the
+field type of a number that is never sampled (a distribution there is refused with one line).
 """
 
 from __future__ import annotations
@@ -19,7 +27,15 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
 
 from ..ensembles import KINDS, Distribution, parse_distribution
 from ..errors import InputError, check_range
@@ -32,8 +48,9 @@ MAX_JOB_ENSEMBLE = 5_000          # samples of a web ensemble job (and the per-k
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 # A number, or a short quantity string: a plain decimal number and a unit name. Exponent operators
-# are refused before pint sees them: pint evaluates "9**9**9 km" exactly (a huge integer power).
-QUANTITY_RE = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d{1,3})?\s*[A-Za-z_ /.\u00b0]{0,24}\s*$")
+# are refused before pint sees them: pint evaluates "9**9**9 km" exactly (a huge integer power);
+# only a square or cube (``kg/m^2``, the unit of a ballistic coefficient) is allowed.
+QUANTITY_RE = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d{1,3})?\s*([A-Za-z_ /.\u00b0]|\^[23]){0,24}\s*$")
 
 _DIST_KEYS = ("dist", "low", "high", "mean", "sd", "median", "sigma", "mode", "value", "values", "weights")
 _NUM = {"anyOf": [{"type": "number"}, {"type": "string", "maxLength": 40}]}
@@ -174,3 +191,86 @@ class EnsembleSpec(BaseModel):
 def distributions_of(req: BaseModel) -> dict[str, Distribution]:
     """The fields of a validated spec that hold a distribution, in field order."""
     return {k: v for k, v in req.__dict__.items() if isinstance(v, Distribution)}
+
+
+# ------------------------------------------------------------------------------------------
+# nested specs: distributions at paths, fixed-only fields
+# ------------------------------------------------------------------------------------------
+
+_PATH_TOKEN = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
+
+
+def nested_distributions(model, prefix: str = "") -> dict[str, Distribution]:
+    """Every :class:`Distribution` in a validated model, the models inside it and their lists,
+    by path (``timeline.detection_delay``, ``platforms[1].altitude``, ``interceptor.burn_times[0]``),
+    in field order. The path names the input in the ensemble (and its random stream)."""
+    out: dict[str, Distribution] = {}
+    stack = [(model, prefix)]
+    while stack:  # depth-first, in field order (pushed reversed)
+        v, path = stack.pop()
+        if isinstance(v, Distribution):
+            out[path] = v
+        elif isinstance(v, BaseModel):
+            kids = [(getattr(v, k), f"{path}.{k}" if path else k) for k in type(v).model_fields]
+            stack.extend(reversed(kids))
+        elif isinstance(v, (list, tuple)):
+            stack.extend(reversed([(x, f"{path}[{i}]") for i, x in enumerate(v)]))
+    return out
+
+
+def _tokens(path: str) -> list:
+    return [int(i) if i else k for k, i in _PATH_TOKEN.findall(path)]
+
+
+def _put(obj, toks: list, x: float):
+    if not toks:
+        return float(x)
+    t, rest = toks[0], toks[1:]
+    if isinstance(t, int):
+        seq = list(obj)
+        seq[t] = _put(seq[t], rest, x)
+        return tuple(seq) if isinstance(obj, tuple) else seq
+    return obj.model_copy(update={t: _put(getattr(obj, t), rest, x)})
+
+
+def with_values(model, values: Mapping[str, float]):
+    """A copy of a validated model with the numbers ``values`` (by the paths
+    :func:`nested_distributions` gives) put in; fields not named are shared, not copied."""
+    for path, x in values.items():
+        model = _put(model, _tokens(path), x)
+    return model
+
+
+def refuse_distributions(model, prefix: str, use: str) -> None:
+    """Raise one InputError naming the first field of ``model`` that holds a distribution, saying
+    where distributions are run instead (``use``); nothing when every field is a number."""
+    d = nested_distributions(model, prefix)
+    if d:
+        path, dist = next(iter(d.items()))
+        raise InputError(path, f"a distribution ({dist.describe()})", f"a number here; {use}")
+
+
+def fixed_quantity(unit: str, lo: float | None = None, hi: float | None = None, use: str = ""):
+    """A pydantic ``BeforeValidator``: a number in ``unit`` or a quantity string
+    (:func:`boostphase.units.quantity`, checked against [lo, hi]), for a field that is never
+    sampled. A distribution table is parsed (a malformed one gets its own error) and then refused
+    with one line naming the field and saying ``use`` (where distributions are run instead)."""
+    from ..units import quantity
+
+    def conv(v, info):
+        name = info.field_name or "value"
+        refuse_table(name, v, unit, lo, hi, use)
+        return quantity(name, v, unit, lo, hi)
+
+    return BeforeValidator(conv)
+
+
+def refuse_table(name: str, v, unit: str, lo: float | None, hi: float | None, use: str) -> None:
+    """Nothing unless ``v`` is a distribution table: then parse it (a malformed one gets its own
+    error naming ``name``) and refuse it with one line saying ``use``."""
+    if not isinstance(v, Mapping):
+        return
+    d = field_value(name, v, unit, lo, hi)
+    text = d.describe() if isinstance(d, Distribution) else f"{d:g} {unit}".strip()
+    raise InputError(name, f"a distribution ({text})", f"a number or a quantity in {unit or 'its unit'} here"
+                     + (f"; {use}" if use else ""))
