@@ -1239,3 +1239,26 @@ def test_identical_requests_in_flight_share_one_computation():
         with pytest.raises(ValueError):
             cache.get_or_compute("e", fail)
     assert len(calls) == 3  # each failed attempt computed again
+
+
+def test_meta_ensemble_limits_are_the_servers(client):
+    """/api/meta's ``ensemble`` sizes (the page caps its n field with them) are where the panel
+    endpoints and the ensemble job start refusing: one more sample is a 422 naming ensemble.n."""
+    lim = client.get("/api/meta").json()["ensemble"]
+    dist = {"dist": "uniform", "low": 40, "high": 120}
+    bodies = {"flight": {**EXAMPLES["flight"], "azimuth_deg": dist}, "check": {**EXAMPLES["check"], "range_km": dist},
+              "engage": {**EXAMPLES["engage"], "delay_s": dist}}
+    api = {"flight": "flyout", "check": "check", "engage": "engage"}
+    for panel, body in bodies.items():
+        over = {**body, "ensemble": {"n": lim["at_once"][panel] + 1}}
+        r = client.post(f"/api/{api[panel]}", json=over)
+        assert r.status_code == 422 and r.json()["field"] == "ensemble.n", r.text
+        job = {"kind": "ensemble", "params": {"kind": lim["kind"][panel], **body,
+                                              "ensemble": {"n": lim["job"][panel] + 1}}}
+        r = client.post("/api/jobs", json=job)
+        assert r.status_code == 422 and "ensemble.n" in r.json()["error"], r.text
+    # a flight that searches each sample alone (not min-energy) has the loop's cap
+    lofted = {**bodies["flight"], "profile": "lofted", "apogee_km": 1000, "ensemble": {"n": lim["job_loop"] + 1}}
+    r = client.post("/api/jobs", json={"kind": "ensemble", "params": {"kind": "flyout", **lofted}})
+    assert r.status_code == 422 and "ensemble.n" in r.json()["error"], r.text
+    assert lim["job_loop"] < lim["job"]["flight"] and lim["default_n"] <= lim["at_once"]["flight"]

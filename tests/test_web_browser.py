@@ -13,6 +13,12 @@ and an Engage orbit are dragged with real mouse events; the form follows, the pa
 API's answer for the new point, and in a burst of requests no stale answer is ever shown.
 Screenshots of the Engage and Consequence tabs go to docs/screenshots/ with
 BOOSTPHASE_UPDATE_SCREENSHOT.
+Uncertain inputs: on the Flight panel the payload is made uncertain from the keyboard (uniform
+450-550 kg); the quantiles, probabilities and sensitivity shown equal the API's answer to the same
+body, the headline states them, the share link restores the distribution, an ensemble above the
+panel's at-once size runs as a background job with a moving progress bar, and a hostile
+distribution (low > high) shows the server's line at the field and no result (screenshot
+docs/screenshots/ensemble.png).
 
 A missing browser or node package is a failure, not a skip: `bash tools/web_setup.sh` installs
 them (Debian's chromium, `npm ci`).
@@ -27,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -141,6 +148,9 @@ def _consequence_hash() -> str:
     return "#consequence?" + urlencode(params)
 
 
+# samples of the Flight panel's ensemble (sensitivity needs 10 samples in each third of an input)
+ENSEMBLE_N = 60
+
 # the example sweep the page runs (5 x 400 dispersed coasts; the page cuts it to 5 x 40)
 SWEEP_EXAMPLE = "debris_dispersion"
 
@@ -167,7 +177,7 @@ def browser_run(server, tmp_path_factory):
                         "--reconstruct", f"{server}/{example_hash('reconstruct')}", "--shots", str(shots),
                         "--consequence", f"{server}/{_consequence_hash()}",
                         "--engage", f"{server}/{example_hash('engagemap')}",
-                        "--sweep", SWEEP_EXAMPLE,
+                        "--sweep", SWEEP_EXAMPLE, "--ensemble", "1", "--ensemble-n", str(ENSEMBLE_N),
                         "--chromium", str(CHROMIUM), "--timeout", "300"],
                        cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stderr[-3000:]
@@ -497,3 +507,92 @@ def test_sweep_panel_in_browser(browser_run, server):
     st = _get(f"{server}/api/jobs/{s['cancel_job']}")
     assert st["state"] == "cancelled" and st["progress"] < 1 and st["params"]["name"] == "cancel-me", st
     assert s["diagnostics"] == {"csp": [], "errors": []}
+
+
+def _ensemble_cells(cells: dict, prefix: str = "ensemble.") -> dict:
+    return {k: v for k, v in cells.items() if k.startswith(prefix)}
+
+
+def _check_ensemble_cells(cells: dict, ens: dict) -> None:
+    """Every ensemble figure on the page is the API's, to the digit: ``ensemble.outputs.NAME.STAT``
+    (a quantile or the mean), ``ensemble.probabilities.NAME.p|n``, ``ensemble.sensitivity.I.input|effect``."""
+    seen = {"outputs": 0, "probabilities": 0, "sensitivity": 0}
+    for key, c in cells.items():
+        parts = key.split(".", 2)
+        if len(parts) < 3:  # the headline's own data-key
+            continue
+        part, rest = parts[1:]
+        if part == "outputs":
+            name, stat = rest.rsplit(".", 1)
+            o = ens["outputs"][name]
+            assert float(c["value"]) == (o["mean"] if stat == "mean" else o["quantiles"][stat]), key
+        elif part == "probabilities":
+            name, stat = rest.rsplit(".", 1)
+            want = ens["probabilities"][name][stat]
+            assert (json.loads(c["value"]) if stat == "ci95" else float(c["value"])) == want, key
+        elif part == "sensitivity":
+            i, stat = rest.split(".")
+            want = ens["sensitivity"][int(i)][stat]
+            assert (c["value"] if stat == "input" else float(c["value"])) == want, key
+        else:
+            continue
+        seen[part] += 1
+    # the headline output's five quantiles and mean, a probability, the ranking: all shown
+    assert seen["outputs"] >= 6 and seen["probabilities"] >= 1 and seen["sensitivity"] == 2 * len(ens["sensitivity"]), seen
+
+
+def test_ensemble_on_the_flight_panel_in_browser(browser_run, server):
+    e = browser_run["rep"]["ensemble"]
+    assert e["diagnostics"] == {"csp": [], "errors": []}
+    # the toggle is labelled and reveals a uniform distribution prefilled around the catalog's 500 kg
+    t = e["toggle"]
+    assert t["expanded"] == "true" and not t["dist_hidden"] and not t["options_hidden"] and "uncertain" in t["label"]
+    assert t["kind"] == "uniform" and (t["low"], t["high"]) == ("450", "550")
+    meta = _get(f"{server}/api/meta")["ensemble"]
+    assert f"At most {meta['at_once']['flight']:,} samples at once; up to {meta['job']['flight']:,}" in t["hint"]
+    # the request carries the distribution table and the ensemble table
+    body = e["request"]
+    assert body == {**EXAMPLES["flight"], "earth": "wgs84", "payload_kg": {"dist": "uniform", "low": 450, "high": 550},
+                    "ensemble": {"n": ENSEMBLE_N, "seed": 1}}
+    api, _ = _post(f"{server}/api/flyout", body)
+    ens = api["ensemble"]
+    assert ens["n"] == ENSEMBLE_N and ens["headline"] == "range_km" and ens["sensitivity"]
+    _check_ensemble_cells(_ensemble_cells(e["cells"]), ens)
+    # as formatted on the page: ranges to the km
+    for q, v in ens["outputs"]["range_km"]["quantiles"].items():
+        assert e["cells"][f"ensemble.outputs.range_km.{q}"]["text"] == f"{v:,.0f}", q
+    # the headline: median, 90 % of outcomes, n, seed, the input that moves it most
+    q = ens["outputs"]["range_km"]["quantiles"]
+    top = ens["sensitivity"][0]
+    text = _headline(e["headlines"]["flight"])
+    assert text.startswith(f"Ground range {q['q50']:,.0f} km, the median (90 % of outcomes {q['q05']:,.0f}–{q['q95']:,.0f} km, "
+                           f"n = {ENSEMBLE_N}, seed 1); the input that moves it most: payload_kg ("), text
+    assert top["input"] == "payload_kg" and top["effect"] < 0  # a heavier payload flies shorter
+    assert f"−{abs(top['effect']):,.0f} km" in text and "payload_kg uniform 450-550 kg" in text
+    assert e["strips"] == 1
+    _legend_covers(e["overlays"])
+    # the share link restores the distribution and shows the same numbers
+    assert "payload_kg=%7B%22dist%22" in e["share"]
+    assert e["shared"]["form"] == e["form"] == body and e["shared"]["checked"]
+    assert e["shared"]["cells"] == e["cells"]
+    # above the at-once size: a background job, its bar moved, the numbers shown are its result's
+    job = e["job"]
+    assert job["n"] > meta["at_once"]["flight"] and job["request"]["ensemble"]["n"] == job["n"]
+    assert job["progress"] == sorted(job["progress"]) and len(set(job["progress"])) >= 2, job["progress"]
+    st = _get(f"{server}/api/jobs/{job['job_id']}")
+    assert st["state"] == "done" and st["kind"] == "ensemble" and st["result"]["ensemble"]["n"] == job["n"]
+    _check_ensemble_cells(_ensemble_cells(job["cells"]), st["result"]["ensemble"])
+    # a hostile distribution: the server's one line at the field (and in the box), no result
+    h = e["hostile"]
+    assert h["request"]["payload_kg"] == {"dist": "uniform", "low": 550, "high": 450}
+    req = urllib.request.Request(f"{server}/api/flyout", data=json.dumps(h["request"]).encode(),
+                                 headers={"content-type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=60)
+    assert err.value.code == 422
+    msg = json.loads(err.value.read())["error"]
+    assert msg.startswith("payload_kg.high: got 450")
+    assert h["at_field"] == msg == h["box"] and h["role"] == "alert" and h["at_field_in"] == "flight-payload-dist"
+    assert h["result_cells"] == 0 and h["invalid"] == ["flight-payload-p-high"] and h["focused"] == "flight-payload-p-high"
+    if os.environ.get("BOOSTPHASE_UPDATE_SCREENSHOT"):
+        _save_screenshot(browser_run["shots"] / "ensemble.png", "ensemble.png")

@@ -4,6 +4,7 @@
 //
 //   node tests/web_browser_driver.mjs --url http://127.0.0.1:PORT/ --globe OUT.png --page OUT2.png
 //     [--check URL] [--reconstruct URL] [--consequence URL] [--engage URL] [--sweep EXAMPLE] [--shots DIR]
+//     [--ensemble 1 [--ensemble-n N]] [--only ensemble]
 import { chromium } from "playwright-core";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
@@ -371,6 +372,94 @@ async function sweepTab(browser) {
   step("sweep checked");
 }
 
+// The Flight panel with an uncertain payload (uniform, from the keyboard): the ensemble's answer
+// (headline, quantiles, sensitivity, strip chart, legend); its share link restores the
+// distribution; an ensemble above the panel's at-once size runs as a background job with a
+// progress bar; a hostile distribution (low > high) shows the server's line at the field.
+async function ensembleFlight(browser) {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 640 } });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  watch(page, "ensemble");
+  await page.goto(URL_, { waitUntil: "domcontentloaded" });
+  await page.waitForSelector("body[data-ready='1']");
+  await page.click("#form-flight [data-action=example]");
+  const n = String(args["ensemble-n"] || 60);
+  const en = {};
+  // the toggle, from the keyboard: it reveals the distribution (uniform by default) and the ensemble options
+  await page.focus("#flight-payload-unc");
+  await page.keyboard.press("Space");
+  en.toggle = await page.evaluate(() => ({ expanded: document.querySelector("#flight-payload-unc").getAttribute("aria-expanded"),
+    label: document.querySelector("#flight-payload-unc").getAttribute("aria-label"),
+    dist_hidden: document.querySelector("#flight-payload-dist").hidden, kind: document.querySelector("#flight-payload-dist-kind").value,
+    low: document.querySelector("#flight-payload-p-low").value, high: document.querySelector("#flight-payload-p-high").value,
+    options_hidden: document.querySelector("#flight-ensemble").hidden, hint: document.querySelector("#flight-ens-hint").textContent }));
+  await page.fill("#flight-payload-p-low", "450");
+  await page.fill("#flight-payload-p-high", "550");
+  await page.fill("#flight-ens-n", n);
+  await page.fill("#flight-ens-seed", "1");
+  await page.click("#form-flight button[type=submit]");
+  await page.waitForSelector("#result-flight[data-state=done]");
+  step("ensemble shown");
+  await globeSettled(page);
+  const look = async () => ({ cells: await cells(page, "#result-flight"), request: await page.evaluate(() => window.boostphase.state.results.flight.request),
+    form: await page.evaluate(() => window.boostphase.collect("flight")), headlines: await headlines(page, ["flight"]),
+    strips: await page.evaluate(() => document.querySelectorAll("#result-flight svg.strip").length) });
+  Object.assign(en, await look());
+  en.overlays = await overlays(page);
+  if (args.shots) {
+    await page.evaluate(() => document.querySelector("#result-flight").scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: `${args.shots}/ensemble.png` });
+  }
+  // the share link holds the distribution: a fresh page opened from it shows the same request and numbers
+  en.share = await page.evaluate(() => document.querySelector("#share-url").value);
+  const other = await ctx.newPage();
+  watch(other, "ensemble-link");
+  await other.goto(en.share, { waitUntil: "domcontentloaded" });
+  await other.waitForSelector("#result-flight[data-state=done]");
+  en.shared = { form: await other.evaluate(() => window.boostphase.collect("flight")), cells: await cells(other, "#result-flight"),
+    checked: await other.evaluate(() => document.querySelector("#flight-payload-unc").checked) };
+  await other.close();
+  step("ensemble share link");
+  // above the at-once size: a background job with a progress bar
+  const big = await page.evaluate(() => window.boostphase.state.meta.ensemble.at_once.flight + 10);
+  await page.fill("#flight-ens-n", String(big));
+  await page.click("#form-flight button[type=submit]");
+  const progress = [];
+  for (let i = 0; i < 1500; i++) {
+    const st = await page.evaluate(() => {
+      const bar = document.querySelector("#flight-progress");
+      return { state: document.querySelector("#result-flight").dataset.state, p: bar ? bar.value : null };
+    });
+    if (st.p !== null && st.state === "busy") progress.push(Number(st.p));
+    if (st.state === "done" || st.state === "error") break;
+    await page.waitForTimeout(200);
+  }
+  await page.waitForSelector("#result-flight[data-state=done]");
+  en.job = { n: big, progress, job_id: await page.evaluate(() => window.boostphase.state.results.flight.jobId),
+    cells: await cells(page, "#result-flight"), request: await page.evaluate(() => window.boostphase.state.results.flight.request) };
+  step("ensemble job");
+  // a hostile distribution: low above high
+  await page.fill("#flight-ens-n", n);
+  await page.fill("#flight-payload-p-low", "550");
+  await page.fill("#flight-payload-p-high", "450");
+  await page.click("#form-flight button[type=submit]");
+  await page.waitForSelector("#result-flight[data-state=error]");
+  en.hostile = await page.evaluate(() => {
+    const at = document.querySelector("#form-flight .field-error.at-field");
+    return { request: window.boostphase.collect("flight"), at_field: at ? at.textContent : null,
+      at_field_in: at ? at.closest("fieldset").id : null, role: at ? at.getAttribute("role") : null,
+      box: document.querySelector("#result-flight .error").textContent,
+      result_cells: document.querySelectorAll("#result-flight [data-key]").length,
+      invalid: Array.from(document.querySelectorAll("#form-flight [aria-invalid=true]")).map((x) => x.id),
+      focused: document.activeElement.id };
+  });
+  en.diagnostics = await page.evaluate(() => window.boostphaseDiagnostics);
+  report.ensemble = en;
+  await ctx.close();
+  step("ensemble checked");
+}
+
 async function globeSettled(page) {
   // imagery tiles loaded and no camera flight under way; then one more frame
   await page.waitForFunction(() => {
@@ -386,6 +475,7 @@ async function globeSettled(page) {
 
 const browser = await chromium.launch({ executablePath: EXE, headless: true, args: FLAGS, timeout: 60000 });
 try {
+  if (args.only === "ensemble") { await ensembleFlight(browser); throw new Error("only"); } // development: just these steps
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 860 } });
   const page = await ctx.newPage();
   page.setDefaultTimeout(TIMEOUT);
@@ -502,8 +592,9 @@ try {
   if (args.consequence) await consequence(browser);
   if (args.engage) await engage(browser);
   if (args.sweep) await sweepTab(browser);
+  if (args.ensemble) await ensembleFlight(browser);
 } catch (e) {
-  report.failure = String(e && e.stack || e);
+  if (!(args.only && e.message === "only")) report.failure = String(e && e.stack || e);
 } finally {
   await browser.close();
 }

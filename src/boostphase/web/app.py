@@ -75,6 +75,7 @@ from .. import __version__
 from ..errors import InputError
 from ..scenario.ensemble import has_distributions
 from ..scenario.registry import (
+    WEB_ENSEMBLE_CAPS,
     compute_check,
     compute_engage,
     compute_engage_map,
@@ -88,6 +89,7 @@ from ..scenario.registry import (
     footprint_scenario,
     jsonable,
     panel_computations,
+    panel_kind,
     result_summary,
     run_footprint,
     sweep_spec,
@@ -111,6 +113,7 @@ from ..scenario.specs import (
     ShortfallRequest,
     SweepJobRequest,
 )
+from ..scenario.uncertain import MAX_ENSEMBLE_LOOP, MAX_JOB_ENSEMBLE, EnsembleSpec
 from .jobs import (
     MAX_KEPT_JOBS,
     Job,
@@ -236,12 +239,14 @@ def create_app(token: str | None = None, *, warm: bool = False) -> FastAPI:
     @app.get("/api/meta", tags=["meta"])
     def meta() -> dict:
         """Version, panels available, the example scenario of each panel (``examples.sweep``: the
-        example sweeps by name, each a sweep job's ``params``), whether Cesium is installed."""
+        example sweeps by name, each a sweep job's ``params``), whether Cesium is installed;
+        ``ensemble``: the samples each panel answers at once and as a background job."""
         return {"version": __version__, "panels": panels(), "examples": {**EXAMPLES, "sweep": sweep_examples()},
                 "modules": {"engage": optional_module("engage"), "consequence": optional_module("consequence")},
                 "cesium": cesium is not None, "czml_epoch": CZML_EPOCH,
                 "footprint_job_above": MAX_FOOTPRINT_FRAGMENTS, "max_job_fragments": MAX_JOB_FRAGMENTS,
-                "max_sweep_cases": MAX_SWEEP_JOB_CASES, "job_kinds": list(JOB_KINDS)}
+                "max_sweep_cases": MAX_SWEEP_JOB_CASES, "job_kinds": list(JOB_KINDS),
+                "ensemble": _ensemble_limits()}
 
     @app.get("/api/catalog", tags=["data"])
     def api_catalog() -> list[dict]:
@@ -510,6 +515,17 @@ KML_TYPE = "application/vnd.google-earth.kml+xml"
 
 class _NotFound(Exception):
     """An unknown job id (404)."""
+
+
+def _ensemble_limits() -> dict:
+    """The web's ensemble sizes, for the page: ``at_once`` (samples a panel's endpoint answers
+    itself), ``job`` (samples of that panel's background ``ensemble`` job; a flight other than at
+    the min-energy profile searches each sample alone: ``job_loop``), ``default_n`` and each
+    panel's scenario ``kind`` (the job's ``params.kind``)."""
+    loop = min(MAX_JOB_ENSEMBLE, MAX_ENSEMBLE_LOOP)
+    return {"at_once": dict(WEB_ENSEMBLE_CAPS), "default_n": EnsembleSpec().n, "job_loop": loop,
+            "job": {p: MAX_JOB_ENSEMBLE if p in ("flight", "coast") else loop for p in WEB_ENSEMBLE_CAPS},
+            "kind": {p: panel_kind(p) for p in WEB_ENSEMBLE_CAPS}}
 
 
 def _untag(loc) -> tuple:

@@ -9,6 +9,8 @@ import { createLegend } from "./legend.js";
 import { createDeclutter } from "./labels.js";
 import { createDrag } from "./drag.js";
 import { altitudeChart, mapLegend, marginColor } from "./charts.js";
+import { fillUncertain, initUncertain, uncertainBody, uncertainControl, updateHint } from "./uncertain.js";
+import { ensembleHeadline, ensembleParts } from "./ensemble.js";
 
 const PANELS = ["flight", "reconstruct", "check", "engage", "consequence", "sweep"];
 const API = { flight: "flyout", reconstruct: "reconstruct", check: "check", engage: "engage",
@@ -304,7 +306,7 @@ function collectForm(panel) {
     if (v === "") continue;
     body[name] = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) ? Number(v) : v;
   }
-  return body;
+  return uncertainBody(form, body); // uncertain fields: their distribution tables, and the ensemble
 }
 function fill(panel, params) {
   const form = formOf(panel);
@@ -318,6 +320,7 @@ function fill(panel, params) {
       inp.value = v === undefined || v === null ? (dflt ? dflt.value : "") : String(v);
     } else inp.value = v === undefined || v === null ? inp.defaultValue : String(v);
   }
+  fillUncertain(form, params);
   if (panel === "flight") {
     setDirection(params.target !== undefined && params.azimuth_deg === undefined ? "target" : "azimuth");
     updateProfile();
@@ -357,11 +360,32 @@ function removeOrbit(i) {
 }
 function clearErrors(panel) {
   for (const i of $$("[aria-invalid]", formOf(panel))) i.removeAttribute("aria-invalid");
+  for (const p of $$(".field-error.at-field", formOf(panel))) p.remove();
 }
-function markError(panel, field, focus) {
+// The server's message beside the control it names (an uncertain field's distribution, or the
+// ensemble options), as well as in the result box.
+function errorAtField(inp, message) {
+  const where = inp.closest("fieldset.unc, fieldset.ensemble-opts, .field, .sub-field");
+  if (!where || !message) return;
+  const id = `${inp.id}-error`;
+  const p = el("p", { id, class: "error field-error at-field", role: "alert", text: message });
+  where.append(p);
+  inp.setAttribute("aria-describedby", [inp.getAttribute("aria-describedby"), id].filter((x) => x && !x.includes(id)).join(" "));
+}
+function markError(panel, field, focus, message) {
   if (!field) return null;
   const form = formOf(panel);
   const key = String(field).replace(/^--/, "").split(/[ .:]/)[0];
+  // the message names the distribution's own number ("payload_kg.high: got ..."), the field only the field
+  const named = /^([A-Za-z_]+\.[a-z]+):/.exec(message || "");
+  const bare = String(field).replace(/^params\./, "");
+  const unc = uncertainControl(form, named && named[1].startsWith(`${bare}.`) ? named[1] : bare);
+  if (unc) {
+    unc.setAttribute("aria-invalid", "true");
+    errorAtField(unc, message);
+    if (focus !== false) unc.focus();
+    return unc;
+  }
   let inp = $(`[name="${CSS.escape(key)}"]`, form);
   if (!inp && key === "azimuth") inp = $("[name=azimuth_deg]", form);
   if (!inp && key === "city") inp = $("[name=cities]", form) || $("[name=target]", form);
@@ -397,8 +421,11 @@ async function run(panel, opts) {
   if (!opts.live) status("Computing…");
   try {
     const asJob = panel === "footprint" && state.meta && Number(body.n_fragments) > state.meta.footprint_job_above;
+    const ens = ensembleJob(panel, body);
     let r, data, jobId = null;
-    if (asJob) ({ r, data, jobId } = await viaJob(body, ctrl, box));
+    if (asJob) ({ r, data, jobId } = await viaJob({ kind: "footprint", params: body, panel: "footprint",
+      what: `${Number(body.n_fragments).toLocaleString("en-US")} fragments`, label: "Footprint job progress" }, ctrl, box));
+    else if (ens) ({ r, data, jobId } = await viaJob(ens, ctrl, box));
     else {
       r = await post(`/api/${API[panel]}`, body, ctrl.signal);
       data = await r.json();
@@ -409,14 +436,18 @@ async function run(panel, opts) {
     if (!r.ok) {
       box.replaceChildren(el("p", { class: "error", role: "alert", text: data.error || `HTTP ${r.status}` }));
       box.dataset.state = "error";
-      markError(panel, data.field, !opts.live);
+      markError(panel, data.field, !opts.live, data.error);
       status(`Error: ${data.error || r.status}`, "error");
       return;
     }
     state.runs += 1;
     state.results[panel] = { request: body, response: data, jobId };
-    RENDER[panel](data, body, box);
-    box.append(saveButton(panel));
+    if (data.ensemble) {
+      box.replaceChildren(headline(ensembleHeadline(panel, data, body), { key: "ensemble.headline", value: String(data.ensemble.headline) }),
+        ...ensembleParts(panel, data));
+    } else RENDER[panel](data, body, box);
+    // a background ensemble is not saved from here (the run store recomputes, within the at-once size)
+    if (!(data.ensemble && jobId)) box.append(saveButton(panel));
     box.dataset.state = "done";
     box.dataset.run = String(state.runs);
     box.dataset.seq = String(seq);
@@ -424,7 +455,7 @@ async function run(panel, opts) {
     status(`${opts.live ? "Recomputed" : "Done"} in ${(ms / 1000).toFixed(2)} s.`);
     writeHash();
     if (state.viewer && DRAW[panel]) {
-      const frame = DRAW[panel](data, body);
+      const frame = data.ensemble ? drawEnsemble(panel, data, body) : DRAW[panel](data, body);
       overlaysChanged();
       if (!opts.live && !(opts.view && setView(opts.view))) await flyToPositions(frame);
       writeHash();
@@ -449,10 +480,23 @@ function logRequest(panel, seq, event, body) {
   if (state.requestLog.length > 200) state.requestLog.shift();
 }
 
-// A footprint too big for one request: a background job with a progress bar; the form's Cancel
-// button (the AbortController) deletes the job, which stops within about a second.
-async function viaJob(body, ctrl, box) {
-  const r0 = await post("/api/jobs", { kind: "footprint", params: body }, ctrl.signal);
+// An ensemble bigger than its panel answers at once (/api/meta's ensemble.at_once): the job that
+// runs it, or null.
+function ensembleJob(panel, body) {
+  const lim = state.meta && state.meta.ensemble;
+  if (!body.ensemble || !lim || !lim.kind[panel]) return null;
+  const n = Number(body.ensemble.n === undefined ? lim.default_n : body.ensemble.n);
+  if (!(n > lim.at_once[panel])) return null;
+  // chunks of about n/20 samples, so that the bar moves (the samples, so the answer, do not depend on it)
+  const ensemble = { chunk: Math.max(10, Math.ceil(n / 20)), ...body.ensemble };
+  return { kind: "ensemble", params: { kind: lim.kind[panel], ...body, ensemble }, panel,
+    what: `an ensemble of ${n.toLocaleString("en-US")} samples`, label: "Ensemble job progress" };
+}
+// A footprint or an ensemble too big for one request: a background job with a progress bar; the
+// form's Cancel button (the AbortController) deletes the job, which stops within about a second.
+// `job`: {kind, params, panel, what (words), label (the bar's)}.
+async function viaJob(job, ctrl, box) {
+  const r0 = await post("/api/jobs", { kind: job.kind, params: job.params }, ctrl.signal);
   const d0 = await r0.json();
   if (!r0.ok) {
     // a 422 names params.FIELD: mark FIELD in the form
@@ -460,11 +504,11 @@ async function viaJob(body, ctrl, box) {
     return { r: r0, data: d0 };
   }
   const id = d0.job_id;
-  state.jobs.footprint = id;
-  const bar = el("progress", { id: "footprint-progress", max: "1", value: "0", "aria-label": "Footprint job progress" });
+  state.jobs[job.panel] = id;
+  const bar = el("progress", { id: `${job.panel}-progress`, max: "1", value: "0", "aria-label": job.label });
   const msg = el("span", { class: "job-message", text: "queued" });
   box.replaceChildren(el("div", { class: "job", dataset: { jobId: id } },
-    el("p", { text: `Background job (${Number(body.n_fragments).toLocaleString("en-US")} fragments):` }), bar, msg));
+    el("p", { text: `Background job (${job.what}):` }), bar, msg));
   const onAbort = () => fetch(`/api/jobs/${id}`, { method: "DELETE", credentials: "same-origin" });
   ctrl.signal.addEventListener("abort", onAbort, { once: true });
   try {
@@ -480,7 +524,7 @@ async function viaJob(body, ctrl, box) {
     }
   } finally {
     ctrl.signal.removeEventListener("abort", onAbort);
-    if (state.jobs.footprint === id) state.jobs.footprint = null;
+    if (state.jobs[job.panel] === id) state.jobs[job.panel] = null;
   }
 }
 
@@ -1032,6 +1076,40 @@ async function targetMarker(panel, text, res) {
   state.declutter.refresh();
 }
 
+// An ensemble on the globe: its launch point and, where the outputs hold the impact point, the
+// box from the 5 % to the 95 % quantile of impact latitude and of impact longitude (each taken on
+// its own: a marginal box, not a joint region). The API gives quantiles, not each sample's track.
+function drawEnsemble(panel, res, body) {
+  const C = window.Cesium;
+  const ds = state.layers[panel];
+  clearLayer(panel);
+  if (!ds) return [];
+  const legend = [];
+  const frame = [];
+  const m = LAT_LON.exec(String(body.launch || ""));
+  if (m) {
+    marker(ds, Number(m[2]), Number(m[1]), 0, "launch", COLORS.launch, false, 100);
+    legend.push({ kind: "point", color: COLORS.launch, label: "launch point" });
+    frame.push(C.Cartesian3.fromDegrees(Number(m[2]), Number(m[1]), 0));
+  }
+  const o = res.ensemble.outputs;
+  const lat = o["impact.lat"], lon = o["impact.lon"];
+  if (lat && lon && lat.n && lon.n) {
+    const [s, n, w, e] = [lat.quantiles.q05, lat.quantiles.q95, lon.quantiles.q05, lon.quantiles.q95];
+    if ([s, n, w, e].every(Number.isFinite)) {
+      ds.entities.add({ name: "impact box", polyline: { positions: C.Cartesian3.fromDegreesArray([w, s, e, s, e, n, w, n, w, s]),
+        width: 3, material: C.Color.fromCssColorString(COLORS.impact), arcType: C.ArcType.RHUMB } });
+      marker(ds, lon.quantiles.q50, lat.quantiles.q50, 0, `impact, median range ${fmt(o.range_km ? o.range_km.quantiles.q50 : NaN, 0)} km`, COLORS.impact, false, 85);
+      legend.push({ kind: "line", color: COLORS.impact, label: "impact: 5–95 % of latitude and of longitude (each on its own)" },
+        { kind: "point", color: COLORS.impact, label: "median impact latitude and longitude" });
+      frame.push(...C.Cartesian3.fromDegreesArray([w, s, e, n]));
+    }
+  }
+  legend.push({ kind: "note", label: `ensemble of ${fmt(res.ensemble.n, 0)} samples: no single track is drawn` });
+  state.legend.set(panel, legend);
+  return frame;
+}
+
 const DRAW = {
   flight(res, body) {
     const C = window.Cesium;
@@ -1329,16 +1407,16 @@ function writeHash() {
   if (forms.length === 1) {
     const res = state.results[panel];
     // a pasted vehicle file is not put in links (too long for a URL)
-    if (res) for (const [k, v] of Object.entries(res.request)) if (k !== "vehicle_toml") params.set(k, String(v));
+    if (res) for (const [k, v] of Object.entries(res.request)) if (k !== "vehicle_toml") params.set(k, hashValue(v));
   } else if (forms.length > 1) {
     const ran = [];
     for (const f of forms) {
       const own = collectForm(f);
       const res = state.results[f];
       if (res) ran.push(f);
-      const names = new Set($$("input[name], select[name]", formOf(f)).map((i) => i.name));
+      const names = new Set([...$$("input[name], select[name]", formOf(f)).map((i) => i.name), "ensemble"]);
       const src = res ? Object.fromEntries(Object.entries(res.request).filter(([k]) => names.has(k))) : own;
-      for (const [k, v] of Object.entries(src)) if (k !== "vehicle_toml") params.set(`${f}.${k}`, String(v));
+      for (const [k, v] of Object.entries(src)) if (k !== "vehicle_toml") params.set(`${f}.${k}`, hashValue(v));
     }
     if (ran.length) params.set("run", ran.join(","));
   } else if (panel === "sweep") {
@@ -1352,6 +1430,8 @@ function writeHash() {
   history.replaceState(null, "", hash);
   $("#share-url").value = location.origin + location.pathname + hash;
 }
+// a distribution table or the ensemble table goes into a link as its JSON text (fill() reads it back)
+const hashValue = (v) => (v && typeof v === "object" ? JSON.stringify(v) : String(v));
 function readHash() {
   const h = location.hash.slice(1);
   if (!h) return null;
@@ -1520,12 +1600,46 @@ function initForms() {
   window.addEventListener("hashchange", () => applyHash());
 }
 
+// the uncertain toggles of the Flight, Check, Engage and Shortfall forms (uncertain.js), capped by
+// the server's limits (/api/meta's ensemble), read when they are needed
+function ensembleLimits(panel) {
+  const lim = state.meta && state.meta.ensemble;
+  if (!lim) return { atOnce: 200, job: 200 };
+  let job = lim.job[panel];
+  if (panel === "flight" && $("#flight-profile").value !== "min-energy") job = lim.job_loop; // each sample searches alone
+  return { atOnce: lim.at_once[panel], job };
+}
+function catalogPayload(select) {
+  const m = state.catalog.find((x) => x.name === $(select).value);
+  return m ? m.payload_kg : null;
+}
+function initUncertainForms() {
+  const base = { flight: { payload_kg: "#flight-missile" }, shortfall: { payload_kg: "#sf-missile" } };
+  for (const panel of ["flight", "check", "engage", "shortfall"]) {
+    initUncertain(formOf(panel), { limits: () => ensembleLimits(panel),
+      base: (name) => (base[panel] && base[panel][name] ? catalogPayload(base[panel][name]) : null) });
+  }
+  $("#flight-profile").addEventListener("change", () => updateHint(formOf("flight")));
+}
+function ensembleDefaults() {
+  const lim = state.meta && state.meta.ensemble;
+  if (!lim) return;
+  for (const panel of ["flight", "check", "engage", "shortfall"]) {
+    const n = $(`#${panel}-ens-n`);
+    if (!n) continue;
+    n.value = n.defaultValue = String(Math.min(lim.default_n, lim.at_once[panel]));
+    updateHint(formOf(panel));
+  }
+}
+
 async function start() {
   initTabs();
   initForms();
+  initUncertainForms();
   try {
     const [meta, catalog, tests] = await Promise.all([getJSON("/api/meta"), getJSON("/api/catalog"), getJSON("/api/tests")]);
     state.meta = meta; state.catalog = catalog; state.tests = tests.tests; state.sites = tests.sites;
+    ensembleDefaults();
     for (const [p, on] of Object.entries(meta.panels)) { const t = $(`#tab-${p}`); if (t) t.hidden = !on; }
     populate();
     fill("flight", meta.examples.flight);

@@ -21,7 +21,9 @@ export function flight(res, body, catalog) {
   const m = !body.vehicle_toml && (catalog || []).find((x) => x.name === s.missile);
   const toward = body.target !== undefined ? `toward ${isLatLon(body.target) ? body.target : String(body.target)}` : `azimuth ${fmt(s.azimuth_deg, 1)}°`;
   const earth = s.earth === "sphere" ? "textbook sphere, no rotation" : `WGS84${body.no_rotation ? ", no rotation" : ", rotating"}`;
-  const cond = [res.missile.title, m ? `payload ${fmt(m.payload_kg, 0)} kg` : null,
+  // a payload typed in the form is the one flown
+  const payload = typeof body.payload_kg === "number" ? body.payload_kg : (m ? m.payload_kg : null);
+  const cond = [res.missile.title, payload !== null ? `payload ${fmt(payload, 0)} kg` : null,
     `${PROFILE[s.profile] || s.profile} trajectory`, toward, earth].filter(Boolean).join(", ");
   if (!s.impacted) return { text: `No impact, so no range: ${s.reason || "no impact within the time limit"} (${cond}).`, tone: "no" };
   return { text: `Range ${fmt(s.range_km, 0)} km: lands at ${deg(s.impact.lat, s.impact.lon)} after ` +
