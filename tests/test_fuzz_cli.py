@@ -74,7 +74,12 @@ def hostile_scenario(draw):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(hostile_scenario())
 def test_hostile_scenario_files_are_refused_cleanly(tmp_path_factory, capsys, monkeypatch, scenario):
-    d = tmp_path_factory.mktemp("fuzz")
+    assert_refused_by_run(tmp_path_factory.mktemp("fuzz"), capsys, monkeypatch, scenario)
+
+
+def assert_refused_by_run(d, capsys, monkeypatch, scenario: dict) -> None:
+    """`boostphase run FILE --json` on the scenario written as TOML in ``d``: exit 2, one
+    `error:` line, the error as JSON on stdout, nothing written."""
     f = d / "s.toml"
     f.write_text("\n".join(f"{k} = {toml_value(v)}" for k, v in scenario.items()) + "\n")
     before = sorted(p.name for p in d.iterdir())
@@ -133,19 +138,4 @@ def hostile_distribution_scenario(draw):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(hostile_distribution_scenario())
 def test_hostile_distribution_tables_are_refused_cleanly(tmp_path_factory, capsys, monkeypatch, scenario):
-    d = tmp_path_factory.mktemp("fuzzdist")
-    f = d / "s.toml"
-    f.write_text("\n".join(f"{k} = {toml_value(v)}" for k, v in scenario.items()) + "\n")
-    before = sorted(p.name for p in d.iterdir())
-    monkeypatch.setattr(sys, "argv", ["boostphase", "run", str(f), "--json"])
-    monkeypatch.chdir(d)
-    with pytest.raises(SystemExit) as e:
-        cli.main()
-    out, err = capsys.readouterr()
-    assert e.value.code == 2, (scenario, out[-300:], err[-300:])
-    assert "Traceback" not in err
-    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("note:")]
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    body = json.loads(out)["error"]
-    assert body["field"] and body["allowed"]
-    assert sorted(p.name for p in d.iterdir()) == before
+    assert_refused_by_run(tmp_path_factory.mktemp("fuzzdist"), capsys, monkeypatch, scenario)

@@ -212,21 +212,28 @@ class JobManager:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+def chunk_progress(job: Job, start: float, span: float, what: str) -> Callable[[int], None]:
+    """The progress callback of a chunked job: ``k`` more units done moves the bar from
+    ``start`` by ``span`` over ``job.total``; a cancelled job stops there (JobCancelled)."""
+    done = 0
+
+    def progress(k: int) -> None:
+        nonlocal done
+        done += int(k)
+        job.progress = min(0.99, start + span * done / max(job.total, 1))
+        job.message = f"{done:,} of {job.total:,} {what}"
+        if job.cancel.is_set():
+            raise JobCancelled()
+
+    return progress
+
+
 def footprint_job(req: FootprintRequest, chunk_size: int | None = None) -> Callable[[Job], dict]:
     """The work of a footprint job: progress after every chunk of fragments; a cancelled job
     stops at the next chunk (the callback raises :class:`JobCancelled`)."""
 
     def work(job: Job) -> dict:
-        done = 0
-
-        def progress(k: int) -> None:
-            nonlocal done
-            done += int(k)
-            job.progress = min(0.99, 0.05 + 0.9 * done / max(job.total, 1))
-            job.message = f"{done:,} of {job.total:,} fragments flown"
-            if job.cancel.is_set():
-                raise JobCancelled()
-
+        progress = chunk_progress(job, 0.05, 0.9, "fragments flown")
         job.message, job.progress = "flying the threat and the intercept states", 0.02
         if job.cancel.is_set():
             raise JobCancelled()
@@ -246,16 +253,7 @@ def ensemble_job(panel: str, req) -> Callable[[Job], dict]:
     chunk of samples; a cancelled job stops at the next chunk."""
 
     def work(job: Job) -> dict:
-        done = 0
-
-        def progress(k: int) -> None:
-            nonlocal done
-            done += int(k)
-            job.progress = min(0.99, 0.02 + 0.97 * done / max(job.total, 1))
-            job.message = f"{done:,} of {job.total:,} samples computed"
-            if job.cancel.is_set():
-                raise JobCancelled()
-
+        progress = chunk_progress(job, 0.02, 0.97, "samples computed")
         job.message, job.progress = "sampling the uncertain inputs", 0.01
         if job.cancel.is_set():
             raise JobCancelled()
