@@ -125,6 +125,35 @@ def test_flyout_ensemble_is_batched_and_equals_single_flyouts():
     assert r["q05"] < r["q50"] < r["q95"]  # a heavier payload flies shorter: the spread is real
 
 
+@pytest.mark.parametrize("steering", [{"kick_deg": 20.0}, {"kick_deg": 12.0, "pitch_hold_rate_deg_s": 1.0}])
+def test_fixed_kick_flyout_ensemble_is_batched_and_equals_single_flyouts(steering):
+    """A fixed kick needs no search: every sample flies in one recorded engine call, and each
+    summary equals the single fixed-kick flyout's (compute_flyout, profile fixed-kick)."""
+    from boostphase.flight import flyout
+    from boostphase.scenario.ensemble import is_batched
+    from boostphase.scenario.specs import FlyoutRequest
+
+    data = {**FLYOUT, **steering}
+    assert is_batched("flight", FlyoutRequest(**{k: v for k, v in data.items() if k != "kind"}))
+    dists = {"azimuth_deg": {"dist": "uniform", "low": 40, "high": 60},
+             "payload_kg": {"dist": "uniform", "low": "400 kg", "high": "600 kg"}}
+    calls = []
+    orig = flyout.fly_trajectories
+
+    def spy(jobs):
+        calls.append(len(jobs))
+        return orig(jobs)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(flyout, "fly_trajectories", spy)
+    try:
+        _, res = run_scenario({**data, **dists, "ensemble": {"n": 12, "seed": 4}})
+    finally:
+        mp.undo()
+    assert calls == [12]
+    _check_against_direct(res["ensemble"], _direct(data, dists, 4, 12))
+
+
 def test_check_ensemble_verdict_probabilities():
     dists = {"peak_mach": {"values": [5, 14], "weights": [1, 3]}}
     n = 24

@@ -72,12 +72,12 @@ def flatten(obj, prefix: str = "", out: dict | None = None) -> dict:
 
 
 def is_batched(panel: str, req) -> bool:
-    """True where the kind flies all samples in batched engine calls: coasts, and flyouts at the
-    min-energy profile (a fixed kick or another profile loops over single flyouts)."""
+    """True where the kind flies all samples in batched engine calls: coasts, flyouts at the
+    min-energy profile and flyouts with a fixed kick (the lofted, depressed and target profiles
+    loop over single flyouts: each sample searches alone)."""
     if panel == "coast":
         return True
-    return (panel == "flight" and req.profile == "min-energy" and getattr(req, "kick_deg", None) is None
-            and getattr(req, "pitch_hold_rate_deg_s", None) is None)
+    return panel == "flight" and req.profile == "min-energy" and req.apogee_km is None
 
 
 def cap_for(panel: str, req) -> int:
@@ -95,14 +95,15 @@ def _sample_error(e: InputError, i: int, samples: dict[str, np.ndarray]) -> Inpu
 
 
 def flyout_batch(cases: list) -> list[dict]:
-    """Summaries of min-energy flyouts (FlyoutRequest specs that differ only in numbers): the
-    same steps as :func:`boostphase.flight.flyout.fly`, with each search round and the recorded
-    flights of all cases in one engine call (:func:`max_range_kicks`, :func:`fly_trajectories`)."""
+    """Summaries of min-energy or fixed-kick flyouts (FlyoutRequest specs that differ only in
+    numbers): the same steps as :func:`boostphase.flight.flyout.fly`, with each search round and
+    the recorded flights of all cases in one engine call (:func:`max_range_kicks`,
+    :func:`fly_trajectories`); a fixed kick (``kick_deg``, optionally pitch-hold) needs no search."""
     from ..errors import check_range
     from ..flight.flyout import Flyer, Steering, fly_trajectories, max_range_kicks
     from ..models.earth import earth_model
     from .fields import parse_latlon, parse_place
-    from .registry import request_vehicle
+    from .registry import fixed_steering, request_vehicle
 
     r0 = cases[0]
     missile = request_vehicle(r0.missile, r0.vehicle_toml)
@@ -119,11 +120,14 @@ def flyout_batch(cases: list) -> list[dict]:
             az = float(earth.distance_azimuth(lat, lon, tgt[0], tgt[1])[1])
         else:
             check_range("azimuth", az, -360, 360, "deg")
-        jobs.append((Flyer(m, float(lat), float(lon), 0.0, Steering(kick_deg=0.0), earth, rtol=1e-10), az))
-    kicks = max_range_kicks(jobs)
+        steering = fixed_steering(req) or Steering(kick_deg=0.0)
+        jobs.append((Flyer(m, float(lat), float(lon), 0.0, steering, earth, rtol=1e-10), az))
+    fixed = r0.kick_deg is not None
+    kicks = [(req.kick_deg, None) for req in cases] if fixed else max_range_kicks(jobs)
+    profile = "fixed-kick" if fixed else "min-energy"
     out = []
     for a in range(0, len(jobs), 64):  # recorded flights hold 8,192 states each: 64 at a time
-        part = [(fl, az, k, "min-energy", {}) for (fl, az), (k, _) in zip(jobs[a:a + 64], kicks[a:a + 64], strict=True)]
+        part = [(fl, az, k, profile, {}) for (fl, az), (k, _) in zip(jobs[a:a + 64], kicks[a:a + 64], strict=True)]
         out += [t.summary() for t in fly_trajectories(part)]
     return out
 

@@ -189,7 +189,7 @@ def compute_flyout(req: FlyoutRequest, missile=None, place=_parse_place):
     if req.azimuth_deg is None and tgt is None:
         raise InputError("azimuth_deg", None, "an azimuth in degrees or a target (LAT,LON or a city)")
     earth = earth_model(req.earth, rotation=not req.no_rotation)
-    steering = _fixed_steering(req)
+    steering = fixed_steering(req)
     if steering is None:
         return fly(m, lat, lon, azimuth_deg=req.azimuth_deg, target=tgt, profile=req.profile,
                    apogee_m=None if req.apogee_km is None else req.apogee_km * 1e3, earth=earth)
@@ -199,7 +199,7 @@ def compute_flyout(req: FlyoutRequest, missile=None, place=_parse_place):
     return traj
 
 
-def _fixed_steering(req: FlyoutRequest):
+def fixed_steering(req: FlyoutRequest):
     """The Steering of a fixed kick (``kick_deg``, optionally pitch-hold), or None for a profile."""
     from ..flight.flyout import Steering
 

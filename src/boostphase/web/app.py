@@ -519,8 +519,8 @@ class _NotFound(Exception):
 
 def _ensemble_limits() -> dict:
     """The web's ensemble sizes, for the page: ``at_once`` (samples a panel's endpoint answers
-    itself), ``job`` (samples of that panel's background ``ensemble`` job; a flight other than at
-    the min-energy profile searches each sample alone: ``job_loop``), ``default_n`` and each
+    itself), ``job`` (samples of that panel's background ``ensemble`` job; a flight at the
+    lofted, depressed or target profile searches each sample alone: ``job_loop``), ``default_n`` and each
     panel's scenario ``kind`` (the job's ``params.kind``)."""
     loop = min(MAX_JOB_ENSEMBLE, MAX_ENSEMBLE_LOOP)
     return {"at_once": dict(WEB_ENSEMBLE_CAPS), "default_n": EnsembleSpec().n, "job_loop": loop,
