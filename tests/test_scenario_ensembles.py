@@ -98,6 +98,25 @@ def test_engage_ensemble_equals_a_loop_of_single_engagements():
     assert set(ens["inputs"]) == set(dists)
 
 
+def _counting_calls(module, name: str, scenario: dict) -> tuple[list[int], dict]:
+    """Run ``scenario`` and return the batch size of every call of ``module.name`` (the engine
+    entry point a batched ensemble must call once for all its samples) and the result."""
+    calls = []
+    orig = getattr(module, name)
+
+    def spy(jobs):
+        calls.append(len(jobs))
+        return orig(jobs)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(module, name, spy)
+    try:
+        _, res = run_scenario(scenario)
+    finally:
+        mp.undo()
+    return calls, res
+
+
 def test_flyout_ensemble_is_batched_and_equals_single_flyouts():
     """The min-energy flyout flies all samples in batched engine calls; each sample's summary
     must equal fly()'s for the same payload (the engine is bit-identical across batches)."""
@@ -105,19 +124,7 @@ def test_flyout_ensemble_is_batched_and_equals_single_flyouts():
     n, seed = 16, 3
     from boostphase.flight import flyout
 
-    calls = []
-    orig = flyout.max_range_kicks
-
-    def spy(jobs):
-        calls.append(len(jobs))
-        return orig(jobs)
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(flyout, "max_range_kicks", spy)
-    try:
-        _, res = run_scenario({**FLYOUT, **dists, "ensemble": {"n": n, "seed": seed}})
-    finally:
-        mp.undo()
+    calls, res = _counting_calls(flyout, "max_range_kicks", {**FLYOUT, **dists, "ensemble": {"n": n, "seed": seed}})
     assert calls == [n]  # one search over all samples, not n searches
     direct = _direct(FLYOUT, dists, seed, n)
     _check_against_direct(res["ensemble"], direct)
@@ -137,19 +144,7 @@ def test_fixed_kick_flyout_ensemble_is_batched_and_equals_single_flyouts(steerin
     assert is_batched("flight", FlyoutRequest(**{k: v for k, v in data.items() if k != "kind"}))
     dists = {"azimuth_deg": {"dist": "uniform", "low": 40, "high": 60},
              "payload_kg": {"dist": "uniform", "low": "400 kg", "high": "600 kg"}}
-    calls = []
-    orig = flyout.fly_trajectories
-
-    def spy(jobs):
-        calls.append(len(jobs))
-        return orig(jobs)
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(flyout, "fly_trajectories", spy)
-    try:
-        _, res = run_scenario({**data, **dists, "ensemble": {"n": 12, "seed": 4}})
-    finally:
-        mp.undo()
+    calls, res = _counting_calls(flyout, "fly_trajectories", {**data, **dists, "ensemble": {"n": 12, "seed": 4}})
     assert calls == [12]
     _check_against_direct(res["ensemble"], _direct(data, dists, 4, 12))
 
